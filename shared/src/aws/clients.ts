@@ -1,0 +1,72 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { TOOL_NAME, TOOL_VERSION } from '../version';
+import { type AwsSettings, type ServiceName, endpointFor } from './settings';
+
+const DEFAULT_REGION = 'us-east-1';
+
+/** The options every SDK client shares: region, profile, endpoint, retries, user agent, sockets. */
+export function commonClientConfig(settings: AwsSettings, service: ServiceName) {
+  const endpoint = endpointFor(settings, service);
+  const maxSockets = settings.maxSockets ?? 64;
+  return {
+    region: settings.region ?? DEFAULT_REGION,
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    retryMode: 'adaptive',
+    maxAttempts: settings.maxAttempts ?? 4,
+    customUserAgent: [[TOOL_NAME, TOOL_VERSION]] as [string, string][],
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      connectionTimeout: 10_000,
+      requestTimeout: 120_000,
+    }),
+  };
+}
+
+/**
+ * One place that builds SDK clients. Clients are made on first use and shared by the jobs
+ * that get this object, so connection pools are reused; `destroy()` closes them.
+ */
+export class AwsClients {
+  readonly settings: AwsSettings;
+  private dynamodbClient?: DynamoDBClient;
+  private s3Client?: S3Client;
+
+  constructor(settings: AwsSettings = {}) {
+    this.settings = settings;
+  }
+
+  get region(): string {
+    return this.settings.region ?? DEFAULT_REGION;
+  }
+
+  get dynamodb(): DynamoDBClient {
+    this.dynamodbClient ??= new DynamoDBClient(commonClientConfig(this.settings, 'dynamodb'));
+    return this.dynamodbClient;
+  }
+
+  get s3(): S3Client {
+    this.s3Client ??= new S3Client({
+      ...commonClientConfig(this.settings, 's3'),
+      // Emulators and most S3-compatible stores serve only path-style addressing.
+      forcePathStyle: endpointFor(this.settings, 's3') !== undefined,
+      // Checksums only where S3 demands them: streamed uploads with the default
+      // (WHEN_SUPPORTED) get aws-chunked framing that S3-compatible stores may keep verbatim.
+      // Coldkeep computes its own SHA-256 of every object and checks it on restore.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    return this.s3Client;
+  }
+
+  destroy(): void {
+    this.dynamodbClient?.destroy();
+    this.s3Client?.destroy();
+  }
+}

@@ -1,0 +1,2 @@
+export * from './ColdkeepError';
+export * from './fromAwsError';

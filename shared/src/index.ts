@@ -1,0 +1,5 @@
+export * from './version';
+export * from './errors';
+export * from './jobs';
+export * from './aws';
+export * from './demo/emulators';
