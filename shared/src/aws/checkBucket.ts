@@ -1,0 +1,38 @@
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ColdkeepError, fromAwsError } from '../errors';
+
+/**
+ * Fails early, with a hint, when the bucket is missing, elsewhere or closed to us —
+ * before a long scan is spent on a backup that could never be written.
+ */
+export async function checkBucket(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<void> {
+  const region = await s3.config.region();
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const name = (err as { name?: string }).name;
+    if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket') {
+      throw new ColdkeepError('NoSuchBucket', `Bucket "${bucket}" does not exist (region ${region}).`, {
+        hint: 'Check the name (--bucket or COLDKEEP_BUCKET), or create the bucket first.',
+        cause: err,
+      });
+    }
+    if (status === 301 || name === 'PermanentRedirect') {
+      const actual = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers?.[
+        'x-amz-bucket-region'
+      ];
+      throw new ColdkeepError('RegionMismatch', `Bucket "${bucket}" is in ${actual ?? 'another region'}, not ${region}.`, {
+        hint: `Pass --region ${actual ?? '<the bucket region>'}.`,
+        cause: err,
+      });
+    }
+    if (status === 403) {
+      throw new ColdkeepError('AccessDenied', `Access to bucket "${bucket}" is denied.`, {
+        hint: 'The identity Coldkeep runs as needs s3:ListBucket on the bucket, and s3:PutObject/s3:GetObject on its objects.',
+        cause: err,
+      });
+    }
+    throw fromAwsError(err, { doing: `reach bucket ${bucket}`, bucket, region });
+  }
+}

@@ -1,0 +1,362 @@
+import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type AwsClients, checkBucket } from '../aws';
+import { CancelledError, ColdkeepError, fromAwsError, isCancelled } from '../errors';
+import { type JobOptions, range, runPool, throwIfAborted } from '../jobs';
+import {
+  accountFromArn,
+  CapacityLimiter,
+  chooseTotalSegments,
+  describeTable,
+  readBudget,
+  scanSegment,
+  type TableSchema,
+} from '../tables';
+import { TOOL_NAME, TOOL_VERSION } from '../version';
+import { newBackupId } from './backupId';
+import type { DataFileResult } from './dataFileUpload';
+import { type BackupLocation, backupDir, dataFileKey, manifestKey, normalizePrefix, s3Uri } from './layout';
+import { type BackupManifest, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from './manifest';
+import { SegmentWriter } from './segmentWriter';
+import { DEFAULT_LIFECYCLE_TAG, objectParams, type StorageOptions } from './storageOptions';
+
+export interface BackupTableInput extends StorageOptions {
+  table: string;
+  bucket: string;
+  /** Key prefix in the bucket; "coldkeep" by default. */
+  prefix?: string;
+  /** Scan segments; chosen from the table's size when absent. */
+  segments?: number;
+  /** Segments scanned at once; min(segments, 8) by default. */
+  concurrency?: number;
+  consistentRead?: boolean;
+  /** Read at most this fraction of a provisioned table's read capacity (default 0.5). */
+  readFraction?: number;
+  /** Read-unit budget per second; the way to limit on-demand tables. Wins over readFraction. */
+  readUnitsPerSecond?: number;
+  /** Start a new data file after this many bytes of JSON (default 256 MiB). */
+  rolloverBytes?: number;
+  /** Multipart part size (default 5 MiB). */
+  partSize?: number;
+  /** Items per Scan request (default: DynamoDB's 1 MB page). */
+  pageLimit?: number;
+  /** For tests: the clock. */
+  now?: () => Date;
+}
+
+export interface SegmentProgress {
+  segment: number;
+  items: number;
+  done: boolean;
+}
+
+export interface BackupProgress {
+  phase: 'describe' | 'scan' | 'manifest';
+  table: string;
+  backupId?: string;
+  items: number;
+  /** DynamoDB's estimate of the table's items, for an ETA. */
+  estimatedItems: number;
+  uncompressedBytes: number;
+  totalSegments: number;
+  segments: SegmentProgress[];
+  throttledRequests: number;
+  consumedReadUnits: number;
+}
+
+export interface BackupReport {
+  backupId: string;
+  table: string;
+  account: string;
+  region: string;
+  bucket: string;
+  manifestKey: string;
+  /** s3:// URI of the backup's folder. */
+  uri: string;
+  itemCount: number;
+  uncompressedBytes: number;
+  bytes: number;
+  files: number;
+  segments: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  throttledRequests: number;
+  consumedReadUnits: number;
+}
+
+const DEFAULT_READ_FRACTION = 0.5;
+const DEFAULT_ROLLOVER = 256 * 1024 * 1024;
+
+/**
+ * Backs up a table: segmented parallel scan → DynamoDB JSON lines → gzip → S3, then the
+ * manifest, last. Without its manifest a backup does not exist: on failure or cancel the
+ * multipart uploads are aborted, finished data files removed, and the error says what
+ * (if anything) was left behind.
+ */
+export async function backupTable(
+  clients: AwsClients,
+  input: BackupTableInput,
+  { signal, onProgress }: JobOptions<BackupProgress> = {},
+): Promise<BackupReport> {
+  const now = input.now ?? (() => new Date());
+  const started = now();
+  throwIfAborted(signal);
+  if (!input.bucket) {
+    throw new ColdkeepError('InvalidInput', 'No bucket was given for the backup.', {
+      hint: 'Pass --bucket NAME or set COLDKEEP_BUCKET.',
+    });
+  }
+
+  const progress: BackupProgress = {
+    phase: 'describe',
+    table: input.table,
+    items: 0,
+    estimatedItems: 0,
+    uncompressedBytes: 0,
+    totalSegments: 0,
+    segments: [],
+    throttledRequests: 0,
+    consumedReadUnits: 0,
+  };
+  onProgress?.({ ...progress });
+
+  const [schema] = await Promise.all([
+    describeTable(clients.dynamodb, input.table, signal),
+    checkBucket(clients.s3, input.bucket, signal),
+  ]);
+  const totalSegments = input.segments ?? chooseTotalSegments(schema.approximateSizeBytes);
+  if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > 1_000_000) {
+    throw new ColdkeepError('InvalidInput', `Segments must be a whole number from 1 to 1000000, got ${totalSegments}.`, {
+      hint: 'Leave --segments out to let Coldkeep choose from the table size.',
+    });
+  }
+  const location: BackupLocation = {
+    bucket: input.bucket,
+    prefix: normalizePrefix(input.prefix),
+    account: accountFromArn(schema.tableArn) ?? 'unknown-account',
+    region: clients.region,
+    table: input.table,
+    backupId: newBackupId(started),
+  };
+  const budget = readBudget({
+    provisionedReadUnits: schema.provisionedThroughput?.readCapacityUnits,
+    fraction: input.readFraction ?? DEFAULT_READ_FRACTION,
+    unitsPerSecond: input.readUnitsPerSecond,
+  });
+  const limiter = budget ? new CapacityLimiter(budget) : undefined;
+
+  Object.assign(progress, {
+    phase: 'scan',
+    backupId: location.backupId,
+    estimatedItems: schema.approximateItemCount,
+    totalSegments,
+    segments: range(totalSegments).map((segment) => ({ segment, items: 0, done: false })),
+  });
+  onProgress?.(snapshot(progress));
+
+  const writers = range(totalSegments).map(
+    (segment) =>
+      new SegmentWriter({
+        s3: clients.s3,
+        bucket: input.bucket,
+        segment,
+        keyFor: (part) => dataFileKey(location, segment, part),
+        storage: input,
+        rolloverBytes: input.rolloverBytes ?? DEFAULT_ROLLOVER,
+        partSize: input.partSize,
+      }),
+  );
+
+  try {
+    await runPool(
+      range(totalSegments),
+      input.concurrency ?? Math.min(totalSegments, 8),
+      async (segment, poolSignal) => {
+        const writer = writers[segment]!;
+        const segmentProgress = progress.segments[segment]!;
+        const pages = scanSegment(clients.dynamodb, {
+          table: input.table,
+          segment,
+          totalSegments,
+          consistentRead: input.consistentRead,
+          pageLimit: input.pageLimit,
+          limiter,
+          signal: poolSignal,
+          onThrottle: () => progress.throttledRequests++,
+        });
+        for await (const page of pages) {
+          await writer.writePage(page.items);
+          segmentProgress.items += page.items.length;
+          progress.items += page.items.length;
+          progress.consumedReadUnits += page.consumedUnits;
+          progress.uncompressedBytes = writers.reduce((sum, w) => sum + w.bytesWritten, 0);
+          onProgress?.(snapshot(progress));
+        }
+        await writer.finish();
+        segmentProgress.done = true;
+        onProgress?.(snapshot(progress));
+      },
+      signal,
+    );
+    throwIfAborted(signal);
+
+    progress.phase = 'manifest';
+    onProgress?.(snapshot(progress));
+    const files = writers.flatMap((w) => w.files);
+    const finished = now();
+    const manifest = buildManifest(location, schema, input, files, totalSegments, started, finished);
+    await writeManifest(clients.s3, location, manifest, input, signal);
+    return {
+      backupId: location.backupId,
+      table: input.table,
+      account: location.account,
+      region: location.region,
+      bucket: input.bucket,
+      manifestKey: manifestKey(location),
+      uri: s3Uri(input.bucket, backupDir(location)),
+      itemCount: manifest.itemCount,
+      uncompressedBytes: manifest.uncompressedBytes,
+      bytes: manifest.bytes,
+      files: files.length,
+      segments: totalSegments,
+      startedAt: manifest.startedAt,
+      finishedAt: manifest.finishedAt,
+      durationMs: finished.getTime() - started.getTime(),
+      throttledRequests: progress.throttledRequests,
+      consumedReadUnits: progress.consumedReadUnits,
+    };
+  } catch (err) {
+    throw await cleanUpFailedBackup(clients.s3, location, writers, err);
+  }
+}
+
+function snapshot(progress: BackupProgress): BackupProgress {
+  return { ...progress, segments: progress.segments.map((s) => ({ ...s })) };
+}
+
+function buildManifest(
+  location: BackupLocation,
+  schema: TableSchema,
+  input: BackupTableInput,
+  files: DataFileResult[],
+  totalSegments: number,
+  started: Date,
+  finished: Date,
+): BackupManifest {
+  const dir = backupDir(location);
+  const lifecycleTag = input.lifecycleTag === undefined ? DEFAULT_LIFECYCLE_TAG : input.lifecycleTag;
+  return {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    backupId: location.backupId,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    engine: 'scan',
+    source: { account: location.account, region: location.region, table: location.table },
+    schema,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    itemCount: files.reduce((n, f) => n + f.items, 0),
+    uncompressedBytes: files.reduce((n, f) => n + f.uncompressedBytes, 0),
+    bytes: files.reduce((n, f) => n + f.bytes, 0),
+    segments: { total: totalSegments, consistentRead: input.consistentRead ?? false },
+    files: files
+      .map((f) => {
+        const [segment, part] = /(\d+)-(\d+)\.json\.gz$/.exec(f.key)!.slice(1).map(Number) as [number, number];
+        return { ...f, key: f.key.slice(dir.length), segment, part };
+      })
+      .sort((a, b) => a.key.localeCompare(b.key)),
+    storage: {
+      ...(lifecycleTag ? { lifecycleTag: { key: lifecycleTag.key, value: lifecycleTag.value } } : {}),
+      ...(input.sse ? { sse: input.sse } : {}),
+      ...(input.objectLock
+        ? { objectLock: { mode: input.objectLock.mode, retainUntil: input.objectLock.retainUntil.toISOString() } }
+        : {}),
+    },
+  };
+}
+
+/** The manifest is what makes a backup exist, so it is written once every data file is in S3. */
+async function writeManifest(
+  s3: S3Client,
+  location: BackupLocation,
+  manifest: BackupManifest,
+  storage: StorageOptions,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  throwIfAborted(signal);
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: location.bucket,
+        Key: manifestKey(location),
+        Body: JSON.stringify(manifest, null, 2),
+        ContentType: 'application/json',
+        ...objectParams(storage),
+      }),
+      { abortSignal: signal },
+    );
+  } catch (err) {
+    throw fromAwsError(err, { doing: 'write the backup manifest', bucket: location.bucket });
+  }
+}
+
+/**
+ * Aborts open uploads and removes finished data files of a backup that will never get its
+ * manifest. Returns the error to throw, with what was removed and what was left behind.
+ */
+async function cleanUpFailedBackup(
+  s3: S3Client,
+  location: BackupLocation,
+  writers: SegmentWriter[],
+  cause: unknown,
+): Promise<unknown> {
+  const abortedUploads = writers.map((w) => w.openKey).filter((k): k is string => k !== undefined);
+  await Promise.all(writers.map((w) => w.abort()));
+  const finishedKeys = writers.flatMap((w) => w.files.map((f) => f.key));
+  const leftBehind: string[] = [];
+  for (let i = 0; i < finishedKeys.length; i += 1000) {
+    const batch = finishedKeys.slice(i, i + 1000);
+    try {
+      const result = await s3.send(
+        new DeleteObjectsCommand({
+          Bucket: location.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      leftBehind.push(...(result.Errors ?? []).map((e) => e.Key ?? '?'));
+    } catch {
+      // Locked objects, missing permission or a dead connection: say so rather than hide it.
+      leftBehind.push(...batch);
+    }
+  }
+  const details = {
+    backupId: location.backupId,
+    manifestWritten: false,
+    abortedUploads,
+    removedFiles: finishedKeys.filter((k) => !leftBehind.includes(k)),
+    leftBehind,
+  };
+  const aftermath =
+    `No manifest was written, so this is not a backup. ${abortedUploads.length} upload(s) aborted, ` +
+    `${details.removedFiles.length} finished data file(s) removed` +
+    (leftBehind.length
+      ? `; ${leftBehind.length} could not be removed and remain under ${s3Uri(location.bucket, backupDir(location))}`
+      : '') +
+    '.';
+  if (isCancelled(cause)) {
+    return new CancelledError(`Backup of ${location.table} cancelled. ${aftermath}`, { details, cause });
+  }
+  if (cause instanceof ColdkeepError) {
+    return new ColdkeepError(cause.code, `${cause.message} ${aftermath}`, {
+      hint: cause.hint,
+      details: { ...cause.details, ...details },
+      cause,
+    });
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new ColdkeepError('BackupIncomplete', `Backup of ${location.table} failed: ${message}. ${aftermath}`, {
+    hint: 'Run the backup again; if it keeps failing, the cause above says what to fix.',
+    details,
+    cause,
+  });
+}

@@ -1,0 +1,6 @@
+export * from './layout';
+export * from './backupId';
+export * from './manifest';
+export * from './itemLines';
+export * from './storageOptions';
+export * from './backupTable';

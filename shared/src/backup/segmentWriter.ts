@@ -1,0 +1,81 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Item } from '../tables';
+import { DataFileUpload, type DataFileResult } from './dataFileUpload';
+import { itemToLine } from './itemLines';
+import type { StorageOptions } from './storageOptions';
+
+export interface SegmentWriterOptions {
+  s3: S3Client;
+  bucket: string;
+  segment: number;
+  /** The key of part N of this segment. */
+  keyFor: (part: number) => string;
+  storage: StorageOptions;
+  /** Start a new data file once the current one holds this many bytes of JSON. */
+  rolloverBytes: number;
+  partSize?: number;
+}
+
+/** Writes one segment's items into one or more data files, rolling over at a size threshold. */
+export class SegmentWriter {
+  readonly files: DataFileResult[] = [];
+  private current: DataFileUpload | undefined;
+  private part = 0;
+
+  constructor(private readonly options: SegmentWriterOptions) {}
+
+  async writePage(items: Item[]): Promise<void> {
+    if (items.length === 0) return;
+    let lines = '';
+    for (const item of items) lines += itemToLine(item);
+    if (this.current && this.current.uncompressedBytes >= this.options.rolloverBytes) {
+      await this.finishCurrent();
+    }
+    this.current ??= this.open();
+    await this.current.write(lines, items.length);
+  }
+
+  /** Closes the last data file. A segment with no items writes no file. */
+  async finish(): Promise<DataFileResult[]> {
+    await this.finishCurrent();
+    return this.files;
+  }
+
+  /** JSON bytes written so far, across this segment's files. */
+  get bytesWritten(): number {
+    return this.files.reduce((n, f) => n + f.uncompressedBytes, 0) + (this.current?.uncompressedBytes ?? 0);
+  }
+
+  /** The key of the data file being written, if any (to report it when the backup fails). */
+  get openKey(): string | undefined {
+    return this.current?.key;
+  }
+
+  async abort(): Promise<void> {
+    await this.current?.abort();
+    this.current = undefined;
+  }
+
+  private open(): DataFileUpload {
+    this.part += 1;
+    return new DataFileUpload({
+      s3: this.options.s3,
+      bucket: this.options.bucket,
+      key: this.options.keyFor(this.part),
+      storage: this.options.storage,
+      partSize: this.options.partSize,
+    });
+  }
+
+  private async finishCurrent(): Promise<void> {
+    if (!this.current) return;
+    const upload = this.current;
+    this.current = undefined;
+    try {
+      this.files.push(await upload.finish());
+    } catch (err) {
+      await upload.abort();
+      throw err;
+    }
+  }
+}

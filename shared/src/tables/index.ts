@@ -1,0 +1,4 @@
+export * from './tableSchema';
+export * from './describeTable';
+export * from './capacityLimiter';
+export * from './segmentedScan';

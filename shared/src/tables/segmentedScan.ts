@@ -1,0 +1,81 @@
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { fromAwsError, isThrottling } from '../errors';
+import { type BackoffPolicy, DEFAULT_BACKOFF, throwIfAborted, withRetry } from '../jobs';
+import type { CapacityLimiter } from './capacityLimiter';
+
+export type Item = Record<string, AttributeValue>;
+
+export interface ScanPage {
+  segment: number;
+  items: Item[];
+  /** Read capacity units the page consumed (0 when the store does not say). */
+  consumedUnits: number;
+}
+
+export interface SegmentScanOptions {
+  table: string;
+  segment: number;
+  totalSegments: number;
+  consistentRead?: boolean;
+  /** Items per Scan request; DynamoDB's 1 MB page limit applies anyway. */
+  pageLimit?: number;
+  limiter?: CapacityLimiter;
+  backoff?: BackoffPolicy;
+  signal?: AbortSignal;
+  /** Called each time a throttled request is retried. */
+  onThrottle?: () => void;
+}
+
+/**
+ * Scans one segment of a table, page by page. Throttling is retried with exponential
+ * backoff and jitter (on top of the SDK's own adaptive retries), other transient faults too.
+ */
+export async function* scanSegment(client: DynamoDBClient, options: SegmentScanOptions): AsyncGenerator<ScanPage> {
+  let startKey: Item | undefined;
+  do {
+    throwIfAborted(options.signal);
+    await options.limiter?.acquire(options.signal);
+    const page = await withRetry(
+      () =>
+        client.send(
+          new ScanCommand({
+            TableName: options.table,
+            Segment: options.segment,
+            TotalSegments: options.totalSegments,
+            ConsistentRead: options.consistentRead,
+            Limit: options.pageLimit,
+            ExclusiveStartKey: startKey,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+          { abortSignal: options.signal },
+        ),
+      {
+        signal: options.signal,
+        policy: options.backoff ?? DEFAULT_BACKOFF,
+        onRetry: (err) => {
+          if (isThrottling(err)) options.onThrottle?.();
+        },
+      },
+    ).catch((err: unknown) => {
+      throw fromAwsError(err, { doing: `scan table ${options.table}`, table: options.table });
+    });
+    const consumedUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
+    options.limiter?.consume(consumedUnits);
+    startKey = page.LastEvaluatedKey;
+    yield { segment: options.segment, items: page.Items ?? [], consumedUnits };
+  } while (startKey);
+}
+
+const BYTES_PER_SEGMENT = 64 * 1024 * 1024;
+const MAX_SEGMENTS = 1000;
+
+/**
+ * Segments for a table of this size: one per 64 MiB, at least 4 once a table is past a few
+ * MiB (parallel reads pay off early), at most 1000. DynamoDB's size estimate lags by hours,
+ * which is fine for planning.
+ */
+export function chooseTotalSegments(approximateSizeBytes: number): number {
+  const bySize = Math.ceil(approximateSizeBytes / BYTES_PER_SEGMENT);
+  const floor = approximateSizeBytes > 8 * 1024 * 1024 ? 4 : 1;
+  return Math.min(MAX_SEGMENTS, Math.max(floor, bySize));
+}
