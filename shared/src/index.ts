@@ -5,3 +5,5 @@ export * from './aws';
 export * from './demo/emulators';
 export * from './tables';
 export * from './backup';
+export * from './catalog';
+export * from './restore';

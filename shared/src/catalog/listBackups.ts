@@ -1,0 +1,161 @@
+import { GetObjectCommand, ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
+import {
+  type BackupLocation,
+  type BackupManifest,
+  backupDir,
+  backupIdTime,
+  manifestKey,
+  normalizePrefix,
+  parseManifest,
+  parseManifestKey,
+  s3Uri,
+  tablesRoot,
+} from '../backup';
+import { ColdkeepError, fromAwsError } from '../errors';
+import { runPool } from '../jobs';
+
+export interface CatalogQuery {
+  bucket: string;
+  prefix?: string;
+  /** Only backups of this table. */
+  table?: string;
+}
+
+export interface BackupSummary extends BackupLocation {
+  manifestKey: string;
+  /** s3:// URI of the backup's folder. */
+  uri: string;
+  createdAt: string;
+  itemCount: number;
+  bytes: number;
+  files: number;
+  /** Storage class of the data files ("STANDARD", "GLACIER", … or "mixed"). */
+  storageClass: string;
+}
+
+/** A backup folder with data but no manifest: a failed or running backup, never listed as a backup. */
+export interface IncompleteBackup {
+  uri: string;
+  table: string;
+  backupId: string;
+  objects: number;
+  bytes: number;
+}
+
+export interface Catalog {
+  backups: BackupSummary[];
+  incomplete: IncompleteBackup[];
+}
+
+interface Folder {
+  location?: BackupLocation;
+  dataObjects: _Object[];
+}
+
+/**
+ * Lists the backups in a bucket, newest first. The manifests are the catalog: a folder
+ * without one is reported apart, as incomplete.
+ */
+export async function listBackups(s3: S3Client, query: CatalogQuery, signal?: AbortSignal): Promise<Catalog> {
+  const prefix = normalizePrefix(query.prefix);
+  const folders = new Map<string, Folder>();
+  let token: string | undefined;
+  try {
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: query.bucket, Prefix: tablesRoot(prefix), ContinuationToken: token }),
+        { abortSignal: signal },
+      );
+      for (const object of page.Contents ?? []) {
+        const key = object.Key ?? '';
+        const dir = /^(.*\/tables\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/)/.exec(key)?.[1];
+        if (!dir) continue;
+        const folder = folders.get(dir) ?? { dataObjects: [] };
+        folders.set(dir, folder);
+        const location = parseManifestKey(query.bucket, key);
+        if (location) folder.location = location;
+        else folder.dataObjects.push(object);
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+  } catch (err) {
+    throw fromAwsError(err, { doing: `list backups in ${query.bucket}`, bucket: query.bucket });
+  }
+
+  const wanted = [...folders.entries()].filter(([dir]) => !query.table || dir.split('/').at(-3) === query.table);
+  const backups: BackupSummary[] = [];
+  const incomplete: IncompleteBackup[] = [];
+  const complete = wanted.filter(([, f]) => f.location) as [string, Required<Folder>][];
+  for (const [dir, folder] of wanted) {
+    if (folder.location) continue;
+    const parts = dir.split('/');
+    incomplete.push({
+      uri: s3Uri(query.bucket, dir),
+      table: parts.at(-3) ?? '?',
+      backupId: parts.at(-2) ?? '?',
+      objects: folder.dataObjects.length,
+      bytes: folder.dataObjects.reduce((n, o) => n + (o.Size ?? 0), 0),
+    });
+  }
+  await runPool(
+    complete,
+    8,
+    async ([, folder]) => {
+      const manifest = await getManifest(s3, folder.location, signal);
+      backups.push(summarize(folder.location, manifest, folder.dataObjects));
+    },
+    signal,
+  );
+  backups.sort((a, b) => b.backupId.localeCompare(a.backupId) || a.table.localeCompare(b.table));
+  incomplete.sort((a, b) => b.backupId.localeCompare(a.backupId));
+  return { backups, incomplete };
+}
+
+function summarize(location: BackupLocation, manifest: BackupManifest, data: _Object[]): BackupSummary {
+  const classes = new Set(data.map((o) => o.StorageClass ?? 'STANDARD'));
+  return {
+    ...location,
+    manifestKey: manifestKey(location),
+    uri: s3Uri(location.bucket, backupDir(location)),
+    createdAt: (backupIdTime(location.backupId) ?? new Date(manifest.startedAt)).toISOString(),
+    itemCount: manifest.itemCount,
+    bytes: manifest.bytes,
+    files: manifest.files.length,
+    storageClass: classes.size === 0 ? 'STANDARD' : classes.size === 1 ? [...classes][0]! : 'mixed',
+  };
+}
+
+export async function getManifest(s3: S3Client, location: BackupLocation, signal?: AbortSignal): Promise<BackupManifest> {
+  const key = manifestKey(location);
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }), {
+      abortSignal: signal,
+    });
+    return parseManifest(await response.Body!.transformToString(), s3Uri(location.bucket, key));
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NoSuchKey') {
+      throw new ColdkeepError('BackupNotFound', `There is no backup manifest at ${s3Uri(location.bucket, key)}.`, {
+        hint: 'A folder without manifest.json is an incomplete backup. "coldkeep backups list" shows the complete ones.',
+        cause: err,
+      });
+    }
+    throw fromAwsError(err, { doing: 'read a backup manifest', bucket: location.bucket });
+  }
+}
+
+/** One backup of a table by id, or the newest with "latest". */
+export async function findBackup(
+  s3: S3Client,
+  query: CatalogQuery & { table: string; backupId: string },
+  signal?: AbortSignal,
+): Promise<BackupSummary> {
+  const { backups } = await listBackups(s3, query, signal);
+  const found = query.backupId === 'latest' ? backups[0] : backups.find((b) => b.backupId === query.backupId);
+  if (!found) {
+    const what = query.backupId === 'latest' ? 'no backups' : `no backup ${query.backupId}`;
+    throw new ColdkeepError('BackupNotFound', `Table "${query.table}" has ${what} in s3://${query.bucket}/${normalizePrefix(query.prefix)}.`, {
+      hint: `"coldkeep backups list --bucket ${query.bucket} --table ${query.table}" lists the backups there.`,
+    });
+  }
+  return found;
+}

@@ -1,0 +1,4 @@
+export * from './restorePlan';
+export * from './thawArchived';
+export * from './targetTable';
+export * from './restoreTable';

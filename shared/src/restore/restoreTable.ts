@@ -1,0 +1,298 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AwsClients } from '../aws';
+import { CancelledError, ColdkeepError, isCancelled } from '../errors';
+import { type JobOptions, runPool, throwIfAborted } from '../jobs';
+import { CapacityLimiter } from '../tables';
+import { BatchWriter } from './batchWriter';
+import { type PlannedFile, planRestore, type RestorePlan, type RestoreSource } from './restorePlan';
+import {
+  applyTtl,
+  assertSameKeys,
+  countItems,
+  createTableFromSchema,
+  inspectTarget,
+} from './targetTable';
+import { type ThawOptions, thawArchived } from './thawArchived';
+import { downloadVerified, readItems } from './verifiedDownload';
+
+export interface RestoreTableInput {
+  source: RestoreSource;
+  /** Table to write into; the backed-up table's name by default. */
+  target?: string;
+  /** Create the target from the saved schema when it does not exist (default true). */
+  createTable?: boolean;
+  /** Allow writing into a table that already holds items (items with the same key are replaced). */
+  overwrite?: boolean;
+  /** Download and verify every file, count its items, write nothing. */
+  dryRun?: boolean;
+  /** Data files restored at once (default 4). */
+  fileConcurrency?: number;
+  /** BatchWriteItem requests in flight per file (default 4). */
+  writeConcurrency?: number;
+  /** Write-unit budget per second; by default 80% of a provisioned target's write capacity, unlimited on demand. */
+  writeUnitsPerSecond?: number;
+  thaw?: ThawOptions;
+  /** Count the target's items afterwards (default: when the target was empty before). */
+  verifyCount?: boolean;
+}
+
+export type FileOutcome = 'written' | 'partial' | 'not-written' | 'damaged' | 'verified';
+
+export interface FileReport {
+  key: string;
+  outcome: FileOutcome;
+  items: number;
+}
+
+export interface RestoreProgress {
+  phase: 'plan' | 'thaw' | 'restore' | 'count';
+  target: string;
+  itemsWritten: number;
+  itemsExpected?: number;
+  filesDone: number;
+  filesTotal: number;
+  waitingFor?: number;
+}
+
+export interface RestoreReport {
+  source: string;
+  kind: RestorePlan['kind'];
+  backupId?: string;
+  target: string;
+  dryRun: boolean;
+  createdTable: boolean;
+  itemsExpected?: number;
+  itemsWritten: number;
+  itemsVerified: number;
+  /** Exact count of the target after the load, when it was checked. */
+  countedItems?: number;
+  files: FileReport[];
+  warnings: string[];
+  durationMs: number;
+}
+
+/**
+ * Restores a backup (or a DynamoDB native export) into a table: plan → thaw archived
+ * files → create the table if needed → per file: download, verify its checksum, then
+ * write its items → TTL → count. A failure says exactly which files were written.
+ */
+export async function restoreTable(
+  clients: AwsClients,
+  input: RestoreTableInput,
+  { signal, onProgress }: JobOptions<RestoreProgress> = {},
+): Promise<RestoreReport> {
+  const startedAt = Date.now();
+  const { dynamodb, s3 } = clients;
+  const plan = await planRestore(s3, input.source, signal);
+  const target = input.target ?? plan.sourceTable;
+  if (!target) {
+    throw new ColdkeepError('InvalidInput', `The backup at ${plan.uri} does not name its table.`, {
+      hint: 'Pass --target TABLE.',
+    });
+  }
+  const progress: RestoreProgress = {
+    phase: 'plan',
+    target,
+    itemsWritten: 0,
+    filesDone: 0,
+    filesTotal: plan.files.length,
+    ...(plan.itemCount !== undefined ? { itemsExpected: plan.itemCount } : {}),
+  };
+  const emit = (): void => onProgress?.({ ...progress });
+  emit();
+
+  const files: FileReport[] = plan.files.map((f) => ({ key: f.key, outcome: 'not-written', items: 0 }));
+  const warnings: string[] = [];
+  let createdTable = false;
+
+  const state = await inspectTarget(dynamodb, target, signal);
+  if (!input.dryRun) {
+    if (state.exists) {
+      if (plan.schema) assertSameKeys(target, state.keySchema, plan.schema);
+      if (!state.empty && !input.overwrite) {
+        throw new ColdkeepError('TableExists', `Table "${target}" already holds items; nothing was written.`, {
+          hint: 'Restore into a new table with --target NEW_NAME, or pass --overwrite to replace items with the same keys.',
+        });
+      }
+    } else if (input.createTable === false || !plan.schema) {
+      throw new ColdkeepError('NoSuchTable', `Table "${target}" does not exist; nothing was written.`, {
+        hint: plan.schema
+          ? 'Leave out --no-create-table to create it from the saved schema.'
+          : 'A DynamoDB export carries no schema: create the table with the same keys first, then restore into it.',
+      });
+    }
+  }
+
+  progress.phase = 'thaw';
+  emit();
+  await thawArchived(s3, plan.bucket, plan.files.map((f) => f.key), input.thaw ?? {}, signal, (pending) => {
+    progress.waitingFor = pending.length;
+    emit();
+  });
+  delete progress.waitingFor;
+
+  if (!input.dryRun && !state.exists && plan.schema) {
+    await createTableFromSchema(dynamodb, plan.schema, target, signal);
+    createdTable = true;
+  }
+
+  const budget = input.writeUnitsPerSecond ?? (state.writeCapacityUnits ? state.writeCapacityUnits * 0.8 : undefined);
+  const limiter = budget ? new CapacityLimiter(budget) : undefined;
+  const tempDir = await mkdtemp(join(tmpdir(), 'coldkeep-restore-'));
+  progress.phase = 'restore';
+  emit();
+  let itemsVerified = 0;
+  try {
+    await runPool(
+      plan.files.map((file, i) => ({ file, report: files[i]! })),
+      input.fileConcurrency ?? 4,
+      async ({ file, report }, poolSignal) => {
+        const path = join(tempDir, `${files.indexOf(report)}.json.gz`);
+        try {
+          await downloadVerified(s3, plan.bucket, file, path, poolSignal);
+        } catch (err) {
+          if ((err as { code?: string }).code === 'ChecksumMismatch') report.outcome = 'damaged';
+          throw err;
+        }
+        const items = await restoreFile(input, dynamodb, target, file, path, report, limiter, poolSignal, (n) => {
+          progress.itemsWritten += n;
+          emit();
+        });
+        itemsVerified += items;
+        await rm(path, { force: true });
+        progress.filesDone++;
+        emit();
+      },
+      signal,
+    );
+  } catch (err) {
+    throw failure(err, target, files, createdTable);
+  } finally {
+    await rm(tempDir, { recursive: true, force: true });
+  }
+  throwIfAborted(signal);
+
+  const itemsWritten = files.reduce((n, f) => n + (input.dryRun ? 0 : f.items), 0);
+  if (plan.itemCount !== undefined && itemsVerified !== plan.itemCount) {
+    throw new ColdkeepError(
+      'CountMismatch',
+      `The backup's files hold ${itemsVerified} items, its manifest says ${plan.itemCount}.`,
+      { hint: 'The backup is inconsistent; restore from another one.', details: { files } },
+    );
+  }
+
+  let countedItems: number | undefined;
+  if (!input.dryRun) {
+    if (plan.schema && createdTable) {
+      await applyTtl(dynamodb, plan.schema, target).catch((err: unknown) =>
+        warnings.push(`TTL on ${plan.schema?.ttl?.attributeName} could not be re-applied: ${(err as Error).message}`),
+      );
+    }
+    if (input.verifyCount ?? state.empty) {
+      progress.phase = 'count';
+      emit();
+      countedItems = await countItems(dynamodb, target, Math.max(1, Math.min(16, Math.ceil(itemsWritten / 250_000))), signal);
+      if (countedItems !== itemsWritten) {
+        throw new ColdkeepError(
+          'CountMismatch',
+          `Table "${target}" holds ${countedItems} items after the restore, but ${itemsWritten} were written.`,
+          {
+            hint: 'Something else wrote to or deleted from the table during the restore, or the backup holds duplicate keys.',
+            details: { files, countedItems, itemsWritten },
+          },
+        );
+      }
+    }
+  }
+
+  return {
+    source: plan.uri,
+    kind: plan.kind,
+    ...(plan.backupId ? { backupId: plan.backupId } : {}),
+    target,
+    dryRun: input.dryRun ?? false,
+    createdTable,
+    ...(plan.itemCount !== undefined ? { itemsExpected: plan.itemCount } : {}),
+    itemsWritten,
+    itemsVerified,
+    ...(countedItems !== undefined ? { countedItems } : {}),
+    files,
+    warnings,
+    durationMs: Date.now() - startedAt,
+  };
+}
+
+async function restoreFile(
+  input: RestoreTableInput,
+  dynamodb: AwsClients['dynamodb'],
+  target: string,
+  file: PlannedFile,
+  path: string,
+  report: FileReport,
+  limiter: CapacityLimiter | undefined,
+  signal: AbortSignal,
+  onWritten: (count: number) => void,
+): Promise<number> {
+  let count = 0;
+  if (input.dryRun) {
+    for await (const _item of readItems(path, file.key)) count++;
+    report.outcome = 'verified';
+    report.items = count;
+  } else {
+    const writer = new BatchWriter(dynamodb, {
+      table: target,
+      maxInFlight: input.writeConcurrency ?? 4,
+      limiter,
+      signal,
+      onWritten: (n) => {
+        report.items += n;
+        onWritten(n);
+      },
+    });
+    report.outcome = 'partial';
+    try {
+      for await (const item of readItems(path, file.key)) {
+        count++;
+        await writer.put(item);
+      }
+      await writer.flush();
+    } finally {
+      if (report.items === 0) report.outcome = 'not-written';
+    }
+    report.outcome = 'written';
+  }
+  if (file.items !== undefined && count !== file.items) {
+    throw new ColdkeepError('CountMismatch', `${file.key} holds ${count} items, its manifest says ${file.items}.`, {
+      hint: 'The backup is inconsistent; restore from another one.',
+    });
+  }
+  return count;
+}
+
+/** The error of a failed restore, saying exactly what was and was not written. */
+function failure(cause: unknown, target: string, files: FileReport[], createdTable: boolean): unknown {
+  const written = files.filter((f) => f.outcome === 'written');
+  const partial = files.filter((f) => f.outcome === 'partial');
+  const itemsWritten = files.reduce((n, f) => n + f.items, 0);
+  const details = { target, createdTable, itemsWritten, files };
+  const summary =
+    `${itemsWritten} items were written to "${target}" from ${written.length} whole file(s)` +
+    (partial.length ? ` and ${partial.length} partly written file(s) (${partial.map((f) => f.key).join(', ')})` : '') +
+    `; ${files.length - written.length - partial.length} file(s) were not written.`;
+  if (isCancelled(cause)) return new CancelledError(`Restore into ${target} cancelled. ${summary}`, { details, cause });
+  if (cause instanceof ColdkeepError) {
+    return new ColdkeepError(cause.code, `${cause.message} ${summary}`, {
+      hint: cause.hint,
+      details: { ...cause.details, ...details },
+      cause,
+    });
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new ColdkeepError('RestoreFailed', `Restore into ${target} failed: ${message}. ${summary}`, {
+    hint: 'Fix the cause and run the restore again with --overwrite: items with the same key are simply replaced.',
+    details,
+    cause,
+  });
+}

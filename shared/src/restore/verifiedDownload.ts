@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { lineToItem, s3Uri } from '../backup';
+import { ColdkeepError, fromAwsError } from '../errors';
+import { withRetry } from '../jobs';
+import type { Item } from '../tables';
+import type { PlannedFile } from './restorePlan';
+
+/**
+ * Downloads a data file to `path` and checks it against the checksum its manifest recorded.
+ * The whole object is checked before any of its items can be read, so a damaged file never
+ * writes a single item.
+ */
+export async function downloadVerified(
+  s3: S3Client,
+  bucket: string,
+  file: PlannedFile,
+  path: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const digests = await withRetry(
+    async () => {
+      const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key }), { abortSignal: signal });
+      const sha256 = createHash('sha256');
+      const md5 = createHash('md5');
+      let bytes = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          sha256.update(chunk);
+          md5.update(chunk);
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      });
+      await pipeline(response.Body as Readable, tap, createWriteStream(path), { signal });
+      return { sha256: sha256.digest('hex'), md5: md5.digest('base64'), bytes };
+    },
+    { signal },
+  ).catch((err: unknown) => {
+    throw fromAwsError(err, { doing: `download ${file.key}`, bucket });
+  });
+
+  const expected = file.sha256 ?? file.md5;
+  const actual = file.sha256 ? digests.sha256 : digests.md5;
+  if (expected && expected !== actual) {
+    await rm(path, { force: true });
+    throw new ColdkeepError(
+      'ChecksumMismatch',
+      `${s3Uri(bucket, file.key)} is damaged: its ${file.sha256 ? 'SHA-256' : 'MD5'} is ${actual}, the manifest says ${expected}.`,
+      {
+        hint: 'Nothing from this file was written. Restore from another backup, or check whether the object was overwritten.',
+        details: { key: file.key, expected, actual, bytes: digests.bytes },
+      },
+    );
+  }
+}
+
+/** The items of a downloaded (and verified) gzip DynamoDB JSON file, in order. */
+export async function* readItems(path: string, where: string): AsyncGenerator<Item> {
+  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    yield lineToItem(line, `${where}:${n}`);
+  }
+}
