@@ -2,7 +2,7 @@ export * from './version';
 export * from './errors';
 export * from './jobs';
 export * from './aws';
-export * from './demo/emulators';
+export * from './demo';
 export * from './tables';
 export * from './backup';
 export * from './catalog';

@@ -185,11 +185,10 @@ export async function backupTable(
           onThrottle: () => progress.throttledRequests++,
         });
         for await (const page of pages) {
-          await writer.writePage(page.items);
+          progress.uncompressedBytes += await writer.writePage(page.items);
           segmentProgress.items += page.items.length;
           progress.items += page.items.length;
           progress.consumedReadUnits += page.consumedUnits;
-          progress.uncompressedBytes = writers.reduce((sum, w) => sum + w.bytesWritten, 0);
           onProgress?.(snapshot(progress));
         }
         await writer.finish();

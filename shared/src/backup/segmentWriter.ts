@@ -24,8 +24,9 @@ export class SegmentWriter {
 
   constructor(private readonly options: SegmentWriterOptions) {}
 
-  async writePage(items: Item[]): Promise<void> {
-    if (items.length === 0) return;
+  /** Writes a page of items; returns the bytes of JSON it made. */
+  async writePage(items: Item[]): Promise<number> {
+    if (items.length === 0) return 0;
     let lines = '';
     for (const item of items) lines += itemToLine(item);
     if (this.current && this.current.uncompressedBytes >= this.options.rolloverBytes) {
@@ -33,17 +34,13 @@ export class SegmentWriter {
     }
     this.current ??= this.open();
     await this.current.write(lines, items.length);
+    return Buffer.byteLength(lines);
   }
 
   /** Closes the last data file. A segment with no items writes no file. */
   async finish(): Promise<DataFileResult[]> {
     await this.finishCurrent();
     return this.files;
-  }
-
-  /** JSON bytes written so far, across this segment's files. */
-  get bytesWritten(): number {
-    return this.files.reduce((n, f) => n + f.uncompressedBytes, 0) + (this.current?.uncompressedBytes ?? 0);
   }
 
   /** The key of the data file being written, if any (to report it when the backup fails). */

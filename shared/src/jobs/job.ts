@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { CancelledError } from '../errors';
 
 /**
@@ -35,6 +36,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** A signal that aborts when the parent does, or when `abort()` is called (first failure stops the rest). */
 export function childAbortController(parent: AbortSignal | undefined): AbortController {
   const controller = new AbortController();
+  // Every in-flight request and backoff timer listens on the signal; dozens at once are expected.
+  setMaxListeners(0, controller.signal);
   if (parent) {
     if (parent.aborted) controller.abort(parent.reason);
     else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });

@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import { AwsClients } from '../../aws';
+import { listBackups } from '../../catalog';
+import { type CliContext, requireBucket } from '../context';
+import { formatBytes, formatCount, table } from '../format';
+
+export function backupsListCommand(context: () => CliContext): Command {
+  return new Command('list')
+    .description('list the complete backups in a bucket, newest first')
+    .option('--bucket <name>', 'bucket (default: $COLDKEEP_BUCKET)')
+    .option('--prefix <prefix>', 'key prefix (default: "coldkeep", or $COLDKEEP_PREFIX)')
+    .option('--table <name>', 'only backups of this table')
+    .action(async (flags: { bucket?: string; prefix?: string; table?: string }) => {
+      const ctx = context();
+      const clients = new AwsClients(ctx.settings);
+      try {
+        const catalog = await listBackups(clients.s3, {
+          bucket: requireBucket(flags.bucket),
+          prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX,
+          ...(flags.table ? { table: flags.table } : {}),
+        });
+        if (ctx.json) return ctx.out(JSON.stringify(catalog, null, 2));
+        if (catalog.backups.length === 0) ctx.out('No backups found.');
+        else {
+          ctx.out(
+            table(
+              ['TABLE', 'BACKUP ID', 'CREATED', 'ITEMS', 'SIZE', 'STORAGE'],
+              catalog.backups.map((b) => [
+                b.table,
+                b.backupId,
+                b.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+                formatCount(b.itemCount),
+                formatBytes(b.bytes),
+                b.storageClass,
+              ]),
+            ),
+          );
+        }
+        if (catalog.incomplete.length) {
+          ctx.out(
+            `\n${catalog.incomplete.length} incomplete backup folder(s) (no manifest: failed or still running; not restorable):\n` +
+              catalog.incomplete.map((i) => `  ${i.uri} (${i.objects} objects, ${formatBytes(i.bytes)})`).join('\n'),
+          );
+        }
+      } finally {
+        clients.destroy();
+      }
+    });
+}

@@ -1,0 +1,90 @@
+import { setMaxListeners } from 'node:events';
+import { type AwsSettings, mergeSettings, settingsFromEnv } from '../aws';
+import { CancelledError, ColdkeepError, isCancelled } from '../errors';
+import { ProgressDisplay } from './progress';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
+  json?: boolean;
+}
+
+export interface CliContext {
+  settings: AwsSettings;
+  json: boolean;
+  progress: ProgressDisplay;
+  out: (text: string) => void;
+}
+
+export function makeContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
+  const fromFlags: AwsSettings = {};
+  if (options.profile) fromFlags.profile = options.profile;
+  if (options.region) fromFlags.region = options.region;
+  if (options.endpointUrl) fromFlags.endpoint = options.endpointUrl;
+  return {
+    settings: mergeSettings(settingsFromEnv(env), fromFlags),
+    json: options.json ?? false,
+    progress: new ProgressDisplay(),
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  };
+}
+
+/** Bucket and prefix from flags or COLDKEEP_BUCKET / COLDKEEP_PREFIX. */
+export function requireBucket(bucket: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const value = bucket ?? env.COLDKEEP_BUCKET;
+  if (!value) {
+    throw new ColdkeepError('InvalidInput', 'No bucket given.', {
+      hint: 'Pass --bucket NAME or set COLDKEEP_BUCKET.',
+    });
+  }
+  return value;
+}
+
+/**
+ * Runs a command with a cancel signal wired to Ctrl-C: the first press cancels cleanly
+ * (uploads aborted, no manifest), a second one exits at once.
+ */
+export async function withCancel<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  let presses = 0;
+  const onSigint = (): void => {
+    presses++;
+    if (presses === 1) {
+      process.stderr.write('\nCancelling cleanly… (press Ctrl-C again to quit at once)\n');
+      controller.abort(new CancelledError());
+    } else {
+      process.exit(EXIT.cancelled);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+/** Prints an error (code, message, hint) and returns the exit code for it. */
+export function reportError(err: unknown, json: boolean): number {
+  const cancelled = isCancelled(err);
+  const known = err instanceof ColdkeepError;
+  const payload = known
+    ? err.toJSON()
+    : { code: 'Unexpected', message: err instanceof Error ? err.message : String(err) };
+  if (json) {
+    process.stdout.write(JSON.stringify({ ok: false, error: payload }, null, 2) + '\n');
+  } else {
+    process.stderr.write(`${cancelled ? 'Cancelled' : 'Error'} [${payload.code}]: ${payload.message}\n`);
+    if ('hint' in payload && payload.hint) process.stderr.write(`Hint: ${payload.hint}\n`);
+    if (!known && process.env.COLDKEEP_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (!known && !process.env.COLDKEEP_DEBUG) process.stderr.write('Hint: set COLDKEEP_DEBUG=1 for the stack trace.\n');
+  }
+  return cancelled ? EXIT.cancelled : EXIT.failed;
+}

@@ -1,0 +1,4 @@
+export * from './emulators';
+export * from './runDemo';
+export * from './compareTables';
+export * from './studentData';

@@ -1,0 +1,121 @@
+import { BatchWriteItemCommand, CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { AwsClients } from '../aws';
+import { backupTable, type BackupProgress, type BackupReport } from '../backup';
+import { type BackupSummary, listBackups } from '../catalog';
+import { ColdkeepError } from '../errors';
+import { type JobOptions, runPool, throwIfAborted } from '../jobs';
+import { restoreTable, type RestoreProgress, type RestoreReport } from '../restore';
+import { compareTables, type TableComparison } from './compareTables';
+import { type RunningEmulators, startEmulators } from './emulators';
+import { studentItems } from './studentData';
+
+export interface DemoInput {
+  items?: number;
+  segments?: number;
+  /** Where the emulators keep their data; a new temp folder by default. */
+  dataDir?: string;
+  /** Leave the emulators running after the demo (the caller stops them). */
+  keepRunning?: boolean;
+}
+
+export type DemoProgress =
+  | { step: 'emulators' | 'load' | 'list' | 'compare'; message: string }
+  | { step: 'backup'; backup: BackupProgress }
+  | { step: 'restore'; restore: RestoreProgress };
+
+export interface DemoReport {
+  emulators: { dynamodb: string; s3: string; dataDir: string };
+  bucket: string;
+  table: string;
+  restoredTable: string;
+  loadedItems: number;
+  backup: BackupReport;
+  listed: BackupSummary[];
+  restore: RestoreReport;
+  comparison: TableComparison;
+  /** Set when keepRunning: stops the emulators. */
+  stop?: () => Promise<void>;
+}
+
+export const DEMO_BUCKET = 'coldkeep-demo';
+export const DEMO_TABLE = 'studentData';
+
+/**
+ * The whole flow on embedded emulators: start dynalite and s3rver, create and fill a
+ * studentData table, back it up, list it, restore it into a new table and compare.
+ */
+export async function runDemo(input: DemoInput, { signal, onProgress }: JobOptions<DemoProgress> = {}): Promise<DemoReport> {
+  const itemCount = input.items ?? 10_000;
+  onProgress?.({ step: 'emulators', message: 'Starting local DynamoDB (dynalite) and S3 (s3rver) on 127.0.0.1…' });
+  const emulators: RunningEmulators = await startEmulators({
+    dynamodbOnDisk: true,
+    ...(input.dataDir ? { dataDir: input.dataDir } : {}),
+  });
+  const clients = new AwsClients(emulators.settings);
+  const stop = async (): Promise<void> => {
+    clients.destroy();
+    await emulators.stop();
+  };
+  try {
+    throwIfAborted(signal);
+    onProgress?.({ step: 'load', message: `Creating table ${DEMO_TABLE} and loading ${itemCount} students…` });
+    await clients.s3.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET }));
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: DEMO_TABLE,
+        KeySchema: [{ AttributeName: 'StudentId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'StudentId', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const items = studentItems(itemCount);
+    const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, i) => items.slice(i * 25, i * 25 + 25));
+    await runPool(
+      batches,
+      8,
+      async (batch) => {
+        const result = await clients.dynamodb.send(
+          new BatchWriteItemCommand({ RequestItems: { [DEMO_TABLE]: batch.map((Item) => ({ PutRequest: { Item } })) } }),
+        );
+        if (Object.keys(result.UnprocessedItems ?? {}).length) {
+          throw new ColdkeepError('EmulatorFailed', 'The local DynamoDB left items unprocessed while loading the demo.');
+        }
+      },
+      signal,
+    );
+
+    const backup = await backupTable(
+      clients,
+      { table: DEMO_TABLE, bucket: DEMO_BUCKET, segments: input.segments ?? 4 },
+      { signal, onProgress: (p) => onProgress?.({ step: 'backup', backup: p }) },
+    );
+    onProgress?.({ step: 'list', message: `Listing the backups in s3://${DEMO_BUCKET}…` });
+    const { backups } = await listBackups(clients.s3, { bucket: DEMO_BUCKET }, signal);
+    const restoredTable = `${DEMO_TABLE}-restored`;
+    const restore = await restoreTable(
+      clients,
+      { source: { uri: backup.uri }, target: restoredTable },
+      { signal, onProgress: (p) => onProgress?.({ step: 'restore', restore: p }) },
+    );
+    onProgress?.({ step: 'compare', message: `Comparing ${DEMO_TABLE} with ${restoredTable} item by item…` });
+    const comparison = await compareTables(clients.dynamodb, DEMO_TABLE, restoredTable);
+    const report: DemoReport = {
+      emulators: { ...emulators.endpoints, dataDir: emulators.dataDir },
+      bucket: DEMO_BUCKET,
+      table: DEMO_TABLE,
+      restoredTable,
+      loadedItems: itemCount,
+      backup,
+      listed: backups,
+      restore,
+      comparison,
+    };
+    if (input.keepRunning) report.stop = stop;
+    else await stop();
+    return report;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
