@@ -15,6 +15,7 @@ export default defineConfig(
     '.coldkeep/',
     '.tmp/',
     'bench/results/',
+    'bench/.cache/',
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -74,6 +74,8 @@ export interface FaultProxyStats {
   forwarded: number;
   /** Faults applied, by kind. */
   injected: Partial<Record<FaultKind, number>>;
+  /** Method and URL (path and query) of the first 10,000 requests, to check what a client asked for. */
+  requests: { method: string; url: string }[];
 }
 
 export interface FaultProxyOptions {
@@ -136,7 +138,7 @@ export async function startFaultProxy(
   const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
   const lifetimeMs = options.lifetimeMs ?? DEFAULT_LIFETIME_MS;
   let states = validateRules(rules, maxDelayMs);
-  const stats: FaultProxyStats = { received: 0, forwarded: 0, injected: {} };
+  const stats: FaultProxyStats = { received: 0, forwarded: 0, injected: {}, requests: [] };
   const pendingDelays = new Set<() => void>();
   // Keep-alive to the emulator, with idle sockets dropped before Node servers' 5 s keepAliveTimeout.
   const agent = new Agent({ keepAlive: true, timeout: 4000 });
@@ -289,6 +291,7 @@ export async function startFaultProxy(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.received++;
+    if (stats.requests.length < 10_000) stats.requests.push({ method: req.method ?? '', url: req.url ?? '' });
     const action = decide(req);
     switch (action?.kind) {
       case undefined:

@@ -122,3 +122,20 @@ export function canonical(items: Item[]): string[] {
   };
   return items.map((item) => JSON.stringify(normalize(item))).sort();
 }
+
+/** Asserts two sets of items are equal, order-free, and names only the first few differences. */
+export function assertSameItems(actual: Item[], expected: Item[], message = 'items differ'): void {
+  const a = canonical(actual);
+  const e = canonical(expected);
+  const expectedSet = new Set(e);
+  const actualSet = new Set(a);
+  const missing = e.filter((x) => !actualSet.has(x));
+  const extra = a.filter((x) => !expectedSet.has(x));
+  const cut = (list: string[]): string[] => list.slice(0, 3).map((s) => (s.length > 200 ? `${s.slice(0, 200)}…` : s));
+  if (a.length !== e.length || missing.length || extra.length) {
+    throw new Error(
+      `${message}: ${a.length} items, expected ${e.length}; ${missing.length} missing ${JSON.stringify(cut(missing))}; ` +
+        `${extra.length} unexpected ${JSON.stringify(cut(extra))}`,
+    );
+  }
+}

@@ -183,7 +183,10 @@ test('dynamoThrottle: ProvisionedThroughputExceededException on schedule, then n
     assert.equal(await outcome(scan()), 'ProvisionedThroughputExceededException');
     assert.equal((await scan()).Count, 40);
 
-    assert.deepEqual(proxy.stats, { received: 5, forwarded: 3, injected: { dynamoThrottle: 2 } });
+    assert.deepEqual(
+      { ...proxy.stats, requests: undefined },
+      { received: 5, forwarded: 3, injected: { dynamoThrottle: 2 }, requests: undefined },
+    );
   });
 });
 
@@ -252,7 +255,10 @@ test('unprocessedItems: only the forwarded half is written; retrying the Unproce
     assert.deepEqual(second.UnprocessedItems, {});
     assert.deepEqual(await storedIds('fp-a'), ['a0', 'a1', 'a2', 'a3', 'a4']);
     assert.deepEqual(await storedIds('fp-b'), ['b0', 'b1']);
-    assert.deepEqual(proxy.stats, { received: 2, forwarded: 2, injected: { unprocessedItems: 1 } });
+    assert.deepEqual(
+      { ...proxy.stats, requests: undefined },
+      { received: 2, forwarded: 2, injected: { unprocessedItems: 1 }, requests: undefined },
+    );
 
     // Other operations never match an unprocessedItems rule.
     proxy.setRules(rules);
@@ -280,7 +286,10 @@ test('unprocessedItems: fraction 1 holds back everything, a single item is held 
     const mixed = await client.send(new BatchWriteItemCommand({ RequestItems: { 'fp-c': [del('c0'), put('c1')] } }));
     assert.deepEqual(mixed.UnprocessedItems, { 'fp-c': [put('c1')] });
     assert.deepEqual(await storedIds('fp-c'), []);
-    assert.deepEqual(proxy.stats, { received: 3, forwarded: 1, injected: { unprocessedItems: 3 } });
+    assert.deepEqual(
+      { ...proxy.stats, requests: undefined },
+      { received: 3, forwarded: 1, injected: { unprocessedItems: 3 }, requests: undefined },
+    );
   });
 });
 
@@ -312,7 +321,10 @@ test('s3SlowDown and s3InternalError reach the SDK as SlowDown (503) and Interna
     const head = await rejection(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'slow.txt' })));
     assert.equal(head.name, 'Unknown');
     assert.equal(head.$metadata.httpStatusCode, 503);
-    assert.deepEqual(proxy.stats, { received: 5, forwarded: 2, injected: { s3SlowDown: 2, s3InternalError: 1 } });
+    assert.deepEqual(
+      { ...proxy.stats, requests: undefined },
+      { received: 5, forwarded: 2, injected: { s3SlowDown: 2, s3InternalError: 1 }, requests: undefined },
+    );
   });
 });
 
@@ -363,7 +375,10 @@ test('resetMidBody: a DynamoDB Scan fails (ECONNRESET after the head), the SDK r
     // The head (200) had arrived: the SDK fails while deserializing the cut body.
     assert.equal(err.$metadata?.httpStatusCode, 200);
     assert.equal((await client.send(new ScanCommand({ TableName: 'fp-scan' }))).Count, 40);
-    assert.deepEqual(proxy.stats, { received: 2, forwarded: 2, injected: { resetMidBody: 1 } });
+    assert.deepEqual(
+      { ...proxy.stats, requests: undefined },
+      { received: 2, forwarded: 2, injected: { resetMidBody: 1 }, requests: undefined },
+    );
   });
 
   const errorTypes: string[] = [];
@@ -597,7 +612,10 @@ test('forwarding is faithful (method, path, query, Host, headers, chunked bodies
     });
     assert.equal(wire.error, 'ECONNRESET');
     assert.match(wire.data, /^HTTP\/1\.1 201 /);
-    assert.deepEqual(proxy.stats, { received: 3, forwarded: 3, injected: { resetMidBody: 2 } });
+    assert.deepEqual(
+      { ...proxy.stats, requests: undefined },
+      { received: 3, forwarded: 3, injected: { resetMidBody: 2 }, requests: undefined },
+    );
   } finally {
     await proxy.stop();
     await new Promise((resolve) => echo.server.close(resolve));

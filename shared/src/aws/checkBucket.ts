@@ -22,10 +22,14 @@ export async function checkBucket(s3: S3Client, bucket: string, signal?: AbortSi
       const actual = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers?.[
         'x-amz-bucket-region'
       ];
-      throw new ColdkeepError('RegionMismatch', `Bucket "${bucket}" is in ${actual ?? 'another region'}, not ${region}.`, {
-        hint: `Pass --region ${actual ?? '<the bucket region>'}.`,
-        cause: err,
-      });
+      throw new ColdkeepError(
+        'RegionMismatch',
+        `Bucket "${bucket}" is in ${actual ?? 'another region'}, not ${region}.`,
+        {
+          hint: `Pass --region ${actual ?? '<the bucket region>'}.`,
+          cause: err,
+        },
+      );
     }
     if (status === 403) {
       throw new ColdkeepError('AccessDenied', `Access to bucket "${bucket}" is denied.`, {

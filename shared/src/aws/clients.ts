@@ -25,6 +25,8 @@ export function commonClientConfig(settings: AwsSettings, service: ServiceName) 
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
       connectionTimeout: 10_000,
       requestTimeout: 120_000,
+      // Without this a stalled request only logs a warning and hangs the job.
+      throwOnRequestTimeout: true,
     }),
   };
 }

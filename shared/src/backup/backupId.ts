@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
  * 20261122T134501Z-3f9c.
  */
 export function newBackupId(now: Date = new Date(), random: () => Buffer = () => randomBytes(2)): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-${random().toString('hex')}`;
 }
 

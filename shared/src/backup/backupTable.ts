@@ -126,9 +126,13 @@ export async function backupTable(
   ]);
   const totalSegments = input.segments ?? chooseTotalSegments(schema.approximateSizeBytes);
   if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > 1_000_000) {
-    throw new ColdkeepError('InvalidInput', `Segments must be a whole number from 1 to 1000000, got ${totalSegments}.`, {
-      hint: 'Leave --segments out to let Coldkeep choose from the table size.',
-    });
+    throw new ColdkeepError(
+      'InvalidInput',
+      `Segments must be a whole number from 1 to 1000000, got ${totalSegments}.`,
+      {
+        hint: 'Leave --segments out to let Coldkeep choose from the table size.',
+      },
+    );
   }
   const location: BackupLocation = {
     bucket: input.bucket,

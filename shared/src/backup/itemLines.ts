@@ -53,7 +53,8 @@ export function itemToLine(item: Item): string {
 function decodeValue(value: Record<string, unknown>): AttributeValue {
   if (typeof value.B === 'string') return { B: Buffer.from(value.B, 'base64') };
   if (Array.isArray(value.BS)) return { BS: (value.BS as string[]).map((s) => Buffer.from(s, 'base64')) };
-  if (value.M && typeof value.M === 'object') return { M: decodeMap(value.M as Record<string, Record<string, unknown>>) };
+  if (value.M && typeof value.M === 'object')
+    return { M: decodeMap(value.M as Record<string, Record<string, unknown>>) };
   if (Array.isArray(value.L)) return { L: (value.L as Record<string, unknown>[]).map(decodeValue) };
   return value as unknown as AttributeValue;
 }

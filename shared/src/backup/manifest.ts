@@ -39,9 +39,7 @@ export const manifestSchema = z.object({
   storage: z.object({
     lifecycleTag: z.object({ key: z.string(), value: z.string() }).optional(),
     sse: z.object({ type: z.enum(['AES256', 'aws:kms']), kmsKeyId: z.string().optional() }).optional(),
-    objectLock: z
-      .object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), retainUntil: z.string() })
-      .optional(),
+    objectLock: z.object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), retainUntil: z.string() }).optional(),
   }),
 });
 

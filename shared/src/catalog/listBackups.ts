@@ -125,7 +125,11 @@ function summarize(location: BackupLocation, manifest: BackupManifest, data: _Ob
   };
 }
 
-export async function getManifest(s3: S3Client, location: BackupLocation, signal?: AbortSignal): Promise<BackupManifest> {
+export async function getManifest(
+  s3: S3Client,
+  location: BackupLocation,
+  signal?: AbortSignal,
+): Promise<BackupManifest> {
   const key = manifestKey(location);
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }), {
@@ -153,9 +157,13 @@ export async function findBackup(
   const found = query.backupId === 'latest' ? backups[0] : backups.find((b) => b.backupId === query.backupId);
   if (!found) {
     const what = query.backupId === 'latest' ? 'no backups' : `no backup ${query.backupId}`;
-    throw new ColdkeepError('BackupNotFound', `Table "${query.table}" has ${what} in s3://${query.bucket}/${normalizePrefix(query.prefix)}.`, {
-      hint: `"coldkeep backups list --bucket ${query.bucket} --table ${query.table}" lists the backups there.`,
-    });
+    throw new ColdkeepError(
+      'BackupNotFound',
+      `Table "${query.table}" has ${what} in s3://${query.bucket}/${normalizePrefix(query.prefix)}.`,
+      {
+        hint: `"coldkeep backups list --bucket ${query.bucket} --table ${query.table}" lists the backups there.`,
+      },
+    );
   }
   return found;
 }

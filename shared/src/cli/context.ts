@@ -84,7 +84,8 @@ export function reportError(err: unknown, json: boolean): number {
     process.stderr.write(`${cancelled ? 'Cancelled' : 'Error'} [${payload.code}]: ${payload.message}\n`);
     if ('hint' in payload && payload.hint) process.stderr.write(`Hint: ${payload.hint}\n`);
     if (!known && process.env.COLDKEEP_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    if (!known && !process.env.COLDKEEP_DEBUG) process.stderr.write('Hint: set COLDKEEP_DEBUG=1 for the stack trace.\n');
+    if (!known && !process.env.COLDKEEP_DEBUG)
+      process.stderr.write('Hint: set COLDKEEP_DEBUG=1 for the stack trace.\n');
   }
   return cancelled ? EXIT.cancelled : EXIT.failed;
 }

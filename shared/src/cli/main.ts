@@ -15,15 +15,15 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION)
     .option('--profile <name>', 'AWS profile (default: $AWS_PROFILE)')
     .option('--region <region>', 'AWS region (default: $AWS_REGION, else us-east-1)')
-    .option('--endpoint-url <url>', 'endpoint for every AWS service (an emulator or LocalStack); per service: $COLDKEEP_ENDPOINT_URL_S3 etc.')
+    .option(
+      '--endpoint-url <url>',
+      'endpoint for every AWS service (an emulator or LocalStack); per service: $COLDKEEP_ENDPOINT_URL_S3 etc.',
+    )
     .option('--json', 'print machine-readable JSON on stdout')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const context = (): CliContext => makeContext(program.opts<GlobalOptions>());
-  program
-    .command('tables')
-    .description('DynamoDB tables')
-    .addCommand(tablesListCommand(context));
+  program.command('tables').description('DynamoDB tables').addCommand(tablesListCommand(context));
   program.command('backup').description('make backups').addCommand(backupTableCommand(context));
   program
     .command('backups')
@@ -49,7 +49,10 @@ export async function main(argv: string[]): Promise<number> {
       // Help and --version "fail" with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if ((err as { code?: string }).code === 'InvalidInput' || err instanceof Error && err.name === 'InvalidArgumentError') {
+    if (
+      (err as { code?: string }).code === 'InvalidInput' ||
+      (err instanceof Error && err.name === 'InvalidArgumentError')
+    ) {
       reportError(err, program.opts<GlobalOptions>().json ?? false);
       return EXIT.usage;
     }

@@ -2,7 +2,8 @@ import { InvalidArgumentError } from 'commander';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of 1 or more, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number of 1 or more, got "${value}"`);
   return n;
 }
 
@@ -14,6 +15,7 @@ export function parseFraction(value: string): number {
 
 export function parseDate(value: string): Date {
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError(`expected an ISO 8601 date, e.g. 2027-01-31, got "${value}"`);
+  if (Number.isNaN(d.getTime()))
+    throw new InvalidArgumentError(`expected an ISO 8601 date, e.g. 2027-01-31, got "${value}"`);
   return d;
 }

@@ -22,7 +22,8 @@ export class ProgressDisplay {
     this.update(p.phase, () => {
       const elapsed = (Date.now() - this.started) / 1000;
       const rate = elapsed > 0 ? p.items / elapsed : 0;
-      const eta = rate > 0 && p.estimatedItems > p.items ? formatDuration(((p.estimatedItems - p.items) / rate) * 1000) : '';
+      const eta =
+        rate > 0 && p.estimatedItems > p.items ? formatDuration(((p.estimatedItems - p.items) / rate) * 1000) : '';
       const done = p.segments.filter((s) => s.done).length;
       const head =
         `${p.phase === 'scan' ? 'Scanning' : p.phase === 'manifest' ? 'Writing manifest' : 'Describing'} ${p.table}: ` +
@@ -32,7 +33,12 @@ export class ProgressDisplay {
         (p.throttledRequests ? `, ${p.throttledRequests} throttled` : '');
       const lines = [head, `  segments ${done}/${p.totalSegments} done`];
       if (this.interactive && p.segments.length <= 16) {
-        lines.push(...p.segments.map((s) => `  segment ${String(s.segment).padStart(2)}  ${formatCount(s.items).padStart(10)} ${s.done ? 'done' : '…'}`));
+        lines.push(
+          ...p.segments.map(
+            (s) =>
+              `  segment ${String(s.segment).padStart(2)}  ${formatCount(s.items).padStart(10)} ${s.done ? 'done' : '…'}`,
+          ),
+        );
       }
       return lines;
     });

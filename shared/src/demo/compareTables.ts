@@ -30,7 +30,9 @@ async function digests(client: DynamoDBClient, table: string): Promise<Map<strin
   const counts = new Map<string, number>();
   let start: Item | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+    const page = await client.send(
+      new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
+    );
     for (const item of page.Items ?? []) {
       const d = itemDigest(item);
       counts.set(d, (counts.get(d) ?? 0) + 1);

@@ -45,7 +45,10 @@ export const DEMO_TABLE = 'studentData';
  * The whole flow on embedded emulators: start dynalite and s3rver, create and fill a
  * studentData table, back it up, list it, restore it into a new table and compare.
  */
-export async function runDemo(input: DemoInput, { signal, onProgress }: JobOptions<DemoProgress> = {}): Promise<DemoReport> {
+export async function runDemo(
+  input: DemoInput,
+  { signal, onProgress }: JobOptions<DemoProgress> = {},
+): Promise<DemoReport> {
   const itemCount = input.items ?? 10_000;
   onProgress?.({ step: 'emulators', message: 'Starting local DynamoDB (dynalite) and S3 (s3rver) on 127.0.0.1…' });
   const emulators: RunningEmulators = await startEmulators({
@@ -76,10 +79,15 @@ export async function runDemo(input: DemoInput, { signal, onProgress }: JobOptio
       8,
       async (batch) => {
         const result = await clients.dynamodb.send(
-          new BatchWriteItemCommand({ RequestItems: { [DEMO_TABLE]: batch.map((Item) => ({ PutRequest: { Item } })) } }),
+          new BatchWriteItemCommand({
+            RequestItems: { [DEMO_TABLE]: batch.map((Item) => ({ PutRequest: { Item } })) },
+          }),
         );
         if (Object.keys(result.UnprocessedItems ?? {}).length) {
-          throw new ColdkeepError('EmulatorFailed', 'The local DynamoDB left items unprocessed while loading the demo.');
+          throw new ColdkeepError(
+            'EmulatorFailed',
+            'The local DynamoDB left items unprocessed while loading the demo.',
+          );
         }
       },
       signal,

@@ -1,7 +1,33 @@
 import type { Item } from '../tables';
 
-const FIRST = ['Ada', 'Alan', 'Grace', 'Linus', 'Barbara', 'Dennis', 'Margaret', 'Ken', 'Frances', 'Edsger', 'Radia', 'Donald'];
-const LAST = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Liskov', 'Ritchie', 'Hamilton', 'Thompson', 'Allen', 'Dijkstra', 'Perlman', 'Knuth'];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Barbara',
+  'Dennis',
+  'Margaret',
+  'Ken',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Donald',
+];
+const LAST = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Torvalds',
+  'Liskov',
+  'Ritchie',
+  'Hamilton',
+  'Thompson',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'Knuth',
+];
 const CLASSES = ['Mathematics', 'Physics', 'Chemistry', 'Biology', 'History', 'Literature', 'Computer Science', 'Art'];
 
 /** A small deterministic PRNG (mulberry32), so the demo's data is the same on every run. */

@@ -37,7 +37,8 @@ export function isRetryable(err: unknown): boolean {
   const status = e?.$metadata?.httpStatusCode ?? 0;
   if (status >= 500) return true;
   const name = e?.name ?? '';
-  if (['InternalError', 'InternalServerError', 'ServiceUnavailable', 'RequestTimeout', 'TimeoutError'].includes(name)) return true;
+  if (['InternalError', 'InternalServerError', 'ServiceUnavailable', 'RequestTimeout', 'TimeoutError'].includes(name))
+    return true;
   const code = e?.code ?? '';
   return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE'].includes(code);
 }
@@ -71,21 +72,33 @@ export function fromAwsError(err: unknown, ctx: AwsErrorContext): unknown {
       cause: err,
     });
   }
-  if (name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' || /region.*(wrong|expect)/i.test(message)) {
-    return new ColdkeepError('RegionMismatch', `Bucket "${ctx.bucket ?? '?'}" is not in ${ctx.region ?? 'the configured region'}.`, {
-      hint: 'Pass the bucket\'s own region with --region (or set AWS_REGION).',
-      cause: err,
-    });
+  if (
+    name === 'PermanentRedirect' ||
+    name === 'AuthorizationHeaderMalformed' ||
+    /region.*(wrong|expect)/i.test(message)
+  ) {
+    return new ColdkeepError(
+      'RegionMismatch',
+      `Bucket "${ctx.bucket ?? '?'}" is not in ${ctx.region ?? 'the configured region'}.`,
+      {
+        hint: "Pass the bucket's own region with --region (or set AWS_REGION).",
+        cause: err,
+      },
+    );
   }
   if (['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'].includes(name)) {
     const action = missingAction(message);
-    return new ColdkeepError('AccessDenied', `Access denied while trying to ${ctx.doing}${action ? `: missing permission ${action}` : ''}.`, {
-      hint: action
-        ? `Grant ${action} to the identity Coldkeep runs as, on the resource named above.`
-        : 'The identity Coldkeep runs as lacks a permission for this step; "aws sts get-caller-identity" shows who that is.',
-      details: action ? { action } : undefined,
-      cause: err,
-    });
+    return new ColdkeepError(
+      'AccessDenied',
+      `Access denied while trying to ${ctx.doing}${action ? `: missing permission ${action}` : ''}.`,
+      {
+        hint: action
+          ? `Grant ${action} to the identity Coldkeep runs as, on the resource named above.`
+          : 'The identity Coldkeep runs as lacks a permission for this step; "aws sts get-caller-identity" shows who that is.',
+        details: action ? { action } : undefined,
+        cause: err,
+      },
+    );
   }
   if (['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired'].includes(name)) {
     return new ColdkeepError('ExpiredCredentials', `The AWS credentials have expired (while trying to ${ctx.doing}).`, {

@@ -64,10 +64,14 @@ export class BatchWriter {
     let remaining = requests;
     for (let attempt = 0; remaining.length > 0; attempt++) {
       if (attempt >= policy.maxAttempts) {
-        throw new ColdkeepError('Throttled', `${remaining.length} items stayed unprocessed by ${table} after ${attempt} attempts.`, {
-          hint: 'The table is out of write capacity: raise it (or switch to on-demand), or restore with a lower --write-units.',
-          details: { unprocessed: remaining.length },
-        });
+        throw new ColdkeepError(
+          'Throttled',
+          `${remaining.length} items stayed unprocessed by ${table} after ${attempt} attempts.`,
+          {
+            hint: 'The table is out of write capacity: raise it (or switch to on-demand), or restore with a lower --write-units.',
+            details: { unprocessed: remaining.length },
+          },
+        );
       }
       if (attempt > 0) await sleep(backoffDelay(attempt, policy), signal);
       await this.options.limiter?.acquire(signal);

@@ -6,9 +6,7 @@ import { ColdkeepError, fromAwsError } from '../errors';
 import type { TableSchema } from '../tables';
 
 /** Where to restore from: an S3 URI, or a table's backup by id (or "latest"). */
-export type RestoreSource =
-  | { uri: string }
-  | { bucket: string; prefix?: string; table: string; backupId: string };
+export type RestoreSource = { uri: string } | { bucket: string; prefix?: string; table: string; backupId: string };
 
 export interface PlannedFile {
   /** Full object key. */
@@ -88,9 +86,13 @@ async function nativePlan(s3: S3Client, bucket: string, summaryKey: string, text
   }
   const filesText = await readText(s3, bucket, parsed.data.manifestFilesS3Key, signal);
   if (filesText === undefined) {
-    throw new ColdkeepError('BackupIncomplete', `The export's file list ${parsed.data.manifestFilesS3Key} is missing.`, {
-      hint: 'The export may still be running, or was not copied whole.',
-    });
+    throw new ColdkeepError(
+      'BackupIncomplete',
+      `The export's file list ${parsed.data.manifestFilesS3Key} is missing.`,
+      {
+        hint: 'The export may still be running, or was not copied whole.',
+      },
+    );
   }
   const files = filesText
     .split('\n')
@@ -139,9 +141,13 @@ export async function planRestore(s3: S3Client, source: RestoreSource, signal?: 
   if (manifestText !== undefined) return coldkeepPlan(bucket, dir + MANIFEST_NAME, manifestText);
   const summaryKey = await findNativeSummary(s3, bucket, dir, signal);
   if (summaryKey) return nativePlan(s3, bucket, summaryKey, (await readText(s3, bucket, summaryKey, signal))!, signal);
-  throw new ColdkeepError('BackupNotFound', `No backup at ${source.uri}: no manifest.json or manifest-summary.json there.`, {
-    hint: 'A folder without a manifest is an incomplete backup. "coldkeep backups list" shows the complete ones.',
-  });
+  throw new ColdkeepError(
+    'BackupNotFound',
+    `No backup at ${source.uri}: no manifest.json or manifest-summary.json there.`,
+    {
+      hint: 'A folder without a manifest is an incomplete backup. "coldkeep backups list" shows the complete ones.',
+    },
+  );
 }
 
 /** A native export folder (…/AWSDynamoDB/<exportId>/) somewhere below `dir`, if exactly one. */
@@ -150,7 +156,9 @@ async function findNativeSummary(s3: S3Client, bucket: string, dir: string, sign
   let token: string | undefined;
   do {
     const page = await s3
-      .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: dir, ContinuationToken: token }), { abortSignal: signal })
+      .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: dir, ContinuationToken: token }), {
+        abortSignal: signal,
+      })
       .catch((err: unknown) => {
         throw fromAwsError(err, { doing: `list ${s3Uri(bucket, dir)}`, bucket });
       });

@@ -7,13 +7,7 @@ import { type JobOptions, runPool, throwIfAborted } from '../jobs';
 import { CapacityLimiter } from '../tables';
 import { BatchWriter } from './batchWriter';
 import { type PlannedFile, planRestore, type RestorePlan, type RestoreSource } from './restorePlan';
-import {
-  applyTtl,
-  assertSameKeys,
-  countItems,
-  createTableFromSchema,
-  inspectTarget,
-} from './targetTable';
+import { applyTtl, assertSameKeys, countItems, createTableFromSchema, inspectTarget } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
 import { downloadVerified, readItems } from './verifiedDownload';
 
@@ -127,10 +121,17 @@ export async function restoreTable(
 
   progress.phase = 'thaw';
   emit();
-  await thawArchived(s3, plan.bucket, plan.files.map((f) => f.key), input.thaw ?? {}, signal, (pending) => {
-    progress.waitingFor = pending.length;
-    emit();
-  });
+  await thawArchived(
+    s3,
+    plan.bucket,
+    plan.files.map((f) => f.key),
+    input.thaw ?? {},
+    signal,
+    (pending) => {
+      progress.waitingFor = pending.length;
+      emit();
+    },
+  );
   delete progress.waitingFor;
 
   if (!input.dryRun && !state.exists && plan.schema) {
@@ -193,7 +194,12 @@ export async function restoreTable(
     if (input.verifyCount ?? state.empty) {
       progress.phase = 'count';
       emit();
-      countedItems = await countItems(dynamodb, target, Math.max(1, Math.min(16, Math.ceil(itemsWritten / 250_000))), signal);
+      countedItems = await countItems(
+        dynamodb,
+        target,
+        Math.max(1, Math.min(16, Math.ceil(itemsWritten / 250_000))),
+        signal,
+      );
       if (countedItems !== itemsWritten) {
         throw new ColdkeepError(
           'CountMismatch',

@@ -43,11 +43,11 @@ export async function archiveStates(
     keys,
     16,
     async (key) => {
-      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }).catch(
-        (err: unknown) => {
+      const head = await s3
+        .send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal })
+        .catch((err: unknown) => {
           throw fromAwsError(err, { doing: `read ${key}`, bucket });
-        },
-      );
+        });
       const storageClass = head.ArchiveStatus ?? head.StorageClass ?? 'STANDARD';
       const archived = ARCHIVE_CLASSES.has(head.StorageClass ?? '') || head.ArchiveStatus !== undefined;
       let state: ObjectState = 'readable';

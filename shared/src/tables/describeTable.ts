@@ -12,7 +12,9 @@ export async function listTables(client: DynamoDBClient, signal?: AbortSignal): 
   try {
     let start: string | undefined;
     do {
-      const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }), { abortSignal: signal });
+      const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }), {
+        abortSignal: signal,
+      });
       names.push(...(page.TableNames ?? []));
       start = page.LastEvaluatedTableName;
     } while (start);
@@ -23,7 +25,11 @@ export async function listTables(client: DynamoDBClient, signal?: AbortSignal): 
 }
 
 /** Describes a table and its TTL setting, as a schema restore can recreate. */
-export async function describeTable(client: DynamoDBClient, tableName: string, signal?: AbortSignal): Promise<TableSchema> {
+export async function describeTable(
+  client: DynamoDBClient,
+  tableName: string,
+  signal?: AbortSignal,
+): Promise<TableSchema> {
   const region = await client.config.region();
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal: signal });

@@ -59,14 +59,17 @@ function projection(p: Projection | undefined): IndexSchema['projection'] {
   };
 }
 
-function throughput(t: { ReadCapacityUnits?: number; WriteCapacityUnits?: number } | undefined): Throughput | undefined {
+function throughput(
+  t: { ReadCapacityUnits?: number; WriteCapacityUnits?: number } | undefined,
+): Throughput | undefined {
   if (!t?.ReadCapacityUnits && !t?.WriteCapacityUnits) return undefined;
   return { readCapacityUnits: t.ReadCapacityUnits ?? 0, writeCapacityUnits: t.WriteCapacityUnits ?? 0 };
 }
 
 export function schemaFromDescription(table: TableDescription, ttl?: TimeToLiveDescription): TableSchema {
   const billingMode: TableSchema['billingMode'] =
-    table.BillingModeSummary?.BillingMode ?? (table.ProvisionedThroughput?.ReadCapacityUnits ? 'PROVISIONED' : 'PAY_PER_REQUEST');
+    table.BillingModeSummary?.BillingMode ??
+    (table.ProvisionedThroughput?.ReadCapacityUnits ? 'PROVISIONED' : 'PAY_PER_REQUEST');
   const provisioned = billingMode === 'PROVISIONED' ? throughput(table.ProvisionedThroughput) : undefined;
   const ttlEnabled = ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING';
   return {

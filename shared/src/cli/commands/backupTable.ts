@@ -22,7 +22,8 @@ interface BackupTableFlags {
 }
 
 function parseTag(value: string): string {
-  if (!/^[^=]+=[^=]*$/.test(value)) throw new InvalidArgumentError('expected KEY=VALUE, e.g. coldkeep-lifecycle=archive');
+  if (!/^[^=]+=[^=]*$/.test(value))
+    throw new InvalidArgumentError('expected KEY=VALUE, e.g. coldkeep-lifecycle=archive');
   return value;
 }
 
@@ -47,7 +48,8 @@ export function toBackupInput(tableName: string, flags: BackupTableFlags, now = 
     input.sse = { type: 'aws:kms', ...(flags.kmsKeyId ? { kmsKeyId: flags.kmsKeyId } : {}) };
   } else if (flags.sse === 'AES256') input.sse = { type: 'AES256' };
   if (flags.lockMode) {
-    const until = flags.lockUntil ?? (flags.lockDays ? new Date(now.getTime() + flags.lockDays * 86_400_000) : undefined);
+    const until =
+      flags.lockUntil ?? (flags.lockDays ? new Date(now.getTime() + flags.lockDays * 86_400_000) : undefined);
     if (!until) throw new InvalidArgumentError('--lock-mode needs --lock-until DATE or --lock-days N');
     input.objectLock = { mode: flags.lockMode, retainUntil: until };
   } else if (flags.lockUntil || flags.lockDays) {
@@ -65,7 +67,11 @@ export function backupTableCommand(context: () => CliContext): Command {
     .option('--segments <n>', 'scan segments (default: chosen from the table size)', parsePositiveInt)
     .option('--concurrency <n>', 'segments scanned at once (default: min(segments, 8))', parsePositiveInt)
     .option('--consistent', 'strongly consistent reads (twice the read cost)')
-    .option('--read-fraction <f>', 'use at most this fraction of provisioned read capacity (default 0.5)', parseFraction)
+    .option(
+      '--read-fraction <f>',
+      'use at most this fraction of provisioned read capacity (default 0.5)',
+      parseFraction,
+    )
     .option('--read-units <n>', 'read-unit budget per second (for on-demand tables)', parsePositiveInt)
     .option('--lifecycle-tag <key=value>', 'tag for the lifecycle rule (default coldkeep-lifecycle=archive)', parseTag)
     .option('--no-lifecycle-tag', 'do not tag data objects')

@@ -6,10 +6,7 @@ import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount } from '../format';
 
 /** `s3://…` or a backup id (with --table), or "latest". */
-export function sourceFrom(
-  ref: string,
-  flags: { bucket?: string; prefix?: string; table?: string },
-): RestoreSource {
+export function sourceFrom(ref: string, flags: { bucket?: string; prefix?: string; table?: string }): RestoreSource {
   if (ref.startsWith('s3://')) return { uri: ref };
   if (!flags.table) {
     throw new ColdkeepError('InvalidInput', `"${ref}" is not an s3:// URI, so the table must be named.`, {

@@ -31,9 +31,17 @@ export function restoreCommand(context: () => CliContext): Command {
     .option('--no-create-table', 'fail instead of creating a missing target table from the saved schema')
     .option('--overwrite', 'write into a table that already holds items (same keys are replaced)')
     .option('--dry-run', 'download and verify everything, write nothing')
-    .option('--write-units <n>', 'write-unit budget per second (default: 80% of provisioned capacity)', parsePositiveInt)
+    .option(
+      '--write-units <n>',
+      'write-unit budget per second (default: 80% of provisioned capacity)',
+      parsePositiveInt,
+    )
     .option('--concurrency <n>', 'data files restored at once (default 4)', parsePositiveInt)
-    .addOption(new Option('--tier <tier>', 'retrieval tier for archived files').choices(['Expedited', 'Standard', 'Bulk']).default('Standard'))
+    .addOption(
+      new Option('--tier <tier>', 'retrieval tier for archived files')
+        .choices(['Expedited', 'Standard', 'Bulk'])
+        .default('Standard'),
+    )
     .option('--wait', 'wait for archived files to be retrieved, then restore')
     .action(async (ref: string, flags: RestoreFlags) => {
       const ctx = context();
@@ -55,11 +63,15 @@ export function restoreCommand(context: () => CliContext): Command {
         ctx.progress.done();
         if (ctx.json) return ctx.out(JSON.stringify({ ok: true, restore: report }, null, 2));
         const lines = report.dryRun
-          ? [`Dry run: ${report.files.length} file(s) verified, ${formatCount(report.itemsVerified)} items readable; nothing written.`]
+          ? [
+              `Dry run: ${report.files.length} file(s) verified, ${formatCount(report.itemsVerified)} items readable; nothing written.`,
+            ]
           : [
               `Restored ${formatCount(report.itemsWritten)} items into ${report.target}` +
                 `${report.createdTable ? ' (created from the saved schema)' : ''} in ${formatDuration(report.durationMs)}.`,
-              ...(report.countedItems !== undefined ? [`Counted ${formatCount(report.countedItems)} items in ${report.target}: matches.`] : []),
+              ...(report.countedItems !== undefined
+                ? [`Counted ${formatCount(report.countedItems)} items in ${report.target}: matches.`]
+                : []),
             ];
         ctx.out([...lines, ...report.warnings.map((w) => `Warning: ${w}`)].join('\n'));
       } finally {
