@@ -120,6 +120,13 @@ export async function backupTable(
   };
   onProgress?.({ ...progress });
 
+  if (input.objectLock && !(input.objectLock.retainUntil.getTime() > started.getTime())) {
+    throw new ColdkeepError(
+      'InvalidInput',
+      `Object Lock retain-until ${input.objectLock.retainUntil.toISOString()} is not in the future.`,
+      { hint: 'Give a later --lock-until date, or --lock-days N.' },
+    );
+  }
   const [schema] = await Promise.all([
     describeTable(clients.dynamodb, input.table, signal),
     checkBucket(clients.s3, input.bucket, signal),
