@@ -1,8 +1,6 @@
 // Unit tests of the core's pure parts: layout, backup ids, item lines, capacity limiting,
 // segment planning, error mapping, manifest parsing, settings and the worker pool.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import {
   AwsClients,
@@ -35,7 +33,6 @@ import {
   runPool,
   s3Uri,
   settingsFromEnv,
-  TOOL_VERSION,
 } from '@coldkeep/shared';
 
 const MiB = 1024 * 1024;
@@ -52,14 +49,20 @@ describe('layout', () => {
 
   test('keys follow <prefix>/tables/<account>/<region>/<table>/<backupId>/…', () => {
     assert.equal(backupDir(loc), 'coldkeep/tables/123456789012/eu-west-1/Orders.v2/20261122T134501Z-3f9c/');
-    assert.equal(manifestKey(loc), 'coldkeep/tables/123456789012/eu-west-1/Orders.v2/20261122T134501Z-3f9c/manifest.json');
+    assert.equal(
+      manifestKey(loc),
+      'coldkeep/tables/123456789012/eu-west-1/Orders.v2/20261122T134501Z-3f9c/manifest.json',
+    );
     assert.equal(
       dataFileKey(loc, 3, 12),
       'coldkeep/tables/123456789012/eu-west-1/Orders.v2/20261122T134501Z-3f9c/data/0003-0012.json.gz',
     );
     // Zero padding keeps keys in segment/part order; wider numbers still work.
     assert.match(dataFileKey(loc, 12345, 1), /\/data\/12345-0001\.json\.gz$/);
-    assert.equal(s3Uri('bkt', backupDir(loc)), 's3://bkt/coldkeep/tables/123456789012/eu-west-1/Orders.v2/20261122T134501Z-3f9c/');
+    assert.equal(
+      s3Uri('bkt', backupDir(loc)),
+      's3://bkt/coldkeep/tables/123456789012/eu-west-1/Orders.v2/20261122T134501Z-3f9c/',
+    );
   });
 
   test('parseManifestKey reads a manifest key back into its location', () => {
@@ -71,7 +74,10 @@ describe('layout', () => {
   test('an empty prefix puts tables/ at the bucket root and still round-trips', () => {
     const root = { ...loc, prefix: '' };
     assert.equal(manifestKey(root), 'tables/123456789012/eu-west-1/Orders.v2/20261122T134501Z-3f9c/manifest.json');
-    assert.equal(dataFileKey(root, 0, 1), 'tables/123456789012/eu-west-1/Orders.v2/20261122T134501Z-3f9c/data/0000-0001.json.gz');
+    assert.equal(
+      dataFileKey(root, 0, 1),
+      'tables/123456789012/eu-west-1/Orders.v2/20261122T134501Z-3f9c/data/0000-0001.json.gz',
+    );
     assert.deepEqual(parseManifestKey('bkt', manifestKey(root)), root);
   });
 
@@ -181,7 +187,15 @@ describe('item lines (DynamoDB JSON)', () => {
         'ключ 🗝': { S: 'значение' },
       },
     },
-    l: { L: [{ B: bytes(1, 2, 3) }, { N: '1' }, { L: [{ BS: [bytes(4)] }] }, { M: { b: { B: bytes(5) } } }, { NULL: true }] },
+    l: {
+      L: [
+        { B: bytes(1, 2, 3) },
+        { N: '1' },
+        { L: [{ BS: [bytes(4)] }] },
+        { M: { b: { B: bytes(5) } } },
+        { NULL: true },
+      ],
+    },
     'attribute name with spaces & ünïcödé': { S: 'ok' },
   };
 
@@ -225,7 +239,9 @@ describe('item lines (DynamoDB JSON)', () => {
     const backing = Buffer.from([9, 9, 1, 2, 3, 9, 9]);
     const view = new Uint8Array(backing.buffer, backing.byteOffset + 2, 3);
     assert.deepEqual(JSON.parse(itemToLine({ b: { B: view } })), { Item: { b: { B: 'AQID' } } });
-    assert.deepEqual(JSON.parse(itemToLine({ b: { BS: [backing.subarray(3, 5)] } })), { Item: { b: { BS: ['AgM='] } } });
+    assert.deepEqual(JSON.parse(itemToLine({ b: { BS: [backing.subarray(3, 5)] } })), {
+      Item: { b: { BS: ['AgM='] } },
+    });
   });
 
   test('encoding does not modify the item it is given', () => {
@@ -251,13 +267,19 @@ describe('item lines (DynamoDB JSON)', () => {
   });
 
   test('a damaged line is ManifestInvalid naming where it is', () => {
-    assert.throws(() => lineToItem('{"Item":{"a":', 'data/0000-0001.json.gz:7'), (err: unknown) => {
-      assert.ok(err instanceof ColdkeepError);
-      assert.equal(err.code, 'ManifestInvalid');
-      assert.match(err.message, /data\/0000-0001\.json\.gz:7/);
-      return true;
+    assert.throws(
+      () => lineToItem('{"Item":{"a":', 'data/0000-0001.json.gz:7'),
+      (err: unknown) => {
+        assert.ok(err instanceof ColdkeepError);
+        assert.equal(err.code, 'ManifestInvalid');
+        assert.match(err.message, /data\/0000-0001\.json\.gz:7/);
+        return true;
+      },
+    );
+    assert.throws(() => lineToItem('{"NotItem":{}}', 'f:2'), {
+      code: 'ManifestInvalid',
+      message: /f:2 has no "Item" object/,
     });
-    assert.throws(() => lineToItem('{"NotItem":{}}', 'f:2'), { code: 'ManifestInvalid', message: /f:2 has no "Item" object/ });
     assert.throws(() => lineToItem('{"Item":"text"}', 'f:3'), { code: 'ManifestInvalid' });
   });
 
@@ -323,6 +345,16 @@ describe('CapacityLimiter', () => {
     await acquired;
   });
 
+  test('idle time fills the bucket only up to the burst', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+    const limiter = new CapacityLimiter(10, 10, () => Date.now());
+    t.mock.timers.tick(60_000); // a minute idle would be 600 units without the cap
+    assert.equal(await acquireOnFakeTime(t, limiter), 0);
+    limiter.consume(15); // 10 in the bucket: 5 units of debt, half a second
+    const waited = await acquireOnFakeTime(t, limiter);
+    assert.ok(waited >= 500 && waited <= 510, `waited ${waited} ms`);
+  });
+
   test('the long-run rate stays at unitsPerSecond (one worker)', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
     const rate = 100;
@@ -332,7 +364,10 @@ describe('CapacityLimiter', () => {
     for (let i = 0; i < 50; i++) {
       await acquireOnFakeTime(t, limiter);
       // Every request started so far fits the budget: burst + rate × elapsed.
-      assert.ok(consumed <= burst + (rate * Date.now()) / 1000 + 1e-9, `request ${i} at ${Date.now()} ms after ${consumed} units`);
+      assert.ok(
+        consumed <= burst + (rate * Date.now()) / 1000 + 1e-9,
+        `request ${i} at ${Date.now()} ms after ${consumed} units`,
+      );
       limiter.consume(10);
       consumed += 10;
     }
@@ -436,7 +471,10 @@ describe('fromAwsError', () => {
   });
 
   test('AccessDenied without an action still maps, with no details', () => {
-    const err = fromAwsError(awsError('AccessDenied', 'Access Denied', 403), { doing: 'write the manifest', bucket: 'b' });
+    const err = fromAwsError(awsError('AccessDenied', 'Access Denied', 403), {
+      doing: 'write the manifest',
+      bucket: 'b',
+    });
     assert.ok(err instanceof ColdkeepError);
     assert.equal(err.code, 'AccessDenied');
     assert.equal(err.details, undefined);
@@ -445,7 +483,9 @@ describe('fromAwsError', () => {
 
   test('expired tokens → ExpiredCredentials', () => {
     for (const name of ['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']) {
-      const err = fromAwsError(awsError(name, 'The security token included in the request is expired'), { doing: 'list tables' });
+      const err = fromAwsError(awsError(name, 'The security token included in the request is expired'), {
+        doing: 'list tables',
+      });
       assert.ok(err instanceof ColdkeepError, name);
       assert.equal(err.code, 'ExpiredCredentials', name);
       assert.match(err.message, /while trying to list tables/);
@@ -454,11 +494,21 @@ describe('fromAwsError', () => {
   });
 
   test('missing credentials, missing bucket and wrong region map to their codes', () => {
-    assert.equal((fromAwsError(awsError('CredentialsProviderError'), { doing: 'x' }) as ColdkeepError).code, 'MissingCredentials');
-    const noBucket = fromAwsError(awsError('NoSuchBucket'), { doing: 'x', bucket: 'bk', region: 'us-east-1' }) as ColdkeepError;
+    assert.equal(
+      (fromAwsError(awsError('CredentialsProviderError'), { doing: 'x' }) as ColdkeepError).code,
+      'MissingCredentials',
+    );
+    const noBucket = fromAwsError(awsError('NoSuchBucket'), {
+      doing: 'x',
+      bucket: 'bk',
+      region: 'us-east-1',
+    }) as ColdkeepError;
     assert.equal(noBucket.code, 'NoSuchBucket');
     assert.match(noBucket.message, /"bk" does not exist in us-east-1/);
-    assert.equal((fromAwsError(awsError('PermanentRedirect'), { doing: 'x', bucket: 'bk' }) as ColdkeepError).code, 'RegionMismatch');
+    assert.equal(
+      (fromAwsError(awsError('PermanentRedirect'), { doing: 'x', bucket: 'bk' }) as ColdkeepError).code,
+      'RegionMismatch',
+    );
   });
 
   test('unknown errors, non-objects and ColdkeepErrors come back unchanged', () => {
@@ -509,12 +559,21 @@ describe('parseManifest', () => {
     bytes: 60,
     segments: { total: 1, consistentRead: false },
     files: [
-      { key: 'data/0000-0001.json.gz', segment: 0, part: 1, items: 2, bytes: 60, uncompressedBytes: 80, sha256: 'a'.repeat(64) },
+      {
+        key: 'data/0000-0001.json.gz',
+        segment: 0,
+        part: 1,
+        items: 2,
+        bytes: 60,
+        uncompressedBytes: 80,
+        sha256: 'a'.repeat(64),
+      },
     ],
     storage: { lifecycleTag: { key: 'coldkeep-lifecycle', value: 'archive' } },
   };
-  const withChange = (change: (m: Record<string, any>) => void): string => {
-    const copy = structuredClone(valid) as Record<string, any>;
+  // Wrong values are cast with `as never`: the point is to write what the type forbids.
+  const withChange = (change: (m: BackupManifest) => void): string => {
+    const copy = structuredClone(valid);
     change(copy);
     return JSON.stringify(copy);
   };
@@ -524,25 +583,28 @@ describe('parseManifest', () => {
   });
 
   test('bad JSON → ManifestInvalid naming the object', () => {
-    assert.throws(() => parseManifest('{"format": "coldkeep.tab', 's3://b/x/manifest.json'), (err: unknown) => {
-      assert.ok(err instanceof ColdkeepError);
-      assert.equal(err.code, 'ManifestInvalid');
-      assert.match(err.message, /s3:\/\/b\/x\/manifest\.json is not valid JSON/);
-      assert.ok(err.hint);
-      return true;
-    });
+    assert.throws(
+      () => parseManifest('{"format": "coldkeep.tab', 's3://b/x/manifest.json'),
+      (err: unknown) => {
+        assert.ok(err instanceof ColdkeepError);
+        assert.equal(err.code, 'ManifestInvalid');
+        assert.match(err.message, /s3:\/\/b\/x\/manifest\.json is not valid JSON/);
+        assert.ok(err.hint);
+        return true;
+      },
+    );
   });
 
   test('wrong shape → ManifestInvalid naming the field', () => {
-    const cases: [string, (m: Record<string, any>) => void, RegExp][] = [
-      ['format', (m) => (m.format = 'something.else'), /\(format: /],
-      ['formatVersion', (m) => (m.formatVersion = 2), /\(formatVersion: /],
+    const cases: [string, (m: BackupManifest) => void, RegExp][] = [
+      ['format', (m) => (m.format = 'something.else' as never), /\(format: /],
+      ['formatVersion', (m) => (m.formatVersion = 2 as never), /\(formatVersion: /],
       ['itemCount', (m) => (m.itemCount = -1), /\(itemCount: /],
-      ['files.0.sha256', (m) => (m.files[0].sha256 = 'not-hex'), /\(files\.0\.sha256: /],
-      ['files.0.part', (m) => (m.files[0].part = 0), /\(files\.0\.part: /],
+      ['files.0.sha256', (m) => (m.files[0]!.sha256 = 'not-hex'), /\(files\.0\.sha256: /],
+      ['files.0.part', (m) => (m.files[0]!.part = 0), /\(files\.0\.part: /],
       ['schema.keySchema', (m) => (m.schema.keySchema = []), /\(schema\.keySchema: /],
-      ['storage.sse.type', (m) => (m.storage.sse = { type: 'aws:kms:dsse' }), /\(storage\.sse\.type: /],
-      ['missing source', (m) => delete m.source, /\(source: /],
+      ['storage.sse.type', (m) => (m.storage.sse = { type: 'aws:kms:dsse' as never }), /\(storage\.sse\.type: /],
+      ['missing source', (m) => delete (m as Partial<BackupManifest>).source, /\(source: /],
     ];
     for (const [name, change, field] of cases) {
       assert.throws(
@@ -581,17 +643,30 @@ describe('settings', () => {
 
   test('settingsFromEnv: COLDKEEP_ variables win over AWS_ ones; an empty environment gives {}', () => {
     assert.deepEqual(
-      settingsFromEnv({ COLDKEEP_REGION: 'ap-south-1', AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-east-2', COLDKEEP_PROFILE: 'ck', AWS_PROFILE: 'aws' }),
+      settingsFromEnv({
+        COLDKEEP_REGION: 'ap-south-1',
+        AWS_REGION: 'us-west-2',
+        AWS_DEFAULT_REGION: 'us-east-2',
+        COLDKEEP_PROFILE: 'ck',
+        AWS_PROFILE: 'aws',
+      }),
       { region: 'ap-south-1', profile: 'ck' },
     );
     assert.deepEqual(settingsFromEnv({ AWS_DEFAULT_REGION: 'us-east-2' }), { region: 'us-east-2' });
     assert.deepEqual(settingsFromEnv({}), {});
-    assert.deepEqual(settingsFromEnv({ COLDKEEP_ENDPOINT_URL_DYNAMODB: 'http://d' }), { endpoints: { dynamodb: 'http://d' } });
+    assert.deepEqual(settingsFromEnv({ COLDKEEP_ENDPOINT_URL_DYNAMODB: 'http://d' }), {
+      endpoints: { dynamodb: 'http://d' },
+    });
   });
 
   test('mergeSettings: later layers win, undefined does not erase, endpoints merge per service', () => {
     const merged = mergeSettings(
-      { region: 'us-east-1', profile: 'a', endpoint: 'http://all', endpoints: { s3: 'http://s3-env', dynamodb: 'http://ddb-env' } },
+      {
+        region: 'us-east-1',
+        profile: 'a',
+        endpoint: 'http://all',
+        endpoints: { s3: 'http://s3-env', dynamodb: 'http://ddb-env' },
+      },
       undefined,
       { region: 'eu-west-1', profile: undefined, endpoints: { s3: 'http://s3-flag' } },
     );
@@ -605,7 +680,11 @@ describe('settings', () => {
   });
 
   test('client config: endpoint per service, path-style S3 only with a custom endpoint', async () => {
-    const settings = { region: 'eu-west-1', endpoint: 'http://localhost:4566', endpoints: { s3: 'http://localhost:9000' } };
+    const settings = {
+      region: 'eu-west-1',
+      endpoint: 'http://localhost:4566',
+      endpoints: { s3: 'http://localhost:9000' },
+    };
     assert.equal(commonClientConfig(settings, 's3').endpoint, 'http://localhost:9000');
     assert.equal(commonClientConfig(settings, 'dynamodb').endpoint, 'http://localhost:4566');
     assert.equal(commonClientConfig({}, 's3').region, 'us-east-1');
@@ -623,31 +702,35 @@ describe('settings', () => {
       aws.destroy();
     }
   });
-
-  test('TOOL_VERSION matches the shared package version', () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'shared', 'package.json'), 'utf8')) as { version: string };
-    assert.equal(TOOL_VERSION, pkg.version);
-  });
 });
 
 describe('runPool', () => {
   const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   const waitForAbort = (signal: AbortSignal): Promise<void> =>
-    new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    new Promise((resolve) =>
+      signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
 
   test('runs every item with at most `concurrency` at once', async () => {
     let active = 0;
     let maxActive = 0;
     const done: number[] = [];
-    await runPool(Array.from({ length: 20 }, (_, i) => i), 3, async (item) => {
-      active++;
-      maxActive = Math.max(maxActive, active);
-      for (let i = 0; i < (item % 4) + 1; i++) await tick();
-      active--;
-      done.push(item);
-    });
+    await runPool(
+      Array.from({ length: 20 }, (_, i) => i),
+      3,
+      async (item) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        for (let i = 0; i < (item % 4) + 1; i++) await tick();
+        active--;
+        done.push(item);
+      },
+    );
     assert.equal(maxActive, 3);
-    assert.deepEqual([...done].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      [...done].sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   });
 
   test('concurrency below 1 still runs one at a time', async () => {
@@ -670,23 +753,27 @@ describe('runPool', () => {
     const started: number[] = [];
     const sawAbort: number[] = [];
     const stopped: number[] = [];
-    const promise = runPool(Array.from({ length: 10 }, (_, i) => i), 3, async (item, signal) => {
-      started.push(item);
-      if (item === 1) {
+    const promise = runPool(
+      Array.from({ length: 10 }, (_, i) => i),
+      3,
+      async (item, signal) => {
+        started.push(item);
+        if (item === 1) {
+          await tick();
+          throw boom;
+        }
+        if (item === 2) {
+          await tick();
+          await tick();
+          throw new Error('second failure, not rethrown');
+        }
+        await waitForAbort(signal);
+        sawAbort.push(item);
         await tick();
-        throw boom;
-      }
-      if (item === 2) {
         await tick();
-        await tick();
-        throw new Error('second failure, not rethrown');
-      }
-      await waitForAbort(signal);
-      sawAbort.push(item);
-      await tick();
-      await tick();
-      stopped.push(item);
-    });
+        stopped.push(item);
+      },
+    );
     await assert.rejects(promise, (err: unknown) => err === boom);
     assert.deepEqual(started, [0, 1, 2]);
     assert.deepEqual(sawAbort, [0]);
