@@ -5,12 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import {
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -44,7 +39,8 @@ const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/abc';
 const BUCKET = 'backups';
 const STARTED = new Date('2026-11-22T13:45:01.000Z');
 const RETAIN_UNTIL = new Date('2030-01-31T00:00:00.000Z');
-const DATA_KEY = /^coldkeep\/tables\/123456789012\/us-east-1\/T\/20261122T134501Z-[0-9a-f]{4}\/data\/0000-0001\.json\.gz$/;
+const DATA_KEY =
+  /^coldkeep\/tables\/123456789012\/us-east-1\/T\/20261122T134501Z-[0-9a-f]{4}\/data\/0000-0001\.json\.gz$/;
 const MANIFEST_KEY = /^coldkeep\/tables\/123456789012\/us-east-1\/T\/20261122T134501Z-[0-9a-f]{4}\/manifest\.json$/;
 
 const ITEMS: Item[] = [
@@ -68,7 +64,9 @@ function useDefaultMocks(scanItems: Item[] = ITEMS): void {
     },
   });
   ddbMock.on(DescribeTimeToLiveCommand).resolves({ TimeToLiveDescription: { TimeToLiveStatus: 'DISABLED' } });
-  ddbMock.on(ScanCommand).resolves({ Items: scanItems, Count: scanItems.length, ConsumedCapacity: { CapacityUnits: 0.5 } });
+  ddbMock
+    .on(ScanCommand)
+    .resolves({ Items: scanItems, Count: scanItems.length, ConsumedCapacity: { CapacityUnits: 0.5 } });
   s3Mock.on(HeadBucketCommand).resolves({});
   s3Mock.on(PutObjectCommand).resolves({ ETag: '"etag"' });
   s3Mock.on(PutObjectTaggingCommand).resolves({});
@@ -100,13 +98,25 @@ function putInputs(): PutObjectCommandInput[] {
 
 function dataPut(): PutObjectCommandInput {
   const puts = putInputs().filter((input) => DATA_KEY.test(input.Key ?? ''));
-  assert.equal(puts.length, 1, `one data PutObject, got keys ${putInputs().map((p) => p.Key).join(', ')}`);
+  assert.equal(
+    puts.length,
+    1,
+    `one data PutObject, got keys ${putInputs()
+      .map((p) => p.Key)
+      .join(', ')}`,
+  );
   return puts[0]!;
 }
 
 function manifestPut(): PutObjectCommandInput {
   const puts = putInputs().filter((input) => MANIFEST_KEY.test(input.Key ?? ''));
-  assert.equal(puts.length, 1, `one manifest PutObject, got keys ${putInputs().map((p) => p.Key).join(', ')}`);
+  assert.equal(
+    puts.length,
+    1,
+    `one manifest PutObject, got keys ${putInputs()
+      .map((p) => p.Key)
+      .join(', ')}`,
+  );
   return puts[0]!;
 }
 
@@ -126,7 +136,9 @@ describe('backupTable request shape', () => {
     // The manifest is the last PutObject.
     assert.match(putInputs().at(-1)!.Key!, MANIFEST_KEY);
     // The data object is gzip of one {"Item":...} line per item, binaries in base64.
-    const lines = gunzipSync(data.Body as Buffer).toString('utf8').split('\n');
+    const lines = gunzipSync(data.Body as Buffer)
+      .toString('utf8')
+      .split('\n');
     assert.deepEqual(lines, [
       '{"Item":{"pk":{"S":"a"},"n":{"N":"1"}}}',
       '{"Item":{"pk":{"S":"b"},"bin":{"B":"AAEC/w=="}}}',
@@ -139,7 +151,12 @@ describe('backupTable request shape', () => {
     assert.equal(parsed.files.length, 1);
     assert.equal(parsed.files[0]!.key, 'data/0000-0001.json.gz');
     assert.equal(parsed.files[0]!.bytes, (data.Body as Buffer).length);
-    assert.equal(parsed.files[0]!.sha256, createHash('sha256').update(data.Body as Buffer).digest('hex'));
+    assert.equal(
+      parsed.files[0]!.sha256,
+      createHash('sha256')
+        .update(data.Body as Buffer)
+        .digest('hex'),
+    );
     assert.equal(parsed.source.account, '123456789012');
     assert.equal(report.itemCount, 3);
     assert.equal(report.account, '123456789012');
@@ -221,7 +238,15 @@ describe('backupTable request shape', () => {
       assert.equal(t.Bucket, BUCKET);
       assert.deepEqual(t.Tagging, { TagSet: [{ Key: 'coldkeep-lifecycle', Value: 'archive' }] });
     }
-    assert.equal(tagged.some((t) => t.Key!.endsWith('manifest.json')), false);
+    assert.equal(
+      tagged.some((t) => t.Key!.endsWith('manifest.json')),
+      false,
+    );
+    // Nor tagged on upload: no PUT carries a Tagging parameter.
+    assert.deepEqual(
+      putInputs().map((p) => p.Tagging),
+      [undefined, undefined, undefined],
+    );
     // The tagging call comes after the object exists.
     const order = s3Mock.calls().map((c) => c.args[0].constructor.name);
     assert.ok(order.indexOf('PutObjectTaggingCommand') > order.indexOf('PutObjectCommand'));
@@ -276,16 +301,22 @@ describe('backupTable request shape', () => {
       assert.equal(part.ChecksumAlgorithm, 'SHA256');
     }
     const sorted = [...parts].sort((a, b) => a.PartNumber! - b.PartNumber!);
-    assert.deepEqual(sorted.map((p) => p.PartNumber), [1, 2]);
+    assert.deepEqual(
+      sorted.map((p) => p.PartNumber),
+      [1, 2],
+    );
     assert.equal((sorted[0]!.Body as Buffer).length, 5 * 1024 * 1024);
 
     const completes = s3Mock.commandCalls(CompleteMultipartUploadCommand).map((c) => c.args[0].input);
     assert.equal(completes.length, 1);
     assert.equal(completes[0]!.UploadId, 'upload-1');
-    assert.deepEqual(completes[0]!.MultipartUpload?.Parts?.map((p) => [p.PartNumber, p.ETag]), [
-      [1, '"part-1"'],
-      [2, '"part-2"'],
-    ]);
+    assert.deepEqual(
+      completes[0]!.MultipartUpload?.Parts?.map((p) => [p.PartNumber, p.ETag]),
+      [
+        [1, '"part-1"'],
+        [2, '"part-2"'],
+      ],
+    );
     // No single PUT of the data object; only the manifest is PUT.
     assert.deepEqual(
       putInputs().map((p) => MANIFEST_KEY.test(p.Key!)),
@@ -297,7 +328,10 @@ describe('backupTable request shape', () => {
     assert.equal(manifest.files[0]!.bytes, stored.length);
     assert.equal(manifest.files[0]!.sha256, createHash('sha256').update(stored).digest('hex'));
     assert.equal(manifest.itemCount, 8);
-    assert.deepEqual(taggingCalls().map((t) => t.Key), [create.Key]);
+    assert.deepEqual(
+      taggingCalls().map((t) => t.Key),
+      [create.Key],
+    );
   });
 
   test('a failed manifest PUT removes the data files it wrote (DeleteObjects) and says so', async () => {
@@ -339,16 +373,19 @@ describe('thawArchived request shape', () => {
 
   test('GLACIER objects get RestoreObject with Days and tier, then ArchivedObjects says when to come back', async () => {
     s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER' });
-    await assert.rejects(thawArchived(clients.s3, BUCKET, keys, { tier: 'Bulk', days: 3, wait: false }), (err: unknown) => {
-      assert.ok(err instanceof ColdkeepError);
-      assert.equal(err.code, 'ArchivedObjects');
-      assert.match(err.message, /2 of 2 data files are archived \(GLACIER\); their retrieval \(Bulk\) has started/);
-      assert.match(err.hint ?? '', /Run the same restore again in 5–12 hours/);
-      assert.match(err.hint ?? '', /--wait/);
-      assert.deepEqual((err.details?.archived as string[]).sort(), keys);
-      assert.equal(err.details?.tier, 'Bulk');
-      return true;
-    });
+    await assert.rejects(
+      thawArchived(clients.s3, BUCKET, keys, { tier: 'Bulk', days: 3, wait: false }),
+      (err: unknown) => {
+        assert.ok(err instanceof ColdkeepError);
+        assert.equal(err.code, 'ArchivedObjects');
+        assert.match(err.message, /2 of 2 data files are archived \(GLACIER\); their retrieval \(Bulk\) has started/);
+        assert.match(err.hint ?? '', /Run the same restore again in 5–12 hours/);
+        assert.match(err.hint ?? '', /--wait/);
+        assert.deepEqual((err.details?.archived as string[]).sort(), keys);
+        assert.equal(err.details?.tier, 'Bulk');
+        return true;
+      },
+    );
     const restores = restoreInputs();
     assert.deepEqual(restores.map((r) => r.Key).sort(), keys);
     for (const r of restores) {
@@ -356,7 +393,10 @@ describe('thawArchived request shape', () => {
       assert.deepEqual(r.RestoreRequest, { Days: 3, GlacierJobParameters: { Tier: 'Bulk' } });
     }
     assert.deepEqual(
-      s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key).sort(),
+      s3Mock
+        .commandCalls(HeadObjectCommand)
+        .map((c) => c.args[0].input.Key)
+        .sort(),
       keys,
     );
   });
@@ -384,9 +424,13 @@ describe('thawArchived request shape', () => {
   });
 
   test('an object whose retrieval is under way gets no new RestoreObject', async () => {
-    s3Mock.on(HeadObjectCommand, { Key: keys[0] }).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' });
+    s3Mock
+      .on(HeadObjectCommand, { Key: keys[0] })
+      .resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' });
     s3Mock.on(HeadObjectCommand, { Key: keys[1] }).resolves({ StorageClass: 'GLACIER' });
-    await assert.rejects(thawArchived(clients.s3, BUCKET, keys, { tier: 'Bulk', days: 3 }), { code: 'ArchivedObjects' });
+    await assert.rejects(thawArchived(clients.s3, BUCKET, keys, { tier: 'Bulk', days: 3 }), {
+      code: 'ArchivedObjects',
+    });
     assert.deepEqual(
       restoreInputs().map((r) => r.Key),
       [keys[1]],
@@ -394,9 +438,10 @@ describe('thawArchived request shape', () => {
   });
 
   test('an already-restored copy and non-archive classes are readable: no RestoreObject, no error', async () => {
-    s3Mock
-      .on(HeadObjectCommand, { Key: keys[0] })
-      .resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Fri, 21 Dec 2029 00:00:00 GMT"' });
+    s3Mock.on(HeadObjectCommand, { Key: keys[0] }).resolves({
+      StorageClass: 'GLACIER',
+      Restore: 'ongoing-request="false", expiry-date="Fri, 21 Dec 2029 00:00:00 GMT"',
+    });
     s3Mock.on(HeadObjectCommand, { Key: keys[1] }).resolves({ StorageClass: 'GLACIER_IR' });
     await thawArchived(clients.s3, BUCKET, keys, { tier: 'Bulk', days: 3, wait: false });
     assert.equal(restoreInputs().length, 0);
@@ -415,8 +460,12 @@ describe('thawArchived request shape', () => {
 
   test('RestoreAlreadyInProgress from S3 is not an error', async () => {
     s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER' });
-    s3Mock.on(RestoreObjectCommand).rejects(Object.assign(new Error('in progress'), { name: 'RestoreAlreadyInProgress' }));
-    await assert.rejects(thawArchived(clients.s3, BUCKET, keys.slice(0, 1), { tier: 'Bulk' }), { code: 'ArchivedObjects' });
+    s3Mock
+      .on(RestoreObjectCommand)
+      .rejects(Object.assign(new Error('in progress'), { name: 'RestoreAlreadyInProgress' }));
+    await assert.rejects(thawArchived(clients.s3, BUCKET, keys.slice(0, 1), { tier: 'Bulk' }), {
+      code: 'ArchivedObjects',
+    });
   });
 
   test('wait: polls HeadObject until the objects are readable, then resolves', async () => {
@@ -424,7 +473,10 @@ describe('thawArchived request shape', () => {
       .on(HeadObjectCommand)
       .resolvesOnce({ StorageClass: 'GLACIER' })
       .resolvesOnce({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' })
-      .resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Fri, 21 Dec 2029 00:00:00 GMT"' });
+      .resolves({
+        StorageClass: 'GLACIER',
+        Restore: 'ongoing-request="false", expiry-date="Fri, 21 Dec 2029 00:00:00 GMT"',
+      });
     const waits: string[][] = [];
     await thawArchived(
       clients.s3,
