@@ -35,7 +35,17 @@ function manifest(backupId: string, itemCount: number): BackupManifest {
     uncompressedBytes: 80,
     bytes: 60,
     segments: { total: 1, consistentRead: false },
-    files: [{ key: 'data/0000-0001.json.gz', segment: 0, part: 1, items: itemCount, bytes: 60, uncompressedBytes: 80, sha256: 'a'.repeat(64) }],
+    files: [
+      {
+        key: 'data/0000-0001.json.gz',
+        segment: 0,
+        part: 1,
+        items: itemCount,
+        bytes: 60,
+        uncompressedBytes: 80,
+        sha256: 'a'.repeat(64),
+      },
+    ],
     storage: {},
   };
 }

@@ -63,13 +63,23 @@ describe('coldkeep main(argv)', () => {
     const { result, stdout } = await run('--help');
     assert.equal(result, 0);
     assert.match(stdout, /Usage: coldkeep/);
-    for (const command of ['tables', 'backup', 'backups', 'restore', 'demo']) assert.match(stdout, new RegExp(`\\b${command}\\b`));
+    for (const command of ['tables', 'backup', 'backups', 'restore', 'demo'])
+      assert.match(stdout, new RegExp(`\\b${command}\\b`));
   });
 
   test('"backup table --help" exits 0 and lists the storage flags', async () => {
     const { result, stdout } = await run('backup', 'table', '--help');
     assert.equal(result, 0);
-    for (const flag of ['--bucket', '--segments', '--sse', '--kms-key-id', '--lock-mode', '--lock-until', '--lock-days', '--no-lifecycle-tag']) {
+    for (const flag of [
+      '--bucket',
+      '--segments',
+      '--sse',
+      '--kms-key-id',
+      '--lock-mode',
+      '--lock-until',
+      '--lock-days',
+      '--no-lifecycle-tag',
+    ]) {
       assert.ok(stdout.includes(flag), `${flag} missing from help`);
     }
   });
@@ -187,7 +197,18 @@ describe('toBackupInput', () => {
 
   test('scan flags', async () => {
     const input = await parse(
-      'T', '--bucket', 'b', '--segments', '16', '--concurrency', '4', '--consistent', '--read-fraction', '0.25', '--read-units', '300',
+      'T',
+      '--bucket',
+      'b',
+      '--segments',
+      '16',
+      '--concurrency',
+      '4',
+      '--consistent',
+      '--read-fraction',
+      '0.25',
+      '--read-units',
+      '300',
     );
     assert.deepEqual(input, {
       table: 'T',
@@ -212,9 +233,15 @@ describe('toBackupInput', () => {
   test('lock flags that do not go together are refused', async () => {
     await assert.rejects(parse('T', '--bucket', 'b', '--lock-days', '3'), /--lock-until\/--lock-days need --lock-mode/);
     await assert.rejects(parse('T', '--bucket', 'b', '--lock-until', '2030-01-01'), /need --lock-mode/);
-    await assert.rejects(parse('T', '--bucket', 'b', '--lock-mode', 'COMPLIANCE'), /--lock-mode needs --lock-until DATE or --lock-days N/);
+    await assert.rejects(
+      parse('T', '--bucket', 'b', '--lock-mode', 'COMPLIANCE'),
+      /--lock-mode needs --lock-until DATE or --lock-days N/,
+    );
     await assert.rejects(parse('T', '--bucket', 'b', '--lock-mode', 'LEGAL_HOLD', '--lock-days', '1'), /LEGAL_HOLD/);
-    await assert.rejects(parse('T', '--bucket', 'b', '--lock-mode', 'COMPLIANCE', '--lock-until', 'next tuesday'), /ISO 8601/);
+    await assert.rejects(
+      parse('T', '--bucket', 'b', '--lock-mode', 'COMPLIANCE', '--lock-until', 'next tuesday'),
+      /ISO 8601/,
+    );
   });
 
   test('sse flags', async () => {
@@ -229,14 +256,23 @@ describe('toBackupInput', () => {
       type: 'aws:kms',
       kmsKeyId: 'alias/backups',
     });
-    await assert.rejects(parse('T', '--bucket', 'b', '--sse', 'AES256', '--kms-key-id', 'k'), /--kms-key-id goes with --sse aws:kms/);
+    await assert.rejects(
+      parse('T', '--bucket', 'b', '--sse', 'AES256', '--kms-key-id', 'k'),
+      /--kms-key-id goes with --sse aws:kms/,
+    );
     assert.equal((await parse('T', '--bucket', 'b')).sse, undefined);
   });
 
   test('lifecycle tag flags: default untouched, custom KEY=VALUE, --no-lifecycle-tag → null', async () => {
     assert.equal('lifecycleTag' in (await parse('T', '--bucket', 'b')), false);
-    assert.deepEqual((await parse('T', '--bucket', 'b', '--lifecycle-tag', 'tier=deep')).lifecycleTag, { key: 'tier', value: 'deep' });
-    assert.deepEqual((await parse('T', '--bucket', 'b', '--lifecycle-tag', 'keep=')).lifecycleTag, { key: 'keep', value: '' });
+    assert.deepEqual((await parse('T', '--bucket', 'b', '--lifecycle-tag', 'tier=deep')).lifecycleTag, {
+      key: 'tier',
+      value: 'deep',
+    });
+    assert.deepEqual((await parse('T', '--bucket', 'b', '--lifecycle-tag', 'keep=')).lifecycleTag, {
+      key: 'keep',
+      value: '',
+    });
     assert.equal((await parse('T', '--bucket', 'b', '--no-lifecycle-tag')).lifecycleTag, null);
     await assert.rejects(parse('T', '--bucket', 'b', '--lifecycle-tag', 'novalue'), /expected KEY=VALUE/);
     await assert.rejects(parse('T', '--bucket', 'b', '--lifecycle-tag', 'a=b=c'), /expected KEY=VALUE/);
@@ -244,6 +280,10 @@ describe('toBackupInput', () => {
 
   test('toBackupInput called directly: no bucket anywhere is InvalidInput', () => {
     assert.throws(() => toBackupInput('T', {}, NOW), { code: 'InvalidInput', message: 'No bucket given.' });
-    assert.deepEqual(toBackupInput('T', { bucket: 'b', lifecycleTag: false }, NOW), { table: 'T', bucket: 'b', lifecycleTag: null });
+    assert.deepEqual(toBackupInput('T', { bucket: 'b', lifecycleTag: false }, NOW), {
+      table: 'T',
+      bucket: 'b',
+      lifecycleTag: null,
+    });
   });
 });

@@ -45,7 +45,9 @@ class CapturingHandler {
   readonly requests: CapturedRequest[] = [];
   readonly metadata = { handlerProtocol: 'http/1.1' };
 
-  async handle(request: WireRequest): Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Readable } }> {
+  async handle(
+    request: WireRequest,
+  ): Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Readable } }> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
     this.requests.push({
