@@ -1,6 +1,6 @@
 import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type AwsClients, checkBucket } from '../aws';
-import { CancelledError, ColdkeepError, fromAwsError, isCancelled } from '../errors';
+import { ColdkeepError, fromAwsError, withAftermath } from '../errors';
 import { type JobOptions, range, runPool, throwIfAborted } from '../jobs';
 import {
   accountFromArn,
@@ -319,7 +319,7 @@ async function cleanUpFailedBackup(
   location: BackupLocation,
   writers: SegmentWriter[],
   cause: unknown,
-): Promise<unknown> {
+): Promise<ColdkeepError> {
   const abortedUploads = writers.map((w) => w.openKey).filter((k): k is string => k !== undefined);
   await Promise.all(writers.map((w) => w.abort()));
   const finishedKeys = writers.flatMap((w) => w.files.map((f) => f.key));
@@ -353,20 +353,11 @@ async function cleanUpFailedBackup(
       ? `; ${leftBehind.length} could not be removed and remain under ${s3Uri(location.bucket, backupDir(location))}`
       : '') +
     '.';
-  if (isCancelled(cause)) {
-    return new CancelledError(`Backup of ${location.table} cancelled. ${aftermath}`, { details, cause });
-  }
-  if (cause instanceof ColdkeepError) {
-    return new ColdkeepError(cause.code, `${cause.message} ${aftermath}`, {
-      hint: cause.hint,
-      details: { ...cause.details, ...details },
-      cause,
-    });
-  }
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new ColdkeepError('BackupIncomplete', `Backup of ${location.table} failed: ${message}. ${aftermath}`, {
-    hint: 'Run the backup again; if it keeps failing, the cause above says what to fix.',
+  return withAftermath(cause, {
+    job: `Backup of ${location.table}`,
+    summary: aftermath,
     details,
-    cause,
+    fallbackCode: 'BackupIncomplete',
+    fallbackHint: 'Run the backup again; if it keeps failing, the cause above says what to fix.',
   });
 }

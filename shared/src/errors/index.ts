@@ -1,2 +1,3 @@
 export * from './ColdkeepError';
 export * from './fromAwsError';
+export * from './withAftermath';

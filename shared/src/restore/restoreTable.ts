@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsClients } from '../aws';
-import { CancelledError, ColdkeepError, isCancelled } from '../errors';
+import { ColdkeepError, withAftermath } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
 import { CapacityLimiter } from '../tables';
 import { BatchWriter } from './batchWriter';
@@ -278,7 +278,7 @@ async function restoreFile(
 }
 
 /** The error of a failed restore, saying exactly what was and was not written. */
-function failure(cause: unknown, target: string, files: FileReport[], createdTable: boolean): unknown {
+function failure(cause: unknown, target: string, files: FileReport[], createdTable: boolean): ColdkeepError {
   const written = files.filter((f) => f.outcome === 'written');
   const partial = files.filter((f) => f.outcome === 'partial');
   const itemsWritten = files.reduce((n, f) => n + f.items, 0);
@@ -287,18 +287,12 @@ function failure(cause: unknown, target: string, files: FileReport[], createdTab
     `${itemsWritten} items were written to "${target}" from ${written.length} whole file(s)` +
     (partial.length ? ` and ${partial.length} partly written file(s) (${partial.map((f) => f.key).join(', ')})` : '') +
     `; ${files.length - written.length - partial.length} file(s) were not written.`;
-  if (isCancelled(cause)) return new CancelledError(`Restore into ${target} cancelled. ${summary}`, { details, cause });
-  if (cause instanceof ColdkeepError) {
-    return new ColdkeepError(cause.code, `${cause.message} ${summary}`, {
-      hint: cause.hint,
-      details: { ...cause.details, ...details },
-      cause,
-    });
-  }
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new ColdkeepError('RestoreFailed', `Restore into ${target} failed: ${message}. ${summary}`, {
-    hint: 'Fix the cause and run the restore again with --overwrite: items with the same key are simply replaced.',
+  return withAftermath(cause, {
+    job: `Restore into ${target}`,
+    summary,
     details,
-    cause,
+    fallbackCode: 'RestoreFailed',
+    fallbackHint:
+      'Fix the cause and run the restore again with --overwrite: items with the same key are simply replaced.',
   });
 }
