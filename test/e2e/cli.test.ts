@@ -103,7 +103,8 @@ describe('the coldkeep CLI', () => {
     );
     const backup = await coldkeep(['--json', 'backup', 'table', table, '--bucket', bucket, '--segments', '2'], env);
     assert.equal(backup.code, 0, backup.stderr);
-    const report = (JSON.parse(backup.stdout) as { backup: { itemCount: number; uri: string; backupId: string } }).backup;
+    const report = (JSON.parse(backup.stdout) as { backup: { itemCount: number; uri: string; backupId: string } })
+      .backup;
     assert.equal(report.itemCount, 150);
 
     const list = await coldkeep(['--json', 'backups', 'list', '--bucket', bucket, '--table', table], env);
@@ -116,7 +117,10 @@ describe('the coldkeep CLI', () => {
     assert.match(human.stdout, new RegExp(`${table}\\s+${report.backupId}\\s+\\S+ \\S+\\s+150`));
 
     const restored = `${table}-restored`;
-    const restore = await coldkeep(['restore', 'latest', '--table', table, '--bucket', bucket, '--target', restored], env);
+    const restore = await coldkeep(
+      ['restore', 'latest', '--table', table, '--bucket', bucket, '--target', restored],
+      env,
+    );
     assert.equal(restore.code, 0, restore.stderr);
     assert.match(restore.stdout, /Restored 150 items into .*created from the saved schema/);
     assert.match(restore.stdout, /Counted 150 items/);
@@ -135,7 +139,19 @@ describe('the coldkeep CLI', () => {
       Array.from({ length: 6000 }, (_, i) => ({ pk: { S: `x${i}` }, noise: { B: randomBytes(512) } })),
     );
     const run = await coldkeep(
-      ['backup', 'table', table, '--bucket', bucket, '--prefix', 'interrupted', '--segments', '4', '--concurrency', '1'],
+      [
+        'backup',
+        'table',
+        table,
+        '--bucket',
+        bucket,
+        '--prefix',
+        'interrupted',
+        '--segments',
+        '4',
+        '--concurrency',
+        '1',
+      ],
       env,
       (stderr) => /Scanning /.test(stderr),
     );

@@ -142,8 +142,14 @@ describe('coldkeep main(argv)', () => {
     // These InvalidArgumentErrors are thrown from the action, after commander has parsed the
     // flags, so commander has not printed them; main must.
     const cases: [string[], RegExp][] = [
-      [['--lock-days', '3'], /--lock-until\/--lock-days need --lock-mode GOVERNANCE\|COMPLIANCE/],
-      [['--lock-mode', 'COMPLIANCE'], /--lock-mode needs --lock-until DATE or --lock-days N/],
+      [
+        ['--lock-days', '3'],
+        /--lock-until\/--lock-days need --lock-mode\.\nHint: Add --lock-mode GOVERNANCE or --lock-mode COMPLIANCE/,
+      ],
+      [
+        ['--lock-mode', 'COMPLIANCE'],
+        /--lock-mode needs a retention period\.\nHint: Add --lock-until DATE or --lock-days N/,
+      ],
       [['--sse', 'AES256', '--kms-key-id', 'k'], /--kms-key-id goes with --sse aws:kms/],
     ];
     for (const [flags, message] of cases) {
@@ -235,7 +241,7 @@ describe('toBackupInput', () => {
     await assert.rejects(parse('T', '--bucket', 'b', '--lock-until', '2030-01-01'), /need --lock-mode/);
     await assert.rejects(
       parse('T', '--bucket', 'b', '--lock-mode', 'COMPLIANCE'),
-      /--lock-mode needs --lock-until DATE or --lock-days N/,
+      /--lock-mode needs a retention period/,
     );
     await assert.rejects(parse('T', '--bucket', 'b', '--lock-mode', 'LEGAL_HOLD', '--lock-days', '1'), /LEGAL_HOLD/);
     await assert.rejects(

@@ -8,6 +8,11 @@ import type { Item } from '../tables';
  * The SDK hands binary values (B, BS) over as bytes; on the wire they are base64.
  */
 
+/** Assigns even a key named "__proto__" as an own attribute (plain assignment would set the prototype). */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
@@ -39,7 +44,7 @@ function encodeMap(map: Record<string, AttributeValue>): Record<string, unknown>
     const e = encodeValue(v);
     if (e !== v) {
       out ??= { ...map };
-      out[key] = e;
+      setOwn(out, key, e);
     }
   }
   return out ?? map;
@@ -61,7 +66,7 @@ function decodeValue(value: Record<string, unknown>): AttributeValue {
 
 function decodeMap(map: Record<string, Record<string, unknown>>): Item {
   const out: Item = {};
-  for (const key in map) out[key] = decodeValue(map[key]!);
+  for (const key in map) setOwn(out, key, decodeValue(map[key]!));
   return out;
 }
 

@@ -68,7 +68,7 @@ export async function listBackups(s3: S3Client, query: CatalogQuery, signal?: Ab
       );
       for (const object of page.Contents ?? []) {
         const key = object.Key ?? '';
-        const dir = /^(.*\/tables\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/)/.exec(key)?.[1];
+        const dir = /^((?:.*\/)?tables\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/)/.exec(key)?.[1];
         if (!dir) continue;
         const folder = folders.get(dir) ?? { dataObjects: [] };
         folders.set(dir, folder);

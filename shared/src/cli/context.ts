@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { type AwsSettings, mergeSettings, settingsFromEnv } from '../aws';
+import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../aws';
 import { CancelledError, ColdkeepError, isCancelled } from '../errors';
 import { ProgressDisplay } from './progress';
 
@@ -24,7 +24,11 @@ export function makeContext(options: GlobalOptions, env: NodeJS.ProcessEnv = pro
   const fromFlags: AwsSettings = {};
   if (options.profile) fromFlags.profile = options.profile;
   if (options.region) fromFlags.region = options.region;
-  if (options.endpointUrl) fromFlags.endpoint = options.endpointUrl;
+  // A flag beats the environment, per-service endpoints included.
+  if (options.endpointUrl) {
+    fromFlags.endpoint = options.endpointUrl;
+    fromFlags.endpoints = Object.fromEntries(SERVICES.map((service) => [service, options.endpointUrl]));
+  }
   return {
     settings: mergeSettings(settingsFromEnv(env), fromFlags),
     json: options.json ?? false,

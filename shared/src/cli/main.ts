@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { ColdkeepError } from '../errors';
 import { TOOL_VERSION } from '../version';
 import { type CliContext, EXIT, type GlobalOptions, makeContext, reportError } from './context';
 import { backupsListCommand } from './commands/backupsList';
@@ -49,10 +50,8 @@ export async function main(argv: string[]): Promise<number> {
       // Help and --version "fail" with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (
-      (err as { code?: string }).code === 'InvalidInput' ||
-      (err instanceof Error && err.name === 'InvalidArgumentError')
-    ) {
+    // Input that parsed but makes no sense together (checked in the command's action) is a usage error too.
+    if (err instanceof ColdkeepError && err.code === 'InvalidInput') {
       reportError(err, program.opts<GlobalOptions>().json ?? false);
       return EXIT.usage;
     }

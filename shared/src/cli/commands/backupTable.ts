@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AwsClients } from '../../aws';
 import { backupTable, type BackupTableInput } from '../../backup';
+import { ColdkeepError } from '../../errors';
 import { type CliContext, requireBucket, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import { parseDate, parsePositiveInt, parseFraction } from '../parse';
@@ -42,7 +43,9 @@ export function toBackupInput(tableName: string, flags: BackupTableFlags, now = 
     input.lifecycleTag = { key, value };
   }
   if (flags.kmsKeyId && flags.sse !== 'aws:kms' && flags.sse !== undefined) {
-    throw new InvalidArgumentError('--kms-key-id goes with --sse aws:kms');
+    throw new ColdkeepError('InvalidInput', '--kms-key-id goes with --sse aws:kms.', {
+      hint: 'Drop --kms-key-id for AES256, or use --sse aws:kms.',
+    });
   }
   if (flags.sse === 'aws:kms' || flags.kmsKeyId) {
     input.sse = { type: 'aws:kms', ...(flags.kmsKeyId ? { kmsKeyId: flags.kmsKeyId } : {}) };
@@ -50,10 +53,16 @@ export function toBackupInput(tableName: string, flags: BackupTableFlags, now = 
   if (flags.lockMode) {
     const until =
       flags.lockUntil ?? (flags.lockDays ? new Date(now.getTime() + flags.lockDays * 86_400_000) : undefined);
-    if (!until) throw new InvalidArgumentError('--lock-mode needs --lock-until DATE or --lock-days N');
+    if (!until) {
+      throw new ColdkeepError('InvalidInput', '--lock-mode needs a retention period.', {
+        hint: 'Add --lock-until DATE or --lock-days N.',
+      });
+    }
     input.objectLock = { mode: flags.lockMode, retainUntil: until };
   } else if (flags.lockUntil || flags.lockDays) {
-    throw new InvalidArgumentError('--lock-until/--lock-days need --lock-mode GOVERNANCE|COMPLIANCE');
+    throw new ColdkeepError('InvalidInput', '--lock-until/--lock-days need --lock-mode.', {
+      hint: 'Add --lock-mode GOVERNANCE or --lock-mode COMPLIANCE.',
+    });
   }
   return input;
 }
