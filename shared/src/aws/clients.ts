@@ -3,8 +3,29 @@ import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@aws-sdk/types';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { type AwsSettings, type ServiceName, endpointFor } from './settings';
+
+/** Reports each call to `settings.onOperation`, if set; the initialize step runs once per call, not per retry. */
+function withOperationHook<C extends DynamoDBClient | S3Client>(
+  client: C,
+  settings: AwsSettings,
+  service: ServiceName,
+): C {
+  const onOperation = settings.onOperation;
+  if (!onOperation) return client;
+  const hook: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+    const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+    onOperation({ service, operation, input: args.input as Record<string, unknown> });
+    return next(args);
+  };
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(hook, {
+    step: 'initialize',
+    name: 'coldkeepOperationHook',
+  });
+  return client;
+}
 
 const DEFAULT_REGION = 'us-east-1';
 
@@ -49,21 +70,29 @@ export class AwsClients {
   }
 
   get dynamodb(): DynamoDBClient {
-    this.dynamodbClient ??= new DynamoDBClient(commonClientConfig(this.settings, 'dynamodb'));
+    this.dynamodbClient ??= withOperationHook(
+      new DynamoDBClient(commonClientConfig(this.settings, 'dynamodb')),
+      this.settings,
+      'dynamodb',
+    );
     return this.dynamodbClient;
   }
 
   get s3(): S3Client {
-    this.s3Client ??= new S3Client({
-      ...commonClientConfig(this.settings, 's3'),
-      // Emulators and most S3-compatible stores serve only path-style addressing.
-      forcePathStyle: endpointFor(this.settings, 's3') !== undefined,
-      // Checksums only where S3 demands them: streamed uploads with the default
-      // (WHEN_SUPPORTED) get aws-chunked framing that S3-compatible stores may keep verbatim.
-      // Coldkeep computes its own SHA-256 of every object and checks it on restore.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.s3Client ??= withOperationHook(
+      new S3Client({
+        ...commonClientConfig(this.settings, 's3'),
+        // Emulators and most S3-compatible stores serve only path-style addressing.
+        forcePathStyle: endpointFor(this.settings, 's3') !== undefined,
+        // Checksums only where S3 demands them: streamed uploads with the default
+        // (WHEN_SUPPORTED) get aws-chunked framing that S3-compatible stores may keep verbatim.
+        // Coldkeep computes its own SHA-256 of every object and checks it on restore.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+      this.settings,
+      's3',
+    );
     return this.s3Client;
   }
 

@@ -16,6 +16,20 @@ export interface AwsSettings {
   maxAttempts?: number;
   /** Sockets per client; parallel scans and uploads need more than Node's default. */
   maxSockets?: number;
+  /**
+   * Called once per SDK call, before it is sent (retries are not repeated). Lets tests record
+   * every AWS operation Coldkeep performs, to prove its least-privilege policy (see policy/).
+   */
+  onOperation?: (call: AwsOperationCall) => void;
+}
+
+/** One SDK call as the `onOperation` hook sees it. */
+export interface AwsOperationCall {
+  service: ServiceName;
+  /** The API operation, e.g. "PutObject", "BatchWriteItem". */
+  operation: string;
+  /** The command's input, as given to the SDK (not to be logged: it may hold item data). */
+  input: Readonly<Record<string, unknown>>;
 }
 
 const ENV_PREFIX = 'COLDKEEP_ENDPOINT_URL';
