@@ -7,3 +7,4 @@ export * from './tables';
 export * from './backup';
 export * from './catalog';
 export * from './restore';
+export * from './session';
