@@ -1,0 +1,262 @@
+/** The benchmark's results: types, and the markdown written to bench/results/. */
+import type { ProfileSummary } from './profile';
+
+export interface Phase {
+  tool: 'coldkeep' | 'aws-cli';
+  phase: string;
+  items: number;
+  /** Wall time of the whole process(es), start-up included. */
+  wallSeconds: number;
+  /** Coldkeep only: the job itself, without Node start-up. */
+  jobSeconds?: number;
+  /** user + system CPU of the tool's process(es), from /usr/bin/time (start-up included). */
+  cpuSeconds: number;
+  /** Coldkeep only: CPU of the job itself (process.cpuUsage around it, all threads). */
+  jobCpuSeconds?: number;
+  /** Coldkeep only: CPU of its main (JavaScript) thread during the job. */
+  mainThreadCpuSeconds?: number;
+  /** Peak RSS; for N processes side by side, the sum of their peaks. */
+  peakRssBytes: number;
+  /** The emulators' process (dynalite + s3rver), all threads. */
+  emulatorCpuSeconds: number;
+  /** The emulators' JavaScript thread: near 1 CPU-second per second means it is saturated. */
+  emulatorMainThreadCpuSeconds: number;
+  /** Busy CPU of the whole machine over the phase: minus tool and emulator, other processes. */
+  machineCpuSeconds: number;
+  processes: number;
+  /** With --repeat: every run (the row shows the median one). */
+  runs?: {
+    wallSeconds: number;
+    cpuSeconds: number;
+    peakRssBytes: number;
+    emulatorCpuSeconds: number;
+    machineCpuSeconds: number;
+  }[];
+  detail?: Record<string, unknown>;
+}
+
+export interface SizeResult {
+  items: number;
+  segments: number;
+  concurrency: number;
+  repeat?: number;
+  avgItemBytes: number;
+  /** The table as DynamoDB JSON lines ({"Item":{...}} per line): what MB/s is measured on. */
+  jsonBytes: number;
+  tableCached: boolean;
+  loadSeconds: number;
+  emulatorRssBytesAtEnd: number;
+  phases: Phase[];
+  profile?: { backup: ProfileSummary; file: string; restore?: ProfileSummary; restoreFile?: string };
+}
+
+export interface BenchResults {
+  date: string;
+  finishedAt?: string;
+  environment: Record<string, string>;
+  method: string;
+  sizes: SizeResult[];
+}
+
+const MB = 1e6;
+const MiB = 2 ** 20;
+const f = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+function row(p: Phase, s: SizeResult): string {
+  const cells = [
+    p.tool,
+    p.phase,
+    p.items.toLocaleString('en-US'),
+    p.runs && p.runs.length > 1
+      ? `${f(p.wallSeconds)} (${f(Math.min(...p.runs.map((r) => r.wallSeconds)))}–${f(Math.max(...p.runs.map((r) => r.wallSeconds)))})`
+      : f(p.wallSeconds),
+    Math.round(p.items / p.wallSeconds).toLocaleString('en-US'),
+    f(s.jsonBytes / MB / p.wallSeconds, 2),
+    f(p.cpuSeconds),
+    f((p.cpuSeconds / p.items) * 100_000, 2),
+    f(p.peakRssBytes / MiB, 0),
+    f(p.emulatorCpuSeconds),
+    pct(p.emulatorMainThreadCpuSeconds / p.wallSeconds),
+    pct(p.cpuSeconds / p.wallSeconds),
+    f(Math.max(0, p.machineCpuSeconds - p.cpuSeconds - p.emulatorCpuSeconds)),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+const HEADER = [
+  '| tool | phase | items | wall s | items/s | MB/s (DDB JSON) | tool CPU s | tool CPU s / 100k items | tool peak RSS MB | emulator CPU s | emulator JS thread busy | tool CPU / wall | other processes CPU s |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+];
+
+export function find(s: SizeResult, tool: Phase['tool'], prefix: string): Phase | undefined {
+  return s.phases.find((p) => p.tool === tool && p.phase.startsWith(prefix));
+}
+
+export interface Ratios {
+  wall: number;
+  cpuPerItem: number;
+  versus: string;
+}
+
+/** Coldkeep's backup against the AWS CLI's (scan + cp, and scan alone). < 1 means Coldkeep uses less. */
+export function ratios(s: SizeResult): Ratios[] {
+  const ck = find(s, 'coldkeep', 'backup');
+  if (!ck) return [];
+  return (['backup total', 'dynamodb scan'] as const)
+    .map((prefix) => find(s, 'aws-cli', prefix))
+    .filter((p): p is Phase => p !== undefined)
+    .map((aws) => ({
+      versus: aws.phase,
+      wall: ck.wallSeconds / aws.wallSeconds,
+      cpuPerItem: ck.cpuSeconds / ck.items / (aws.cpuSeconds / aws.items),
+    }));
+}
+
+function bottleneck(p: Phase): string {
+  const emu = p.emulatorMainThreadCpuSeconds / p.wallSeconds;
+  const toolMain = p.mainThreadCpuSeconds !== undefined ? p.mainThreadCpuSeconds / p.wallSeconds : undefined;
+  const tool = p.cpuSeconds / p.wallSeconds;
+  const parts = [`emulator JS thread ${pct(emu)} busy`];
+  if (toolMain !== undefined) parts.push(`Coldkeep JS thread ${pct(toolMain)} busy (all threads ${pct(tool)})`);
+  else parts.push(`tool ${pct(tool)} of one CPU`);
+  let verdict: string;
+  if (emu >= 0.85 && (toolMain ?? tool) < emu) verdict = 'emulator-bound';
+  else if ((toolMain ?? tool) >= 0.85) verdict = 'tool-bound';
+  else if (emu + tool >= 1.7) verdict = 'CPU-bound (both cores in use)';
+  else verdict = 'neither saturated (waiting on each other / I/O)';
+  return `${verdict}: ${parts.join(', ')}`;
+}
+
+export function toMarkdown(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(`# Table backup benchmark — ${r.date}`, '');
+  out.push(
+    'Coldkeep (`backupTable` / `restoreTable`, each in its own Node process) against the AWS CLI ' +
+      '(`aws dynamodb scan --total-segments N --segment i`, one process per segment, then `aws s3 cp`), ' +
+      'on dynalite (on disk) + s3rver in one emulator process, all on 127.0.0.1. ' +
+      'CPU and peak RSS from `/usr/bin/time` (whole processes, start-up included); emulator CPU from ' +
+      '`/proc/<pid>/stat` over each phase. MB/s is of the table as DynamoDB JSON lines. How to run and ' +
+      'read it: bench/README.md.',
+    '',
+  );
+  out.push(
+    'Environment: ' +
+      Object.entries(r.environment)
+        .map(([k, v]) => `${k} ${v}`)
+        .join('; '),
+    '',
+  );
+  for (const s of r.sizes) {
+    out.push(
+      `## ${s.items.toLocaleString('en-US')} items`,
+      '',
+      `${f(s.avgItemBytes, 0)} B per item (DynamoDB size), ${f(s.jsonBytes / MB, 1)} MB as DynamoDB JSON; ` +
+        `${s.segments} segments, Coldkeep scanning ${s.concurrency} at once. ` +
+        `Table ${s.tableCached ? 'from the cache' : `loaded in ${f(s.loadSeconds, 0)} s`}.`,
+      '',
+      ...HEADER,
+      ...s.phases.map((p) => row(p, s)),
+      '',
+    );
+    const ck = find(s, 'coldkeep', 'backup');
+    const restore = find(s, 'coldkeep', 'restore');
+    const rs = ratios(s);
+    if (rs.length) {
+      out.push('Coldkeep backup ÷ AWS CLI (below 1: Coldkeep uses less):', '');
+      for (const x of rs) {
+        out.push(
+          `- vs ${x.versus}: wall ${f(x.wall, 2)}× (${f(1 / x.wall, 2)}× as fast), CPU per item ${f(x.cpuPerItem, 2)}×`,
+        );
+      }
+      out.push('');
+    }
+    if (ck) {
+      const d = ck.detail as { storedBytes?: number; memoryPeaks?: Record<string, number> } | undefined;
+      out.push('Where the time goes (backup):', '', `- Coldkeep backup: ${bottleneck(ck)}`);
+      const scan = find(s, 'aws-cli', 'dynamodb scan');
+      if (scan) out.push(`- AWS CLI scan: ${bottleneck(scan)}`);
+      const cp = find(s, 'aws-cli', 's3 cp');
+      if (cp) out.push(`- AWS CLI s3 cp: ${bottleneck(cp)}`);
+      if (restore) out.push(`- Coldkeep restore: ${bottleneck(restore)}`);
+      for (const x of s.phases.filter((p) => p.phase.startsWith('experiment'))) {
+        out.push(`- Coldkeep ${x.phase}: ${bottleneck(x)}`);
+      }
+      out.push('');
+      if (d?.memoryPeaks) {
+        const m = d.memoryPeaks;
+        out.push(
+          `Coldkeep backup memory peaks (sampled every 100 ms): RSS ${f(m.rss! / MiB, 0)} MB, V8 heap used ` +
+            `${f(m.heapUsed! / MiB, 0)} MB of ${f(m.heapTotal! / MiB, 0)} MB, external ${f(m.external! / MiB, 0)} MB ` +
+            `(ArrayBuffers ${f(m.arrayBuffers! / MiB, 0)} MB). Stored ${f((d.storedBytes ?? 0) / MB, 1)} MB gzip.`,
+          '',
+        );
+      }
+      if (restore?.detail?.memoryPeaks) {
+        const m = restore.detail.memoryPeaks as Record<string, number>;
+        out.push(
+          `Coldkeep restore memory peaks: RSS ${f(m.rss! / MiB, 0)} MB, V8 heap used ${f(m.heapUsed! / MiB, 0)} MB of ` +
+            `${f(m.heapTotal! / MiB, 0)} MB, external ${f(m.external! / MiB, 0)} MB.`,
+          '',
+        );
+      }
+    }
+    for (const [what, p] of [
+      ['backup', s.profile?.backup],
+      ['restore', s.profile?.restore],
+    ] as const) {
+      if (!p) continue;
+      out.push(
+        `CPU profile of a further Coldkeep ${what} under \`--cpu-prof\` (main thread, ${f(p.busySeconds, 1)} s busy, ` +
+          `${f(p.idleSeconds, 1)} s idle; zlib and GC helper threads are not in it; self time):`,
+        '',
+        '| self time | share | package / module |',
+        '|---:|---:|---|',
+        ...p.byArea.slice(0, 10).map((a) => `| ${f(a.seconds, 2)} s | ${pct(a.share)} | ${a.area} |`),
+        '',
+        '| self time | share | function |',
+        '|---:|---:|---|',
+        ...p.byFunction.slice(0, 12).map((a) => `| ${f(a.seconds, 2)} s | ${pct(a.share)} | \`${a.fn}\` |`),
+        '',
+      );
+    }
+  }
+  const targets = targetChecks(r);
+  if (targets.length) out.push('## Targets', '', ...targets, '');
+  return out.join('\n');
+}
+
+function targetChecks(r: BenchResults): string[] {
+  const lines: string[] = [];
+  for (const s of r.sizes) {
+    const ck = find(s, 'coldkeep', 'backup');
+    const restore = find(s, 'coldkeep', 'restore');
+    const aws = find(s, 'aws-cli', 'backup total');
+    const n = s.items.toLocaleString('en-US');
+    if (s.items >= 1_000_000) {
+      for (const p of [ck, restore]) {
+        if (!p) continue;
+        const mb = p.peakRssBytes / MiB;
+        lines.push(
+          `- ${n} items, Coldkeep ${p.phase.split(' ')[0]} peak RSS under 200 MB: ${mb < 200 ? 'met' : 'MISSED'} (${f(mb, 0)} MB)`,
+        );
+      }
+    }
+    if (ck && aws) {
+      const x = ratios(s)[0]!;
+      lines.push(
+        `- ${n} items, Coldkeep CPU per item below the AWS CLI's: ${x.cpuPerItem < 1 ? 'met' : 'MISSED'} (${f(x.cpuPerItem, 2)}×)`,
+      );
+    }
+    if (ck) {
+      const emu = ck.emulatorMainThreadCpuSeconds / ck.wallSeconds;
+      const tool = (ck.mainThreadCpuSeconds ?? ck.cpuSeconds) / ck.wallSeconds;
+      const met = emu >= 0.85 && tool < emu;
+      lines.push(
+        `- ${n} items, the emulator (not Coldkeep) is the bottleneck of the backup: ${met ? 'met' : 'MISSED'} ` +
+          `(emulator JS thread ${pct(emu)} busy, Coldkeep JS thread ${pct(tool)} busy)`,
+      );
+    }
+  }
+  return lines;
+}

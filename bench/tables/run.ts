@@ -1,0 +1,707 @@
+/**
+ * Table backup benchmark: Coldkeep against the AWS CLI, on dynalite + s3rver (loopback only).
+ *
+ *   npm run bench:tables -- [--items 100000,1000000] [--segments 4] [--no-peer] [--no-restore]
+ *                           [--no-cache] [--profile] [--timeout-min 45]
+ *
+ * For each table size: start the emulators on a copy of a cached, pre-loaded table; run
+ * Coldkeep's backup in a child process; run the AWS CLI peer (`aws dynamodb scan`, one process
+ * per segment, then `aws s3 cp`); run Coldkeep's restore into a new table in a child process.
+ * Every phase records wall time, the tool's CPU seconds and peak RSS (/usr/bin/time), and the
+ * emulator process's CPU seconds (/proc/<pid>/stat). Results: bench/results/tables-<date>.{md,json}.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cp, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { AwsClients, startEmulators, type RunningEmulators } from '@coldkeep/shared';
+import { createBenchTable, DATA_VERSION, loadItems } from './data';
+import {
+  killRunning,
+  machineBusySeconds,
+  mainThreadCpuSeconds,
+  processCpuSeconds,
+  processRssBytes,
+  timed,
+  type TimedResult,
+} from './measure';
+import { summarizeProfile } from './profile';
+import { type BenchResults, type Phase, type SizeResult, toMarkdown } from './report';
+
+const ROOT = resolve(__dirname, '../..');
+const BENCH = join(ROOT, 'bench');
+const CACHE = join(BENCH, '.cache');
+const RESULTS = join(BENCH, 'results');
+const AWS = '/usr/bin/aws';
+const TABLE = 'bench-customers';
+const BUCKET = 'coldkeep-bench';
+
+interface Options {
+  items: number[];
+  segments: number;
+  concurrency?: number;
+  peer: boolean;
+  restore: boolean;
+  cache: boolean;
+  profile: boolean;
+  keep: boolean;
+  save: boolean;
+  /** Backups run this many times each (Coldkeep and the AWS CLI alternating); the median run is reported. */
+  repeat: number;
+  /** Extra, diagnostic Coldkeep backups (not Coldkeep as shipped); see worker.mjs. */
+  experiments: string[];
+  timeoutMs: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = {
+    items: [100_000, 1_000_000],
+    segments: 4,
+    peer: true,
+    restore: true,
+    cache: true,
+    profile: false,
+    keep: false,
+    save: true,
+    repeat: 1,
+    experiments: [],
+    timeoutMs: 45 * 60_000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const count = (text: string): number => {
+      const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
+      if (!m) throw new Error(`Not a count: ${text}`);
+      return Math.round(Number(m[1]) * ({ k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? 1));
+    };
+    if (arg === '--items') options.items = value().split(',').map(count);
+    else if (arg === '--segments') options.segments = count(value());
+    else if (arg === '--concurrency') options.concurrency = count(value());
+    else if (arg === '--no-peer') options.peer = false;
+    else if (arg === '--no-restore') options.restore = false;
+    else if (arg === '--no-cache') options.cache = false;
+    else if (arg === '--profile') options.profile = true;
+    else if (arg === '--keep') options.keep = true;
+    else if (arg === '--no-save') options.save = false;
+    else if (arg === '--repeat') options.repeat = Math.max(1, count(value()));
+    else if (arg === '--experiment') options.experiments.push(...value().split(','));
+    else if (arg === '--timeout-min') options.timeoutMs = count(value()) * 60_000;
+    else throw new Error(`Unknown argument ${arg}`);
+  }
+  return options;
+}
+
+const say = (text: string): void => void process.stdout.write(`[bench] ${text}\n`);
+
+/** The peer and the timer come from Debian; install them when missing (root, apt only). */
+function ensureTools(): void {
+  const missing = [
+    ['awscli', AWS],
+    ['time', '/usr/bin/time'],
+  ].filter(([, path]) => !existsSync(path!));
+  if (!missing.length) return;
+  say(`installing ${missing.map(([p]) => p).join(', ')} with apt-get`);
+  execFileSync('apt-get', ['install', '-y', ...missing.map(([p]) => p!)], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+function assertLoopback(emulators: RunningEmulators): void {
+  for (const url of Object.values(emulators.endpoints)) {
+    if (new URL(url).hostname !== '127.0.0.1') throw new Error(`Emulator endpoint ${url} is not loopback`);
+  }
+}
+
+interface CachedTable {
+  dataVersion: number;
+  items: number;
+  avgItemBytes: number;
+  jsonBytes: number;
+  loadMs: number;
+}
+
+/**
+ * A DynamoDB data folder (dynalite on disk) holding the table with `n` items. Loading 1M
+ * items takes minutes, so it is kept under bench/.cache (git-ignored) and reused.
+ */
+async function preparedTable(n: number, runDir: string, options: Options): Promise<CachedTable & { cached: boolean }> {
+  const source = options.cache ? join(CACHE, `table-v${DATA_VERSION}-${n}`) : join(runDir, 'load');
+  const metaFile = join(source, 'meta.json');
+  let cached = existsSync(metaFile);
+  if (!cached) {
+    await rm(source, { recursive: true, force: true });
+    await mkdir(source, { recursive: true });
+    say(`loading ${n} items into dynalite (once; cached in ${source})`);
+    const emulators = await startEmulators({ dataDir: source, dynamodbOnDisk: true });
+    const clients = new AwsClients(emulators.settings);
+    try {
+      assertLoopback(emulators);
+      await createBenchTable(clients.dynamodb, TABLE);
+      let last = Date.now();
+      const stats = await loadItems(emulators.endpoints.dynamodb, TABLE, n, {
+        onProgress: (done) => {
+          if (Date.now() - last > 10_000) {
+            last = Date.now();
+            say(`  loaded ${done} / ${n}`);
+          }
+        },
+      });
+      const meta: CachedTable = { dataVersion: DATA_VERSION, ...stats };
+      say(`  loaded in ${(stats.loadMs / 1000).toFixed(0)} s (${Math.round(n / (stats.loadMs / 1000))} items/s)`);
+      clients.destroy();
+      await emulators.stop();
+      await rm(join(source, 's3'), { recursive: true, force: true });
+      await writeFile(metaFile, JSON.stringify(meta, null, 2));
+    } catch (err) {
+      clients.destroy();
+      await emulators.stop();
+      await rm(source, { recursive: true, force: true });
+      throw err;
+    }
+  } else {
+    cached = true;
+  }
+  const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as CachedTable;
+  const data = join(runDir, 'data');
+  await mkdir(data, { recursive: true });
+  if (options.cache) await cp(join(source, 'dynamodb'), join(data, 'dynamodb'), { recursive: true });
+  else await rename(join(source, 'dynamodb'), join(data, 'dynamodb'));
+  return { ...meta, cached };
+}
+
+/** Runs `work` and adds the emulator's CPU seconds (all threads, and its JavaScript thread) over the same span. */
+/**
+ * Runs `work` and records, over the same span: the emulator's CPU seconds (all threads, and
+ * its JavaScript thread), and the whole machine's busy CPU seconds — other processes on a
+ * shared machine show up as the difference.
+ */
+async function observe<T>(pid: number, work: () => Promise<T>): Promise<{ result: T } & Observed> {
+  const before = processCpuSeconds(pid);
+  const mainBefore = mainThreadCpuSeconds(pid);
+  const machineBefore = machineBusySeconds();
+  const result = await work();
+  return {
+    result,
+    emulatorCpuSeconds: processCpuSeconds(pid) - before,
+    emulatorMainThreadCpuSeconds: mainThreadCpuSeconds(pid) - mainBefore,
+    machineCpuSeconds: machineBusySeconds() - machineBefore,
+  };
+}
+
+interface Observed {
+  emulatorCpuSeconds: number;
+  emulatorMainThreadCpuSeconds: number;
+  machineCpuSeconds: number;
+}
+
+function checkExit(what: string, r: TimedResult): void {
+  if (r.code !== 0) {
+    throw new Error(`${what} failed (exit ${r.code ?? r.signal}):\n${r.stderr.slice(-4000)}`);
+  }
+}
+
+function lastJsonLine<T>(stdout: string): T {
+  const line = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as T;
+}
+
+interface WorkerOutput {
+  mode: string;
+  report: Record<string, unknown>;
+  wallMs: number;
+  cpuSeconds: number;
+  processCpuSeconds: number;
+  peakRssBytes: number;
+  mainThreadCpuSeconds: number;
+  peaks: Record<string, number>;
+}
+
+async function runWorker(
+  job: Record<string, unknown>,
+  runDir: string,
+  options: Options,
+  profileDir?: string,
+): Promise<{ timing: TimedResult; output: WorkerOutput }> {
+  const experiment = typeof job.experiment === 'string' ? job.experiment : '';
+  const oldSpace = /^old-space-(\d+)$/.exec(experiment);
+  const args = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    // Node's own heap limit, no code change: tells live memory from garbage not yet collected.
+    ...(oldSpace ? [`--max-old-space-size=${oldSpace[1]}`] : []),
+    join(BENCH, 'tables', 'worker.mjs'),
+    JSON.stringify(job),
+  ];
+  const timing = await timed(process.execPath, args, {
+    env: { ...process.env, NODE_NO_WARNINGS: '1', NODE_OPTIONS: '' },
+    cwd: ROOT,
+    timeoutMs: options.timeoutMs,
+    timeFile: join(runDir, `time-${job.mode}.txt`),
+    onStderr: (t) => process.stdout.write(t),
+  });
+  checkExit(`Coldkeep ${job.mode}`, timing);
+  return { timing, output: lastJsonLine<WorkerOutput>(timing.stdout) };
+}
+
+/** A clean environment for the AWS CLI: emulator credentials, path-style S3, no pager. */
+async function awsEnv(runDir: string): Promise<NodeJS.ProcessEnv> {
+  const config = join(runDir, 'aws-config');
+  await writeFile(config, '[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n');
+  return {
+    PATH: '/usr/bin:/bin',
+    HOME: runDir,
+    LANG: 'C.UTF-8',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: config,
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+/** The "Count" the AWS CLI prints after the items, read from the end of its output file. */
+async function scanCount(file: string): Promise<number> {
+  const size = statSync(file).size;
+  const handle = await open(file, 'r');
+  try {
+    const tail = Buffer.alloc(Math.min(size, 4096));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    const m = /"Count":\s*(\d+)/.exec(tail.toString('utf8'));
+    if (!m) throw new Error(`No "Count" at the end of ${file}`);
+    return Number(m[1]);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function countItems(clients: AwsClients, table: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await clients.dynamodb.send(
+      new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
+async function runSize(n: number, options: Options): Promise<SizeResult> {
+  const runDir = join(CACHE, `run-${n}-${process.pid}`);
+  await rm(runDir, { recursive: true, force: true });
+  await mkdir(runDir, { recursive: true });
+  let emulators: RunningEmulators | undefined;
+  let clients: AwsClients | undefined;
+  try {
+    const table = await preparedTable(n, runDir, options);
+    emulators = await startEmulators({ dataDir: join(runDir, 'data'), dynamodbOnDisk: true });
+    assertLoopback(emulators);
+    const endpoints = emulators.endpoints;
+    const s3 = (clients = new AwsClients(emulators.settings)).s3;
+    // dynalite's ItemCount is always 0: count with a scan, which also warms the caches for
+    // whichever tool goes first.
+    const counted = await countItems(clients, TABLE);
+    if (counted !== n) throw new Error(`The table holds ${counted} items, expected ${n}`);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const emuPid = emulators.pid;
+    const settings = emulators.settings;
+    const segments = options.segments;
+    const concurrency = options.concurrency ?? segments;
+    say(
+      `${n} items: ${(table.jsonBytes / 1e6).toFixed(1)} MB of DynamoDB JSON, ${table.avgItemBytes.toFixed(0)} B/item`,
+    );
+
+    const coldkeepBackup = async (run: number, experiment?: string): Promise<Phase & { uri: string }> => {
+      const prefix = experiment ? `bench-${experiment}-${run}` : `bench-${run}`;
+      const job = { mode: 'backup', settings, table: TABLE, bucket: BUCKET, segments, concurrency, prefix, experiment };
+      const o = await observe(emuPid, () => runWorker(job, runDir, options));
+      const report = o.result.output.report as {
+        uri: string;
+        itemCount: number;
+        bytes: number;
+        uncompressedBytes: number;
+        files: number;
+      };
+      if (report.itemCount !== n) throw new Error(`Coldkeep backed up ${report.itemCount} items, expected ${n}`);
+      const phase: Phase & { uri: string } = {
+        tool: 'coldkeep',
+        phase: experiment ? `experiment: backup with ${experiment}` : 'backup (scan+gzip+upload)',
+        items: n,
+        ...workerFigures(o),
+        processes: 1,
+        uri: report.uri,
+        detail: {
+          storedBytes: report.bytes,
+          uncompressedBytes: report.uncompressedBytes,
+          files: report.files,
+          memoryPeaks: o.result.output.peaks,
+        },
+      };
+      say(`  ${fmtPhase(phase)}`);
+      return phase;
+    };
+
+    const awsBackup = async (run: number, env: NodeJS.ProcessEnv): Promise<[Phase, Phase, Phase]> => {
+      const outDir = join(runDir, 'awscli-out');
+      await rm(outDir, { recursive: true, force: true });
+      await mkdir(outDir, { recursive: true });
+      const scan = await observe(emuPid, async () => {
+        const started = process.hrtime.bigint();
+        const runs = await Promise.all(
+          Array.from({ length: segments }, (_, i) =>
+            timed(
+              AWS,
+              [
+                'dynamodb',
+                'scan',
+                '--table-name',
+                TABLE,
+                '--total-segments',
+                String(segments),
+                '--segment',
+                String(i),
+                '--endpoint-url',
+                endpoints.dynamodb,
+                '--output',
+                'json',
+              ],
+              {
+                env,
+                stdoutFile: join(outDir, `segment-${String(i).padStart(4, '0')}.json`),
+                timeoutMs: options.timeoutMs,
+                timeFile: join(runDir, `time-scan-${i}.txt`),
+              },
+            ),
+          ),
+        );
+        return { runs, wallSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
+      });
+      scan.result.runs.forEach((r, i) => checkExit(`aws dynamodb scan segment ${i}`, r));
+      const files = await readdir(outDir);
+      let scanned = 0;
+      for (const file of files) scanned += await scanCount(join(outDir, file));
+      if (scanned !== n) throw new Error(`aws dynamodb scan returned ${scanned} items, expected ${n}`);
+      const outBytes = files.reduce((s, f) => s + statSync(join(outDir, f)).size, 0);
+      const scanPhase: Phase = {
+        tool: 'aws-cli',
+        phase: `dynamodb scan (${segments} procs)`,
+        items: n,
+        wallSeconds: scan.result.wallSeconds,
+        cpuSeconds: sum(scan.result.runs.map((r) => r.cpuSeconds)),
+        // The processes run side by side: together they hold the sum of their peaks (at most).
+        peakRssBytes: sum(scan.result.runs.map((r) => r.peakRssBytes)),
+        ...observed(scan),
+        processes: segments,
+        detail: {
+          perProcessPeakRssBytes: scan.result.runs.map((r) => r.peakRssBytes),
+          perProcessCpuSeconds: scan.result.runs.map((r) => r.cpuSeconds),
+          perProcessWallSeconds: scan.result.runs.map((r) => r.wallSeconds),
+          outputBytes: outBytes,
+        },
+      };
+      say(`  ${fmtPhase(scanPhase)}`);
+
+      const dest = `awscli/${n}/run-${run}/`;
+      const copy = await observe(emuPid, () =>
+        timed(
+          AWS,
+          ['s3', 'cp', outDir, `s3://${BUCKET}/${dest}`, '--recursive', '--endpoint-url', endpoints.s3].concat([
+            '--no-progress',
+            '--only-show-errors',
+          ]),
+          { env, timeoutMs: options.timeoutMs, timeFile: join(runDir, 'time-cp.txt') },
+        ),
+      );
+      checkExit('aws s3 cp', copy.result);
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: dest }));
+      const uploaded = (listed.Contents ?? []).reduce((s, o) => s + (o.Size ?? 0), 0);
+      if ((listed.Contents ?? []).length !== segments || uploaded !== outBytes) {
+        throw new Error(
+          `aws s3 cp stored ${listed.Contents?.length} objects / ${uploaded} bytes, expected ${segments} / ${outBytes}`,
+        );
+      }
+      await rm(outDir, { recursive: true, force: true });
+      const copyPhase: Phase = {
+        tool: 'aws-cli',
+        phase: 's3 cp (uncompressed)',
+        items: n,
+        wallSeconds: copy.result.wallSeconds,
+        cpuSeconds: copy.result.cpuSeconds,
+        peakRssBytes: copy.result.peakRssBytes,
+        ...observed(copy),
+        processes: 1,
+        detail: { storedBytes: uploaded },
+      };
+      say(`  ${fmtPhase(copyPhase)}`);
+      const total: Phase = {
+        tool: 'aws-cli',
+        phase: 'backup total (scan + cp)',
+        items: n,
+        wallSeconds: scanPhase.wallSeconds + copyPhase.wallSeconds,
+        cpuSeconds: scanPhase.cpuSeconds + copyPhase.cpuSeconds,
+        peakRssBytes: Math.max(scanPhase.peakRssBytes, copyPhase.peakRssBytes),
+        emulatorCpuSeconds: scanPhase.emulatorCpuSeconds + copyPhase.emulatorCpuSeconds,
+        emulatorMainThreadCpuSeconds: scanPhase.emulatorMainThreadCpuSeconds + copyPhase.emulatorMainThreadCpuSeconds,
+        machineCpuSeconds: scanPhase.machineCpuSeconds + copyPhase.machineCpuSeconds,
+        processes: segments + 1,
+        detail: { storedBytes: uploaded },
+      };
+      return [scanPhase, copyPhase, total];
+    };
+
+    // 1 and 2, `repeat` times, alternating: Coldkeep's backup, then the AWS CLI's (one
+    // `dynamodb scan` process per segment side by side, then `s3 cp` of their files).
+    const coldkeepRuns: (Phase & { uri: string })[] = [];
+    const awsRuns: [Phase, Phase, Phase][] = [];
+    const env = await awsEnv(runDir);
+    for (let run = 1; run <= options.repeat; run++) {
+      const of = options.repeat > 1 ? ` — run ${run} of ${options.repeat}` : '';
+      say(`coldkeep backup (${segments} segments, ${concurrency} at once)${of}`);
+      coldkeepRuns.push(await coldkeepBackup(run));
+      if (options.peer) {
+        say(`aws dynamodb scan (${segments} processes) + aws s3 cp --recursive${of}`);
+        awsRuns.push(await awsBackup(run, env));
+      }
+    }
+    const phases: Phase[] = [];
+    const backup = median(coldkeepRuns);
+    phases.push(withRuns(backup, coldkeepRuns));
+    if (awsRuns.length) {
+      const [scanPhase, copyPhase, total] = medianOf(awsRuns);
+      phases.push(
+        withRuns(
+          scanPhase,
+          awsRuns.map((r) => r[0]),
+        ),
+        withRuns(
+          copyPhase,
+          awsRuns.map((r) => r[1]),
+        ),
+      );
+      phases.push(
+        withRuns(
+          total,
+          awsRuns.map((r) => r[2]),
+        ),
+      );
+    }
+
+    // 3. Coldkeep restore into a new table (created from the saved schema).
+    if (options.restore) {
+      say('coldkeep restore into a new table');
+      const job = { mode: 'restore', settings, uri: backup.uri, target: `${TABLE}-restored` };
+      const o = await observe(emuPid, () => runWorker(job, runDir, options));
+      const report = o.result.output.report as { itemsWritten: number; countedItems?: number };
+      if (report.itemsWritten !== n || report.countedItems !== n) {
+        throw new Error(`Restore wrote ${report.itemsWritten} items and counted ${report.countedItems}, expected ${n}`);
+      }
+      phases.push({
+        tool: 'coldkeep',
+        phase: 'restore (download+verify+write+count)',
+        items: n,
+        ...workerFigures(o),
+        processes: 1,
+        detail: { memoryPeaks: o.result.output.peaks },
+      });
+      say(`  ${fmtPhase(phases.at(-1)!)}`);
+    }
+
+    // 4. Optional experiments: Coldkeep's backup with a change made from outside (diagnosis).
+    for (const experiment of options.experiments) {
+      if (!/^(quiet-logger|old-space-\d+)$/.test(experiment)) throw new Error(`Unknown experiment ${experiment}`);
+      say(`coldkeep backup, experiment ${experiment}`);
+      const runs: (Phase & { uri: string })[] = [];
+      for (let run = 1; run <= options.repeat; run++) runs.push(await coldkeepBackup(run, experiment));
+      phases.push(withRuns(median(runs), runs));
+    }
+
+    // 5. Optional: where Coldkeep's CPU goes (a further backup under --cpu-prof, not in the table).
+    let profile: SizeResult['profile'];
+    if (options.profile) {
+      const dir = join(CACHE, 'profiles', `${n}-${Date.now()}`);
+      say(`profiling another coldkeep backup (${dir})`);
+      const job = {
+        mode: 'backup',
+        settings,
+        table: TABLE,
+        bucket: BUCKET,
+        segments,
+        concurrency,
+        prefix: 'bench-profile',
+      };
+      await runWorker(job, runDir, options, dir);
+      const [file] = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+      if (file) profile = { backup: summarizeProfile(join(dir, file)), file: join(dir, file) };
+      if (profile && options.restore) {
+        say('profiling another coldkeep restore');
+        const restoreDir = join(dir, 'restore');
+        const job = { mode: 'restore', settings, uri: backup.uri, target: `${TABLE}-restored-profile` };
+        await runWorker(job, runDir, options, restoreDir);
+        const [restoreFile] = (await readdir(restoreDir)).filter((f) => f.endsWith('.cpuprofile'));
+        if (restoreFile) {
+          profile.restore = summarizeProfile(join(restoreDir, restoreFile));
+          profile.restoreFile = join(restoreDir, restoreFile);
+        }
+      }
+    }
+
+    return {
+      items: n,
+      segments,
+      concurrency,
+      repeat: options.repeat,
+      avgItemBytes: table.avgItemBytes,
+      jsonBytes: table.jsonBytes,
+      tableCached: table.cached,
+      loadSeconds: table.loadMs / 1000,
+      emulatorRssBytesAtEnd: processRssBytes(emuPid),
+      phases,
+      ...(profile ? { profile } : {}),
+    };
+  } finally {
+    clients?.destroy();
+    killRunning();
+    await emulators?.stop();
+    if (!options.keep) await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+function observed(o: Observed): Observed {
+  return {
+    emulatorCpuSeconds: o.emulatorCpuSeconds,
+    emulatorMainThreadCpuSeconds: o.emulatorMainThreadCpuSeconds,
+    machineCpuSeconds: o.machineCpuSeconds,
+  };
+}
+
+function workerFigures(o: { result: { timing: TimedResult; output: WorkerOutput } } & Observed) {
+  return {
+    wallSeconds: o.result.timing.wallSeconds,
+    jobSeconds: o.result.output.wallMs / 1000,
+    cpuSeconds: o.result.timing.cpuSeconds,
+    jobCpuSeconds: o.result.output.cpuSeconds,
+    mainThreadCpuSeconds: o.result.output.mainThreadCpuSeconds,
+    peakRssBytes: o.result.timing.peakRssBytes,
+    ...observed(o),
+  };
+}
+
+/** The run with the median wall time (the lower middle one for an even count). */
+function median<T extends Phase>(runs: T[]): T {
+  return [...runs].sort((a, b) => a.wallSeconds - b.wallSeconds)[Math.floor((runs.length - 1) / 2)]!;
+}
+
+function medianOf(runs: [Phase, Phase, Phase][]): [Phase, Phase, Phase] {
+  return [...runs].sort((a, b) => a[2].wallSeconds - b[2].wallSeconds)[Math.floor((runs.length - 1) / 2)]!;
+}
+
+/** The chosen run, with every run's wall time, CPU and peak RSS kept beside it. */
+function withRuns<T extends Phase>(chosen: T, runs: Phase[]): T {
+  const { uri: _uri, ...rest } = chosen as T & { uri?: string };
+  if (runs.length < 2) return rest as T;
+  return {
+    ...rest,
+    runs: runs.map((r) => ({
+      wallSeconds: r.wallSeconds,
+      cpuSeconds: r.cpuSeconds,
+      peakRssBytes: r.peakRssBytes,
+      emulatorCpuSeconds: r.emulatorCpuSeconds,
+      machineCpuSeconds: r.machineCpuSeconds,
+    })),
+  } as T;
+}
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+function fmtPhase(p: Phase): string {
+  return (
+    `${p.wallSeconds.toFixed(1)} s wall, ${Math.round(p.items / p.wallSeconds)} items/s, ` +
+    `CPU ${p.cpuSeconds.toFixed(1)} s, peak RSS ${(p.peakRssBytes / 2 ** 20).toFixed(0)} MB, ` +
+    `emulator CPU ${p.emulatorCpuSeconds.toFixed(1)} s`
+  );
+}
+
+function toolVersions(): Record<string, string> {
+  const version = (pkg: string): string =>
+    (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  let aws = 'missing';
+  try {
+    aws = execFileSync(AWS, ['--version'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: '/tmp' } }).trim();
+  } catch {
+    // reported as missing
+  }
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return {
+    node: process.version,
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    awscli: aws,
+    dynalite: version('dynalite'),
+    s3rver: version('s3rver'),
+    '@aws-sdk/client-dynamodb': version('@aws-sdk/client-dynamodb'),
+    coldkeepCommit: commit,
+  };
+}
+
+async function main(): Promise<void> {
+  process.removeAllListeners('warning'); // the SDK's notice about Node 20 support ending in 2027
+  const options = parseArgs(process.argv.slice(2));
+  ensureTools();
+  await mkdir(RESULTS, { recursive: true });
+  const date = new Date().toISOString().slice(0, 10);
+  const jsonFile = join(RESULTS, `tables-${date}.json`);
+  const mdFile = join(RESULTS, `tables-${date}.md`);
+  // Sizes run on the same day accumulate in one file; a size run again replaces its entry.
+  const previous: BenchResults | undefined =
+    options.save && existsSync(jsonFile) ? (JSON.parse(readFileSync(jsonFile, 'utf8')) as BenchResults) : undefined;
+  const results: BenchResults = {
+    date,
+    environment: toolVersions(),
+    method: 'see bench/README.md',
+    sizes: previous?.sizes ?? [],
+  };
+  for (const n of options.items) {
+    const size = await runSize(n, options);
+    results.sizes = [...results.sizes.filter((s) => s.items !== n), size].sort((a, b) => a.items - b.items);
+    results.finishedAt = new Date().toISOString();
+    if (!options.save) continue;
+    await writeFile(jsonFile, JSON.stringify(results, null, 2) + '\n');
+    await writeFile(mdFile, toMarkdown(results));
+    say(`wrote ${jsonFile} and ${mdFile}`);
+  }
+  process.stdout.write('\n' + toMarkdown(results));
+}
+
+// On Ctrl-C: end the measured children now, so the run fails and its cleanup (emulators, run
+// folder) happens; leave at the latest 10 s later. The emulators also stop when our pipe closes.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`${signal}: stopping`);
+    killRunning();
+    setTimeout(() => process.exit(130), 10_000).unref();
+    process.exitCode = 130;
+  });
+}
+
+main().catch((err: unknown) => {
+  killRunning();
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
