@@ -1,0 +1,4 @@
+export * from './plainItem';
+export * from './csvRows';
+export * from './exportDestination';
+export * from './exportTable';
