@@ -8,3 +8,5 @@ export * from './backup';
 export * from './catalog';
 export * from './restore';
 export * from './session';
+export * from './export';
+export * from './notify';

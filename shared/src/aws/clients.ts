@@ -2,13 +2,14 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@aws-sdk/types';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { type AwsSettings, type ServiceName, endpointFor } from './settings';
 
 /** Reports each call to `settings.onOperation`, if set; the initialize step runs once per call, not per retry. */
-function withOperationHook<C extends DynamoDBClient | S3Client>(
+function withOperationHook<C extends DynamoDBClient | S3Client | SESv2Client>(
   client: C,
   settings: AwsSettings,
   service: ServiceName,
@@ -60,6 +61,7 @@ export class AwsClients {
   readonly settings: AwsSettings;
   private dynamodbClient?: DynamoDBClient;
   private s3Client?: S3Client;
+  private sesClient?: SESv2Client;
 
   constructor(settings: AwsSettings = {}) {
     this.settings = settings;
@@ -96,8 +98,29 @@ export class AwsClients {
     return this.s3Client;
   }
 
+  /** SES v2, for notifications. */
+  get ses(): SESv2Client {
+    this.sesClient ??= withOperationHook(
+      new SESv2Client({
+        ...commonClientConfig(this.settings, 'ses'),
+        // An email is a side note to a job: never let a silent endpoint hold the job's result
+        // back for minutes (some SES emulators never answer calls they do not implement).
+        requestHandler: new NodeHttpHandler({
+          connectionTimeout: 5_000,
+          requestTimeout: 15_000,
+          throwOnRequestTimeout: true,
+        }),
+        maxAttempts: 2,
+      }),
+      this.settings,
+      'ses',
+    );
+    return this.sesClient;
+  }
+
   destroy(): void {
     this.dynamodbClient?.destroy();
     this.s3Client?.destroy();
+    this.sesClient?.destroy();
   }
 }

@@ -1,8 +1,8 @@
 /**
- * Runs dynalite (DynamoDB) and s3rver (S3) on loopback in a process of their own, so the
- * emulators' CPU is measured apart from Coldkeep's and s3rver gets the OpenSSL flag it needs.
- * Prints one JSON line {"dynamodb": url, "s3": url} when both listen; stops on SIGTERM or
- * when its parent's stdin closes.
+ * Runs dynalite (DynamoDB), s3rver (S3) and aws-ses-v2-local (SES) on loopback in a process
+ * of their own, so the emulators' CPU is measured apart from Coldkeep's and s3rver gets the
+ * OpenSSL flag it needs. Prints one JSON line {"dynamodb": url, "s3": url, "ses": url} when
+ * all listen; stops on SIGTERM or when its parent's stdin closes.
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ interface EmulatorServerOptions {
   dataDir: string;
   dynamodbPort: number;
   s3Port: number;
+  sesPort?: number;
   /** Keep DynamoDB data on disk under dataDir (else in memory). */
   dynamodbOnDisk: boolean;
 }
@@ -19,6 +20,9 @@ interface DynaliteServer {
   listen(port: number, host: string, cb: () => void): void;
   address(): AddressInfo;
   close(cb?: () => void): void;
+}
+interface SesServerModule {
+  default: (config: { host: string; port: number }) => Promise<import('node:http').Server>;
 }
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
@@ -46,9 +50,16 @@ async function main(): Promise<void> {
     directory: `${options.dataDir}/s3`,
   });
   const s3Address = await s3.run();
+  // Sent mail is kept in memory: GET /store reads it, POST /clear-store empties it.
+  const ses = await (requireHere('aws-ses-v2-local') as SesServerModule).default({
+    host: '127.0.0.1',
+    port: options.sesPort ?? 0,
+  });
 
   const stop = async (): Promise<void> => {
     await s3.close().catch(() => undefined);
+    ses.closeAllConnections();
+    await new Promise<void>((resolve) => ses.close(() => resolve()));
     await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     process.exit(0);
   };
@@ -61,6 +72,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       dynamodb: `http://127.0.0.1:${dynamo.address().port}`,
       s3: `http://127.0.0.1:${s3Address.port}`,
+      ses: `http://127.0.0.1:${(ses.address() as AddressInfo).port}`,
     }) + '\n',
   );
 }

@@ -12,12 +12,14 @@ export interface EmulatorOptions {
   /** 0 picks a free port. */
   dynamodbPort?: number;
   s3Port?: number;
+  sesPort?: number;
   dynamodbOnDisk?: boolean;
 }
 
 export interface RunningEmulators {
   dataDir: string;
-  endpoints: { dynamodb: string; s3: string };
+  /** ses: aws-ses-v2-local; GET <ses>/store shows the mail sent. */
+  endpoints: { dynamodb: string; s3: string; ses: string };
   /** The emulators' process, e.g. to read its CPU time in benchmarks. */
   pid: number;
   /** AWS settings that point every client at the emulators. */
@@ -35,6 +37,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     dataDir,
     dynamodbPort: options.dynamodbPort ?? 0,
     s3Port: options.s3Port ?? 0,
+    sesPort: options.sesPort ?? 0,
     dynamodbOnDisk: options.dynamodbOnDisk ?? false,
   });
   // s3rver's paginated listing needs the legacy OpenSSL provider on Node 20.
@@ -56,14 +59,14 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     pid: child.pid ?? -1,
     settings: {
       region: 'us-east-1',
-      endpoints: { dynamodb: endpoints.dynamodb, s3: endpoints.s3 },
+      endpoints: { dynamodb: endpoints.dynamodb, s3: endpoints.s3, ses: endpoints.ses },
       credentials: EMULATOR_CREDENTIALS,
     },
     stop,
   };
 }
 
-function readEndpoints(child: ChildProcess): Promise<{ dynamodb: string; s3: string }> {
+function readEndpoints(child: ChildProcess): Promise<{ dynamodb: string; s3: string; ses: string }> {
   return new Promise((resolve, reject) => {
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -71,7 +74,7 @@ function readEndpoints(child: ChildProcess): Promise<{ dynamodb: string; s3: str
     lines.once('line', (line) => {
       lines.close();
       try {
-        resolve(JSON.parse(line) as { dynamodb: string; s3: string });
+        resolve(JSON.parse(line) as { dynamodb: string; s3: string; ses: string });
       } catch (err) {
         reject(err);
       }
@@ -79,7 +82,7 @@ function readEndpoints(child: ChildProcess): Promise<{ dynamodb: string; s3: str
     child.once('exit', (code) =>
       reject(
         new ColdkeepError('EmulatorFailed', `The local emulators exited (code ${code}) before they were ready.`, {
-          hint: `Run "npm ci" to install dynalite and s3rver. Their output was:\n${stderr.trim()}`,
+          hint: `Run "npm ci" to install dynalite, s3rver and aws-ses-v2-local. Their output was:\n${stderr.trim()}`,
         }),
       ),
     );

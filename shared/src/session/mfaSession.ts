@@ -44,8 +44,9 @@ export interface StartOptions {
   renew?: boolean;
   /** Why a new session is needed, for the prompt. */
   reason?: MfaPromptReason;
-  /** For reason "outlive". */
+  /** For reason "outlive": the job's estimate, and when the current session ends. */
   neededMs?: number;
+  expiresAt?: string;
   signal?: AbortSignal;
 }
 
@@ -149,6 +150,7 @@ export class MfaSession {
     const session = await this.begin({
       reason: current ? 'outlive' : 'start',
       neededMs: estimateMs,
+      ...(current ? { expiresAt: current.expiration } : {}),
       signal,
     });
     const status = describeSession(session, this.now());
@@ -242,6 +244,7 @@ export class MfaSession {
           reason,
           attempt,
           ...(options.neededMs !== undefined ? { neededMs: options.neededMs } : {}),
+          ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
         },
         options.signal,
       );

@@ -1,0 +1,105 @@
+import type { BackupReport } from '../backup';
+import { ColdkeepError, isCancelled } from '../errors';
+import type { ExportReport } from '../export';
+import type { RestoreReport } from '../restore';
+import { bytesText, countText, durationText } from './figures';
+
+/** What a notification says about a job: what ran, the result, the figures. No secrets. */
+export interface JobSummary {
+  /** e.g. "Backup of table studentData" */
+  what: string;
+  ok: boolean;
+  /** Label → value, in order: counts, sizes, duration, location. */
+  facts: [string, string][];
+  error?: { code: string; message: string; hint?: string };
+  /** One line for the subject, e.g. "10,000 items, 312 KB". */
+  headline: string;
+}
+
+export function failureFacts(err: unknown): JobSummary['error'] {
+  if (err instanceof ColdkeepError) {
+    return { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+  }
+  return {
+    code: isCancelled(err) ? 'Cancelled' : 'Unexpected',
+    message: err instanceof Error ? err.message : String(err),
+  };
+}
+
+export function backupSummary(report: BackupReport): JobSummary {
+  return {
+    what: `Backup of table ${report.table}`,
+    ok: true,
+    headline: `${countText(report.itemCount)} items, ${bytesText(report.bytes)}`,
+    facts: [
+      ['Table', `${report.table} (${report.region}, account ${report.account})`],
+      ['Items', countText(report.itemCount)],
+      [
+        'Size',
+        `${bytesText(report.uncompressedBytes)} of DynamoDB JSON, ${bytesText(report.bytes)} gzip in ${report.files} file(s)`,
+      ],
+      ['Duration', durationText(report.durationMs)],
+      ['Started', report.startedAt],
+      ['Backup id', report.backupId],
+      ['Location', report.uri],
+    ],
+  };
+}
+
+export function restoreSummary(report: RestoreReport): JobSummary {
+  return {
+    what: `Restore into table ${report.target}`,
+    ok: true,
+    headline: report.dryRun
+      ? `dry run, ${countText(report.itemsVerified)} items verified`
+      : `${countText(report.itemsWritten)} items written`,
+    facts: [
+      ['Source', report.source],
+      ['Target', report.target + (report.createdTable ? ' (created from the saved schema)' : '')],
+      ...(report.dryRun
+        ? [['Dry run', `${countText(report.itemsVerified)} items verified, nothing written`] as [string, string]]
+        : [['Items written', countText(report.itemsWritten)] as [string, string]]),
+      ...(report.itemsExpected !== undefined
+        ? [['Items expected', countText(report.itemsExpected)] as [string, string]]
+        : []),
+      ...(report.countedItems !== undefined
+        ? [['Counted afterwards', countText(report.countedItems)] as [string, string]]
+        : []),
+      ['Files', String(report.files.length)],
+      ['Duration', durationText(report.durationMs)],
+      ...report.warnings.map((w) => ['Warning', w] as [string, string]),
+    ],
+  };
+}
+
+export function exportSummary(report: ExportReport): JobSummary {
+  return {
+    what: `Export of table ${report.table}`,
+    ok: true,
+    headline: `${countText(report.itemCount)} items, ${bytesText(report.bytes)} ${report.format.toUpperCase()}`,
+    facts: [
+      ['Table', `${report.table} (${report.region})`],
+      ['Items', countText(report.itemCount)],
+      ['Size', `${bytesText(report.bytes)} of ${report.format.toUpperCase()}`],
+      ['Duration', durationText(report.durationMs)],
+      ['Location', report.location],
+    ],
+  };
+}
+
+/** A job that failed: what ran, the error's code, message and hint, how long it ran. */
+export function failureSummary(
+  what: string,
+  err: unknown,
+  durationMs: number,
+  facts: [string, string][] = [],
+): JobSummary {
+  const error = failureFacts(err)!;
+  return {
+    what,
+    ok: false,
+    headline: `[${error.code}]`,
+    facts: [...facts, ['Ran for', durationText(durationMs)]],
+    error,
+  };
+}

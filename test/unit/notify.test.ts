@@ -1,0 +1,104 @@
+// Notification pieces that need no server: settings from flags and env, SES error hints,
+// HTML escaping, and the 7-day limit of a pre-signed link.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { S3Client } from '@aws-sdk/client-s3';
+import { composeEmail, notifySettingsFrom, presignDownload, sesFailure } from '@coldkeep/shared';
+
+const ctx = { from: 'backup@example.com', to: ['ops@example.com', 'dba@example.com'], region: 'eu-west-1' };
+const rejected = (message: string) => Object.assign(new Error(message), { name: 'MessageRejected' });
+
+describe('SES errors get hints', () => {
+  test('an unverified sender', () => {
+    const e = sesFailure(
+      rejected(
+        'Email address is not verified. The following identities failed the check in region EU-WEST-1: backup@example.com',
+      ),
+      ctx,
+    );
+    assert.equal(e.code, 'NotifyFailed');
+    assert.equal(e.sesError, 'MessageRejected');
+    assert.match(e.message, /refused the sender backup@example\.com/);
+    assert.match(e.hint, /aws sesv2 create-email-identity --email-identity backup@example\.com --region eu-west-1/);
+  });
+
+  test('a recipient refused by the sandbox', () => {
+    const e = sesFailure(
+      rejected(
+        'Email address is not verified. The following identities failed the check in region EU-WEST-1: dba@example.com',
+      ),
+      ctx,
+    );
+    assert.match(e.message, /recipient\(s\) dba@example\.com: the account is in the SES sandbox/);
+    assert.match(e.hint, /request production access/);
+  });
+
+  test('a region without SES (no endpoint), a timeout, missing permission', () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND email.ap-southeast-5.amazonaws.com'), {
+      code: 'ENOTFOUND',
+    });
+    const e = sesFailure(dns, { ...ctx, region: 'ap-southeast-5' });
+    assert.match(e.message, /SES endpoint for ap-southeast-5 could not be reached/);
+    assert.match(e.hint, /--ses-region/);
+    assert.match(sesFailure(Object.assign(new Error('timed out'), { name: 'TimeoutError' }), ctx).hint, /network/);
+    assert.match(
+      sesFailure(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }), ctx).hint,
+      /ses:SendEmail on the identity arn:aws:ses:eu-west-1:ACCOUNT:identity\/example\.com/,
+    );
+  });
+});
+
+describe('notification settings', () => {
+  test('from flags, or COLDKEEP_NOTIFY_TO / COLDKEEP_NOTIFY_FROM / COLDKEEP_SES_REGION', () => {
+    assert.equal(notifySettingsFrom({}, {}), undefined);
+    assert.deepEqual(notifySettingsFrom({ notify: ['a@x.io, b@x.io'], from: 'c@x.io', linkSeconds: 3600 }, {}), {
+      to: ['a@x.io', 'b@x.io'],
+      from: 'c@x.io',
+      linkSeconds: 3600,
+    });
+    assert.deepEqual(
+      notifySettingsFrom(
+        {},
+        { COLDKEEP_NOTIFY_TO: 'a@x.io', COLDKEEP_NOTIFY_FROM: 'c@x.io', COLDKEEP_SES_REGION: 'us-east-1' },
+      ),
+      { to: ['a@x.io'], from: 'c@x.io', sesRegion: 'us-east-1' },
+    );
+  });
+
+  test('refuses a missing sender, a malformed address and a link past 7 days, before any job runs', () => {
+    assert.throws(() => notifySettingsFrom({ notify: 'a@x.io' }, {}), { code: 'InvalidInput', message: /sender/ });
+    assert.throws(() => notifySettingsFrom({ notify: 'not-an-address', from: 'c@x.io' }, {}), { code: 'InvalidInput' });
+    assert.throws(() => notifySettingsFrom({ notify: 'a@x.io', from: 'c@x.io', linkSeconds: 8 * 86400 }, {}), {
+      code: 'InvalidInput',
+      message: /at most 7 days/,
+    });
+  });
+});
+
+describe('the email', () => {
+  test('escapes what it shows in HTML, and states the failure with its hint in both bodies', () => {
+    const message = composeEmail({
+      what: 'Backup of table <script>',
+      ok: false,
+      headline: '[AccessDenied]',
+      facts: [['Table', 'a & b']],
+      error: { code: 'AccessDenied', message: 'no "s3:PutObject"', hint: 'grant it' },
+    });
+    assert.equal(message.subject, 'Coldkeep: Backup of table <script> FAILED ([AccessDenied])');
+    assert.ok(message.html.includes('Backup of table &lt;script&gt; FAILED'));
+    assert.ok(message.html.includes('a &amp; b'));
+    assert.ok(!message.html.includes('<script>'));
+    assert.match(message.text, /Error\s+\[AccessDenied\] no "s3:PutObject"/);
+    assert.match(message.text, /What to do\s+grant it/);
+    assert.ok(message.html.includes('grant it'));
+  });
+
+  test('a link cannot be asked to live past 7 days', async () => {
+    const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'A', secretAccessKey: 'B' } });
+    await assert.rejects(presignDownload(s3, { bucket: 'b', key: 'k' }, 7 * 86400 + 1), { code: 'InvalidInput' });
+    const link = await presignDownload(s3, { bucket: 'b', key: 'k' }, 7 * 86400);
+    assert.match(link.url, /X-Amz-Expires=604800/);
+    assert.equal(link.limitedBy, undefined);
+    s3.destroy();
+  });
+});
