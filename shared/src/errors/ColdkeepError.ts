@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'NoSuchProfile'
   | 'NoSuchTable'
   | 'NotifyFailed'
+  | 'PolicyInvalid'
   | 'RegionMismatch'
   | 'RestoreFailed'
   | 'SessionExpired'
