@@ -10,3 +10,4 @@ export * from './restore';
 export * from './session';
 export * from './export';
 export * from './notify';
+export * from './policy';

@@ -7,6 +7,9 @@ import { backupsListCommand } from './commands/backupsList';
 import { backupsShowCommand } from './commands/backupsShow';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
+import { policyGenerateCommand } from './commands/policyGenerate';
+import { policyLintCommand } from './commands/policyLint';
+import { policySnippetsCommand } from './commands/policySnippets';
 import { restoreCommand } from './commands/restore';
 import { tablesListCommand } from './commands/tablesList';
 
@@ -33,6 +36,12 @@ export function buildProgram(): Command {
     .addCommand(backupsShowCommand(context));
   program.addCommand(restoreCommand(context));
   program.addCommand(demoCommand(context));
+  program
+    .command('policy')
+    .description('IAM policies: lint them, generate the least privilege for Coldkeep, print snippets')
+    .addCommand(policyLintCommand(context))
+    .addCommand(policyGenerateCommand(context))
+    .addCommand(policySnippetsCommand(context));
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

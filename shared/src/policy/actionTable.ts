@@ -1,0 +1,329 @@
+/**
+ * What each Coldkeep operation calls in AWS, and on what: the one table the least-privilege
+ * policy is generated from. The integration suite records every SDK call the code really makes
+ * and proves, with an IAM policy simulator, that the generated policy allows each of them and
+ * grants nothing the code never calls (test/integration/policyDrift.test.ts). Edit this table
+ * together with the code that makes the calls.
+ */
+
+export const CORE_OPERATIONS = [
+  'tables-list',
+  'backup-table',
+  'list-backups',
+  'restore',
+  'files',
+  'notify',
+  'stacks',
+] as const;
+export type CoreOperation = (typeof CORE_OPERATIONS)[number];
+
+/**
+ * What an action is granted on. Object scopes follow the backup layout (backup/layout.ts):
+ * `<prefix>/tables/<account>/<region>/<table>/…` and `<prefix>/files/…`.
+ */
+export type ResourceScope =
+  /** The action has no resource-level permissions: Resource "*". */
+  | 'any'
+  /** Each table given (--table). */
+  | 'table'
+  /** Every table in the account and region. */
+  | 'all-tables'
+  /** The backup bucket itself. */
+  | 'bucket'
+  /** The backups of the tables given: <prefix>/tables/<account>/<region>/<table>/* */
+  | 'table-backups'
+  /** Every table backup under the prefix: <prefix>/tables/* */
+  | 'all-table-backups'
+  /** Folder snapshots: <prefix>/files/* */
+  | 'file-snapshots'
+  /** The KMS key of SSE-KMS (--kms-key). */
+  | 'kms-key'
+  /** The SES identity mail is sent from. */
+  | 'email-identity'
+  /** Coldkeep's CloudFormation stacks (coldkeep-*). */
+  | 'stacks';
+
+/** Options that make the code call more: each adds the grants marked with it. */
+export type Feature =
+  /** Objects are written with SSE-KMS, or read back from a bucket that uses it. */
+  | 'sse-kms'
+  /** Backups are written with Object Lock retention (--lock-mode). */
+  | 'object-lock';
+
+export interface ActionGrant {
+  /** IAM action, as spelled in the Service Authorization Reference. */
+  action: string;
+  on: ResourceScope;
+  /** The SDK calls (service.Operation) that need it. */
+  calls: string[];
+  /** Only when this option is used; always otherwise. */
+  feature?: Feature;
+  /** When and why the code calls it. */
+  why: string;
+}
+
+export interface OperationDeclaration {
+  name: CoreOperation;
+  /** "planned": the capability is not built yet; its grants are declared for the front ends and are not proven. */
+  status: 'available' | 'planned';
+  /** The CLI commands that run it. */
+  commands: string[];
+  summary: string;
+  grants: ActionGrant[];
+}
+
+const KMS_WRITE: ActionGrant[] = [
+  {
+    action: 'kms:GenerateDataKey',
+    on: 'kms-key',
+    calls: ['s3.PutObject', 's3.CreateMultipartUpload'],
+    feature: 'sse-kms',
+    why: 'S3 asks KMS for a data key for each object written with SSE-KMS (once per bucket key with BucketKeyEnabled)',
+  },
+  {
+    action: 'kms:Decrypt',
+    on: 'kms-key',
+    calls: ['s3.CreateMultipartUpload'],
+    feature: 'sse-kms',
+    why: 'a multipart upload with SSE-KMS needs kms:Decrypt to complete',
+  },
+];
+
+const KMS_READ: ActionGrant = {
+  action: 'kms:Decrypt',
+  on: 'kms-key',
+  calls: ['s3.GetObject'],
+  feature: 'sse-kms',
+  why: 'reading an object stored with SSE-KMS',
+};
+
+export const ACTION_TABLE: readonly OperationDeclaration[] = [
+  {
+    name: 'tables-list',
+    status: 'available',
+    commands: ['tables list'],
+    summary: 'list the tables of a region with their sizes',
+    grants: [
+      { action: 'dynamodb:ListTables', on: 'any', calls: ['dynamodb.ListTables'], why: 'the table names' },
+      {
+        action: 'dynamodb:DescribeTable',
+        on: 'all-tables',
+        calls: ['dynamodb.DescribeTable'],
+        why: 'item count, size and keys of each table',
+      },
+      {
+        action: 'dynamodb:DescribeTimeToLive',
+        on: 'all-tables',
+        calls: ['dynamodb.DescribeTimeToLive'],
+        why: 'describeTable reads the TTL setting too (a denial is tolerated)',
+      },
+    ],
+  },
+  {
+    name: 'backup-table',
+    status: 'available',
+    commands: ['backup table'],
+    summary: 'back up a table: scan, write gzip data files and the manifest',
+    grants: [
+      {
+        action: 'dynamodb:DescribeTable',
+        on: 'table',
+        calls: ['dynamodb.DescribeTable'],
+        why: 'the schema saved in the manifest, and the size that picks the segment count',
+      },
+      {
+        action: 'dynamodb:DescribeTimeToLive',
+        on: 'table',
+        calls: ['dynamodb.DescribeTimeToLive'],
+        why: 'the TTL setting saved in the manifest',
+      },
+      { action: 'dynamodb:Scan', on: 'table', calls: ['dynamodb.Scan'], why: 'the segmented parallel scan' },
+      {
+        action: 's3:ListBucket',
+        on: 'bucket',
+        calls: ['s3.HeadBucket'],
+        why: 'checkBucket fails early when the bucket is missing or closed (HeadBucket needs s3:ListBucket)',
+      },
+      {
+        action: 's3:PutObject',
+        on: 'table-backups',
+        calls: ['s3.PutObject', 's3.CreateMultipartUpload', 's3.UploadPart', 's3.CompleteMultipartUpload'],
+        why: 'data files (single or multipart upload) and the manifest',
+      },
+      {
+        action: 's3:PutObjectTagging',
+        on: 'table-backups',
+        calls: ['s3.PutObjectTagging'],
+        why: 'the lifecycle tag on each data file (lib-storage Upload tags after the upload)',
+      },
+      {
+        action: 's3:AbortMultipartUpload',
+        on: 'table-backups',
+        calls: ['s3.AbortMultipartUpload'],
+        why: 'on failure or cancel: abort the data file being uploaded, so no parts are left',
+      },
+      {
+        action: 's3:DeleteObject',
+        on: 'table-backups',
+        calls: ['s3.DeleteObjects'],
+        why: 'on failure or cancel: remove the finished data files of a backup that gets no manifest',
+      },
+      {
+        action: 's3:PutObjectRetention',
+        on: 'table-backups',
+        calls: ['s3.PutObject', 's3.CreateMultipartUpload'],
+        feature: 'object-lock',
+        why: 'uploads that set an Object Lock mode and retain-until date',
+      },
+      ...KMS_WRITE,
+    ],
+  },
+  {
+    name: 'list-backups',
+    status: 'available',
+    commands: ['backups list', 'backups show'],
+    summary: 'list the backups in a bucket and read their manifests',
+    grants: [
+      { action: 's3:ListBucket', on: 'bucket', calls: ['s3.ListObjectsV2'], why: 'find backup folders' },
+      { action: 's3:GetObject', on: 'all-table-backups', calls: ['s3.GetObject'], why: 'read each manifest' },
+      { ...KMS_READ, on: 'kms-key' },
+    ],
+  },
+  {
+    name: 'restore',
+    status: 'available',
+    commands: ['restore'],
+    summary: 'restore a backup into a table: plan, thaw, create the table, write, verify',
+    grants: [
+      {
+        action: 's3:ListBucket',
+        on: 'bucket',
+        calls: ['s3.ListObjectsV2'],
+        why: 'find the backup ("latest" or by id), or a native export folder',
+      },
+      {
+        action: 's3:GetObject',
+        on: 'table-backups',
+        calls: ['s3.GetObject', 's3.HeadObject'],
+        why: 'the manifest and the data files; HeadObject (needs s3:GetObject) tells archived files',
+      },
+      {
+        action: 's3:RestoreObject',
+        on: 'table-backups',
+        calls: ['s3.RestoreObject'],
+        why: 'start the retrieval of data files archived to Glacier',
+      },
+      {
+        action: 'dynamodb:DescribeTable',
+        on: 'table',
+        calls: ['dynamodb.DescribeTable'],
+        why: 'does the target exist, with which keys; and waiting until a created table is ACTIVE',
+      },
+      {
+        action: 'dynamodb:Scan',
+        on: 'table',
+        calls: ['dynamodb.Scan'],
+        why: 'is the target empty (one item), and the count check afterwards',
+      },
+      {
+        action: 'dynamodb:CreateTable',
+        on: 'table',
+        calls: ['dynamodb.CreateTable'],
+        why: 'create a missing target from the saved schema',
+      },
+      {
+        action: 'dynamodb:UpdateTimeToLive',
+        on: 'table',
+        calls: ['dynamodb.UpdateTimeToLive'],
+        why: 'turn TTL back on in a created table, after the load',
+      },
+      {
+        action: 'dynamodb:BatchWriteItem',
+        on: 'table',
+        calls: ['dynamodb.BatchWriteItem'],
+        why: 'write the items, 25 at a time',
+      },
+      KMS_READ,
+    ],
+  },
+  {
+    name: 'files',
+    status: 'planned',
+    commands: ['backup folder', 'restore folder'],
+    summary: 'folder snapshots: content-addressed blobs and snapshot lists',
+    grants: [
+      { action: 's3:ListBucket', on: 'bucket', calls: ['s3.ListObjectsV2'], why: 'find snapshots and blobs' },
+      {
+        action: 's3:GetObject',
+        on: 'file-snapshots',
+        calls: ['s3.GetObject', 's3.HeadObject'],
+        why: 'parent snapshot, restore',
+      },
+      { action: 's3:PutObject', on: 'file-snapshots', calls: ['s3.PutObject'], why: 'blobs and snapshot lists' },
+      ...KMS_WRITE,
+    ],
+  },
+  {
+    name: 'notify',
+    status: 'planned',
+    commands: ['(after a job)'],
+    summary: 'email after a job, with a pre-signed download link',
+    grants: [
+      { action: 'ses:SendEmail', on: 'email-identity', calls: ['ses.SendEmail'], why: 'the report email' },
+      {
+        action: 's3:GetObject',
+        on: 'all-table-backups',
+        calls: ['s3.GetObject'],
+        why: 'a pre-signed link works only if its signer may read the object',
+      },
+    ],
+  },
+  {
+    name: 'stacks',
+    status: 'planned',
+    commands: ['stack deploy'],
+    summary: 'deploy the bundled templates through change sets',
+    grants: [
+      {
+        action: 'cloudformation:CreateChangeSet',
+        on: 'stacks',
+        calls: ['cloudformation.CreateChangeSet'],
+        why: 'deploy',
+      },
+      {
+        action: 'cloudformation:DescribeChangeSet',
+        on: 'stacks',
+        calls: ['cloudformation.DescribeChangeSet'],
+        why: 'review',
+      },
+      {
+        action: 'cloudformation:ExecuteChangeSet',
+        on: 'stacks',
+        calls: ['cloudformation.ExecuteChangeSet'],
+        why: 'apply',
+      },
+      {
+        action: 'cloudformation:DeleteChangeSet',
+        on: 'stacks',
+        calls: ['cloudformation.DeleteChangeSet'],
+        why: 'discard an empty change set',
+      },
+      {
+        action: 'cloudformation:DescribeStacks',
+        on: 'stacks',
+        calls: ['cloudformation.DescribeStacks'],
+        why: 'status and outputs',
+      },
+      {
+        action: 'cloudformation:DescribeStackEvents',
+        on: 'stacks',
+        calls: ['cloudformation.DescribeStackEvents'],
+        why: 'live events',
+      },
+    ],
+  },
+];
+
+export function declarationOf(operation: CoreOperation): OperationDeclaration {
+  return ACTION_TABLE.find((d) => d.name === operation)!;
+}

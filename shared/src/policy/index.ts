@@ -1,0 +1,10 @@
+export * from './actionTable';
+export { actionMatches, arnMatchesPattern, parseArn, type ParsedArn, resourceMatchesTemplate } from './arn';
+export * from './findings';
+export * from './generatePolicy';
+export type { PolicyKind } from './lintChecks';
+export * from './lintPolicy';
+export * from './policyDocument';
+export * from './sarif';
+export * from './sdkActions';
+export * from './snippets';

@@ -1,0 +1,798 @@
+import { arnProblem, resourceMatchesTemplate } from './arn';
+import type { FindingCode, RawFinding } from './findings';
+import {
+  type ActionInfo,
+  actionInfo,
+  actionsMatching,
+  conditionKeyCovers,
+  conditionKeyInfo,
+  serviceExists,
+} from './iamCatalog';
+import { entry, type LEntry, type LNode, member } from './located';
+
+/** Who the policy is attached to decides which elements it may have. */
+export type PolicyKind = 'identity' | 'resource' | 'trust';
+
+/** A value as text, or undefined when it cannot be known before deployment (a CloudFormation reference). */
+export type ValueResolver = (node: LNode) => string | undefined;
+
+export interface DocumentContext {
+  kind: PolicyKind;
+  /** The document sits in a CloudFormation template (intrinsic functions allowed, `${AWS::…}` fine in !Sub). */
+  inTemplate: boolean;
+  resolve: ValueResolver;
+}
+
+const POLICY_KEYS = ['Version', 'Id', 'Statement'];
+const STATEMENT_KEYS = [
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+];
+const PRINCIPAL_KEYS = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
+const OPERATOR =
+  /^(?:(ForAllValues|ForAnyValue):)?(StringEquals|StringNotEquals|StringEqualsIgnoreCase|StringNotEqualsIgnoreCase|StringLike|StringNotLike|NumericEquals|NumericNotEquals|NumericLessThan|NumericLessThanEquals|NumericGreaterThan|NumericGreaterThanEquals|DateEquals|DateNotEquals|DateLessThan|DateLessThanEquals|DateGreaterThan|DateGreaterThanEquals|Bool|BinaryEquals|IpAddress|NotIpAddress|ArnEquals|ArnLike|ArnNotEquals|ArnNotLike|Null)(IfExists)?$/;
+
+const PLACEHOLDERS: { re: RegExp; what: string; plainJsonOnly?: boolean }[] = [
+  { re: /<[A-Za-z][A-Za-z0-9 _.:-]*>/, what: 'an angle-bracket placeholder' },
+  { re: /\{\{[^{}]+\}\}/, what: 'a template placeholder' },
+  { re: /\$\{\d+(?::[^}]*)?\}/, what: 'an unexpanded snippet tab-stop' },
+  { re: /\b(?:YOUR|REPLACE|CHANGE)[_-]?[A-Z_]*\b|DOC-EXAMPLE/, what: 'a "fill me in" value' },
+  { re: /\$\{AWS::[A-Za-z]+\}/, what: 'a CloudFormation pseudo parameter outside a template', plainJsonOnly: true },
+];
+
+type Emit = (code: FindingCode, node: { start: number; end: number }, message: string, hint: string) => void;
+
+/** Lints one policy document (already parsed, syntax-error free). */
+export async function checkDocument(doc: LNode, ctx: DocumentContext): Promise<RawFinding[]> {
+  const findings: RawFinding[] = [];
+  const emit: Emit = (code, node, message, hint) =>
+    findings.push({ code, start: node.start, end: Math.max(node.end, node.start + 1), message, hint });
+
+  checkDuplicateKeys(doc, emit, undefined);
+  if (doc.kind !== 'object') {
+    emit(
+      'MalformedPolicy',
+      doc,
+      'A policy document must be a JSON object.',
+      'Start from a snippet: "coldkeep policy snippets".',
+    );
+    return findings;
+  }
+  for (const e of doc.entries) {
+    if (!POLICY_KEYS.includes(e.key)) {
+      emit(
+        'MalformedPolicy',
+        { start: e.keyStart, end: e.keyEnd },
+        `"${e.key}" is not a policy element (Version, Id, Statement).`,
+        'Element names are case-sensitive; move statement elements into "Statement".',
+      );
+    }
+  }
+  checkVersion(doc, ctx, emit);
+
+  const statementNode = member(doc, 'Statement');
+  if (!statementNode) {
+    emit(
+      'MalformedPolicy',
+      { start: doc.start, end: doc.start + 1 },
+      'The policy has no "Statement".',
+      'Add "Statement": [ { "Effect": …, "Action": …, "Resource": … } ].',
+    );
+    return findings;
+  }
+  const statements =
+    statementNode.kind === 'array' ? statementNode.items : statementNode.kind === 'object' ? [statementNode] : [];
+  if (statements.length === 0 && statementNode.kind !== 'intrinsic') {
+    emit(
+      'MalformedPolicy',
+      statementNode,
+      '"Statement" must be a statement object or a list of them.',
+      'Write "Statement": [ { … }, { … } ].',
+    );
+  }
+  const sids = new Map<string, LNode>();
+  for (const statement of statements) {
+    if (statement.kind === 'intrinsic') continue;
+    if (statement.kind !== 'object') {
+      emit(
+        'MalformedStatement',
+        statement,
+        'A statement must be an object.',
+        'Write each statement as { "Effect": …, "Action": …, "Resource": … }.',
+      );
+      continue;
+    }
+    await checkStatement(statement, ctx, emit, sids);
+  }
+  return findings;
+}
+
+function checkDuplicateKeys(node: LNode, emit: Emit, parentKey: string | undefined): void {
+  if (node.kind === 'object') {
+    const seen = new Set<string>();
+    for (const e of node.entries) {
+      if (seen.has(e.key)) {
+        const principal = parentKey === 'Principal' || parentKey === 'NotPrincipal';
+        emit(
+          'DuplicateKey',
+          { start: e.keyStart, end: e.keyEnd },
+          principal
+            ? `"${e.key}" appears twice in ${parentKey}: only the last one counts, so the first principal gets no access.`
+            : `"${e.key}" appears twice in one object: only the last one counts.`,
+          principal
+            ? `Name several principals in one array: "${e.key}": ["arn:…:role/first", "arn:…:role/second"].`
+            : e.key === 'Statement'
+              ? 'Put all statements in one "Statement": [ … ] list.'
+              : 'Merge the two into one key (use a list for several values).',
+        );
+      }
+      seen.add(e.key);
+      checkDuplicateKeys(e.value, emit, e.key);
+    }
+  } else if (node.kind === 'array') {
+    for (const item of node.items) checkDuplicateKeys(item, emit, parentKey);
+  } else if (node.kind === 'intrinsic') {
+    checkDuplicateKeys(node.arg, emit, parentKey);
+  }
+}
+
+function checkVersion(doc: LNode & { kind: 'object' }, ctx: DocumentContext, emit: Emit): void {
+  const version = entry(doc, 'Version');
+  if (!version) {
+    emit(
+      'MissingVersion',
+      { start: doc.start, end: doc.start + 1 },
+      'The policy has no "Version": IAM reads it as 2008-10-17, where policy variables such as ${aws:username} are plain text.',
+      'Add "Version": "2012-10-17" as the first element.',
+    );
+    return;
+  }
+  const value = ctx.resolve(version.value);
+  if (value === undefined && version.value.kind === 'intrinsic') return;
+  if (value === '2008-10-17') {
+    emit(
+      'OldVersion',
+      version.value,
+      'Version "2008-10-17" is the old policy language: policy variables do not work.',
+      'Use "Version": "2012-10-17".',
+    );
+  } else if (value !== '2012-10-17') {
+    emit(
+      'InvalidVersion',
+      version.value,
+      `Version ${JSON.stringify(value ?? null)} is not a policy language version.`,
+      'Use "Version": "2012-10-17" (a date, not the date you wrote the policy).',
+    );
+  }
+}
+
+/** The string nodes of an element that takes a string or a list of strings; the rest is reported. */
+function stringList(element: LEntry, emit: Emit, name: string): LNode[] {
+  const node = element.value;
+  const items = node.kind === 'array' ? node.items : [node];
+  if (node.kind === 'array' && items.length === 0) {
+    emit('MalformedStatement', node, `"${name}" is an empty list.`, `Give "${name}" at least one value.`);
+  }
+  return items.filter((item) => {
+    if (item.kind === 'string' || item.kind === 'intrinsic') return true;
+    emit(
+      'MalformedStatement',
+      item,
+      `"${name}" takes a string or a list of strings.`,
+      'Put the value in double quotes.',
+    );
+    return false;
+  });
+}
+
+interface ResolvedAction {
+  node: LNode;
+  text: string;
+  /** Explicit action or the expansion of a pattern. */
+  infos: ActionInfo[];
+  wildcard: boolean;
+}
+
+async function checkStatement(
+  statement: LNode & { kind: 'object' },
+  ctx: DocumentContext,
+  emit: Emit,
+  sids: Map<string, LNode>,
+): Promise<void> {
+  for (const e of statement.entries) {
+    if (!STATEMENT_KEYS.includes(e.key)) {
+      emit(
+        'MalformedStatement',
+        { start: e.keyStart, end: e.keyEnd },
+        `"${e.key}" is not a statement element.`,
+        `Statement elements are ${STATEMENT_KEYS.join(', ')} (case-sensitive).`,
+      );
+    }
+  }
+  const at = { start: statement.start, end: statement.start + 1 };
+
+  // Sid
+  const sid = entry(statement, 'Sid');
+  if (sid) {
+    const value = ctx.resolve(sid.value);
+    if (sid.value.kind !== 'string' && sid.value.kind !== 'intrinsic') {
+      emit('InvalidSid', sid.value, 'A Sid must be a string.', 'Write "Sid": "AllowBackupWrites".');
+    } else if (value !== undefined) {
+      if (ctx.kind === 'identity' && !/^[A-Za-z0-9]*$/.test(value)) {
+        emit(
+          'InvalidSid',
+          sid.value,
+          `Sid "${value}" has characters other than letters and digits; IAM rejects it.`,
+          `Write it as "${value.replace(/[^A-Za-z0-9]/g, '')}".`,
+        );
+      }
+      if (sids.has(value)) {
+        emit(
+          'DuplicateSid',
+          sid.value,
+          `Sid "${value}" is used by another statement.`,
+          'Give every statement its own Sid.',
+        );
+      }
+      sids.set(value, sid.value);
+    }
+  }
+
+  // Effect
+  const effectEntry = entry(statement, 'Effect');
+  const effect = effectEntry ? ctx.resolve(effectEntry.value) : undefined;
+  if (!effectEntry) {
+    emit('MalformedEffect', at, 'The statement has no "Effect".', 'Add "Effect": "Allow" or "Effect": "Deny".');
+  } else if (effect !== undefined && effect !== 'Allow' && effect !== 'Deny') {
+    emit(
+      'MalformedEffect',
+      effectEntry.value,
+      `Effect ${JSON.stringify(effect)} is neither "Allow" nor "Deny".`,
+      /^(allow|deny)$/i.test(effect)
+        ? `Write "${effect[0]!.toUpperCase()}${effect.slice(1).toLowerCase()}" (case-sensitive).`
+        : 'Use "Allow" or "Deny".',
+    );
+  }
+  const allow = effect === 'Allow';
+
+  // Action / NotAction
+  const action = entry(statement, 'Action');
+  const notAction = entry(statement, 'NotAction');
+  if (action && notAction) {
+    emit(
+      'MalformedStatement',
+      { start: notAction.keyStart, end: notAction.keyEnd },
+      'A statement has either "Action" or "NotAction", not both.',
+      'Remove one of them.',
+    );
+  } else if (!action && !notAction) {
+    emit('MalformedStatement', at, 'The statement has no "Action".', 'Add "Action": ["service:Operation", …].');
+  }
+  if (notAction && allow) {
+    emit(
+      'AllowNotAction',
+      { start: notAction.keyStart, end: notAction.keyEnd },
+      'NotAction with Allow grants every action of every service except the listed ones, including ones AWS adds later.',
+      'List the actions to allow in "Action" instead.',
+    );
+  }
+
+  // Resource / NotResource
+  const resource = entry(statement, 'Resource');
+  const notResource = entry(statement, 'NotResource');
+  if (resource && notResource) {
+    emit(
+      'MalformedStatement',
+      { start: notResource.keyStart, end: notResource.keyEnd },
+      'A statement has either "Resource" or "NotResource", not both.',
+      'Remove one of them.',
+    );
+  } else if (!resource && !notResource && ctx.kind !== 'trust') {
+    emit(
+      'MalformedStatement',
+      at,
+      'The statement has no "Resource".',
+      'Add "Resource": ["arn:aws:…"] naming what the actions apply to.',
+    );
+  }
+  if (notResource && allow) {
+    emit(
+      'AllowNotResource',
+      { start: notResource.keyStart, end: notResource.keyEnd },
+      'NotResource with Allow grants the actions on every resource except the listed ones, in every account it can reach.',
+      'List the resources in "Resource" instead.',
+    );
+  }
+
+  // Principal / NotPrincipal
+  const principal = entry(statement, 'Principal');
+  const notPrincipal = entry(statement, 'NotPrincipal');
+  if (ctx.kind === 'identity') {
+    for (const p of [principal, notPrincipal]) {
+      if (p) {
+        emit(
+          'MalformedPrincipal',
+          { start: p.keyStart, end: p.keyEnd },
+          `"${p.key}" is not allowed in an identity policy (one attached to a user, group or role): it applies to whoever holds it.`,
+          `Remove "${p.key}", or put the statement in a resource policy (for example the bucket policy).`,
+        );
+      }
+    }
+  } else {
+    if (principal && notPrincipal) {
+      emit(
+        'MalformedPrincipal',
+        { start: notPrincipal.keyStart, end: notPrincipal.keyEnd },
+        'A statement has either "Principal" or "NotPrincipal", not both.',
+        'Remove one of them.',
+      );
+    } else if (!principal && !notPrincipal) {
+      emit(
+        'MalformedPrincipal',
+        at,
+        `A ${ctx.kind} policy statement needs a "Principal".`,
+        'Add "Principal": {"AWS": ["arn:aws:iam::111122223333:role/name"]} naming who the statement applies to.',
+      );
+    }
+    if (principal) checkPrincipal(principal.value, ctx, emit);
+    if (notPrincipal) {
+      checkPrincipal(notPrincipal.value, ctx, emit);
+      if (allow) {
+        emit(
+          'AllowNotPrincipal',
+          { start: notPrincipal.keyStart, end: notPrincipal.keyEnd },
+          'NotPrincipal with Allow grants to everyone, anonymous users included, except the listed principals.',
+          'Name the principals in "Principal" instead.',
+        );
+      }
+    }
+  }
+
+  // Placeholders, anywhere in the statement
+  checkPlaceholders(statement, ctx, emit);
+
+  // Actions: known services and actions, wildcards
+  const actions: ResolvedAction[] = [];
+  const actionEntry = action ?? notAction;
+  if (actionEntry) {
+    for (const node of stringList(actionEntry, emit, actionEntry.key)) {
+      const text = ctx.resolve(node);
+      if (text === undefined || hasPlaceholder(text)) continue;
+      const resolved = await resolveAction(node, text, emit);
+      if (resolved) actions.push(resolved);
+      if (
+        allow &&
+        action &&
+        (text === '*' || /^[a-z0-9-]+:\*$/i.test(text)) &&
+        !isKeyPolicyDelegation(statement, ctx, text)
+      ) {
+        emit(
+          'WildcardAction',
+          node,
+          text === '*'
+            ? 'Action "*" allows every action of every AWS service.'
+            : `Action "${text}" allows every action of ${text.split(':')[0]}, including deleting and reconfiguring.`,
+          'List only the actions needed; "coldkeep policy generate" writes the minimum for Coldkeep.',
+        );
+      }
+    }
+  }
+
+  // Resources: ARN shape, Resource "*", types matching the actions
+  const resourceNodes: { node: LNode; text: string | undefined }[] = [];
+  const resourceEntry = resource ?? notResource;
+  if (resourceEntry) {
+    for (const node of stringList(resourceEntry, emit, resourceEntry.key)) {
+      const text = ctx.resolve(node);
+      resourceNodes.push({ node, text });
+      if (text === undefined || hasPlaceholder(text)) continue;
+      const problem = arnProblem(text);
+      if (problem) {
+        emit(
+          'MalformedArn',
+          node,
+          `Resource "${text}" ${problem}.`,
+          'Resources are ARNs such as arn:aws:s3:::bucket-name/* or arn:aws:dynamodb:us-east-1:111122223333:table/Orders, or "*".',
+        );
+      }
+    }
+  }
+  if (allow && resource && ctx.kind === 'identity') {
+    const star = resourceNodes.find((r) => r.text === '*');
+    const scopable = actions.filter((a) => a.infos.some((i) => !i.wildcardOnly));
+    if (star && scopable.length) {
+      emit(
+        'ResourceStar',
+        star.node,
+        `Resource "*" grants ${scopable.map((a) => a.text).join(', ')} on every resource of its kind, though ${scopable.length === 1 ? 'it' : 'they'} can be scoped to ARNs.`,
+        'Name the ARNs (bucket, objects, table, key); keep "*" only for actions that support nothing else, in a statement of their own.',
+      );
+    }
+  }
+  if (resource && action && ctx.kind !== 'trust') checkResourceTypes(actions, resourceNodes, resource, emit);
+
+  // Conditions
+  const condition = entry(statement, 'Condition');
+  if (condition) await checkCondition(condition.value, actions, effect, emit);
+
+  // Everyone, unconditionally
+  if (allow && principal && !condition && isEveryone(principal.value, ctx)) {
+    emit(
+      'PublicPrincipal',
+      principal.value,
+      'This statement allows anyone on the internet, without a condition.',
+      'Name the principals (accounts, roles), or add a Condition such as aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID.',
+    );
+  }
+}
+
+/** The key policy's usual first statement: the account root gets kms:* so that IAM policies can grant use of the key. */
+function isKeyPolicyDelegation(statement: LNode, ctx: DocumentContext, action: string): boolean {
+  if (ctx.kind !== 'resource' || action.toLowerCase() !== 'kms:*') return false;
+  const p = member(statement, 'Principal');
+  const aws = member(p, 'AWS');
+  const values = aws?.kind === 'array' ? aws.items : aws ? [aws] : [];
+  return (
+    values.length > 0 &&
+    values.every((v) => {
+      const text = ctx.resolve(v);
+      return text === undefined || /^arn:[a-z-]+:iam::(\d{12}|\uE000):root$/.test(text) || /^\d{12}$/.test(text);
+    })
+  );
+}
+
+function hasPlaceholder(text: string): boolean {
+  return PLACEHOLDERS.some((p) => p.re.test(text));
+}
+
+function checkPlaceholders(node: LNode, ctx: DocumentContext, emit: Emit): void {
+  const visit = (n: LNode): void => {
+    if (n.kind === 'string') {
+      const hit = PLACEHOLDERS.find((p) => (!p.plainJsonOnly || !ctx.inTemplate) && p.re.test(n.value));
+      if (hit) {
+        const text = hit.re.exec(n.value)![0];
+        emit(
+          'Placeholder',
+          n,
+          `"${text}" is ${hit.what}: the policy still has a value to fill in.`,
+          `Replace "${text}" with the real value${hit.plainJsonOnly ? ' (pseudo parameters work only inside a CloudFormation !Sub)' : ''}.`,
+        );
+      }
+    } else if (n.kind === 'object') n.entries.forEach((e) => visit(e.value));
+    else if (n.kind === 'array') n.items.forEach(visit);
+    else if (n.kind === 'intrinsic') visit(n.arg);
+  };
+  visit(node);
+}
+
+async function resolveAction(node: LNode, text: string, emit: Emit): Promise<ResolvedAction | undefined> {
+  if (text === '*') return { node, text, infos: [], wildcard: true };
+  const match = /^([^:]+):(.+)$/.exec(text);
+  if (!match) {
+    emit(
+      'UnknownAction',
+      node,
+      `"${text}" is not an action: actions are written "service:Operation".`,
+      'For example "s3:GetObject" or "dynamodb:Scan".',
+    );
+    return undefined;
+  }
+  const [, service, name] = match as unknown as [string, string, string];
+  if (!(await serviceExists(service))) {
+    emit(
+      'UnknownService',
+      node,
+      `"${service}" is not the prefix of an AWS service.`,
+      'Check the spelling against the Service Authorization Reference (for example "s3", "dynamodb", "kms").',
+    );
+    return undefined;
+  }
+  if (/[*?]/.test(name)) {
+    const names = await actionsMatching(service, name);
+    if (names.length === 0) {
+      emit(
+        'UnknownAction',
+        node,
+        `"${text}" matches no ${service} action.`,
+        'Check the spelling; action names are listed in the Service Authorization Reference.',
+      );
+      return undefined;
+    }
+    const infos = (await Promise.all(names.map((n) => actionInfo(service, n)))).filter((i): i is ActionInfo => !!i);
+    return { node, text, infos, wildcard: true };
+  }
+  const info = await actionInfo(service, name);
+  if (!info) {
+    emit(
+      'UnknownAction',
+      node,
+      `${service} has no action "${name}".`,
+      'Check the spelling; action names are listed in the Service Authorization Reference.',
+    );
+    return undefined;
+  }
+  return { node, text, infos: [info], wildcard: false };
+}
+
+const S3_BUCKET = 'arn:${Partition}:s3:::${BucketName}';
+const S3_OBJECT = 'arn:${Partition}:s3:::${BucketName}/${ObjectName}';
+
+function checkResourceTypes(
+  actions: ResolvedAction[],
+  resources: { node: LNode; text: string | undefined }[],
+  resourceEntry: LEntry,
+  emit: Emit,
+): void {
+  if (resources.length === 0 || resources.some((r) => r.text === undefined || hasPlaceholder(r.text))) return;
+  const texts = resources.map((r) => r.text!);
+  const where = resources.length === 1 ? resources[0]!.node : resourceEntry.value;
+  const matches = (info: ActionInfo): boolean =>
+    info.wildcardOnly || info.resourceTypes.some((rt) => texts.some((t) => resourceMatchesTemplate(t, rt.arn)));
+  for (const a of actions) {
+    if (a.infos.length === 0 || a.infos.some(matches)) continue;
+    const shown = texts.join(', ');
+    if (!a.wildcard && a.infos[0]!.service === 's3') {
+      const info = a.infos[0]!;
+      const types = info.resourceTypes.map((rt) => rt.name);
+      const bucketArn = texts.find((t) => resourceMatchesTemplate(t, S3_BUCKET));
+      const objectArn = texts.find((t) => resourceMatchesTemplate(t, S3_OBJECT));
+      if (types.includes('object') && !types.includes('bucket') && bucketArn) {
+        emit(
+          'ObjectActionOnBucket',
+          where,
+          `${a.text} acts on objects, but ${shown} names the bucket itself, so it grants nothing.`,
+          `Add the objects' ARN: "${bucketArn.replace(/\/$/, '')}/*" (or a prefix: "${bucketArn}/backups/*").`,
+        );
+        continue;
+      }
+      if (types.includes('bucket') && !types.includes('object') && objectArn) {
+        const bucket = objectArn.replace(/\/.*$/, '');
+        emit(
+          'BucketActionOnObject',
+          where,
+          `${a.text} acts on the bucket, but ${shown} names objects in it, so it grants nothing.`,
+          `Add the bucket's ARN without "/…": "${bucket}".`,
+        );
+        continue;
+      }
+    }
+    const wanted = [...new Set(a.infos.flatMap((i) => i.resourceTypes.map((rt) => rt.arn)))].slice(0, 4);
+    emit(
+      'ResourceMismatch',
+      where,
+      `${a.text} applies to none of ${shown}.`,
+      `It applies to resources like ${wanted.join(' or ')}.`,
+    );
+  }
+}
+
+function checkPrincipal(node: LNode, ctx: DocumentContext, emit: Emit): void {
+  if (node.kind === 'intrinsic') return;
+  if (node.kind === 'string') {
+    if (node.value !== '*') {
+      emit(
+        'MalformedPrincipal',
+        node,
+        `Principal "${node.value}" must be "*" or an object such as {"AWS": "…"}.`,
+        'Write "Principal": {"AWS": "arn:aws:iam::111122223333:role/name"} (or "Service": "….amazonaws.com").',
+      );
+    }
+    return;
+  }
+  if (node.kind !== 'object') {
+    emit(
+      'MalformedPrincipal',
+      node,
+      'Principal must be "*" or an object.',
+      'Write "Principal": {"AWS": ["arn:…", "arn:…"]}.',
+    );
+    return;
+  }
+  for (const e of node.entries) {
+    if (!PRINCIPAL_KEYS.includes(e.key)) {
+      emit(
+        'MalformedPrincipal',
+        { start: e.keyStart, end: e.keyEnd },
+        `"${e.key}" is not a principal type.`,
+        `Principal types are ${PRINCIPAL_KEYS.join(', ')}.`,
+      );
+      continue;
+    }
+    const values = e.value.kind === 'array' ? e.value.items : [e.value];
+    for (const v of values) {
+      if (v.kind === 'intrinsic') continue;
+      if (v.kind !== 'string') {
+        emit(
+          'MalformedPrincipal',
+          v,
+          `${e.key} principals are strings.`,
+          'Put each principal in double quotes, several in a list.',
+        );
+        continue;
+      }
+      const text = ctx.resolve(v) ?? v.value;
+      if (hasPlaceholder(text)) continue;
+      if (e.key === 'AWS' && !validAwsPrincipal(text)) {
+        emit(
+          'MalformedPrincipal',
+          v,
+          `"${text}" is not an AWS principal.`,
+          /[*?]/.test(text) && text !== '*'
+            ? 'Wildcards are not allowed in principal ARNs; use Principal "*" with a Condition on aws:PrincipalArn.'
+            : 'Use an account ID (111122223333), an account root (arn:aws:iam::111122223333:root), a role or user ARN, or "*".',
+        );
+      }
+      if (e.key === 'Service' && !/^([a-z0-9-]+\.)+amazonaws\.com(\.cn)?$/.test(text) && text !== '*') {
+        emit(
+          'MalformedPrincipal',
+          v,
+          `"${text}" is not a service principal.`,
+          'Service principals look like "cloudtrail.amazonaws.com".',
+        );
+      }
+    }
+  }
+}
+
+function validAwsPrincipal(text: string): boolean {
+  if (text === '*' || /^\d{12}$/.test(text)) return true;
+  const u = '\uE000';
+  return new RegExp(
+    `^arn:[a-z-]+:(iam::(\\d{12}|${u}):(root|user/[^*?]+|role/[^*?]+|federated-user/[^*?]+)|sts::(\\d{12}|${u}):(assumed-role/[^*?]+|federated-user/[^*?]+))$`,
+  ).test(text);
+}
+
+function isEveryone(node: LNode, ctx: DocumentContext): boolean {
+  if (node.kind === 'string') return node.value === '*';
+  const aws = member(node, 'AWS');
+  const values = aws?.kind === 'array' ? aws.items : aws ? [aws] : [];
+  return values.some((v) => ctx.resolve(v) === '*');
+}
+
+function operatorFamily(op: string): string {
+  const base = op.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
+  if (base === 'Null') return 'null';
+  if (base === 'Bool') return 'bool';
+  if (base.startsWith('String')) return 'string';
+  if (base.startsWith('Numeric')) return 'numeric';
+  if (base.startsWith('Date')) return 'date';
+  if (base.startsWith('Arn')) return 'arn';
+  if (base.includes('IpAddress')) return 'ip';
+  return 'binary';
+}
+
+function typeFits(family: string, type: string): boolean {
+  const t = type.replace(/^ArrayOf/, '');
+  switch (family) {
+    case 'bool':
+      return t === 'Bool';
+    case 'numeric':
+      return t === 'Numeric';
+    case 'date':
+      return t === 'Date';
+    case 'ip':
+      return t === 'IPAddress';
+    case 'string':
+      return t === 'String' || t === 'ARN';
+    case 'arn':
+      return t === 'ARN' || t === 'String';
+    default:
+      return true;
+  }
+}
+
+async function checkCondition(
+  node: LNode,
+  actions: ResolvedAction[],
+  effect: string | undefined,
+  emit: Emit,
+): Promise<void> {
+  if (node.kind === 'intrinsic') return;
+  if (node.kind !== 'object') {
+    emit(
+      'MalformedCondition',
+      node,
+      'Condition must be an object: {"Operator": {"key": value}}.',
+      'For example "Condition": {"Bool": {"aws:SecureTransport": "false"}}.',
+    );
+    return;
+  }
+  for (const op of node.entries) {
+    const match = OPERATOR.exec(op.key);
+    if (!match) {
+      emit(
+        'MalformedCondition',
+        { start: op.keyStart, end: op.keyEnd },
+        `"${op.key}" is not a condition operator.`,
+        'Operators include StringEquals, StringLike, ArnLike, Bool, NumericLessThan, DateGreaterThan, IpAddress, Null (with IfExists, ForAnyValue:, ForAllValues:).',
+      );
+      continue;
+    }
+    if (op.value.kind === 'intrinsic') continue;
+    if (op.value.kind !== 'object') {
+      emit(
+        'MalformedCondition',
+        op.value,
+        `The value of ${op.key} must be an object of condition keys.`,
+        `Write "${op.key}": {"aws:SourceAccount": "111122223333"}.`,
+      );
+      continue;
+    }
+    const family = operatorFamily(op.key);
+    for (const k of op.value.entries) {
+      const keyNode = { start: k.keyStart, end: k.keyEnd };
+      const values = k.value.kind === 'array' ? k.value.items : [k.value];
+      if (values.some((v) => v.kind === 'object' || v.kind === 'null')) {
+        emit(
+          'MalformedCondition',
+          k.value,
+          `The value of ${k.key} must be a string, a number, a boolean or a list of them.`,
+          'Write "key": "value" or "key": ["a", "b"].',
+        );
+        continue;
+      }
+      const texts = values.map((v) => (v.kind === 'intrinsic' ? undefined : String((v as { value: unknown }).value)));
+      if (
+        (family === 'null' || family === 'bool') &&
+        texts.some((t) => t !== undefined && t !== 'true' && t !== 'false')
+      ) {
+        emit(
+          'MalformedCondition',
+          k.value,
+          `${op.key} takes "true" or "false".`,
+          `Write "${k.key}": "${family === 'null' ? 'true' : 'false'}".`,
+        );
+      }
+      const info = await conditionKeyInfo(k.key);
+      if (!info) {
+        emit(
+          'UnknownConditionKey',
+          keyNode,
+          `"${k.key}" is not a global or service condition key.`,
+          'Check the spelling (keys are "service:Name", e.g. aws:SecureTransport, s3:prefix, kms:ViaService).',
+        );
+        continue;
+      }
+      if (family !== 'null' && !typeFits(family, info.type)) {
+        emit(
+          'ConditionTypeMismatch',
+          { start: op.keyStart, end: op.keyEnd },
+          `${op.key} compares as ${family}, but ${k.key} is of type ${info.type}.`,
+          `Use an operator for ${info.type.replace(/^ArrayOf/, '')} values.`,
+        );
+      }
+      if (k.key.toLowerCase() === 'aws:multifactorauthpresent' && op.key === 'Bool' && texts.includes('false')) {
+        emit(
+          'MfaBadPattern',
+          keyNode,
+          `"Bool": {"aws:MultiFactorAuthPresent": "false"} never matches requests made with long-term access keys: they carry no such key at all${effect === 'Deny' ? ', so the Deny does not apply to them' : ''}.`,
+          'Use "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"} in a Deny (or "Bool": {…: "true"} in an Allow).',
+        );
+      }
+      const service = k.key.split(':')[0]!.toLowerCase();
+      if (service !== 'aws') {
+        const sameService = actions.flatMap((a) => a.infos).filter((i) => i.service === service);
+        const explicit = actions.every((a) => !a.wildcard);
+        if (
+          explicit &&
+          sameService.length &&
+          !sameService.some((i) => i.conditionKeys.some((c) => conditionKeyCovers(c, k.key)))
+        ) {
+          emit(
+            'ConditionKeyNotForAction',
+            keyNode,
+            `${k.key} is not a condition key of ${sameService.map((i) => i.name).join(', ')}: the condition never matches as intended.`,
+            'Check which keys each action supports in the Service Authorization Reference.',
+          );
+        }
+      }
+    }
+  }
+}
