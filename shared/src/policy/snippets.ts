@@ -190,7 +190,11 @@ function buildSnippets(): PolicySnippet[] {
           Principal: '*',
           Action: 's3:PutObject',
           Resource: 'arn:aws:s3:::{{Bucket}}/*',
-          Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+          // Only requests that carry the header: UploadPart never does, and the bucket's default encryption covers the rest.
+          Condition: {
+            StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+            Null: { 's3:x-amz-server-side-encryption': 'false' },
+          },
         }),
         statement({
           Sid: 'DenyOtherKmsKey',
@@ -198,7 +202,10 @@ function buildSnippets(): PolicySnippet[] {
           Principal: '*',
           Action: 's3:PutObject',
           Resource: 'arn:aws:s3:::{{Bucket}}/*',
-          Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY_ARN } },
+          Condition: {
+            StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY_ARN },
+            Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+          },
         }),
       ),
     },
