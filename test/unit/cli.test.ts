@@ -168,6 +168,9 @@ describe('coldkeep main(argv)', () => {
       backups: ['list', 'show'],
       restore: [],
       demo: [],
+      export: ['table'],
+      session: ['clear', 'start', 'status'],
+      policy: ['generate', 'lint', 'snippets'],
     });
   });
 });

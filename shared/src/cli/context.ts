@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../aws';
 import { CancelledError, ColdkeepError, isCancelled } from '../errors';
+import { CliCredentials } from './commands/sessionContext';
 import { ProgressDisplay } from './progress';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
@@ -15,6 +16,8 @@ export interface GlobalOptions {
 
 export interface CliContext {
   settings: AwsSettings;
+  /** Set when the CLI resolves credentials itself (MFA sessions); else the SDK's chain is used. */
+  credentials?: CliCredentials;
   json: boolean;
   progress: ProgressDisplay;
   out: (text: string) => void;
@@ -29,8 +32,12 @@ export function makeContext(options: GlobalOptions, env: NodeJS.ProcessEnv = pro
     fromFlags.endpoint = options.endpointUrl;
     fromFlags.endpoints = Object.fromEntries(SERVICES.map((service) => [service, options.endpointUrl]));
   }
+  const settings = mergeSettings(settingsFromEnv(env), fromFlags);
+  const credentials = CliCredentials.for(settings, env);
+  if (credentials) settings.credentials = credentials.provider;
   return {
-    settings: mergeSettings(settingsFromEnv(env), fromFlags),
+    settings,
+    ...(credentials ? { credentials } : {}),
     json: options.json ?? false,
     progress: new ProgressDisplay(),
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

@@ -7,10 +7,14 @@ import { backupsListCommand } from './commands/backupsList';
 import { backupsShowCommand } from './commands/backupsShow';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
+import { exportTableCommand } from './commands/exportTable';
 import { policyGenerateCommand } from './commands/policyGenerate';
 import { policyLintCommand } from './commands/policyLint';
 import { policySnippetsCommand } from './commands/policySnippets';
 import { restoreCommand } from './commands/restore';
+import { sessionClearCommand } from './commands/sessionClear';
+import { sessionStartCommand } from './commands/sessionStart';
+import { sessionStatusCommand } from './commands/sessionStatus';
 import { tablesListCommand } from './commands/tablesList';
 
 export function buildProgram(): Command {
@@ -35,6 +39,13 @@ export function buildProgram(): Command {
     .addCommand(backupsListCommand(context))
     .addCommand(backupsShowCommand(context));
   program.addCommand(restoreCommand(context));
+  program.command('export').description('tables as one file to open elsewhere').addCommand(exportTableCommand(context));
+  program
+    .command('session')
+    .description('MFA sessions: temporary credentials from a code, cached until they expire')
+    .addCommand(sessionStartCommand(context))
+    .addCommand(sessionStatusCommand(context))
+    .addCommand(sessionClearCommand(context));
   program.addCommand(demoCommand(context));
   program
     .command('policy')

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BatchWriteItemCommand, CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { AwsClients } from '../aws';
@@ -5,6 +7,7 @@ import { backupTable, type BackupProgress, type BackupReport } from '../backup';
 import { type BackupSummary, listBackups } from '../catalog';
 import { ColdkeepError } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
+import { backupArtefact, backupSummary, type NotificationReport, notifyJob } from '../notify';
 import { restoreTable, type RestoreProgress, type RestoreReport } from '../restore';
 import { compareTables, type TableComparison } from './compareTables';
 import { type RunningEmulators, startEmulators } from './emulators';
@@ -20,17 +23,20 @@ export interface DemoInput {
 }
 
 export type DemoProgress =
-  | { step: 'emulators' | 'load' | 'list' | 'compare'; message: string }
+  | { step: 'emulators' | 'load' | 'notify' | 'list' | 'compare'; message: string }
   | { step: 'backup'; backup: BackupProgress }
   | { step: 'restore'; restore: RestoreProgress };
 
 export interface DemoReport {
-  emulators: { dynamodb: string; s3: string; dataDir: string };
+  emulators: { dynamodb: string; s3: string; ses: string; dataDir: string };
   bucket: string;
   table: string;
   restoredTable: string;
   loadedItems: number;
   backup: BackupReport;
+  /** The backup's email, sent to the local SES; the mail itself is saved under mail/ in the data folder. */
+  notification: NotificationReport;
+  mail?: { textFile: string; htmlFile: string };
   listed: BackupSummary[];
   restore: RestoreReport;
   comparison: TableComparison;
@@ -40,17 +46,22 @@ export interface DemoReport {
 
 export const DEMO_BUCKET = 'coldkeep-demo';
 export const DEMO_TABLE = 'studentData';
+export const DEMO_MAIL = { to: 'you@example.com', from: 'coldkeep-demo@example.com' } as const;
 
 /**
- * The whole flow on embedded emulators: start dynalite and s3rver, create and fill a
- * studentData table, back it up, list it, restore it into a new table and compare.
+ * The whole flow on embedded emulators: start dynalite, s3rver and the SES emulator, create
+ * and fill a studentData table, back it up, email the result with a download link, list it,
+ * restore it into a new table and compare.
  */
 export async function runDemo(
   input: DemoInput,
   { signal, onProgress }: JobOptions<DemoProgress> = {},
 ): Promise<DemoReport> {
   const itemCount = input.items ?? 10_000;
-  onProgress?.({ step: 'emulators', message: 'Starting local DynamoDB (dynalite) and S3 (s3rver) on 127.0.0.1…' });
+  onProgress?.({
+    step: 'emulators',
+    message: 'Starting local DynamoDB (dynalite), S3 (s3rver) and SES (aws-ses-v2-local) on 127.0.0.1…',
+  });
   const emulators: RunningEmulators = await startEmulators({
     dynamodbOnDisk: true,
     ...(input.dataDir ? { dataDir: input.dataDir } : {}),
@@ -98,6 +109,18 @@ export async function runDemo(
       { table: DEMO_TABLE, bucket: DEMO_BUCKET, segments: input.segments ?? 4 },
       { signal, onProgress: (p) => onProgress?.({ step: 'backup', backup: p }) },
     );
+    onProgress?.({
+      step: 'notify',
+      message: `Emailing the result with a download link to ${DEMO_MAIL.to} (local SES)…`,
+    });
+    const notification = await notifyJob(
+      clients,
+      { to: [DEMO_MAIL.to], from: DEMO_MAIL.from },
+      backupSummary(backup),
+      () => backupArtefact(clients.s3, backup),
+      signal,
+    );
+    const mail = notification.sent ? await saveMail(emulators, notification.messageId) : undefined;
     onProgress?.({ step: 'list', message: `Listing the backups in s3://${DEMO_BUCKET}…` });
     const { backups } = await listBackups(clients.s3, { bucket: DEMO_BUCKET }, signal);
     const restoredTable = `${DEMO_TABLE}-restored`;
@@ -115,6 +138,8 @@ export async function runDemo(
       restoredTable,
       loadedItems: itemCount,
       backup,
+      notification,
+      ...(mail ? { mail } : {}),
       listed: backups,
       restore,
       comparison,
@@ -126,4 +151,24 @@ export async function runDemo(
     await stop();
     throw err;
   }
+}
+
+/** Reads the mail back from the SES emulator's store and keeps it beside the demo's data. */
+async function saveMail(
+  emulators: RunningEmulators,
+  messageId: string | undefined,
+): Promise<{ textFile: string; htmlFile: string } | undefined> {
+  const response = await fetch(`${emulators.endpoints.ses}/store`);
+  const { emails } = (await response.json()) as {
+    emails: { messageId: string; body: { text?: string; html?: string } }[];
+  };
+  const mail = emails.find((e) => e.messageId === messageId);
+  if (!mail) return undefined;
+  const dir = join(emulators.dataDir, 'mail');
+  await mkdir(dir, { recursive: true });
+  const textFile = join(dir, 'backup-notification.txt');
+  const htmlFile = join(dir, 'backup-notification.html');
+  await writeFile(textFile, mail.body.text ?? '');
+  await writeFile(htmlFile, mail.body.html ?? '');
+  return { textFile, htmlFile };
 }

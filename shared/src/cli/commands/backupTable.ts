@@ -2,11 +2,20 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { AwsClients } from '../../aws';
 import { backupTable, type BackupTableInput } from '../../backup';
 import { ColdkeepError } from '../../errors';
+import { backupArtefact, backupSummary } from '../../notify';
 import { type CliContext, requireBucket, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
+import {
+  addNotifyOptions,
+  notificationLines,
+  type NotifyFlags,
+  notifySettingsFromFlags,
+  withNotification,
+} from '../notifyOptions';
 import { parseDate, parsePositiveInt, parseFraction } from '../parse';
+import { ensureSessionForTable } from './sessionContext';
 
-interface BackupTableFlags {
+interface BackupTableFlags extends NotifyFlags {
   bucket?: string;
   prefix?: string;
   segments?: number;
@@ -68,7 +77,7 @@ export function toBackupInput(tableName: string, flags: BackupTableFlags, now = 
 }
 
 export function backupTableCommand(context: () => CliContext): Command {
-  return new Command('table')
+  const command = new Command('table')
     .description('back up a DynamoDB table to S3 (segmented parallel scan; the manifest is written last)')
     .argument('<table>', 'table name')
     .option('--bucket <name>', 'destination bucket (default: $COLDKEEP_BUCKET)')
@@ -88,29 +97,44 @@ export function backupTableCommand(context: () => CliContext): Command {
     .option('--kms-key-id <id>', 'KMS key for --sse aws:kms (default: the AWS managed key)')
     .addOption(new Option('--lock-mode <mode>', 'Object Lock retention mode').choices(['GOVERNANCE', 'COMPLIANCE']))
     .option('--lock-until <date>', 'Object Lock retain-until date (ISO 8601)', parseDate)
-    .option('--lock-days <n>', 'Object Lock retention in days from now', parsePositiveInt)
-    .action(async (tableName: string, flags: BackupTableFlags) => {
-      const ctx = context();
-      const input = toBackupInput(tableName, flags);
-      const clients = new AwsClients(ctx.settings);
-      try {
-        const report = await withCancel((signal) =>
-          backupTable(clients, input, { signal, onProgress: (p) => ctx.progress.backup(p) }),
+    .option('--lock-days <n>', 'Object Lock retention in days from now', parsePositiveInt);
+  return addNotifyOptions(command, { link: true }).action(async (tableName: string, flags: BackupTableFlags) => {
+    const ctx = context();
+    const input = toBackupInput(tableName, flags);
+    const notify = notifySettingsFromFlags(flags);
+    const clients = new AwsClients(ctx.settings);
+    try {
+      await ensureSessionForTable(ctx, clients, tableName);
+      const { report, notification } = await withNotification(
+        ctx,
+        clients,
+        notify,
+        `Backup of table ${tableName}`,
+        () =>
+          withCancel((signal) => backupTable(clients, input, { signal, onProgress: (p) => ctx.progress.backup(p) })),
+        (r) => ({
+          summary: backupSummary(r),
+          ...(flags.link !== false ? { artefact: () => backupArtefact(clients.s3, r, input) } : {}),
+        }),
+      );
+      ctx.progress.done();
+      if (ctx.json)
+        return ctx.out(
+          JSON.stringify({ ok: true, backup: report, ...(notification ? { notification } : {}) }, null, 2),
         );
-        ctx.progress.done();
-        if (ctx.json) return ctx.out(JSON.stringify({ ok: true, backup: report }, null, 2));
-        ctx.out(
-          [
-            `Backed up ${report.table}: ${formatCount(report.itemCount)} items, ${formatBytes(report.uncompressedBytes)} of JSON → ` +
-              `${formatBytes(report.bytes)} in ${report.files} file(s), ${report.segments} segment(s), ${formatDuration(report.durationMs)}.`,
-            `Backup id: ${report.backupId}`,
-            `Location:  ${report.uri}`,
-            `Restore with: coldkeep restore ${report.uri} --target ${report.table}-restored`,
-          ].join('\n'),
-        );
-      } finally {
-        ctx.progress.done();
-        clients.destroy();
-      }
-    });
+      ctx.out(
+        [
+          `Backed up ${report.table}: ${formatCount(report.itemCount)} items, ${formatBytes(report.uncompressedBytes)} of JSON → ` +
+            `${formatBytes(report.bytes)} in ${report.files} file(s), ${report.segments} segment(s), ${formatDuration(report.durationMs)}.`,
+          `Backup id: ${report.backupId}`,
+          `Location:  ${report.uri}`,
+          `Restore with: coldkeep restore ${report.uri} --target ${report.table}-restored`,
+          ...notificationLines(notification),
+        ].join('\n'),
+      );
+    } finally {
+      ctx.progress.done();
+      clients.destroy();
+    }
+  });
 }

@@ -60,6 +60,13 @@ export function demoCommand(context: () => CliContext): Command {
             `  2. Backed it up with ${b.segments} parallel scan segments: ${formatCount(b.itemCount)} items, ` +
               `${formatBytes(b.uncompressedBytes)} of DynamoDB JSON → ${formatBytes(b.bytes)} gzip in ${b.files} file(s), ${formatDuration(b.durationMs)}.`,
             `     ${b.uri}manifest.json (written last)`,
+            ...(report.notification.sent
+              ? [
+                  `     Emailed ${report.notification.to.join(', ')} through the local SES: "${report.notification.subject}",`,
+                  `     with a download link that works until ${report.notification.link?.expiresAt ?? '?'}.`,
+                  ...(report.mail ? [`     Read it: ${report.mail.textFile} (or .html beside it).`] : []),
+                ]
+              : [`     The email was not sent: ${report.notification.error?.message ?? '?'}`]),
             `  3. Listed ${report.listed.length} backup(s) in s3://${report.bucket}.`,
             `  4. Restored it into ${report.restoredTable}: ${formatCount(report.restore.itemsWritten)} items, every file's SHA-256 verified first, ${formatDuration(report.restore.durationMs)}.`,
             `  5. Compared both tables item by item: identical (${formatCount(report.comparison.itemsA)} = ${formatCount(report.comparison.itemsB)}).`,
@@ -68,12 +75,15 @@ export function demoCommand(context: () => CliContext): Command {
             ...(stop
               ? [
                   'The emulators are still running; in another shell:',
-                  `  export COLDKEEP_ENDPOINT_URL_DYNAMODB=${report.emulators.dynamodb} COLDKEEP_ENDPOINT_URL_S3=${report.emulators.s3}`,
+                  `  export COLDKEEP_ENDPOINT_URL_DYNAMODB=${report.emulators.dynamodb} COLDKEEP_ENDPOINT_URL_S3=${report.emulators.s3} COLDKEEP_ENDPOINT_URL_SES=${report.emulators.ses}`,
                   `  export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 COLDKEEP_BUCKET=${report.bucket}`,
                   '  coldkeep backups list',
+                  `  curl ${report.emulators.ses}/store    # the mail the local SES holds (POST /clear-store empties it)`,
                   'Press Ctrl-C to stop them.',
                 ]
-              : []),
+              : [
+                  `The local SES stopped with the demo; run with --keep-running to read its mail live (GET <ses>/store).`,
+                ]),
           ].join('\n'),
         );
       }

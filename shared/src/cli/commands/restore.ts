@@ -1,12 +1,20 @@
 import { Command, Option } from 'commander';
 import { AwsClients } from '../../aws';
 import { restoreTable, type RestoreTableInput, type RetrievalTier } from '../../restore';
+import { restoreSummary } from '../../notify';
 import { type CliContext, withCancel } from '../context';
 import { formatCount, formatDuration } from '../format';
+import {
+  addNotifyOptions,
+  notificationLines,
+  type NotifyFlags,
+  notifySettingsFromFlags,
+  withNotification,
+} from '../notifyOptions';
 import { parsePositiveInt } from '../parse';
 import { sourceFrom } from './backupsShow';
 
-interface RestoreFlags {
+interface RestoreFlags extends NotifyFlags {
   table?: string;
   bucket?: string;
   prefix?: string;
@@ -21,7 +29,7 @@ interface RestoreFlags {
 }
 
 export function restoreCommand(context: () => CliContext): Command {
-  return new Command('restore')
+  const command = new Command('restore')
     .description('restore a table backup (or a DynamoDB export) into a table, verifying every file first')
     .argument('<backup>', 's3:// URI of a backup or export, or a backup id / "latest" with --table')
     .option('--table <name>', 'the backed-up table (with a backup id or "latest")')
@@ -42,41 +50,53 @@ export function restoreCommand(context: () => CliContext): Command {
         .choices(['Expedited', 'Standard', 'Bulk'])
         .default('Standard'),
     )
-    .option('--wait', 'wait for archived files to be retrieved, then restore')
-    .action(async (ref: string, flags: RestoreFlags) => {
-      const ctx = context();
-      const input: RestoreTableInput = {
-        source: sourceFrom(ref, flags),
-        ...(flags.target ? { target: flags.target } : {}),
-        createTable: flags.createTable !== false,
-        overwrite: flags.overwrite ?? false,
-        dryRun: flags.dryRun ?? false,
-        ...(flags.writeUnits ? { writeUnitsPerSecond: flags.writeUnits } : {}),
-        ...(flags.concurrency ? { fileConcurrency: flags.concurrency } : {}),
-        thaw: { tier: flags.tier ?? 'Standard', wait: flags.wait ?? false },
-      };
-      const clients = new AwsClients(ctx.settings);
-      try {
-        const report = await withCancel((signal) =>
-          restoreTable(clients, input, { signal, onProgress: (p) => ctx.progress.restore(p) }),
+    .option('--wait', 'wait for archived files to be retrieved, then restore');
+  return addNotifyOptions(command, { link: false }).action(async (ref: string, flags: RestoreFlags) => {
+    const ctx = context();
+    const input: RestoreTableInput = {
+      source: sourceFrom(ref, flags),
+      ...(flags.target ? { target: flags.target } : {}),
+      createTable: flags.createTable !== false,
+      overwrite: flags.overwrite ?? false,
+      dryRun: flags.dryRun ?? false,
+      ...(flags.writeUnits ? { writeUnitsPerSecond: flags.writeUnits } : {}),
+      ...(flags.concurrency ? { fileConcurrency: flags.concurrency } : {}),
+      thaw: { tier: flags.tier ?? 'Standard', wait: flags.wait ?? false },
+    };
+    const notify = notifySettingsFromFlags(flags);
+    const clients = new AwsClients(ctx.settings);
+    try {
+      const { report, notification } = await withNotification(
+        ctx,
+        clients,
+        notify,
+        `Restore of ${ref}${input.target ? ` into ${input.target}` : ''}`,
+        () =>
+          withCancel((signal) => restoreTable(clients, input, { signal, onProgress: (p) => ctx.progress.restore(p) })),
+        (r) => ({ summary: restoreSummary(r) }),
+      );
+      ctx.progress.done();
+      if (ctx.json)
+        return ctx.out(
+          JSON.stringify({ ok: true, restore: report, ...(notification ? { notification } : {}) }, null, 2),
         );
-        ctx.progress.done();
-        if (ctx.json) return ctx.out(JSON.stringify({ ok: true, restore: report }, null, 2));
-        const lines = report.dryRun
-          ? [
-              `Dry run: ${report.files.length} file(s) verified, ${formatCount(report.itemsVerified)} items readable; nothing written.`,
-            ]
-          : [
-              `Restored ${formatCount(report.itemsWritten)} items into ${report.target}` +
-                `${report.createdTable ? ' (created from the saved schema)' : ''} in ${formatDuration(report.durationMs)}.`,
-              ...(report.countedItems !== undefined
-                ? [`Counted ${formatCount(report.countedItems)} items in ${report.target}: matches.`]
-                : []),
-            ];
-        ctx.out([...lines, ...report.warnings.map((w) => `Warning: ${w}`)].join('\n'));
-      } finally {
-        ctx.progress.done();
-        clients.destroy();
-      }
-    });
+      const lines = report.dryRun
+        ? [
+            `Dry run: ${report.files.length} file(s) verified, ${formatCount(report.itemsVerified)} items readable; nothing written.`,
+          ]
+        : [
+            `Restored ${formatCount(report.itemsWritten)} items into ${report.target}` +
+              `${report.createdTable ? ' (created from the saved schema)' : ''} in ${formatDuration(report.durationMs)}.`,
+            ...(report.countedItems !== undefined
+              ? [`Counted ${formatCount(report.countedItems)} items in ${report.target}: matches.`]
+              : []),
+          ];
+      ctx.out(
+        [...lines, ...report.warnings.map((w) => `Warning: ${w}`), ...notificationLines(notification)].join('\n'),
+      );
+    } finally {
+      ctx.progress.done();
+      clients.destroy();
+    }
+  });
 }

@@ -1,0 +1,120 @@
+import { Command, Option } from 'commander';
+import { AwsClients } from '../../aws';
+import { exportTable, type ExportFormat, type ExportProgress } from '../../export';
+import { exportSummary } from '../../notify';
+import { type CliContext, withCancel } from '../context';
+import { formatBytes, formatCount, formatDuration } from '../format';
+import {
+  addNotifyOptions,
+  notificationLines,
+  type NotifyFlags,
+  notifySettingsFromFlags,
+  withNotification,
+} from '../notifyOptions';
+import { parseFraction, parsePositiveInt } from '../parse';
+import { ensureSessionForTable } from './sessionContext';
+
+/** A plain progress line on stderr at each phase change and every few seconds (none with --json). */
+function progressLine(json: boolean): (p: ExportProgress) => void {
+  let last = 0;
+  let phase = '';
+  return (p) => {
+    const now = Date.now();
+    if (json || (p.phase === phase && now - last < 3000)) return;
+    last = now;
+    phase = p.phase;
+    const what = p.phase === 'write' ? 'Writing' : p.phase === 'scan' ? 'Exporting' : 'Describing';
+    process.stderr.write(
+      `${what} ${p.table}: ${formatCount(p.items)}${p.estimatedItems ? ` of ~${formatCount(p.estimatedItems)}` : ''} items, ${formatBytes(p.bytes)} written\n`,
+    );
+  };
+}
+
+interface ExportFlags extends NotifyFlags {
+  format: ExportFormat;
+  to: string;
+  segments?: number;
+  concurrency?: number;
+  consistent?: boolean;
+  readFraction?: number;
+  readUnits?: number;
+}
+
+export function exportTableCommand(context: () => CliContext): Command {
+  const command = new Command('table')
+    .description(
+      'write a whole table as one JSON or CSV file, to S3 or a local path (to open in other tools; not a backup)',
+    )
+    .argument('<table>', 'table name')
+    .addOption(new Option('--format <format>', 'file format').choices(['json', 'csv']).makeOptionMandatory())
+    .requiredOption('--to <destination>', 's3://bucket/key or a local file path')
+    .option('--segments <n>', 'scan segments (default: chosen from the table size)', parsePositiveInt)
+    .option('--concurrency <n>', 'segments scanned at once (default: min(segments, 8))', parsePositiveInt)
+    .option('--consistent', 'strongly consistent reads (twice the read cost)')
+    .option(
+      '--read-fraction <f>',
+      'use at most this fraction of provisioned read capacity (default 0.5)',
+      parseFraction,
+    )
+    .option('--read-units <n>', 'read-unit budget per second (for on-demand tables)', parsePositiveInt);
+  return addNotifyOptions(command, { link: true }).action(async (table: string, flags: ExportFlags) => {
+    const ctx = context();
+    const notify = notifySettingsFromFlags(flags);
+    const clients = new AwsClients(ctx.settings);
+    try {
+      await ensureSessionForTable(ctx, clients, table);
+      const { report, notification } = await withNotification(
+        ctx,
+        clients,
+        notify,
+        `Export of table ${table}`,
+        () =>
+          withCancel((signal) =>
+            exportTable(
+              clients,
+              {
+                table,
+                format: flags.format,
+                to: flags.to,
+                ...(flags.segments ? { segments: flags.segments } : {}),
+                ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+                ...(flags.consistent ? { consistentRead: true } : {}),
+                ...(flags.readFraction !== undefined ? { readFraction: flags.readFraction } : {}),
+                ...(flags.readUnits ? { readUnitsPerSecond: flags.readUnits } : {}),
+              },
+              { signal, onProgress: progressLine(ctx.json) },
+            ),
+          ),
+        (r) => ({
+          summary: exportSummary(r),
+          ...(flags.link !== false && r.destination.kind === 's3'
+            ? {
+                artefact: {
+                  bucket: r.destination.bucket,
+                  key: r.destination.key,
+                  description: `the ${r.format.toUpperCase()} export of ${r.table} (${formatBytes(r.bytes)})`,
+                  fileName: `${r.table}.${r.format}`,
+                },
+              }
+            : {}),
+        }),
+      );
+      ctx.progress.done();
+      if (ctx.json)
+        return ctx.out(
+          JSON.stringify({ ok: true, export: report, ...(notification ? { notification } : {}) }, null, 2),
+        );
+      ctx.out(
+        [
+          `Exported ${report.table}: ${formatCount(report.itemCount)} items, ${formatBytes(report.bytes)} of ${report.format.toUpperCase()} in ${formatDuration(report.durationMs)}.`,
+          `File: ${report.location}`,
+          ...(report.columns ? [`Columns: ${report.columns.join(', ')}`] : []),
+          ...notificationLines(notification),
+        ].join('\n'),
+      );
+    } finally {
+      ctx.progress.done();
+      clients.destroy();
+    }
+  });
+}

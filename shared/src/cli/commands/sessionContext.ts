@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { AwsClients, AwsSettings } from '../../aws';
+import {
+  coldkeepConfigDir,
+  FileSecretStore,
+  findAwsProfile,
+  MfaSession,
+  type OutliveCheck,
+  profileName,
+} from '../../session';
+import { describeTable } from '../../tables';
+import type { CliContext } from '../context';
+import { formatDuration } from '../format';
+import { TerminalMfaPrompt } from './sessionPrompt';
+
+/** The CLI's session for the profile in `settings`: the 0600 file store, the terminal prompt on a TTY. */
+export function cliSession(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env): MfaSession {
+  const { credentials: _own, ...stsSettings } = settings;
+  return new MfaSession({
+    settings: stsSettings,
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    store: new FileSecretStore(join(coldkeepConfigDir(env), 'secrets.json')),
+    ...(process.stdin.isTTY ? { prompt: new TerminalMfaPrompt() } : {}),
+    env,
+  });
+}
+
+/**
+ * The credentials of every CLI command. A profile with mfa_serial gets its MFA session
+ * (cached, or asked for on the terminal); anything else gets the SDK's usual chain.
+ * Keys in the environment with no profile named are left to the SDK as they are.
+ */
+export class CliCredentials {
+  private resolved?: Promise<{ session?: MfaSession; provider: AwsCredentialIdentityProvider }>;
+
+  constructor(
+    private readonly settings: AwsSettings,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** Undefined when the SDK's own default chain should be used unchanged. */
+  static for(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env): CliCredentials | undefined {
+    if (settings.credentials) return undefined;
+    if (!settings.profile && env.AWS_ACCESS_KEY_ID) return undefined;
+    return new CliCredentials(settings, env);
+  }
+
+  readonly provider: AwsCredentialIdentityProvider = async (props) => (await this.resolve()).provider(props);
+
+  /** The MFA session behind the credentials, if the profile has mfa_serial. */
+  async session(): Promise<MfaSession | undefined> {
+    return (await this.resolve()).session;
+  }
+
+  private resolve(): Promise<{ session?: MfaSession; provider: AwsCredentialIdentityProvider }> {
+    this.resolved ??= (async () => {
+      const profile = await findAwsProfile(profileName(this.settings.profile, this.env), this.env);
+      if (profile?.mfaSerial) {
+        const session = cliSession(this.settings, this.env);
+        return { session, provider: () => session.credentials() };
+      }
+      return { provider: fromNodeProviderChain(this.settings.profile ? { profile: this.settings.profile } : {}) };
+    })();
+    return this.resolved;
+  }
+}
+
+/**
+ * Before a long job: when the credentials come from an MFA session, makes sure it lasts
+ * the estimate (asking for a code first if not). Returns what a report may say about it.
+ */
+export async function ensureSessionOutlives(
+  credentials: CliCredentials | undefined,
+  estimateMs: number,
+  signal?: AbortSignal,
+): Promise<OutliveCheck | undefined> {
+  const session = await credentials?.session();
+  return session?.ensureValidFor(estimateMs, signal);
+}
+
+/** A cautious scan rate for estimates: a slow guess errs towards asking for a code up front. */
+const SCAN_BYTES_PER_SECOND = 5_000_000;
+
+/**
+ * Before a job that scans `table`: when the CLI runs on an MFA session, checks that the
+ * session outlives the job's estimate and, on a terminal, asks for a new code now rather
+ * than partway through. Without a terminal it only warns.
+ */
+export async function ensureSessionForTable(
+  ctx: CliContext,
+  clients: AwsClients,
+  table: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const session = await ctx.credentials?.session();
+  if (!session) return;
+  const schema = await describeTable(clients.dynamodb, table, signal);
+  const estimateMs = 60_000 + (schema.approximateSizeBytes / SCAN_BYTES_PER_SECOND) * 1000;
+  if (!process.stdin.isTTY) {
+    const status = await session.status();
+    if (status && !status.expired && status.remainingMs < estimateMs) {
+      process.stderr.write(
+        `Warning: the MFA session ends at ${status.expiresAt}, before this job is expected to finish ` +
+          `(about ${formatDuration(estimateMs)}); start a longer one with "coldkeep session start --renew".\n`,
+      );
+    }
+    return;
+  }
+  const check = await ensureSessionOutlives(ctx.credentials, estimateMs, signal);
+  if (check && !check.outlives) {
+    process.stderr.write(
+      `Warning: even the new MFA session ends at ${check.status.expiresAt}, before this job is expected to finish ` +
+        `(about ${formatDuration(estimateMs)}); you will be asked for a code again then.\n`,
+    );
+  }
+}

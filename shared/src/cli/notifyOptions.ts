@@ -1,0 +1,125 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import type { AwsClients } from '../aws';
+import { isCancelled } from '../errors';
+import {
+  failureSummary,
+  type JobSummary,
+  type LinkedArtefact,
+  MAX_LINK_SECONDS,
+  type NotificationReport,
+  notifyJob,
+  type NotifySettings,
+  notifySettingsFrom,
+} from '../notify';
+import type { CliContext } from './context';
+import { formatDuration } from './format';
+
+/** The flags `addNotifyOptions` adds. */
+export interface NotifyFlags {
+  notify?: string[];
+  from?: string;
+  sesRegion?: string;
+  linkExpires?: number;
+  /** false with --no-link */
+  link?: boolean;
+}
+
+/** "90m", "36h", "7d", or seconds → seconds, at most 7 days. */
+export function parseLinkExpiry(value: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`expected a duration like 90m, 36h or 7d, got "${value}"`);
+  const seconds = Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  if (seconds < 60 || seconds > MAX_LINK_SECONDS)
+    throw new InvalidArgumentError(`a download link lives from 1 minute to 7 days (S3's limit), got "${value}"`);
+  return seconds;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** --notify, --from, --ses-region; with `link`, also --link-expires and --no-link. */
+export function addNotifyOptions(command: Command, { link }: { link: boolean }): Command {
+  command
+    .option(
+      '--notify <address>',
+      'email the result to this address via SES (repeat or comma-separate; default: $COLDKEEP_NOTIFY_TO)',
+      collect,
+    )
+    .option('--from <address>', 'sender of the email, verified in SES (default: $COLDKEEP_NOTIFY_FROM)')
+    .option('--ses-region <region>', "SES region (default: $COLDKEEP_SES_REGION, else the job's region)");
+  if (link) {
+    command
+      .option(
+        '--link-expires <duration>',
+        "life of the email's download link, e.g. 36h (default and most: 7d; never past the credentials' expiry)",
+        parseLinkExpiry,
+      )
+      .option('--no-link', 'send the email without a download link');
+  }
+  return command;
+}
+
+export function notifySettingsFromFlags(
+  flags: NotifyFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): NotifySettings | undefined {
+  return notifySettingsFrom(
+    {
+      ...(flags.notify ? { notify: flags.notify } : {}),
+      ...(flags.from ? { from: flags.from } : {}),
+      ...(flags.linkExpires !== undefined ? { linkSeconds: flags.linkExpires } : {}),
+      ...(flags.sesRegion ? { sesRegion: flags.sesRegion } : {}),
+    },
+    env,
+  );
+}
+
+/** What the CLI prints about a notification, beside the job's own result. Never the link. */
+export function notificationLines(notification: NotificationReport | undefined): string[] {
+  if (!notification) return [];
+  if (!notification.sent) {
+    const e = notification.error!;
+    return [`Warning: the email to ${notification.to.join(', ')} was not sent: ${e.message}`, `Hint: ${e.hint}`];
+  }
+  const lines = [`Emailed ${notification.to.join(', ')}: "${notification.subject}".`];
+  if (notification.link) {
+    const l = notification.link;
+    lines.push(
+      `  Its download link works until ${l.expiresAt} (${formatDuration(l.expiresInSeconds * 1000)})` +
+        (l.limitedBy === 'credentials' ? ", cut short by the signing credentials' expiry." : '.'),
+    );
+  }
+  if (notification.linkError) lines.push(`  Sent without a download link: ${notification.linkError.message}`);
+  return lines;
+}
+
+/**
+ * Runs a job and, when asked, emails its result: a summary and link on success, the error
+ * on failure (a cancel sends nothing). The email never changes the job's outcome: its own
+ * failure is returned, or printed on stderr beside the job's error.
+ */
+export async function withNotification<R>(
+  ctx: CliContext,
+  clients: AwsClients,
+  settings: NotifySettings | undefined,
+  what: string,
+  run: () => Promise<R>,
+  onSuccess: (report: R) => { summary: JobSummary; artefact?: LinkedArtefact | (() => Promise<LinkedArtefact>) },
+): Promise<{ report: R; notification?: NotificationReport }> {
+  const started = Date.now();
+  let report: R;
+  try {
+    report = await run();
+  } catch (err) {
+    if (settings && !isCancelled(err)) {
+      ctx.progress.done();
+      const notification = await notifyJob(clients, settings, failureSummary(what, err, Date.now() - started));
+      process.stderr.write(notificationLines(notification).join('\n') + '\n');
+    }
+    throw err;
+  }
+  if (!settings) return { report };
+  const { summary, artefact } = onSuccess(report);
+  return { report, notification: await notifyJob(clients, settings, summary, artefact) };
+}
