@@ -5,6 +5,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -22,7 +23,23 @@ export interface ProfileSummary {
   byArea: { area: string; seconds: number; share: number }[];
   /** Self time by function, share of busy time. */
   byFunction: { fn: string; seconds: number; share: number }[];
+  /** Time in a function and everything it called (each sample counted once per function). */
+  inclusive?: { fn: string; seconds: number; share: number }[];
 }
+
+/** Functions whose inclusive time says where a job's time goes; the rest is reported by self time. */
+const INCLUSIVE_OF_INTEREST = [
+  'schemaLogFilter', // the SDK's logger middleware: a copy of every input and output, for a no-op logger
+  'deserializeResponse',
+  'serializeRequest',
+  'itemToLine',
+  'lineToItem',
+  'writePage',
+  'signRequest',
+];
+
+/** Coldkeep's built code: shared/dist, or run.ts's snapshot of it (bench/.cache/coldkeep-dist-PID/dist). */
+const COLDKEEP_DIST = /^(?:file:\/\/)?.*\/(?:shared|coldkeep-dist-\d+)\/dist\/(.*)$/;
 
 function area(node: ProfileNode): string {
   const { url, functionName } = node.callFrame;
@@ -30,7 +47,8 @@ function area(node: ProfileNode): string {
   if (url.startsWith('node:')) return url.replace(/^node:(internal\/)?/, 'node:').replace(/\/.*$/, '');
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  if (url.includes('/shared/dist/')) return `coldkeep ${url.replace(/^.*\/shared\/dist\//, '').replace(/\/.*$/, '')}`;
+  const coldkeep = COLDKEEP_DIST.exec(url);
+  if (coldkeep) return `coldkeep ${coldkeep[1]!.replace(/\/.*$/, '')}`;
   return url.replace(/^.*\//, '');
 }
 
@@ -61,10 +79,25 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     areas.set(a, (areas.get(a) ?? 0) + seconds);
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url
-      ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/shared\/dist\//, 'coldkeep/')}:${lineNumber + 1}`
+      ? `${url.replace(/^.*node_modules\//, '').replace(COLDKEEP_DIST, 'coldkeep/$1')}:${lineNumber + 1}`
       : '';
     const fn = `${functionName || '(anonymous)'} ${where}`.trim();
     fns.set(fn, (fns.get(fn) ?? 0) + seconds);
+  }
+  // Inclusive time of a few functions: walk each sample's stack once.
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
+  for (let i = 0; i < samples.length; i++) {
+    const micros = Math.max(0, deltas[i + 1] ?? 0);
+    const seen = new Set<string>();
+    for (let id: number | undefined = samples[i]; id !== undefined; id = parent.get(id)) {
+      const name = byId.get(id)!.callFrame.functionName;
+      if (INCLUSIVE_OF_INTEREST.includes(name) && !seen.has(name)) {
+        seen.add(name);
+        inclusive.set(name, (inclusive.get(name) ?? 0) + micros / 1e6);
+      }
+    }
   }
   const rank = (m: Map<string, number>) =>
     [...m]
@@ -76,6 +109,7 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     idleSeconds: idle,
     byArea: rank(areas).map(({ k, seconds, share }) => ({ area: k, seconds, share })),
     byFunction: rank(fns).map(({ k, seconds, share }) => ({ fn: k, seconds, share })),
+    inclusive: rank(inclusive).map(({ k, seconds, share }) => ({ fn: k, seconds, share })),
   };
 }
 
@@ -87,5 +121,8 @@ if (require.main === module && process.argv[2]) {
     console.log(`${(a.share * 100).toFixed(1).padStart(5)}%  ${a.seconds.toFixed(2)} s  ${a.area}`);
   console.log('');
   for (const f of s.byFunction)
+    console.log(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.seconds.toFixed(2)} s  ${f.fn}`);
+  console.log('\ninclusive:');
+  for (const f of s.inclusive ?? [])
     console.log(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.seconds.toFixed(2)} s  ${f.fn}`);
 }

@@ -219,6 +219,14 @@ export function toMarkdown(r: BenchResults): string {
         ...p.byFunction.slice(0, 12).map((a) => `| ${f(a.seconds, 2)} s | ${pct(a.share)} | \`${a.fn}\` |`),
         '',
       );
+      if (p.inclusive?.length) {
+        out.push(
+          'Inclusive (the function and all it calls): ' +
+            p.inclusive.map((a) => `\`${a.fn}\` ${pct(a.share)} (${f(a.seconds, 2)} s)`).join(', ') +
+            '.',
+          '',
+        );
+      }
     }
   }
   const targets = targetChecks(r);

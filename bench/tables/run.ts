@@ -11,13 +11,14 @@
  * emulator process's CPU seconds (/proc/<pid>/stat). Results: bench/results/tables-<date>.{md,json}.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cp, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { AwsClients, startEmulators, type RunningEmulators } from '@coldkeep/shared';
+import type { AwsClients, RunningEmulators } from '@coldkeep/shared';
 import { createBenchTable, DATA_VERSION, loadItems } from './data';
 import {
   killRunning,
@@ -101,6 +102,44 @@ function parseArgs(argv: string[]): Options {
 
 const say = (text: string): void => void process.stdout.write(`[bench] ${text}\n`);
 
+let stopping: NodeJS.Signals | undefined;
+let currentRunDir: string | undefined;
+
+/** Called between steps: after SIGINT/SIGTERM, fail so that cleanup runs. */
+function checkStop(): void {
+  if (stopping) throw new Error(`Stopped by ${stopping}`);
+}
+
+/**
+ * Coldkeep as built when the run starts. Others may rebuild shared/dist while a long run goes
+ * on, so the run copies it once and every worker and emulator process loads that copy (its
+ * dependencies still resolve from the repository's node_modules).
+ */
+let snapshot: { dir: string; entry: string; sha256: string } | undefined;
+
+async function snapshotShared(): Promise<NonNullable<typeof snapshot>> {
+  const dir = join(CACHE, `coldkeep-dist-${process.pid}`);
+  await rm(dir, { recursive: true, force: true });
+  await cp(join(ROOT, 'shared', 'dist'), join(dir, 'dist'), { recursive: true });
+  const hash = createHash('sha256');
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.name.endsWith('.js')) hash.update(entry.name).update(readFileSync(path));
+    }
+  };
+  await walk(join(dir, 'dist'));
+  return { dir, entry: join(dir, 'dist', 'index.js'), sha256: hash.digest('hex') };
+}
+
+function core(): typeof import('@coldkeep/shared') {
+  if (!snapshot) throw new Error('No snapshot of shared/dist yet');
+  // A path known only at run time, loaded the way the package itself is (CommonJS).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(snapshot.entry) as typeof import('@coldkeep/shared');
+}
+
 /** The peer and the timer come from Debian; install them when missing (root, apt only). */
 function ensureTools(): void {
   const missing = [
@@ -141,14 +180,15 @@ async function preparedTable(n: number, runDir: string, options: Options): Promi
     await rm(source, { recursive: true, force: true });
     await mkdir(source, { recursive: true });
     say(`loading ${n} items into dynalite (once; cached in ${source})`);
-    const emulators = await startEmulators({ dataDir: source, dynamodbOnDisk: true });
-    const clients = new AwsClients(emulators.settings);
+    const emulators = await core().startEmulators({ dataDir: source, dynamodbOnDisk: true });
+    const clients = new (core().AwsClients)(emulators.settings);
     try {
       assertLoopback(emulators);
       await createBenchTable(clients.dynamodb, TABLE);
       let last = Date.now();
       const stats = await loadItems(emulators.endpoints.dynamodb, TABLE, n, {
         onProgress: (done) => {
+          checkStop();
           if (Date.now() - last > 10_000) {
             last = Date.now();
             say(`  loaded ${done} / ${n}`);
@@ -185,6 +225,7 @@ async function preparedTable(n: number, runDir: string, options: Options): Promi
  * shared machine show up as the difference.
  */
 async function observe<T>(pid: number, work: () => Promise<T>): Promise<{ result: T } & Observed> {
+  checkStop();
   const before = processCpuSeconds(pid);
   const mainBefore = mainThreadCpuSeconds(pid);
   const machineBefore = machineBusySeconds();
@@ -238,7 +279,7 @@ async function runWorker(
     // Node's own heap limit, no code change: tells live memory from garbage not yet collected.
     ...(oldSpace ? [`--max-old-space-size=${oldSpace[1]}`] : []),
     join(BENCH, 'tables', 'worker.mjs'),
-    JSON.stringify(job),
+    JSON.stringify({ ...job, sharedEntry: snapshot?.entry }),
   ];
   const timing = await timed(process.execPath, args, {
     env: { ...process.env, NODE_NO_WARNINGS: '1', NODE_OPTIONS: '' },
@@ -289,6 +330,7 @@ async function countItems(clients: AwsClients, table: string): Promise<number> {
   let count = 0;
   let start: Record<string, AttributeValue> | undefined;
   do {
+    checkStop();
     const page = await clients.dynamodb.send(
       new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start }),
     );
@@ -300,16 +342,17 @@ async function countItems(clients: AwsClients, table: string): Promise<number> {
 
 async function runSize(n: number, options: Options): Promise<SizeResult> {
   const runDir = join(CACHE, `run-${n}-${process.pid}`);
+  currentRunDir = runDir;
   await rm(runDir, { recursive: true, force: true });
   await mkdir(runDir, { recursive: true });
   let emulators: RunningEmulators | undefined;
   let clients: AwsClients | undefined;
   try {
     const table = await preparedTable(n, runDir, options);
-    emulators = await startEmulators({ dataDir: join(runDir, 'data'), dynamodbOnDisk: true });
+    emulators = await core().startEmulators({ dataDir: join(runDir, 'data'), dynamodbOnDisk: true });
     assertLoopback(emulators);
     const endpoints = emulators.endpoints;
-    const s3 = (clients = new AwsClients(emulators.settings)).s3;
+    const s3 = (clients = new (core().AwsClients)(emulators.settings)).s3;
     // dynalite's ItemCount is always 0: count with a scan, which also warms the caches for
     // whichever tool goes first.
     const counted = await countItems(clients, TABLE);
@@ -645,6 +688,8 @@ function toolVersions(): Record<string, string> {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'shared/src'], { cwd: ROOT, encoding: 'utf8' });
+    if (dirty.trim()) commit += ' + uncommitted changes in shared/src';
   } catch {
     // not a git checkout
   }
@@ -657,14 +702,31 @@ function toolVersions(): Record<string, string> {
     s3rver: version('s3rver'),
     '@aws-sdk/client-dynamodb': version('@aws-sdk/client-dynamodb'),
     coldkeepCommit: commit,
+    coldkeepDist: 'shared/dist as built at the start',
   };
+}
+
+/** `--render FILE.json`: write the markdown again from saved results (profiles summarised again). */
+async function render(jsonFile: string): Promise<void> {
+  const results = JSON.parse(readFileSync(jsonFile, 'utf8')) as BenchResults;
+  for (const size of results.sizes) {
+    const p = size.profile;
+    if (p && existsSync(p.file)) p.backup = summarizeProfile(p.file);
+    if (p?.restoreFile && existsSync(p.restoreFile)) p.restore = summarizeProfile(p.restoreFile);
+  }
+  await writeFile(jsonFile, JSON.stringify(results, null, 2) + '\n');
+  await writeFile(jsonFile.replace(/\.json$/, '.md'), toMarkdown(results));
+  say(`wrote ${jsonFile.replace(/\.json$/, '.md')}`);
 }
 
 async function main(): Promise<void> {
   process.removeAllListeners('warning'); // the SDK's notice about Node 20 support ending in 2027
+  const renderAt = process.argv.indexOf('--render');
+  if (renderAt > 0) return render(resolve(process.argv[renderAt + 1] ?? ''));
   const options = parseArgs(process.argv.slice(2));
   ensureTools();
   await mkdir(RESULTS, { recursive: true });
+  snapshot = await snapshotShared();
   const date = new Date().toISOString().slice(0, 10);
   const jsonFile = join(RESULTS, `tables-${date}.json`);
   const mdFile = join(RESULTS, `tables-${date}.md`);
@@ -677,6 +739,7 @@ async function main(): Promise<void> {
     method: 'see bench/README.md',
     sizes: previous?.sizes ?? [],
   };
+  results.environment.coldkeepDist = `${results.environment.coldkeepDist} (sha256 ${snapshot.sha256.slice(0, 12)})`;
   for (const n of options.items) {
     const size = await runSize(n, options);
     results.sizes = [...results.sizes.filter((s) => s.items !== n), size].sort((a, b) => a.items - b.items);
@@ -689,19 +752,30 @@ async function main(): Promise<void> {
   process.stdout.write('\n' + toMarkdown(results));
 }
 
-// On Ctrl-C: end the measured children now, so the run fails and its cleanup (emulators, run
-// folder) happens; leave at the latest 10 s later. The emulators also stop when our pipe closes.
+async function cleanUpSnapshot(): Promise<void> {
+  if (snapshot) await rm(snapshot.dir, { recursive: true, force: true });
+}
+
+// On Ctrl-C: end the measured children now and stop at the next step, so the run fails and
+// its cleanup (emulators, run folder) happens; leave at the latest 30 s later, removing the run
+// folder. The emulators also stop by themselves when our pipe to them closes.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     say(`${signal}: stopping`);
+    stopping = signal;
     killRunning();
-    setTimeout(() => process.exit(130), 10_000).unref();
-    process.exitCode = 130;
+    setTimeout(() => {
+      killRunning();
+      if (currentRunDir) rmSync(currentRunDir, { recursive: true, force: true });
+      if (snapshot) rmSync(snapshot.dir, { recursive: true, force: true });
+      process.exit(130);
+    }, 30_000).unref();
   });
 }
 
-main().catch((err: unknown) => {
+main().then(cleanUpSnapshot, async (err: unknown) => {
   killRunning();
+  await cleanUpSnapshot();
   process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -14,8 +14,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
+const job = JSON.parse(process.argv[2] ?? '{}');
+// run.ts passes its snapshot of shared/dist, so a rebuild during a long run changes nothing.
 /** @type {typeof import('@coldkeep/shared')} */
-const { AwsClients, backupTable, restoreTable } = require('@coldkeep/shared');
+const { AwsClients, backupTable, restoreTable } = require(job.sharedEntry ?? '@coldkeep/shared');
 
 /** @param {string} field */
 function procStatus(field) {
@@ -30,7 +32,6 @@ function mainThreadCpuSeconds() {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-const job = JSON.parse(process.argv[2] ?? '{}');
 for (const url of Object.values(job.settings?.endpoints ?? {})) {
   if (new URL(String(url)).hostname !== '127.0.0.1') throw new Error(`Refusing non-loopback endpoint ${url}`);
 }
