@@ -47,6 +47,8 @@ export interface SizeResult {
   loadSeconds: number;
   emulatorRssBytesAtEnd: number;
   phases: Phase[];
+  /** Tools and Coldkeep build this size ran with (sizes run on different days or builds differ). */
+  environment?: Record<string, string>;
   profile?: { backup: ProfileSummary; file: string; restore?: ProfileSummary; restoreFile?: string };
 }
 
@@ -113,6 +115,28 @@ export function ratios(s: SizeResult): Ratios[] {
     }));
 }
 
+/** Other processes' CPU during a run, as a share of its wall time. */
+const disturbance = (r: NonNullable<Phase['runs']>[number]): number =>
+  Math.max(0, r.machineCpuSeconds - r.cpuSeconds - r.emulatorCpuSeconds) / r.wallSeconds;
+
+/**
+ * The machine is shared: the same ratios from each tool's least-disturbed run (the least CPU used
+ * by other processes), when the backups were repeated.
+ */
+function quietRatio(s: SizeResult): string | undefined {
+  const ck = find(s, 'coldkeep', 'backup')?.runs;
+  const aws = find(s, 'aws-cli', 'backup total')?.runs;
+  if (!ck?.length || !aws?.length) return undefined;
+  const pick = (runs: NonNullable<Phase['runs']>) => [...runs].sort((a, b) => disturbance(a) - disturbance(b))[0]!;
+  const a = pick(ck);
+  const b = pick(aws);
+  return (
+    `- least-disturbed runs (other processes ${pct(disturbance(a))} and ${pct(disturbance(b))} of a CPU): ` +
+    `Coldkeep ${f(a.wallSeconds)} s / ${f(a.cpuSeconds)} CPU-s, AWS CLI ${f(b.wallSeconds)} s / ${f(b.cpuSeconds)} CPU-s: ` +
+    `wall ${f(a.wallSeconds / b.wallSeconds, 2)}×, CPU per item ${f(a.cpuSeconds / b.cpuSeconds, 2)}×`
+  );
+}
+
 function bottleneck(p: Phase): string {
   const emu = p.emulatorMainThreadCpuSeconds / p.wallSeconds;
   const toolMain = p.mainThreadCpuSeconds !== undefined ? p.mainThreadCpuSeconds / p.wallSeconds : undefined;
@@ -151,6 +175,16 @@ export function toMarkdown(r: BenchResults): string {
     out.push(
       `## ${s.items.toLocaleString('en-US')} items`,
       '',
+      ...(s.environment && JSON.stringify(s.environment) !== JSON.stringify(r.environment)
+        ? [
+            'Ran with: ' +
+              Object.entries(s.environment)
+                .filter(([k, v]) => r.environment[k] !== v)
+                .map(([k, v]) => `${k} ${v}`)
+                .join('; '),
+            '',
+          ]
+        : []),
       `${f(s.avgItemBytes, 0)} B per item (DynamoDB size), ${f(s.jsonBytes / MB, 1)} MB as DynamoDB JSON; ` +
         `${s.segments} segments, Coldkeep scanning ${s.concurrency} at once. ` +
         `Table ${s.tableCached ? 'from the cache' : `loaded in ${f(s.loadSeconds, 0)} s`}.`,
@@ -169,6 +203,8 @@ export function toMarkdown(r: BenchResults): string {
           `- vs ${x.versus}: wall ${f(x.wall, 2)}× (${f(1 / x.wall, 2)}× as fast), CPU per item ${f(x.cpuPerItem, 2)}×`,
         );
       }
+      const quiet = quietRatio(s);
+      if (quiet) out.push(quiet);
       out.push('');
     }
     if (ck) {

@@ -741,7 +741,7 @@ async function main(): Promise<void> {
   };
   results.environment.coldkeepDist = `${results.environment.coldkeepDist} (sha256 ${snapshot.sha256.slice(0, 12)})`;
   for (const n of options.items) {
-    const size = await runSize(n, options);
+    const size = { ...(await runSize(n, options)), environment: results.environment };
     results.sizes = [...results.sizes.filter((s) => s.items !== n), size].sort((a, b) => a.items - b.items);
     results.finishedAt = new Date().toISOString();
     if (!options.save) continue;
