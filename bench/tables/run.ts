@@ -50,6 +50,8 @@ interface Options {
   profile: boolean;
   keep: boolean;
   save: boolean;
+  /** Written to tables-<date>-<label>.{md,json} instead of tables-<date>.{md,json}. */
+  label?: string;
   /** Backups run this many times each (Coldkeep and the AWS CLI alternating); the median run is reported. */
   repeat: number;
   /** Extra, diagnostic Coldkeep backups (not Coldkeep as shipped); see worker.mjs. */
@@ -92,6 +94,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--keep') options.keep = true;
     else if (arg === '--no-save') options.save = false;
+    else if (arg === '--label') options.label = value().replace(/[^\w.-]+/g, '-');
     else if (arg === '--repeat') options.repeat = Math.max(1, count(value()));
     else if (arg === '--experiment') options.experiments.push(...value().split(','));
     else if (arg === '--timeout-min') options.timeoutMs = count(value()) * 60_000;
@@ -728,8 +731,9 @@ async function main(): Promise<void> {
   await mkdir(RESULTS, { recursive: true });
   snapshot = await snapshotShared();
   const date = new Date().toISOString().slice(0, 10);
-  const jsonFile = join(RESULTS, `tables-${date}.json`);
-  const mdFile = join(RESULTS, `tables-${date}.md`);
+  const name = `tables-${date}${options.label ? `-${options.label}` : ''}`;
+  const jsonFile = join(RESULTS, `${name}.json`);
+  const mdFile = join(RESULTS, `${name}.md`);
   // Sizes run on the same day accumulate in one file; a size run again replaces its entry.
   const previous: BenchResults | undefined =
     options.save && existsSync(jsonFile) ? (JSON.parse(readFileSync(jsonFile, 'utf8')) as BenchResults) : undefined;
