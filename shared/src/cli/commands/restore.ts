@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { AwsClients } from '../../aws';
-import { restoreTable, type RestoreTableInput, type RetrievalTier } from '../../restore';
+import { planRestore, restoreTable, type RestoreTableInput, type RetrievalTier } from '../../restore';
 import { restoreSummary } from '../../notify';
 import { type CliContext, withCancel } from '../context';
 import { formatCount, formatDuration } from '../format';
@@ -13,6 +13,7 @@ import {
 } from '../notifyOptions';
 import { parsePositiveInt } from '../parse';
 import { sourceFrom } from './backupsShow';
+import { ensureSessionForRestore } from './sessionContext';
 
 interface RestoreFlags extends NotifyFlags {
   table?: string;
@@ -66,6 +67,9 @@ export function restoreCommand(context: () => CliContext): Command {
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);
     try {
+      if (!input.dryRun && (await ctx.credentials?.session())) {
+        await ensureSessionForRestore(ctx, await planRestore(clients.s3, input.source));
+      }
       const { report, notification } = await withNotification(
         ctx,
         clients,

@@ -10,6 +10,7 @@ import {
   type OutliveCheck,
   profileName,
 } from '../../session';
+import type { RestorePlan } from '../../restore';
 import { describeTable } from '../../tables';
 import type { CliContext } from '../context';
 import { formatDuration } from '../format';
@@ -85,8 +86,7 @@ const SCAN_BYTES_PER_SECOND = 5_000_000;
 
 /**
  * Before a job that scans `table`: when the CLI runs on an MFA session, checks that the
- * session outlives the job's estimate and, on a terminal, asks for a new code now rather
- * than partway through. Without a terminal it only warns.
+ * session outlives the job's estimate (from the table's size).
  */
 export async function ensureSessionForTable(
   ctx: CliContext,
@@ -94,10 +94,29 @@ export async function ensureSessionForTable(
   table: string,
   signal?: AbortSignal,
 ): Promise<void> {
+  if (!(await ctx.credentials?.session())) return;
+  const schema = await describeTable(clients.dynamodb, table, signal);
+  await ensureSessionForEstimate(ctx, 60_000 + (schema.approximateSizeBytes / SCAN_BYTES_PER_SECOND) * 1000, signal);
+}
+
+/** A cautious restore rate for estimates (BatchWriteItem is far slower than Scan). */
+const RESTORE_ITEMS_PER_SECOND = 1_000;
+
+/** Before a restore of `plan`: the same check, with an estimate from the backup's item count. */
+export async function ensureSessionForRestore(ctx: CliContext, plan: RestorePlan, signal?: AbortSignal): Promise<void> {
+  if (!(await ctx.credentials?.session())) return;
+  const items = plan.itemCount ?? plan.files.reduce((sum, f) => sum + (f.items ?? 0), 0);
+  await ensureSessionForEstimate(ctx, 60_000 + (items / RESTORE_ITEMS_PER_SECOND) * 1000, signal);
+}
+
+/**
+ * When the CLI runs on an MFA session, checks that the session outlives `estimateMs` and, on
+ * a terminal, asks for a new code now rather than partway through. Without a terminal it
+ * only warns.
+ */
+async function ensureSessionForEstimate(ctx: CliContext, estimateMs: number, signal?: AbortSignal): Promise<void> {
   const session = await ctx.credentials?.session();
   if (!session) return;
-  const schema = await describeTable(clients.dynamodb, table, signal);
-  const estimateMs = 60_000 + (schema.approximateSizeBytes / SCAN_BYTES_PER_SECOND) * 1000;
   if (!process.stdin.isTTY) {
     const status = await session.status();
     if (status && !status.expired && status.remainingMs < estimateMs) {
