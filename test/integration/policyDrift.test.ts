@@ -10,6 +10,8 @@ import {
   ACTION_TABLE,
   AwsClients,
   type AwsOperationCall,
+  backupArtefact,
+  backupSummary,
   backupTable,
   type CoreOperation,
   declarationOf,
@@ -20,6 +22,7 @@ import {
   type Item,
   listBackups,
   listTables,
+  notifyJob,
   planRestore,
   type PolicyDocument,
   type RequiredAccess,
@@ -31,7 +34,8 @@ import { createBucket, createTable, putItems, uniqueName } from '../helpers/fixt
 import { type FeatureProxy, startFeatureProxy } from '../helpers/policyFeatureProxy';
 import { simulate } from '../helpers/policySimulation';
 
-const EXERCISED: CoreOperation[] = ['tables-list', 'backup-table', 'list-backups', 'restore'];
+const EXERCISED: CoreOperation[] = ['tables-list', 'backup-table', 'list-backups', 'restore', 'notify'];
+const FROM = 'coldkeep@example.com';
 const PREFIX = 'drift';
 
 describe('the generated least-privilege policy matches what the code calls', () => {
@@ -46,7 +50,12 @@ describe('the generated least-privilege policy matches what the code calls', () 
   const region = 'us-east-1';
   const recorded: { operation: CoreOperation; call: AwsOperationCall }[] = [];
   let current: CoreOperation | undefined;
-  const tables = { orders: uniqueName('Orders'), small: uniqueName('Small'), restored: uniqueName('Restored') };
+  const tables = {
+    orders: uniqueName('Orders'),
+    small: uniqueName('Small'),
+    restored: uniqueName('Restored'),
+    wide: uniqueName('Wide'),
+  };
 
   async function as<T>(operation: CoreOperation, work: () => Promise<T>): Promise<T> {
     current = operation;
@@ -83,6 +92,13 @@ describe('the generated least-privilege policy matches what the code calls', () 
       ...big,
       ...Array.from({ length: 50 }, (_, i) => ({ pk: { S: `s-${i}` } })),
     ]);
+    // Wide: two segments of incompressible items, so its download bundle (> 8 MiB) goes multipart.
+    await createTable(direct.dynamodb, { TableName: tables.wide });
+    await putItems(
+      direct.dynamodb,
+      tables.wide,
+      Array.from({ length: 36 }, (_, i) => ({ pk: { S: `w-${i}` }, noise: { B: randomBytes(280 * 1024) } })),
+    );
     await createTable(direct.dynamodb, { TableName: tables.small });
     await putItems(
       direct.dynamodb,
@@ -136,6 +152,29 @@ describe('the generated least-privilege policy matches what the code calls', () 
       assert.equal(report.countedItems, 74);
       assert.deepEqual(report.warnings, []);
     });
+
+    // notify: emails after backups of several files, whose links point to a download bundle:
+    // one small (PutObject), one large (multipart) whose first try fails (aborted).
+    const small = await backupTable(direct, { table: tables.small, bucket, prefix: PREFIX, segments: 2, ...storage });
+    const wide = await backupTable(direct, { table: tables.wide, bucket, prefix: PREFIX, segments: 2, ...storage });
+    await as('notify', async () => {
+      const settings = { to: ['ops@example.com'], from: FROM };
+      const sent = await notifyJob(recording, settings, backupSummary(small), () =>
+        backupArtefact(recording.s3, small, storage),
+      );
+      assert.equal(sent.sent, true, JSON.stringify(sent.error));
+      assert.match(sent.link?.key ?? '', /download\//);
+      s3Proxy.failUploads = (url) => url.includes('/download/') && url.includes('partNumber=2');
+      const failed = await notifyJob(recording, settings, backupSummary(wide), () =>
+        backupArtefact(recording.s3, wide, storage),
+      );
+      s3Proxy.failUploads = undefined;
+      assert.ok(failed.linkError, 'the bundle upload failed, so the email went without a link');
+      const large = await notifyJob(recording, settings, backupSummary(wide), () =>
+        backupArtefact(recording.s3, wide, storage),
+      );
+      assert.equal(large.link?.key.endsWith('.json.gz'), true);
+    });
   });
 
   after(async () => {
@@ -156,8 +195,9 @@ describe('the generated least-privilege policy matches what the code calls', () 
       operations,
       bucket,
       prefix: PREFIX,
-      tables: [tables.orders, tables.small, tables.restored],
+      tables: [tables.orders, tables.small, tables.restored, tables.wide],
       kmsKey: keyArn,
+      emailIdentity: FROM,
       objectLock: true,
       account,
       region,
@@ -194,6 +234,7 @@ describe('the generated least-privilege policy matches what the code calls', () 
       's3.RestoreObject',
       's3.UploadPart',
       'dynamodb.UpdateTimeToLive',
+      'ses.SendEmail',
     ]) {
       assert.ok(calls.has(expected), `the exercise reaches ${expected} (calls: ${[...calls].sort().join(', ')})`);
     }

@@ -149,5 +149,17 @@ export function accessFor(recorded: AwsOperationCall, env: AccessEnvironment): R
         throw new Error(`No IAM mapping for ${call}: add it to policy/sdkActions.ts and to the action table.`);
     }
   }
+  if (service === 'ses' && operation === 'SendEmail') {
+    // SES v2 authorises sending against the From address's identity.
+    const from = String(input.FromEmailAddress);
+    return [
+      {
+        action: 'ses:SendEmail',
+        resource: `arn:${p}:ses:${env.region}:${env.account}:identity/${from}`,
+        context: {},
+        call,
+      },
+    ];
+  }
   throw new Error(`No IAM mapping for ${call}: add it to policy/sdkActions.ts and to the action table.`);
 }
