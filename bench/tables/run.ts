@@ -277,10 +277,13 @@ async function runWorker(
 ): Promise<{ timing: TimedResult; output: WorkerOutput }> {
   const experiment = typeof job.experiment === 'string' ? job.experiment : '';
   const oldSpace = /^old-space-(\d+)$/.exec(experiment);
+  const semiSpace = /^semi-space-(\d+)$/.exec(experiment);
   const args = [
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     // Node's own heap limit, no code change: tells live memory from garbage not yet collected.
     ...(oldSpace ? [`--max-old-space-size=${oldSpace[1]}`] : []),
+    // The young generation's size: how much short-lived garbage a scavenge clears at once.
+    ...(semiSpace ? [`--max-semi-space-size=${semiSpace[1]}`] : []),
     join(BENCH, 'tables', 'worker.mjs'),
     JSON.stringify({ ...job, sharedEntry: snapshot?.entry }),
   ];
@@ -566,7 +569,8 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
 
     // 4. Optional experiments: Coldkeep's backup with a change made from outside (diagnosis).
     for (const experiment of options.experiments) {
-      if (!/^(quiet-logger|old-space-\d+)$/.test(experiment)) throw new Error(`Unknown experiment ${experiment}`);
+      if (!/^(quiet-logger|(old|semi)-space-\d+)$/.test(experiment))
+        throw new Error(`Unknown experiment ${experiment}`);
       say(`coldkeep backup, experiment ${experiment}`);
       const runs: (Phase & { uri: string })[] = [];
       for (let run = 1; run <= options.repeat; run++) runs.push(await coldkeepBackup(run, experiment));

@@ -5,6 +5,7 @@ import { type JobOptions, range, runPool, throwIfAborted } from '../jobs';
 import {
   accountFromArn,
   CapacityLimiter,
+  choosePageLimit,
   chooseTotalSegments,
   describeTable,
   readBudget,
@@ -190,7 +191,7 @@ export async function backupTable(
           segment,
           totalSegments,
           consistentRead: input.consistentRead,
-          pageLimit: input.pageLimit,
+          pageLimit: input.pageLimit ?? choosePageLimit(schema.approximateItemCount, schema.approximateSizeBytes),
           limiter,
           signal: poolSignal,
           onThrottle: () => progress.throttledRequests++,

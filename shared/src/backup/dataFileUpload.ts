@@ -63,7 +63,9 @@ export class DataFileUpload {
       },
       tags: lifecycleTags(options.storage),
       partSize: options.partSize ?? 5 * 1024 * 1024,
-      queueSize: options.queueSize ?? 2,
+      // One part in flight per file: filling a 5 MiB part of gzip takes far longer than sending
+      // it, so a second would only hold memory; the segments' files upload in parallel anyway.
+      queueSize: options.queueSize ?? 1,
       leavePartsOnError: false,
     });
     // Start consuming now so backpressure flows from S3 back to the scan.

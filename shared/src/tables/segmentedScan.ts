@@ -79,3 +79,21 @@ export function chooseTotalSegments(approximateSizeBytes: number): number {
   const floor = approximateSizeBytes > 8 * 1024 * 1024 ? 4 : 1;
   return Math.min(MAX_SEGMENTS, Math.max(floor, bySize));
 }
+
+/** Bytes of items per Scan page Coldkeep asks for (DynamoDB's own page is 1 MB). */
+const TARGET_PAGE_BYTES = 256 * 1024;
+
+/**
+ * Items per Scan request, so that a page holds about 256 KiB. A 1 MB page of small items
+ * is tens of MB once parsed (the SDK keeps a copy per deserialisation step) and each
+ * segment holds one while it writes the previous; quarter-size pages keep a many-segment
+ * backup's memory flat at the cost of more round trips, which the parallel segments hide.
+ * When the table's item size is not known yet (DescribeTable's figures lag by hours, and
+ * emulators report 0), 1,000 items: ~256 KiB of typical small items, and never more than
+ * DynamoDB's own 1 MB page.
+ */
+export function choosePageLimit(approximateItemCount: number, approximateSizeBytes: number): number {
+  if (approximateItemCount <= 0 || approximateSizeBytes <= 0) return 1_000;
+  const itemBytes = approximateSizeBytes / approximateItemCount;
+  return Math.max(100, Math.round(TARGET_PAGE_BYTES / itemBytes));
+}
