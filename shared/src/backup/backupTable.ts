@@ -165,9 +165,13 @@ export async function backupTable(
   ]);
   const { decision, pitr } = await decideEngine(clients, input, schema, signal);
   if (input.at && decision.engine !== 'export') {
-    throw new ColdkeepError('InvalidInput', '--at picks a point in time for the export engine; a scan reads the table as it is now.', {
-      hint: 'Add --engine export (needs point-in-time recovery), or drop --at.',
-    });
+    throw new ColdkeepError(
+      'InvalidInput',
+      '--at picks a point in time for the export engine; a scan reads the table as it is now.',
+      {
+        hint: 'Add --engine export (needs point-in-time recovery), or drop --at.',
+      },
+    );
   }
   const location: BackupLocation = {
     bucket: input.bucket,
@@ -183,7 +187,12 @@ export async function backupTable(
     ...(decision.advice ? { engineAdvice: decision.advice } : {}),
   };
   if (decision.engine === 'export') {
-    Object.assign(progress, { phase: 'export', engine: 'export', backupId: location.backupId, estimatedItems: schema.approximateItemCount });
+    Object.assign(progress, {
+      phase: 'export',
+      engine: 'export',
+      backupId: location.backupId,
+      estimatedItems: schema.approximateItemCount,
+    });
     onProgress?.(snapshot(progress));
     const { manifest, exportArn } = await exportBackup(
       clients,
@@ -313,7 +322,10 @@ export async function backupTable(
   }
 }
 
-type ReportCore = Omit<BackupReport, 'engine' | 'engineReason' | 'engineAdvice' | 'throttledRequests' | 'consumedReadUnits'>;
+type ReportCore = Omit<
+  BackupReport,
+  'engine' | 'engineReason' | 'engineAdvice' | 'throttledRequests' | 'consumedReadUnits'
+>;
 
 function reportFrom(location: BackupLocation, manifest: BackupManifest, durationMs: number): ReportCore {
   return {
@@ -351,7 +363,8 @@ async function decideEngine(
   const choice = input.engine ?? 'auto';
   const threshold = input.autoThresholdBytes ?? DEFAULT_AUTO_THRESHOLD_BYTES;
   const options = { thresholdBytes: threshold, incremental: input.incremental ?? false };
-  const needsPitr = choice === 'export' || input.incremental || (choice === 'auto' && schema.approximateSizeBytes > threshold);
+  const needsPitr =
+    choice === 'export' || input.incremental || (choice === 'auto' && schema.approximateSizeBytes > threshold);
   if (!needsPitr) return { decision: chooseEngine(choice, schema, { enabled: false }, options) };
   try {
     const pitr = await describePitr(clients.dynamodb, input.table, signal);
@@ -361,8 +374,10 @@ async function decideEngine(
     return {
       decision: {
         engine: 'scan',
-        reason: 'the table is above the auto threshold, but its point-in-time recovery setting could not be read (AccessDenied), so it is scanned',
-        advice: 'Grant dynamodb:DescribeContinuousBackups ("coldkeep policy generate --operations backup-table-export") to let auto choose the export.',
+        reason:
+          'the table is above the auto threshold, but its point-in-time recovery setting could not be read (AccessDenied), so it is scanned',
+        advice:
+          'Grant dynamodb:DescribeContinuousBackups ("coldkeep policy generate --operations backup-table-export") to let auto choose the export.',
       },
     };
   }

@@ -59,7 +59,11 @@ async function findParent(
   location: BackupLocation,
   signal: AbortSignal | undefined,
 ): Promise<{ manifest: BackupManifest; pointInTime: Date }> {
-  const { backups } = await listBackups(s3, { bucket: location.bucket, prefix: location.prefix, table: location.table }, signal);
+  const { backups } = await listBackups(
+    s3,
+    { bucket: location.bucket, prefix: location.prefix, table: location.table },
+    signal,
+  );
   const previous = backups.find((b) => b.account === location.account && b.region === location.region);
   if (!previous) {
     throw new ColdkeepError('BackupNotFound', `Table "${location.table}" has no backup to be incremental to.`, {
@@ -204,9 +208,13 @@ export async function exportBackup(
     const dir = backupDir(location);
     const outsideBackup = native.files.filter((f) => !f.key.startsWith(dir));
     if (outsideBackup.length) {
-      throw new ColdkeepError('ExportFailed', `The export wrote ${outsideBackup[0]!.key}, outside the backup's folder.`, {
-        hint: 'Report this: Coldkeep asked for the prefix of the backup folder.',
-      });
+      throw new ColdkeepError(
+        'ExportFailed',
+        `The export wrote ${outsideBackup[0]!.key}, outside the backup's folder.`,
+        {
+          hint: 'Report this: Coldkeep asked for the prefix of the backup folder.',
+        },
+      );
     }
     await protectDataFiles(
       clients.s3,
@@ -293,9 +301,12 @@ async function objectSizes(
   let token: string | undefined;
   try {
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), {
-        abortSignal: signal,
-      });
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        {
+          abortSignal: signal,
+        },
+      );
       for (const o of page.Contents ?? []) if (o.Key) sizes.set(o.Key, o.Size ?? 0);
       token = page.NextContinuationToken;
     } while (token);

@@ -97,8 +97,7 @@ export function lineToItem(line: string, where: string): Item {
  * NEW_AND_OLD_IMAGES only) lets a chain restore know the exact count it must end with.
  */
 export type ChangeRecord =
-  | { type: 'put'; item: Item; existedBefore?: boolean }
-  | { type: 'delete'; key: Item; existedBefore: boolean };
+  { type: 'put'; item: Item; existedBefore?: boolean } | { type: 'delete'; key: Item; existedBefore: boolean };
 
 export function lineToChange(line: string, where: string): ChangeRecord {
   let parsed: Record<string, unknown>;

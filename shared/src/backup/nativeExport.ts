@@ -92,9 +92,13 @@ export async function readNativeExport(
   }
   const filesText = await readObjectText(s3, bucket, parsed.data.manifestFilesS3Key, signal);
   if (filesText === undefined) {
-    throw new ColdkeepError('BackupIncomplete', `The export's file list ${parsed.data.manifestFilesS3Key} is missing.`, {
-      hint: 'The export may still be running, or was not copied whole.',
-    });
+    throw new ColdkeepError(
+      'BackupIncomplete',
+      `The export's file list ${parsed.data.manifestFilesS3Key} is missing.`,
+      {
+        hint: 'The export may still be running, or was not copied whole.',
+      },
+    );
   }
   const files = filesText
     .split('\n')

@@ -33,7 +33,13 @@ export function backupSummary(report: BackupReport): JobSummary {
     headline: `${countText(report.itemCount)} items, ${bytesText(report.bytes)}`,
     facts: [
       ['Table', `${report.table} (${report.region}, account ${report.account})`],
-      ['Items', countText(report.itemCount)],
+      ['Items', countText(report.itemCount) + (report.kind === 'incremental' ? ' changes' : '')],
+      [
+        'Engine',
+        report.engine === 'export'
+          ? `DynamoDB export${report.kind === 'incremental' ? `, incremental on ${report.parentBackupId}` : ''}`
+          : 'scan',
+      ],
       [
         'Size',
         `${bytesText(report.uncompressedBytes)} of DynamoDB JSON, ${bytesText(report.bytes)} gzip in ${report.files} file(s)`,

@@ -112,9 +112,13 @@ async function coldkeepPlan(
   let dir = dirOf(manifestKey);
   while (current.kind === 'incremental') {
     if (!current.parent || steps.length > MAX_CHAIN) {
-      throw new ColdkeepError('ManifestInvalid', `The incremental backup ${current.backupId} does not name its parent.`, {
-        hint: 'Restore from a full backup instead.',
-      });
+      throw new ColdkeepError(
+        'ManifestInvalid',
+        `The incremental backup ${current.backupId} does not name its parent.`,
+        {
+          hint: 'Restore from a full backup instead.',
+        },
+      );
     }
     // Parents live beside their children: <…>/<table>/<parentId>/manifest.json
     const parentDir = dir.replace(/[^/]+\/$/, `${current.parent.backupId}/`);
@@ -124,7 +128,9 @@ async function coldkeepPlan(
       throw new ColdkeepError(
         'BackupNotFound',
         `The chain of ${newest.backupId} is broken: its ancestor ${current.parent.backupId} has no manifest at ${s3Uri(bucket, parentKey)}.`,
-        { hint: 'Restore the newest full backup, or an incremental one whose chain is whole ("coldkeep backups list" shows chains).' },
+        {
+          hint: 'Restore the newest full backup, or an incremental one whose chain is whole ("coldkeep backups list" shows chains).',
+        },
       );
     }
     current = parseManifest(parentText, s3Uri(bucket, parentKey));
@@ -195,7 +201,8 @@ export async function planRestore(s3: S3Client, source: RestoreSource, signal?: 
   const manifestText = await readObjectText(s3, bucket, dir + MANIFEST_NAME, signal);
   if (manifestText !== undefined) return coldkeepPlan(s3, bucket, dir + MANIFEST_NAME, manifestText, signal);
   const summaryKey = await findNativeSummary(s3, bucket, dir, signal);
-  if (summaryKey) return nativePlan(s3, bucket, summaryKey, (await readObjectText(s3, bucket, summaryKey, signal))!, signal);
+  if (summaryKey)
+    return nativePlan(s3, bucket, summaryKey, (await readObjectText(s3, bucket, summaryKey, signal))!, signal);
   throw new ColdkeepError(
     'BackupNotFound',
     `No backup at ${source.uri}: no manifest.json or manifest-summary.json there.`,

@@ -7,6 +7,7 @@ import { ColdkeepError, withAftermath } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
 import { CapacityLimiter } from '../tables';
 import { BatchWriter } from './batchWriter';
+import { type ImportFacts, importRestore } from './importRestore';
 import { type PlannedFile, planRestore, type RestorePlan, type RestoreSource } from './restorePlan';
 import { applyTtl, assertSameKeys, countItems, createTableFromSchema, inspectTarget } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
@@ -31,7 +32,17 @@ export interface RestoreTableInput {
   thaw?: ThawOptions;
   /** Count the target's items afterwards (default: when the target was empty before). */
   verifyCount?: boolean;
+  /**
+   * write (default): Coldkeep verifies every file and writes it with BatchWriteItem, into a new
+   * or existing table, applying incremental chains. import: DynamoDB's ImportTable loads a full
+   * backup into a NEW table without using write capacity.
+   */
+  engine?: RestoreEngine;
+  /** import: how often to poll DescribeImport (default 15 s). */
+  pollIntervalMs?: number;
 }
+
+export type RestoreEngine = 'write' | 'import';
 
 export type FileOutcome = 'written' | 'partial' | 'not-written' | 'damaged' | 'verified';
 
@@ -54,7 +65,9 @@ export interface StepReport {
 }
 
 export interface RestoreProgress {
-  phase: 'plan' | 'thaw' | 'restore' | 'count';
+  phase: 'plan' | 'thaw' | 'restore' | 'import' | 'count';
+  /** import: DynamoDB's status of the import. */
+  importStatus?: string;
   target: string;
   itemsWritten: number;
   itemsExpected?: number;
@@ -66,6 +79,7 @@ export interface RestoreProgress {
 export interface RestoreReport {
   source: string;
   kind: RestorePlan['kind'];
+  engine: RestoreEngine;
   backupId?: string;
   target: string;
   dryRun: boolean;
@@ -82,6 +96,8 @@ export interface RestoreReport {
   /** The full backup and each incremental applied, in order. */
   steps: StepReport[];
   files: FileReport[];
+  /** import: what DynamoDB's import reported. */
+  import?: ImportFacts;
   warnings: string[];
   durationMs: number;
 }
@@ -99,6 +115,7 @@ export async function restoreTable(
   const startedAt = Date.now();
   const { dynamodb, s3 } = clients;
   const plan = await planRestore(s3, input.source, signal);
+  if (input.engine === 'import') return importRestore(clients, plan, input, { signal, onProgress });
   const target = input.target ?? plan.sourceTable;
   if (!target) {
     throw new ColdkeepError('InvalidInput', `The backup at ${plan.uri} does not name its table.`, {
@@ -263,6 +280,7 @@ export async function restoreTable(
   return {
     source: plan.uri,
     kind: plan.kind,
+    engine: 'write',
     ...(plan.backupId ? { backupId: plan.backupId } : {}),
     target,
     dryRun: input.dryRun ?? false,
