@@ -78,6 +78,14 @@ async function findParent(
 export function checkIncrementalWindow(from: Date, to: Date, pitr: PitrState, parentId: string): void {
   const span = to.getTime() - from.getTime();
   const minutes = Math.round(span / 60_000);
+  // The PITR window first: past it, no incremental export can ever cover the gap.
+  if (pitr.earliest && from.getTime() < pitr.earliest.getTime()) {
+    throw new ColdkeepError(
+      'InvalidInput',
+      `The previous backup ${parentId} (${from.toISOString()}) is older than the table's point-in-time recovery window (from ${pitr.earliest.toISOString()}).`,
+      { hint: 'Make a full backup now (drop --incremental).' },
+    );
+  }
   if (span < MIN_INCREMENTAL_WINDOW_MS) {
     throw new ColdkeepError(
       'InvalidInput',
@@ -90,13 +98,6 @@ export function checkIncrementalWindow(from: Date, to: Date, pitr: PitrState, pa
       'InvalidInput',
       `The previous backup ${parentId} is from ${from.toISOString()}, more than 24 hours before ${to.toISOString()}; an incremental export covers at most 24 hours.`,
       { hint: 'Make a full backup now (drop --incremental); schedule incremental backups at most a day apart.' },
-    );
-  }
-  if (pitr.earliest && from.getTime() < pitr.earliest.getTime()) {
-    throw new ColdkeepError(
-      'InvalidInput',
-      `The previous backup ${parentId} (${from.toISOString()}) is older than the table's point-in-time recovery window (from ${pitr.earliest.toISOString()}).`,
-      { hint: 'Make a full backup now (drop --incremental).' },
     );
   }
 }
