@@ -21,6 +21,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -193,6 +194,38 @@ describe('export engine orchestration', () => {
     assert.equal(report.engine, 'export');
     assert.equal(report.files, 2);
     assert.equal(ddbMock.commandCalls(ScanCommand).length, 0);
+  });
+
+  test('Object Lock: each exported data file gets the retention, the manifest its lock headers; --at outside PITR is refused', async () => {
+    describeTable(1024);
+    pitr(true);
+    exportLifecycle(['COMPLETED']);
+    s3Mock.on(PutObjectRetentionCommand).resolves({});
+    const retainUntil = new Date('2030-01-31T00:00:00.000Z');
+    await backupTable(clients, {
+      table: 'T',
+      bucket: BUCKET,
+      engine: 'export',
+      objectLock: { mode: 'COMPLIANCE', retainUntil },
+      pollIntervalMs: 1,
+    });
+    const retained = s3Mock.commandCalls(PutObjectRetentionCommand).map((c) => c.args[0].input);
+    assert.deepEqual(retained.map((r) => [r.Key!.split('/').pop(), r.Retention]).sort(), [
+      ['a.json.gz', { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil }],
+      ['b.json.gz', { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil }],
+    ]);
+    const manifest = s3Mock
+      .commandCalls(PutObjectCommand)
+      .find((c) => String(c.args[0].input.Key).endsWith('manifest.json'))!.args[0].input;
+    assert.equal(manifest.ObjectLockMode, 'COMPLIANCE');
+
+    const exportsBefore = ddbMock.commandCalls(ExportTableToPointInTimeCommand).length;
+    await assert.rejects(
+      backupTable(clients, { table: 'T', bucket: BUCKET, engine: 'export', at: new Date(T0.getTime() + 60_000) }),
+      (err: ColdkeepError) =>
+        err.code === 'InvalidInput' && /outside the table's point-in-time recovery window/.test(err.message),
+    );
+    assert.equal(ddbMock.commandCalls(ExportTableToPointInTimeCommand).length, exportsBefore);
   });
 
   test("a FAILED export throws ExportFailed with DynamoDB's reason and writes no manifest", async () => {

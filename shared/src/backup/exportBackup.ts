@@ -102,6 +102,20 @@ export function checkIncrementalWindow(from: Date, to: Date, pitr: PitrState, pa
   }
 }
 
+/** --at must name a moment DynamoDB can still export: inside the table's PITR window. */
+export function checkInPitrWindow(at: Date, pitr: PitrState): void {
+  const early = pitr.earliest && at.getTime() < pitr.earliest.getTime();
+  const late = pitr.latest && at.getTime() > pitr.latest.getTime();
+  if (early || late) {
+    const window = `${pitr.earliest?.toISOString() ?? '?'} … ${pitr.latest?.toISOString() ?? '?'}`;
+    throw new ColdkeepError(
+      'InvalidInput',
+      `--at ${at.toISOString()} is outside the table's point-in-time recovery window (${window}).`,
+      { hint: 'Give a time inside that window, or leave --at out to export the latest restorable time.' },
+    );
+  }
+}
+
 function exportRequest(
   schema: TableSchema,
   location: BackupLocation,
@@ -157,6 +171,7 @@ export async function exportBackup(
       hint: 'The export engine needs the table ARN; use --engine scan.',
     });
   }
+  if (options.at) checkInPitrWindow(options.at, pitr);
   let parent: { manifest: BackupManifest; pointInTime: Date } | undefined;
   let window: { from: Date; to: Date } | undefined;
   if (options.incremental) {
