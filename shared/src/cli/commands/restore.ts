@@ -100,7 +100,7 @@ export function restoreCommand(context: () => CliContext): Command {
               `Import:    ${report.import?.importArn ?? '?'}`,
             ]
           : [
-              `Restored ${formatCount(report.itemsWritten)} records into ${report.target}` +
+              `Restored ${formatCount(report.itemsWritten)} items into ${report.target}` +
                 `${report.createdTable ? ' (created from the saved schema)' : ''} in ${formatDuration(report.durationMs)}` +
                 (report.itemsDeleted ? `, ${formatCount(report.itemsDeleted)} of them deletes` : '') +
                 '.',
