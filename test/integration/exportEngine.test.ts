@@ -5,7 +5,7 @@
 // the verified download and the restore into dynalite — runs against the emulators over HTTP.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   DescribeContinuousBackupsCommand,
   DescribeExportCommand,
@@ -16,7 +16,18 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AwsClients, backupTable, type Item, listBackups, parseManifest, restoreTable } from '@coldkeep/shared';
+import {
+  AwsClients,
+  backupArtefact,
+  type BackupReport,
+  backupSummary,
+  backupTable,
+  type Item,
+  listBackups,
+  notifyJob,
+  parseManifest,
+  restoreTable,
+} from '@coldkeep/shared';
 import {
   createTable,
   putItems,
@@ -80,6 +91,7 @@ describe('export engine and incremental chains against s3rver and dynalite', () 
   const exportRequests: ExportTableToPointInTimeCommandInput[] = [];
   const queue: { content: ExportContent; time: Date }[] = [];
   const summaries = new Map<string, { key: string; time: Date }>();
+  let fullReport: BackupReport | undefined;
 
   before(async () => {
     target = await startTarget();
@@ -149,6 +161,7 @@ describe('export engine and incremental chains against s3rver and dynalite', () 
     const common = { table, bucket: target.bucket, engine: 'export' as const, pollIntervalMs: 5 };
     queue.push({ content: { type: 'full', files: [FULL.slice(0, 6), FULL.slice(6)] }, time: T0 });
     const full = await backupTable(exporting, { ...common, at: T0, now: () => at(0.1) });
+    fullReport = full;
     assert.equal(full.engine, 'export');
     assert.equal(full.kind, 'full');
     assert.equal(full.itemCount, FULL.length);
@@ -240,6 +253,33 @@ describe('export engine and incremental chains against s3rver and dynalite', () 
       target: middle,
     });
     assertSameItems(await scanAll(target.clients.dynamodb, middle), applyChanges(FULL, INC1), 'restore of inc1');
+  });
+
+  test('an export backup is notified like any other: the summary names the engine, the link bundles the exported files', async () => {
+    const report = fullReport!;
+    const summary = backupSummary(report);
+    assert.deepEqual(
+      summary.facts.find(([label]) => label === 'Engine'),
+      ['Engine', 'DynamoDB export'],
+    );
+    const notification = await notifyJob(
+      exporting,
+      { to: ['ops@example.com'], from: 'coldkeep@example.com' },
+      summary,
+      () => backupArtefact(exporting.s3, report),
+    );
+    if (target.emulatorPid !== undefined) assert.equal(notification.sent, true, JSON.stringify(notification.error));
+    // Two exported files → the download bundle beside them: their bytes, one gzip member after another.
+    assert.equal(
+      notification.link?.key,
+      `${report.uri.slice(`s3://${target.bucket}/`.length)}download/${table}.json.gz`,
+    );
+    const bundle = await (
+      await target.clients.s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: notification.link!.key }))
+    ).Body!.transformToByteArray();
+    const lines = gunzipSync(Buffer.from(bundle)).toString().trim().split('\n');
+    assert.equal(lines.length, FULL.length);
+    assert.ok(lines.every((l) => l.startsWith('{"Item":')));
   });
 
   test('a damaged incremental file is caught by its MD5 before any of its records is applied', async () => {
