@@ -184,11 +184,11 @@ export async function exportBackup(
 
   let description: ExportDescription | undefined;
   try {
-    const started = await clients.dynamodb.send(
+    const response = await clients.dynamodb.send(
       new ExportTableToPointInTimeCommand(exportRequest(schema, location, options, window)),
       { abortSignal: signal },
     );
-    description = started.ExportDescription;
+    description = response.ExportDescription;
   } catch (err) {
     throw fromAwsError(err, { doing: `start the export of ${location.table}`, table: location.table });
   }

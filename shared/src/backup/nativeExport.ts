@@ -22,6 +22,7 @@ const nativeSummary = z.object({
   exportTime: z.string().optional(),
   exportFromTime: z.string().optional(),
   exportToTime: z.string().optional(),
+  s3Prefix: z.string().nullish(),
   outputFormat: z.string().optional(),
   outputView: z.string().optional(),
   exportType: z.enum(['FULL_EXPORT', 'INCREMENTAL_EXPORT']).optional(),
@@ -90,22 +91,22 @@ export async function readNativeExport(
       hint: 'Only DYNAMODB_JSON exports can be restored; export again with --export-format DYNAMODB_JSON.',
     });
   }
-  const filesText = await readObjectText(s3, bucket, parsed.data.manifestFilesS3Key, signal);
+  // Keys in the manifests are full keys; should one come relative to the export prefix, anchor it there.
+  const prefix = parsed.data.s3Prefix ? `${parsed.data.s3Prefix.replace(/\/+$/, '')}/` : '';
+  const resolve = (key: string): string => (prefix && !key.startsWith(prefix) ? prefix + key : key);
+  const filesKey = resolve(parsed.data.manifestFilesS3Key);
+  const filesText = await readObjectText(s3, bucket, filesKey, signal);
   if (filesText === undefined) {
-    throw new ColdkeepError(
-      'BackupIncomplete',
-      `The export's file list ${parsed.data.manifestFilesS3Key} is missing.`,
-      {
-        hint: 'The export may still be running, or was not copied whole.',
-      },
-    );
+    throw new ColdkeepError('BackupIncomplete', `The export's file list ${filesKey} is missing.`, {
+      hint: 'The export may still be running, or was not copied whole.',
+    });
   }
   const files = filesText
     .split('\n')
     .filter((line) => line.trim())
     .map((line) => nativeFile.parse(JSON.parse(line)))
     .map((f) => ({
-      key: f.dataFileS3Key,
+      key: resolve(f.dataFileS3Key),
       ...(f.itemCount !== undefined ? { items: f.itemCount } : {}),
       ...(f.md5Checksum ? { md5: f.md5Checksum } : {}),
     }));
