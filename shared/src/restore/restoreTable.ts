@@ -143,6 +143,7 @@ export async function restoreTable(
     puts: 0,
     deletes: 0,
   }));
+  const firstFileOf = plan.steps.map((_, i) => plan.steps.slice(0, i).reduce((n, s) => n + s.files.length, 0));
   // Net change in the item count from incremental steps with old images (exact chain count).
   let countDelta = 0;
   const warnings: string[] = [];
@@ -198,10 +199,14 @@ export async function restoreTable(
     for (const [stepIndex, step] of plan.steps.entries()) {
       let stepVerified = 0;
       await runPool(
-        step.files.map((file) => ({ file, report: files.find((f) => f.step === stepIndex && f.key === file.key)! })),
+        step.files.map((file, j) => ({
+          file,
+          index: firstFileOf[stepIndex]! + j,
+          report: files[firstFileOf[stepIndex]! + j]!,
+        })),
         input.fileConcurrency ?? 4,
-        async ({ file, report }, poolSignal) => {
-          const path = join(tempDir, `${files.indexOf(report)}.json.gz`);
+        async ({ file, index, report }, poolSignal) => {
+          const path = join(tempDir, `${index}.json.gz`);
           try {
             await downloadVerified(s3, plan.bucket, file, path, poolSignal);
           } catch (err) {
