@@ -26,6 +26,7 @@ import {
   listBackups,
   notifyJob,
   parseManifest,
+  restoreSummary,
   restoreTable,
 } from '@coldkeep/shared';
 import {
@@ -242,6 +243,10 @@ describe('export engine and incremental chains against s3rver and dynalite', () 
       ],
     );
     assert.equal(report.itemsDeleted, 4);
+    assert.deepEqual(
+      restoreSummary(report).facts.find(([label]) => label === 'Chain applied'),
+      ['Chain applied', `${full.backupId} (full) → ${inc1.backupId} (incremental) → ${inc2.backupId} (incremental)`],
+    );
     assert.equal(report.expectedCount, expected.length);
     assert.equal(report.countedItems, expected.length);
     assert.ok(report.createdTable);

@@ -65,6 +65,18 @@ export function restoreSummary(report: RestoreReport): JobSummary {
       ...(report.dryRun
         ? [['Dry run', `${countText(report.itemsVerified)} items verified, nothing written`] as [string, string]]
         : [['Items written', countText(report.itemsWritten)] as [string, string]]),
+      ...(report.itemsDeleted ? [['Items deleted', countText(report.itemsDeleted)] as [string, string]] : []),
+      ...(report.steps.length > 1
+        ? [
+            ['Chain applied', report.steps.map((s) => `${s.backupId ?? s.uri} (${s.kind})`).join(' → ')] as [
+              string,
+              string,
+            ],
+          ]
+        : []),
+      ...(report.engine === 'import'
+        ? [['Engine', `DynamoDB import ${report.import?.importArn ?? ''}`.trim()] as [string, string]]
+        : []),
       ...(report.itemsExpected !== undefined
         ? [['Items expected', countText(report.itemsExpected)] as [string, string]]
         : []),
