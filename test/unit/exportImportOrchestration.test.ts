@@ -300,6 +300,27 @@ describe('export engine orchestration', () => {
     assert.equal(ddbMock.commandCalls(ExportTableToPointInTimeCommand).length, 0);
   });
 
+  test('auto on a large table falls back to the scan when PITR cannot be read (denied, or an endpoint without it)', async () => {
+    describeTable(50 * GIB);
+    ddbMock.on(ScanCommand).resolves({ Items: [], Count: 0 });
+    ddbMock
+      .on(DescribeContinuousBackupsCommand)
+      .rejectsOnce(Object.assign(new Error('UnknownError'), { name: 'UnknownOperationException' }))
+      .rejects(
+        Object.assign(new Error('User: x is not authorized to perform: dynamodb:DescribeContinuousBackups'), {
+          name: 'AccessDeniedException',
+        }),
+      );
+    const unknown = await backupTable(clients, { table: 'T', bucket: BUCKET, segments: 1 });
+    assert.equal(unknown.engine, 'scan');
+    assert.match(unknown.engineReason, /no point-in-time recovery/);
+    const denied = await backupTable(clients, { table: 'T', bucket: BUCKET, segments: 1 });
+    assert.equal(denied.engine, 'scan');
+    assert.match(denied.engineReason, /AccessDenied/);
+    assert.match(denied.engineAdvice!, /backup-table-export/);
+    assert.equal(ddbMock.commandCalls(ExportTableToPointInTimeCommand).length, 0);
+  });
+
   test('auto on a small table makes no PITR call (the scan-only policy stays enough)', async () => {
     describeTable(1024);
     ddbMock.on(ScanCommand).resolves({ Items: [], Count: 0 });

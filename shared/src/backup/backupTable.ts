@@ -370,7 +370,16 @@ async function decideEngine(
     const pitr = await describePitr(clients.dynamodb, input.table, signal);
     return { decision: chooseEngine(choice, schema, pitr, options), pitr };
   } catch (err) {
-    if (choice !== 'auto' || input.incremental || (err as { code?: string }).code !== 'AccessDenied') throw err;
+    const code = (err as { code?: string }).code;
+    if (choice !== 'auto' || input.incremental || (code !== 'AccessDenied' && code !== 'PitrDisabled')) throw err;
+    if (code === 'PitrDisabled') {
+      return {
+        decision: {
+          engine: 'scan',
+          reason: `the table is above the auto threshold, but ${(err as Error).message.replace(/^This/, 'this')} So it is scanned`,
+        },
+      };
+    }
     return {
       decision: {
         engine: 'scan',

@@ -46,6 +46,14 @@ export async function describePitr(client: DynamoDBClient, table: string, signal
       ...(pitr?.LatestRestorableDateTime ? { latest: pitr.LatestRestorableDateTime } : {}),
     };
   } catch (err) {
+    if ((err as { name?: string }).name === 'UnknownOperationException') {
+      // Emulators (dynalite, older LocalStack) serve tables but not backups or exports.
+      throw new ColdkeepError(
+        'PitrDisabled',
+        `This DynamoDB endpoint has no point-in-time recovery (DescribeContinuousBackups is unknown to it), so it cannot export "${table}".`,
+        { hint: 'Use --engine scan; the export engine needs DynamoDB itself.', cause: err },
+      );
+    }
     throw fromAwsError(err, { doing: `read the point-in-time recovery setting of ${table}`, table });
   }
 }
