@@ -33,6 +33,7 @@ import {
   chooseEngine,
   type ColdkeepError,
   generatePolicy,
+  readNativeExport,
   restoreTable,
   type TableSchema,
 } from '@coldkeep/shared';
@@ -548,6 +549,30 @@ describe('import engine orchestration', () => {
     assert.equal(report.import?.importArn, IMPORT_ARN);
   });
 
+  test('cancel stops polling DescribeImport and says the import keeps running and creates the table', async () => {
+    backup();
+    importLifecycle({ ImportStatus: 'IN_PROGRESS' });
+    const controller = new AbortController();
+    const job = restoreTable(
+      clients,
+      { source, target: 'T-copy', engine: 'import', pollIntervalMs: 20 },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase === 'import' && ddbMock.commandCalls(DescribeImportCommand).length >= 2) controller.abort();
+        },
+      },
+    );
+    await assert.rejects(job, (err: ColdkeepError) => {
+      assert.equal(err.code, 'Cancelled');
+      assert.match(err.message, /keeps running in AWS and creates table "T-copy"/);
+      return true;
+    });
+    const polls = ddbMock.commandCalls(DescribeImportCommand).length;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(ddbMock.commandCalls(DescribeImportCommand).length, polls, 'no poll after the cancel');
+  });
+
   test('items that failed to import: ImportFailed names the count and the CloudWatch log group', async () => {
     backup();
     importLifecycle({
@@ -610,6 +635,36 @@ describe('import engine orchestration', () => {
       (err: ColdkeepError) => err.code === 'InvalidInput' && /local secondary indexes/.test(err.message),
     );
     assert.equal(ddbMock.commandCalls(ImportTableCommand).length, 0);
+  });
+});
+
+describe('native export manifests', () => {
+  test('keys given relative to the export prefix are anchored under it', async () => {
+    const root = 'exports/AWSDynamoDB/01234567890123-a1b2c3d4/';
+    s3Mock.on(GetObjectCommand, { Key: `${root}manifest-summary.json` }).resolves({
+      Body: body(
+        JSON.stringify({
+          s3Prefix: 'exports',
+          manifestFilesS3Key: 'AWSDynamoDB/01234567890123-a1b2c3d4/manifest-files.json',
+          itemCount: 1,
+          outputFormat: 'DYNAMODB_JSON',
+          exportType: 'INCREMENTAL_EXPORT',
+          outputView: 'NEW_IMAGE',
+        }),
+      ),
+    });
+    s3Mock.on(GetObjectCommand, { Key: `${root}manifest-files.json` }).resolves({
+      Body: body(
+        JSON.stringify({
+          itemCount: 1,
+          md5Checksum: 'AAAA',
+          dataFileS3Key: 'AWSDynamoDB/01234567890123-a1b2c3d4/data/x.json.gz',
+        }),
+      ),
+    });
+    const native = await readNativeExport(clients.s3, BUCKET, `${root}manifest-summary.json`);
+    assert.equal(native.incremental, true);
+    assert.deepEqual(native.files, [{ key: `${root}data/x.json.gz`, items: 1, md5: 'AAAA' }]);
   });
 });
 
