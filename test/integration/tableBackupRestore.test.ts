@@ -85,7 +85,7 @@ describe('table backup and restore against dynalite and s3rver', () => {
     const manifestText = (await readDataFile(target, backup.manifestKey)).toString();
     const manifest = parseManifest(manifestText, backup.manifestKey);
     assert.equal(manifest.itemCount, items.length);
-    assert.equal(manifest.segments.total, 3);
+    assert.equal(manifest.segments?.total, 3);
     assert.deepEqual(manifest.schema.keySchema, [{ AttributeName: 'pk', KeyType: 'HASH' }]);
     const dir = backup.manifestKey.replace(/manifest\.json$/, '');
     let lines = 0;

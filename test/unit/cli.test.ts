@@ -230,6 +230,32 @@ describe('toBackupInput', () => {
     });
   });
 
+  test('engine flags: --engine, --incremental, --at and --auto-threshold reach the core input', async () => {
+    const input = await parse(
+      'T',
+      '--bucket',
+      'b',
+      '--engine',
+      'export',
+      '--incremental',
+      '--at',
+      '2026-11-20T10:00:00Z',
+      '--auto-threshold',
+      '2GiB',
+    );
+    assert.deepEqual(input, {
+      table: 'T',
+      bucket: 'b',
+      engine: 'export',
+      incremental: true,
+      at: new Date('2026-11-20T10:00:00Z'),
+      autoThresholdBytes: 2 * 1024 ** 3,
+    });
+    assert.equal((await parse('T', '--bucket', 'b', '--auto-threshold', '500MB')).autoThresholdBytes, 500_000_000);
+    await assert.rejects(parse('T', '--bucket', 'b', '--engine', 'fast'));
+    await assert.rejects(parse('T', '--bucket', 'b', '--auto-threshold', 'ten'));
+  });
+
   test('lock flags: --lock-until is a date, --lock-days counts from now', async () => {
     const until = await parse('T', '--bucket', 'b', '--lock-mode', 'COMPLIANCE', '--lock-until', '2030-01-31');
     assert.equal(until.objectLock?.mode, 'COMPLIANCE');

@@ -17,8 +17,17 @@ import { newBackupId } from './backupId';
 import type { DataFileResult } from './dataFileUpload';
 import { type BackupLocation, backupDir, dataFileKey, manifestKey, normalizePrefix, s3Uri } from './layout';
 import { type BackupManifest, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from './manifest';
+import {
+  chooseEngine,
+  DEFAULT_AUTO_THRESHOLD_BYTES,
+  describePitr,
+  type EngineChoice,
+  type EngineDecision,
+  type PitrState,
+} from './chooseEngine';
+import { exportBackup, storageFacts } from './exportBackup';
 import { SegmentWriter } from './segmentWriter';
-import { DEFAULT_LIFECYCLE_TAG, objectParams, type StorageOptions } from './storageOptions';
+import { objectParams, type StorageOptions } from './storageOptions';
 
 export interface BackupTableInput extends StorageOptions {
   table: string;
@@ -40,6 +49,16 @@ export interface BackupTableInput extends StorageOptions {
   partSize?: number;
   /** Items per Scan request (default: DynamoDB's 1 MB page). */
   pageLimit?: number;
+  /** scan (Coldkeep's segmented scan), export (DynamoDB's managed export) or auto (default). */
+  engine?: EngineChoice;
+  /** auto exports tables larger than this when PITR is on (default 10 GiB). */
+  autoThresholdBytes?: number;
+  /** Only the changes since the table's previous backup (DynamoDB incremental export; needs PITR). */
+  incremental?: boolean;
+  /** Export engine: the point in the PITR window to back up (full), or up to (incremental). */
+  at?: Date;
+  /** Export engine: how often to poll DescribeExport (default 10 s). */
+  pollIntervalMs?: number;
   /** For tests: the clock. */
   now?: () => Date;
 }
@@ -51,9 +70,13 @@ export interface SegmentProgress {
 }
 
 export interface BackupProgress {
-  phase: 'describe' | 'scan' | 'manifest';
+  phase: 'describe' | 'scan' | 'export' | 'manifest';
   table: string;
   backupId?: string;
+  engine?: 'scan' | 'export';
+  /** Export engine: DynamoDB's export and its status (IN_PROGRESS, COMPLETED, FAILED). */
+  exportArn?: string;
+  exportStatus?: string;
   items: number;
   /** DynamoDB's estimate of the table's items, for an ETA. */
   estimatedItems: number;
@@ -66,6 +89,15 @@ export interface BackupProgress {
 
 export interface BackupReport {
   backupId: string;
+  engine: 'scan' | 'export';
+  /** Why this engine (auto explains its choice). */
+  engineReason: string;
+  /** Set when PITR is off and the export would have been chosen: how to turn it on, and its cost. */
+  engineAdvice?: string;
+  kind: 'full' | 'incremental';
+  /** The backup an incremental one applies on top of. */
+  parentBackupId?: string;
+  exportArn?: string;
   table: string;
   account: string;
   region: string;
@@ -132,13 +164,13 @@ export async function backupTable(
     describeTable(clients.dynamodb, input.table, signal),
     checkBucket(clients.s3, input.bucket, signal),
   ]);
-  const totalSegments = input.segments ?? chooseTotalSegments(schema.approximateSizeBytes);
-  if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > 1_000_000) {
+  const { decision, pitr } = await decideEngine(clients, input, schema, signal);
+  if (input.at && decision.engine !== 'export') {
     throw new ColdkeepError(
       'InvalidInput',
-      `Segments must be a whole number from 1 to 1000000, got ${totalSegments}.`,
+      '--at picks a point in time for the export engine; a scan reads the table as it is now.',
       {
-        hint: 'Leave --segments out to let Coldkeep choose from the table size.',
+        hint: 'Add --engine export (needs point-in-time recovery), or drop --at.',
       },
     );
   }
@@ -150,6 +182,68 @@ export async function backupTable(
     table: input.table,
     backupId: newBackupId(started),
   };
+  const engineFacts = {
+    engine: decision.engine,
+    engineReason: decision.reason,
+    ...(decision.advice ? { engineAdvice: decision.advice } : {}),
+  };
+  if (decision.engine === 'export') {
+    Object.assign(progress, {
+      phase: 'export',
+      engine: 'export',
+      backupId: location.backupId,
+      estimatedItems: schema.approximateItemCount,
+    });
+    onProgress?.(snapshot(progress));
+    const { manifest, exportArn } = await exportBackup(
+      clients,
+      schema,
+      location,
+      { ...input, prefix: location.prefix },
+      pitr ?? { enabled: true },
+      started,
+      now,
+      {
+        signal,
+        onProgress: (p) => {
+          Object.assign(progress, p);
+          onProgress?.(snapshot(progress));
+        },
+      },
+    );
+    progress.phase = 'manifest';
+    progress.items = manifest.itemCount;
+    onProgress?.(snapshot(progress));
+    try {
+      await writeManifest(clients.s3, location, manifest, input, signal);
+    } catch (err) {
+      throw withAftermath(err, {
+        job: `Backup of ${location.table}`,
+        summary: `No manifest was written, so this is not a backup; the export's files stay under ${s3Uri(location.bucket, backupDir(location))}.`,
+        details: { backupId: location.backupId, manifestWritten: false, exportArn },
+        fallbackCode: 'BackupIncomplete',
+        fallbackHint: 'Run the backup again.',
+      });
+    }
+    return {
+      ...reportFrom(location, manifest, now().getTime() - started.getTime()),
+      ...engineFacts,
+      exportArn,
+      throttledRequests: 0,
+      consumedReadUnits: 0,
+    };
+  }
+
+  const totalSegments = input.segments ?? chooseTotalSegments(schema.approximateSizeBytes);
+  if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > 1_000_000) {
+    throw new ColdkeepError(
+      'InvalidInput',
+      `Segments must be a whole number from 1 to 1000000, got ${totalSegments}.`,
+      {
+        hint: 'Leave --segments out to let Coldkeep choose from the table size.',
+      },
+    );
+  }
   const budget = readBudget({
     provisionedReadUnits: schema.provisionedThroughput?.readCapacityUnits,
     fraction: input.readFraction ?? DEFAULT_READ_FRACTION,
@@ -159,6 +253,7 @@ export async function backupTable(
 
   Object.assign(progress, {
     phase: 'scan',
+    engine: 'scan',
     backupId: location.backupId,
     estimatedItems: schema.approximateItemCount,
     totalSegments,
@@ -218,26 +313,83 @@ export async function backupTable(
     const manifest = buildManifest(location, schema, input, files, totalSegments, started, finished);
     await writeManifest(clients.s3, location, manifest, input, signal);
     return {
-      backupId: location.backupId,
-      table: input.table,
-      account: location.account,
-      region: location.region,
-      bucket: input.bucket,
-      manifestKey: manifestKey(location),
-      uri: s3Uri(input.bucket, backupDir(location)),
-      itemCount: manifest.itemCount,
-      uncompressedBytes: manifest.uncompressedBytes,
-      bytes: manifest.bytes,
-      files: files.length,
-      segments: totalSegments,
-      startedAt: manifest.startedAt,
-      finishedAt: manifest.finishedAt,
-      durationMs: finished.getTime() - started.getTime(),
+      ...reportFrom(location, manifest, finished.getTime() - started.getTime()),
+      ...engineFacts,
       throttledRequests: progress.throttledRequests,
       consumedReadUnits: progress.consumedReadUnits,
     };
   } catch (err) {
     throw await cleanUpFailedBackup(clients.s3, location, writers, err);
+  }
+}
+
+type ReportCore = Omit<
+  BackupReport,
+  'engine' | 'engineReason' | 'engineAdvice' | 'throttledRequests' | 'consumedReadUnits'
+>;
+
+function reportFrom(location: BackupLocation, manifest: BackupManifest, durationMs: number): ReportCore {
+  return {
+    backupId: location.backupId,
+    kind: manifest.kind ?? 'full',
+    ...(manifest.parent ? { parentBackupId: manifest.parent.backupId } : {}),
+    table: location.table,
+    account: location.account,
+    region: location.region,
+    bucket: location.bucket,
+    manifestKey: manifestKey(location),
+    uri: s3Uri(location.bucket, backupDir(location)),
+    itemCount: manifest.itemCount,
+    uncompressedBytes: manifest.uncompressedBytes,
+    bytes: manifest.bytes,
+    files: manifest.files.length,
+    segments: manifest.segments?.total ?? 0,
+    startedAt: manifest.startedAt,
+    finishedAt: manifest.finishedAt,
+    durationMs,
+  };
+}
+
+/**
+ * The engine, and the PITR state when it was needed to decide. PITR is read only when the
+ * export is asked for or could be chosen, so a small table's backup makes no extra call; a
+ * denied read under auto falls back to the scan (the scan-only policy stays enough).
+ */
+async function decideEngine(
+  clients: AwsClients,
+  input: BackupTableInput,
+  schema: TableSchema,
+  signal: AbortSignal | undefined,
+): Promise<{ decision: EngineDecision; pitr?: PitrState }> {
+  const choice = input.engine ?? 'auto';
+  const threshold = input.autoThresholdBytes ?? DEFAULT_AUTO_THRESHOLD_BYTES;
+  const options = { thresholdBytes: threshold, incremental: input.incremental ?? false };
+  const needsPitr =
+    choice === 'export' || input.incremental || (choice === 'auto' && schema.approximateSizeBytes > threshold);
+  if (!needsPitr) return { decision: chooseEngine(choice, schema, { enabled: false }, options) };
+  try {
+    const pitr = await describePitr(clients.dynamodb, input.table, signal);
+    return { decision: chooseEngine(choice, schema, pitr, options), pitr };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (choice !== 'auto' || input.incremental || (code !== 'AccessDenied' && code !== 'PitrDisabled')) throw err;
+    if (code === 'PitrDisabled') {
+      return {
+        decision: {
+          engine: 'scan',
+          reason: `the table is above the auto threshold, but ${(err as Error).message.replace(/^This/, 'this')} So it is scanned`,
+        },
+      };
+    }
+    return {
+      decision: {
+        engine: 'scan',
+        reason:
+          'the table is above the auto threshold, but its point-in-time recovery setting could not be read (AccessDenied), so it is scanned',
+        advice:
+          'Grant dynamodb:DescribeContinuousBackups ("coldkeep policy generate --operations backup-table-export") to let auto choose the export.',
+      },
+    };
   }
 }
 
@@ -255,13 +407,13 @@ function buildManifest(
   finished: Date,
 ): BackupManifest {
   const dir = backupDir(location);
-  const lifecycleTag = input.lifecycleTag === undefined ? DEFAULT_LIFECYCLE_TAG : input.lifecycleTag;
   return {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_FORMAT_VERSION,
     backupId: location.backupId,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     engine: 'scan',
+    kind: 'full',
     source: { account: location.account, region: location.region, table: location.table },
     schema,
     startedAt: started.toISOString(),
@@ -276,13 +428,7 @@ function buildManifest(
         return { ...f, key: f.key.slice(dir.length), segment, part };
       })
       .sort((a, b) => a.key.localeCompare(b.key)),
-    storage: {
-      ...(lifecycleTag ? { lifecycleTag: { key: lifecycleTag.key, value: lifecycleTag.value } } : {}),
-      ...(input.sse ? { sse: input.sse } : {}),
-      ...(input.objectLock
-        ? { objectLock: { mode: input.objectLock.mode, retainUntil: input.objectLock.retainUntil.toISOString() } }
-        : {}),
-    },
+    storage: storageFacts(input),
   };
 }
 

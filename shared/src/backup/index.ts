@@ -4,3 +4,6 @@ export * from './manifest';
 export * from './itemLines';
 export * from './storageOptions';
 export * from './backupTable';
+export * from './chooseEngine';
+export * from './nativeExport';
+export * from './exportBackup';

@@ -89,3 +89,38 @@ export function lineToItem(line: string, where: string): Item {
   }
   return decodeMap(item as Record<string, Record<string, unknown>>);
 }
+
+/**
+ * One line of a data file as a change to apply. A full backup's `{"Item":…}` is a put; an
+ * incremental export's change record puts its NewImage, or deletes its Keys when there is
+ * none (the item was deleted in the window). `existedBefore` (the record has an OldImage,
+ * NEW_AND_OLD_IMAGES only) lets a chain restore know the exact count it must end with.
+ */
+export type ChangeRecord =
+  { type: 'put'; item: Item; existedBefore?: boolean } | { type: 'delete'; key: Item; existedBefore: boolean };
+
+export function lineToChange(line: string, where: string): ChangeRecord {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(line) as Record<string, unknown>;
+  } catch (err) {
+    throw new ColdkeepError('ManifestInvalid', `Line ${where} is not valid JSON.`, {
+      hint: 'The data file is damaged; its checksum should have caught this, so please report it.',
+      cause: err,
+    });
+  }
+  const asMap = (v: unknown): Item | undefined =>
+    v && typeof v === 'object' ? decodeMap(v as Record<string, Record<string, unknown>>) : undefined;
+  const item = asMap(parsed.Item);
+  if (item) return { type: 'put', item };
+  const keys = asMap(parsed.Keys);
+  if (!keys) {
+    throw new ColdkeepError('ManifestInvalid', `Line ${where} has neither "Item" nor "Keys".`, {
+      hint: 'Only DynamoDB JSON exports (full: {"Item":…}; incremental: {"Keys":…,"NewImage":…}) can be restored.',
+    });
+  }
+  // Meaningful only for a NEW_AND_OLD_IMAGES export; the caller knows the view.
+  const existedBefore = parsed.OldImage != null;
+  const newImage = asMap(parsed.NewImage);
+  return newImage ? { type: 'put', item: newImage, existedBefore } : { type: 'delete', key: keys, existedBefore };
+}

@@ -31,6 +31,17 @@ export interface BackupSummary extends BackupLocation {
   files: number;
   /** Storage class of the data files ("STANDARD", "GLACIER", … or "mixed"). */
   storageClass: string;
+  /** Who read the table: Coldkeep's scan or DynamoDB's managed export. */
+  engine: 'scan' | 'export';
+  kind: 'full' | 'incremental';
+  parentBackupId?: string;
+  /**
+   * The backups a restore of this one applies, oldest first: the full backup, then each
+   * incremental up to this one. Just [backupId] for a full backup.
+   */
+  chain: string[];
+  /** An ancestor of this incremental backup is missing: it cannot be restored. */
+  chainBroken?: boolean;
 }
 
 /** A backup folder with data but no manifest: a failed or running backup, never listed as a backup. */
@@ -106,6 +117,7 @@ export async function listBackups(s3: S3Client, query: CatalogQuery, signal?: Ab
     },
     signal,
   );
+  linkChains(backups);
   backups.sort((a, b) => b.backupId.localeCompare(a.backupId) || a.table.localeCompare(b.table));
   incomplete.sort((a, b) => b.backupId.localeCompare(a.backupId));
   return { backups, incomplete };
@@ -122,7 +134,33 @@ function summarize(location: BackupLocation, manifest: BackupManifest, data: _Ob
     bytes: manifest.bytes,
     files: manifest.files.length,
     storageClass: classes.size === 0 ? 'STANDARD' : classes.size === 1 ? [...classes][0]! : 'mixed',
+    engine: manifest.engine,
+    kind: manifest.kind ?? 'full',
+    ...(manifest.parent ? { parentBackupId: manifest.parent.backupId } : {}),
+    chain: [location.backupId],
   };
+}
+
+/** Follows each incremental backup's parents back to its full backup (same table folder). */
+function linkChains(backups: BackupSummary[]): void {
+  const folderOf = (b: BackupSummary): string => b.uri.slice(0, b.uri.length - b.backupId.length - 1);
+  const byFolder = new Map(backups.map((b) => [b.uri, b]));
+  for (const backup of backups) {
+    const chain = [backup.backupId];
+    let current = backup;
+    while (current.kind === 'incremental') {
+      const parent = current.parentBackupId
+        ? byFolder.get(`${folderOf(current)}${current.parentBackupId}/`)
+        : undefined;
+      if (!parent || chain.length > backups.length) {
+        backup.chainBroken = true;
+        break;
+      }
+      chain.unshift(parent.backupId);
+      current = parent;
+    }
+    backup.chain = chain;
+  }
 }
 
 export async function getManifest(

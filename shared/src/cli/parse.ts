@@ -19,3 +19,25 @@ export function parseDate(value: string): Date {
     throw new InvalidArgumentError(`expected an ISO 8601 date, e.g. 2027-01-31, got "${value}"`);
   return d;
 }
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** A size such as 10GiB, 500MB or 1073741824 (bytes). */
+export function parseSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined)
+    throw new InvalidArgumentError(`expected a size such as 10GiB, 500MB or a number of bytes, got "${value}"`);
+  return Math.round(Number(m[1]) * unit);
+}

@@ -19,8 +19,15 @@ export class ProgressDisplay {
 
   backup(p: BackupProgress): void {
     if (p.phase === 'describe') this.started = Date.now();
-    this.update(p.phase, () => {
+    this.update(`${p.phase}:${p.exportStatus ?? ''}`, () => {
       const elapsed = (Date.now() - this.started) / 1000;
+      if (p.phase === 'export') {
+        // DynamoDB's export gives no item progress until it is done: say what it is doing and for how long.
+        return [
+          `DynamoDB is exporting ${p.table}: ${p.exportStatus ?? 'starting'}, ${formatDuration(elapsed * 1000)} so far` +
+            (p.estimatedItems ? ` (~${formatCount(p.estimatedItems)} items)` : ''),
+        ];
+      }
       const rate = elapsed > 0 ? p.items / elapsed : 0;
       const eta =
         rate > 0 && p.estimatedItems > p.items ? formatDuration(((p.estimatedItems - p.items) / rate) * 1000) : '';
@@ -46,8 +53,14 @@ export class ProgressDisplay {
 
   restore(p: RestoreProgress): void {
     if (p.phase === 'plan') this.started = Date.now();
-    this.update(p.phase, () => {
+    this.update(`${p.phase}:${p.importStatus ?? ''}`, () => {
       if (p.phase === 'thaw' && p.waitingFor) return [`Waiting for ${p.waitingFor} archived file(s) to be retrieved…`];
+      if (p.phase === 'import') {
+        return [
+          `DynamoDB is importing into ${p.target}: ${p.importStatus ?? 'starting'}, ${formatCount(p.itemsWritten)}` +
+            `${p.itemsExpected !== undefined ? ` of ${formatCount(p.itemsExpected)}` : ''} items imported`,
+        ];
+      }
       const elapsed = (Date.now() - this.started) / 1000;
       const rate = elapsed > 0 ? p.itemsWritten / elapsed : 0;
       return [

@@ -33,7 +33,13 @@ export function backupSummary(report: BackupReport): JobSummary {
     headline: `${countText(report.itemCount)} items, ${bytesText(report.bytes)}`,
     facts: [
       ['Table', `${report.table} (${report.region}, account ${report.account})`],
-      ['Items', countText(report.itemCount)],
+      ['Items', countText(report.itemCount) + (report.kind === 'incremental' ? ' changes' : '')],
+      [
+        'Engine',
+        report.engine === 'export'
+          ? `DynamoDB export${report.kind === 'incremental' ? `, incremental on ${report.parentBackupId}` : ''}`
+          : 'scan',
+      ],
       [
         'Size',
         `${bytesText(report.uncompressedBytes)} of DynamoDB JSON, ${bytesText(report.bytes)} gzip in ${report.files} file(s)`,
@@ -59,6 +65,18 @@ export function restoreSummary(report: RestoreReport): JobSummary {
       ...(report.dryRun
         ? [['Dry run', `${countText(report.itemsVerified)} items verified, nothing written`] as [string, string]]
         : [['Items written', countText(report.itemsWritten)] as [string, string]]),
+      ...(report.itemsDeleted ? [['Items deleted', countText(report.itemsDeleted)] as [string, string]] : []),
+      ...(report.steps.length > 1
+        ? [
+            ['Chain applied', report.steps.map((s) => `${s.backupId ?? s.uri} (${s.kind})`).join(' → ')] as [
+              string,
+              string,
+            ],
+          ]
+        : []),
+      ...(report.engine === 'import'
+        ? [['Engine', `DynamoDB import ${report.import?.importArn ?? ''}`.trim()] as [string, string]]
+        : []),
       ...(report.itemsExpected !== undefined
         ? [['Items expected', countText(report.itemsExpected)] as [string, string]]
         : []),

@@ -9,8 +9,10 @@
 export const CORE_OPERATIONS = [
   'tables-list',
   'backup-table',
+  'backup-table-export',
   'list-backups',
   'restore',
+  'restore-import',
   'files',
   'notify',
   'stacks',
@@ -41,7 +43,13 @@ export type ResourceScope =
   /** The SES identity mail is sent from. */
   | 'email-identity'
   /** Coldkeep's CloudFormation stacks (coldkeep-*). */
-  | 'stacks';
+  | 'stacks'
+  /** DynamoDB exports of the tables given: table/<table>/export/* */
+  | 'table-exports'
+  /** DynamoDB imports into the tables given: table/<table>/import/* */
+  | 'table-imports'
+  /** The CloudWatch log groups ImportTable writes failed items to: /aws-dynamodb/* */
+  | 'import-log-groups';
 
 /** Options that make the code call more: each adds the grants marked with it. */
 export type Feature =
@@ -64,8 +72,13 @@ export interface ActionGrant {
 
 export interface OperationDeclaration {
   name: CoreOperation;
-  /** "planned": the capability is not built yet; its grants are declared for the front ends and are not proven. */
-  status: 'available' | 'planned';
+  /**
+   * "available": built, and proven by the policy-drift test against the emulators.
+   * "aws-only": built, but it calls services no emulator serves (DynamoDB export/import): its
+   * calls are checked with aws-sdk-client-mock, the policy is not simulated.
+   * "planned": the capability is not built yet; its grants are declared for the front ends and are not proven.
+   */
+  status: 'available' | 'aws-only' | 'planned';
   /** The CLI commands that run it. */
   commands: string[];
   summary: string;
@@ -179,6 +192,84 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
     ],
   },
   {
+    name: 'backup-table-export',
+    status: 'aws-only',
+    commands: ['backup table --engine export', 'backup table --engine auto', 'backup table --incremental'],
+    summary:
+      "back up a table with DynamoDB's managed export (full or incremental): AWS writes the data, Coldkeep the manifest",
+    grants: [
+      {
+        action: 'dynamodb:DescribeTable',
+        on: 'table',
+        calls: ['dynamodb.DescribeTable'],
+        why: 'the schema saved in the manifest, and the size auto decides on',
+      },
+      {
+        action: 'dynamodb:DescribeTimeToLive',
+        on: 'table',
+        calls: ['dynamodb.DescribeTimeToLive'],
+        why: 'the TTL setting saved in the manifest',
+      },
+      {
+        action: 'dynamodb:DescribeContinuousBackups',
+        on: 'table',
+        calls: ['dynamodb.DescribeContinuousBackups'],
+        why: 'is point-in-time recovery on (exports need it), and its window for --at and incremental backups',
+      },
+      {
+        action: 'dynamodb:ExportTableToPointInTime',
+        on: 'table',
+        calls: ['dynamodb.ExportTableToPointInTime'],
+        why: 'start the full or incremental export into the backup folder',
+      },
+      {
+        action: 'dynamodb:DescribeExport',
+        on: 'table-exports',
+        calls: ['dynamodb.DescribeExport'],
+        why: 'follow the export until it completes or fails',
+      },
+      {
+        action: 's3:ListBucket',
+        on: 'bucket',
+        calls: ['s3.HeadBucket', 's3.ListObjectsV2'],
+        why: 'check the bucket; find the previous backup (incremental); the sizes of the exported files',
+      },
+      {
+        action: 's3:GetObject',
+        on: 'table-backups',
+        calls: ['s3.GetObject'],
+        why: "the export's manifest-summary.json and manifest-files.json, and the previous backup's manifest",
+      },
+      {
+        action: 's3:PutObject',
+        on: 'table-backups',
+        calls: ['dynamodb.ExportTableToPointInTime', 's3.PutObject'],
+        why: "DynamoDB writes the export with the caller's permissions; Coldkeep writes the manifest",
+      },
+      {
+        action: 's3:AbortMultipartUpload',
+        on: 'table-backups',
+        calls: ['dynamodb.ExportTableToPointInTime'],
+        why: 'DynamoDB aborts its own multipart uploads when an export fails',
+      },
+      {
+        action: 's3:PutObjectTagging',
+        on: 'table-backups',
+        calls: ['s3.PutObjectTagging'],
+        why: 'the lifecycle tag on each exported data file',
+      },
+      {
+        action: 's3:PutObjectRetention',
+        on: 'table-backups',
+        calls: ['s3.PutObjectRetention', 's3.PutObject'],
+        feature: 'object-lock',
+        why: 'Object Lock retention on each exported data file and on the manifest',
+      },
+      ...KMS_WRITE.map((g) => ({ ...g, calls: [...g.calls, 'dynamodb.ExportTableToPointInTime'] })),
+      KMS_READ,
+    ],
+  },
+  {
     name: 'list-backups',
     status: 'available',
     commands: ['backups list', 'backups show'],
@@ -243,6 +334,70 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         calls: ['dynamodb.BatchWriteItem'],
         why: 'write the items, 25 at a time',
       },
+      KMS_READ,
+    ],
+  },
+  {
+    name: 'restore-import',
+    status: 'aws-only',
+    commands: ['restore --engine import'],
+    summary: "restore a full backup into a new table with DynamoDB's ImportTable",
+    grants: [
+      {
+        action: 's3:ListBucket',
+        on: 'bucket',
+        calls: ['s3.ListObjectsV2', 'dynamodb.ImportTable'],
+        why: "find the backup; DynamoDB lists the data prefix with the caller's permissions",
+      },
+      {
+        action: 's3:GetObject',
+        on: 'table-backups',
+        calls: ['s3.GetObject', 's3.HeadObject', 'dynamodb.ImportTable'],
+        why: 'the manifest; archived-file checks; DynamoDB reads the data files',
+      },
+      {
+        action: 's3:RestoreObject',
+        on: 'table-backups',
+        calls: ['s3.RestoreObject'],
+        why: 'start the retrieval of data files archived to Glacier (ImportTable cannot read them)',
+      },
+      {
+        action: 'dynamodb:DescribeTable',
+        on: 'table',
+        calls: ['dynamodb.DescribeTable'],
+        why: 'the target must not exist yet',
+      },
+      {
+        action: 'dynamodb:ImportTable',
+        on: 'table',
+        calls: ['dynamodb.ImportTable'],
+        why: 'create the table from the saved schema and load the backup',
+      },
+      {
+        action: 'dynamodb:DescribeImport',
+        on: 'table-imports',
+        calls: ['dynamodb.DescribeImport'],
+        why: 'follow the import: status, counts, errors and their log group',
+      },
+      {
+        action: 'dynamodb:UpdateTimeToLive',
+        on: 'table',
+        calls: ['dynamodb.UpdateTimeToLive'],
+        why: 'turn TTL back on in the imported table',
+      },
+      ...[
+        'logs:CreateLogGroup',
+        'logs:CreateLogStream',
+        'logs:DescribeLogGroups',
+        'logs:DescribeLogStreams',
+        'logs:PutLogEvents',
+        'logs:PutRetentionPolicy',
+      ].map((action): ActionGrant => ({
+        action,
+        on: 'import-log-groups',
+        calls: ['dynamodb.ImportTable'],
+        why: "DynamoDB logs the items it could not import in CloudWatch Logs, with the caller's permissions",
+      })),
       KMS_READ,
     ],
   },

@@ -58,6 +58,9 @@ const SIDS: Record<ResourceScope, string> = {
   'kms-key': 'BackupKey',
   'email-identity': 'EmailIdentity',
   stacks: 'ColdkeepStacks',
+  'table-exports': 'TableExports',
+  'table-imports': 'TableImports',
+  'import-log-groups': 'ImportLogGroups',
 };
 
 export function parseOperations(list: string): CoreOperation[] {
@@ -125,6 +128,12 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
         return [`arn:${p}:ses:${region}:${account}:identity/${options.emailIdentity ?? '*'}`];
       case 'stacks':
         return [`arn:${p}:cloudformation:${region}:${account}:stack/${options.stackPrefix ?? 'coldkeep-'}*/*`];
+      case 'table-exports':
+        return tables.map((t) => `arn:${p}:dynamodb:${region}:${account}:table/${t}/export/*`);
+      case 'table-imports':
+        return tables.map((t) => `arn:${p}:dynamodb:${region}:${account}:table/${t}/import/*`);
+      case 'import-log-groups':
+        return [`arn:${p}:logs:${region}:${account}:log-group:/aws-dynamodb/*`];
     }
   };
   const conditionOf = (scope: ResourceScope): PolicyStatement['Condition'] | undefined => {
@@ -163,6 +172,12 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
       `${planned.join(', ')}: planned capabilities; their grants are declared ahead of the code and not yet proven by the tests.`,
     );
   }
+  const awsOnly = declarations.filter((d) => d.status === 'aws-only').map((d) => d.name);
+  if (awsOnly.length) {
+    notes.push(
+      `${awsOnly.join(', ')}: DynamoDB export/import, which no emulator serves; their calls are checked in unit tests, the policy is not simulated.`,
+    );
+  }
   if (account === '*' || region === '*') {
     notes.push('The account and/or region are "*" in ARNs: pass --account and --region to pin them.');
   }
@@ -171,7 +186,9 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   }
   if (
     !options.kmsKey &&
-    grants.some(({ d }) => ['backup-table', 'restore', 'list-backups', 'files'].includes(d.name))
+    grants.some(({ d }) =>
+      ['backup-table', 'backup-table-export', 'restore', 'restore-import', 'list-backups', 'files'].includes(d.name),
+    )
   ) {
     notes.push(
       'No --kms-key: if the bucket uses SSE-KMS, pass the key so that kms:GenerateDataKey/kms:Decrypt are granted.',

@@ -18,13 +18,13 @@ export interface BatchWriterOptions {
 const BATCH_SIZE = 25;
 
 /**
- * Writes items with BatchWriteItem, 25 per request, several requests in flight.
+ * Writes items (puts and deletes) with BatchWriteItem, 25 per request, several requests in flight.
  * UnprocessedItems are sent again with exponential backoff until written or the retries
  * run out, so an item is either written or the error says so; `written` is exact.
  */
 export class BatchWriter {
   written = 0;
-  private pending: Item[] = [];
+  private pending: WriteRequest[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
 
@@ -34,7 +34,16 @@ export class BatchWriter {
   ) {}
 
   async put(item: Item): Promise<void> {
-    this.pending.push(item);
+    await this.add({ PutRequest: { Item: item } });
+  }
+
+  /** Deletes the item with this key (an incremental backup's deleted item). */
+  async delete(key: Item): Promise<void> {
+    await this.add({ DeleteRequest: { Key: key } });
+  }
+
+  private async add(request: WriteRequest): Promise<void> {
+    this.pending.push(request);
     if (this.pending.length >= BATCH_SIZE) await this.dispatch();
   }
 
@@ -51,7 +60,7 @@ export class BatchWriter {
     if (this.failure) throw this.failure;
     const batch = this.pending;
     this.pending = [];
-    const request = this.writeBatch(batch.map((Item) => ({ PutRequest: { Item } }))).catch((err: unknown) => {
+    const request = this.writeBatch(batch).catch((err: unknown) => {
       this.failure ??= err;
     });
     const tracked = request.finally(() => this.inFlight.delete(tracked));

@@ -2,3 +2,4 @@ export * from './restorePlan';
 export * from './thawArchived';
 export * from './targetTable';
 export * from './restoreTable';
+export * from './importRestore';

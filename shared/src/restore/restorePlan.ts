@@ -1,6 +1,13 @@
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
-import { MANIFEST_NAME, parseManifest, parseS3Uri, s3Uri } from '../backup';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  type BackupManifest,
+  MANIFEST_NAME,
+  parseManifest,
+  parseS3Uri,
+  readNativeExport,
+  readObjectText,
+  s3Uri,
+} from '../backup';
 import { findBackup } from '../catalog';
 import { ColdkeepError, fromAwsError } from '../errors';
 import type { TableSchema } from '../tables';
@@ -11,115 +18,169 @@ export type RestoreSource = { uri: string } | { bucket: string; prefix?: string;
 export interface PlannedFile {
   /** Full object key. */
   key: string;
-  /** Items the backup says the file holds, when it says. */
+  /** Items (or change records) the backup says the file holds, when it says. */
   items?: number;
   bytes?: number;
-  /** Hex SHA-256 (Coldkeep backups). */
+  /** Hex SHA-256 (Coldkeep's scan). */
   sha256?: string;
-  /** Base64 MD5 (DynamoDB native exports). */
+  /** Base64 MD5 (DynamoDB exports, native or made by Coldkeep's export engine). */
   md5?: string;
+}
+
+/** One backup to apply: a full one, or the changes of an incremental one. Steps run in order. */
+export interface RestoreStep {
+  kind: 'full' | 'incremental';
+  /** s3:// URI of the backup (or export) folder. */
+  uri: string;
+  backupId?: string;
+  /** Items (full) or change records (incremental) the backup says it holds. */
+  itemCount?: number;
+  /** The records carry old images (NEW_AND_OLD_IMAGES), so each says whether its item existed before. */
+  oldImages: boolean;
+  files: PlannedFile[];
 }
 
 export interface RestorePlan {
   kind: 'coldkeep' | 'native-export';
   bucket: string;
-  /** s3:// URI of what is restored. */
+  /** s3:// URI of what is restored (the newest backup of a chain). */
   uri: string;
   backupId?: string;
   sourceTable?: string;
   /** Saved schema (Coldkeep backups only; a native export does not carry one). */
   schema?: TableSchema;
+  /** Items a full backup holds; for a chain, the lines of every step. */
   itemCount?: number;
+  /** Full backup first, then each incremental in order; one step for a single backup. */
+  steps: RestoreStep[];
+  /** Every file of every step, in order. */
   files: PlannedFile[];
+  /**
+   * The base is a point in time (an export) and every incremental carries old images, so
+   * the count the target must end with is known exactly; a scanned base is not a snapshot.
+   */
+  exactChainCount: boolean;
 }
 
-const nativeSummary = z.object({
-  manifestFilesS3Key: z.string(),
-  itemCount: z.number().optional(),
-  tableArn: z.string().optional(),
-  exportArn: z.string().optional(),
-  outputFormat: z.string().optional(),
-});
-const nativeFile = z.object({
-  dataFileS3Key: z.string(),
-  itemCount: z.number().optional(),
-  md5Checksum: z.string().optional(),
-});
-
-async function readText(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<string | undefined> {
-  try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
-    return await response.Body!.transformToString();
-  } catch (err) {
-    if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw fromAwsError(err, { doing: `read ${s3Uri(bucket, key)}`, bucket });
-  }
-}
-
-function coldkeepPlan(bucket: string, manifestKey: string, text: string): RestorePlan {
-  const manifest = parseManifest(text, s3Uri(bucket, manifestKey));
-  const dir = manifestKey.slice(0, manifestKey.length - MANIFEST_NAME.length);
+function planOf(
+  base: Omit<RestorePlan, 'files' | 'itemCount' | 'exactChainCount'>,
+  exactChainCount: boolean,
+): RestorePlan {
+  const counts = base.steps.map((s) => s.itemCount);
   return {
-    kind: 'coldkeep',
-    bucket,
+    ...base,
+    files: base.steps.flatMap((s) => s.files),
+    ...(counts.every((c) => c !== undefined) ? { itemCount: counts.reduce((a, b) => a! + b!, 0) } : {}),
+    exactChainCount,
+  };
+}
+
+function dirOf(manifestKey: string): string {
+  return manifestKey.slice(0, manifestKey.length - MANIFEST_NAME.length);
+}
+
+function coldkeepStep(bucket: string, dir: string, manifest: BackupManifest): RestoreStep {
+  return {
+    kind: manifest.kind ?? 'full',
     uri: s3Uri(bucket, dir),
     backupId: manifest.backupId,
-    sourceTable: manifest.source.table,
-    schema: manifest.schema,
     itemCount: manifest.itemCount,
-    files: manifest.files.map((f) => ({ key: dir + f.key, items: f.items, bytes: f.bytes, sha256: f.sha256 })),
+    oldImages: manifest.export?.viewType === 'NEW_AND_OLD_IMAGES',
+    files: manifest.files.map((f) => ({
+      key: dir + f.key,
+      items: f.items,
+      ...(f.bytes ? { bytes: f.bytes } : {}),
+      ...(f.sha256 ? { sha256: f.sha256 } : {}),
+      ...(f.md5 ? { md5: f.md5 } : {}),
+    })),
   };
+}
+
+const MAX_CHAIN = 10_000;
+
+/** A Coldkeep backup, and for an incremental one its parents back to the full backup. */
+async function coldkeepPlan(
+  s3: S3Client,
+  bucket: string,
+  manifestKey: string,
+  text: string,
+  signal?: AbortSignal,
+): Promise<RestorePlan> {
+  const newest = parseManifest(text, s3Uri(bucket, manifestKey));
+  const steps = [coldkeepStep(bucket, dirOf(manifestKey), newest)];
+  let current = newest;
+  let dir = dirOf(manifestKey);
+  while (current.kind === 'incremental') {
+    if (!current.parent || steps.length > MAX_CHAIN) {
+      throw new ColdkeepError(
+        'ManifestInvalid',
+        `The incremental backup ${current.backupId} does not name its parent.`,
+        {
+          hint: 'Restore from a full backup instead.',
+        },
+      );
+    }
+    // Parents live beside their children: <…>/<table>/<parentId>/manifest.json
+    const parentDir = dir.replace(/[^/]+\/$/, `${current.parent.backupId}/`);
+    const parentKey = parentDir + MANIFEST_NAME;
+    const parentText = await readObjectText(s3, bucket, parentKey, signal);
+    if (parentText === undefined) {
+      throw new ColdkeepError(
+        'BackupNotFound',
+        `The chain of ${newest.backupId} is broken: its ancestor ${current.parent.backupId} has no manifest at ${s3Uri(bucket, parentKey)}.`,
+        {
+          hint: 'Restore the newest full backup, or an incremental one whose chain is whole ("coldkeep backups list" shows chains).',
+        },
+      );
+    }
+    current = parseManifest(parentText, s3Uri(bucket, parentKey));
+    dir = parentDir;
+    steps.unshift(coldkeepStep(bucket, dir, current));
+  }
+  return planOf(
+    {
+      kind: 'coldkeep',
+      bucket,
+      uri: steps.at(-1)!.uri,
+      backupId: newest.backupId,
+      sourceTable: newest.source.table,
+      schema: newest.schema,
+      steps,
+    },
+    steps.length === 1 || (current.engine === 'export' && steps.slice(1).every((s) => s.oldImages)),
+  );
 }
 
 async function nativePlan(s3: S3Client, bucket: string, summaryKey: string, text: string, signal?: AbortSignal) {
-  const where = s3Uri(bucket, summaryKey);
-  const parsed = nativeSummary.safeParse(JSON.parse(text));
-  if (!parsed.success) {
-    throw new ColdkeepError('ManifestInvalid', `${where} is not a DynamoDB export summary.`, {
-      hint: 'Point restore at the export folder that holds manifest-summary.json.',
-    });
-  }
-  if (parsed.data.outputFormat && parsed.data.outputFormat !== 'DYNAMODB_JSON') {
-    throw new ColdkeepError('InvalidInput', `The export at ${where} is in ${parsed.data.outputFormat} format.`, {
-      hint: 'Only DYNAMODB_JSON exports can be restored; export again with --export-format DYNAMODB_JSON.',
-    });
-  }
-  const filesText = await readText(s3, bucket, parsed.data.manifestFilesS3Key, signal);
-  if (filesText === undefined) {
-    throw new ColdkeepError(
-      'BackupIncomplete',
-      `The export's file list ${parsed.data.manifestFilesS3Key} is missing.`,
-      {
-        hint: 'The export may still be running, or was not copied whole.',
-      },
-    );
-  }
-  const files = filesText
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => nativeFile.parse(JSON.parse(line)))
-    .map((f) => ({
-      key: f.dataFileS3Key,
-      ...(f.itemCount !== undefined ? { items: f.itemCount } : {}),
-      ...(f.md5Checksum ? { md5: f.md5Checksum } : {}),
-    }));
-  const sourceTable = parsed.data.tableArn?.split('/').pop();
-  return {
-    kind: 'native-export' as const,
-    bucket,
-    uri: s3Uri(bucket, summaryKey.slice(0, summaryKey.lastIndexOf('/') + 1)),
-    ...(sourceTable ? { sourceTable } : {}),
-    ...(parsed.data.itemCount !== undefined ? { itemCount: parsed.data.itemCount } : {}),
-    files,
-  };
+  const native = await readNativeExport(s3, bucket, summaryKey, text, signal);
+  const sourceTable = native.summary.tableArn?.split('/').pop();
+  const uri = s3Uri(bucket, summaryKey.slice(0, summaryKey.lastIndexOf('/') + 1));
+  return planOf(
+    {
+      kind: 'native-export' as const,
+      bucket,
+      uri,
+      ...(sourceTable ? { sourceTable } : {}),
+      steps: [
+        {
+          kind: native.incremental ? ('incremental' as const) : ('full' as const),
+          uri,
+          ...(native.summary.itemCount !== undefined ? { itemCount: native.summary.itemCount } : {}),
+          oldImages: native.summary.outputView === 'NEW_AND_OLD_IMAGES',
+          files: native.files,
+        },
+      ],
+    },
+    !native.incremental,
+  );
 }
 
 /** Finds what to restore and reads its manifest, without touching any data. */
 export async function planRestore(s3: S3Client, source: RestoreSource, signal?: AbortSignal): Promise<RestorePlan> {
   if (!('uri' in source)) {
     const backup = await findBackup(s3, source, signal);
-    const text = await readText(s3, backup.bucket, backup.manifestKey, signal);
-    return coldkeepPlan(backup.bucket, backup.manifestKey, text!);
+    const text = await readObjectText(s3, backup.bucket, backup.manifestKey, signal);
+    return coldkeepPlan(s3, backup.bucket, backup.manifestKey, text!, signal);
   }
   const parsed = parseS3Uri(source.uri);
   if (!parsed) {
@@ -129,18 +190,19 @@ export async function planRestore(s3: S3Client, source: RestoreSource, signal?: 
   }
   const { bucket, key } = parsed;
   if (key.endsWith(MANIFEST_NAME)) {
-    const text = await readText(s3, bucket, key, signal);
-    if (text !== undefined) return coldkeepPlan(bucket, key, text);
+    const text = await readObjectText(s3, bucket, key, signal);
+    if (text !== undefined) return coldkeepPlan(s3, bucket, key, text, signal);
   }
   if (key.endsWith('manifest-summary.json')) {
-    const text = await readText(s3, bucket, key, signal);
+    const text = await readObjectText(s3, bucket, key, signal);
     if (text !== undefined) return nativePlan(s3, bucket, key, text, signal);
   }
   const dir = key === '' || key.endsWith('/') ? key : `${key}/`;
-  const manifestText = await readText(s3, bucket, dir + MANIFEST_NAME, signal);
-  if (manifestText !== undefined) return coldkeepPlan(bucket, dir + MANIFEST_NAME, manifestText);
+  const manifestText = await readObjectText(s3, bucket, dir + MANIFEST_NAME, signal);
+  if (manifestText !== undefined) return coldkeepPlan(s3, bucket, dir + MANIFEST_NAME, manifestText, signal);
   const summaryKey = await findNativeSummary(s3, bucket, dir, signal);
-  if (summaryKey) return nativePlan(s3, bucket, summaryKey, (await readText(s3, bucket, summaryKey, signal))!, signal);
+  if (summaryKey)
+    return nativePlan(s3, bucket, summaryKey, (await readObjectText(s3, bucket, summaryKey, signal))!, signal);
   throw new ColdkeepError(
     'BackupNotFound',
     `No backup at ${source.uri}: no manifest.json or manifest-summary.json there.`,

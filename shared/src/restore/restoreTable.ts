@@ -2,14 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsClients } from '../aws';
+import type { ChangeRecord } from '../backup';
 import { ColdkeepError, withAftermath } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
 import { CapacityLimiter } from '../tables';
 import { BatchWriter } from './batchWriter';
+import { type ImportFacts, importRestore } from './importRestore';
 import { type PlannedFile, planRestore, type RestorePlan, type RestoreSource } from './restorePlan';
 import { applyTtl, assertSameKeys, countItems, createTableFromSchema, inspectTarget } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
-import { downloadVerified, readItems } from './verifiedDownload';
+import { downloadVerified, readChanges } from './verifiedDownload';
 
 export interface RestoreTableInput {
   source: RestoreSource;
@@ -30,18 +32,42 @@ export interface RestoreTableInput {
   thaw?: ThawOptions;
   /** Count the target's items afterwards (default: when the target was empty before). */
   verifyCount?: boolean;
+  /**
+   * write (default): Coldkeep verifies every file and writes it with BatchWriteItem, into a new
+   * or existing table, applying incremental chains. import: DynamoDB's ImportTable loads a full
+   * backup into a NEW table without using write capacity.
+   */
+  engine?: RestoreEngine;
+  /** import: how often to poll DescribeImport (default 15 s). */
+  pollIntervalMs?: number;
 }
+
+export type RestoreEngine = 'write' | 'import';
 
 export type FileOutcome = 'written' | 'partial' | 'not-written' | 'damaged' | 'verified';
 
 export interface FileReport {
   key: string;
+  /** Which step of the plan (0: the full backup; 1…: incrementals, in order). */
+  step: number;
   outcome: FileOutcome;
+  /** Records written: items put, and for an incremental backup items deleted too. */
   items: number;
 }
 
+export interface StepReport {
+  kind: 'full' | 'incremental';
+  uri: string;
+  backupId?: string;
+  /** Items put (new images) and deleted by this step. */
+  puts: number;
+  deletes: number;
+}
+
 export interface RestoreProgress {
-  phase: 'plan' | 'thaw' | 'restore' | 'count';
+  phase: 'plan' | 'thaw' | 'restore' | 'import' | 'count';
+  /** import: DynamoDB's status of the import. */
+  importStatus?: string;
   target: string;
   itemsWritten: number;
   itemsExpected?: number;
@@ -53,16 +79,25 @@ export interface RestoreProgress {
 export interface RestoreReport {
   source: string;
   kind: RestorePlan['kind'];
+  engine: RestoreEngine;
   backupId?: string;
   target: string;
   dryRun: boolean;
   createdTable: boolean;
   itemsExpected?: number;
   itemsWritten: number;
+  /** Of the records written, the deletes (incremental backups only). */
+  itemsDeleted: number;
   itemsVerified: number;
   /** Exact count of the target after the load, when it was checked. */
   countedItems?: number;
+  /** The count the target had to end with, when it is known (a full backup, or a chain on an exported base). */
+  expectedCount?: number;
+  /** The full backup and each incremental applied, in order. */
+  steps: StepReport[];
   files: FileReport[];
+  /** import: what DynamoDB's import reported. */
+  import?: ImportFacts;
   warnings: string[];
   durationMs: number;
 }
@@ -80,6 +115,7 @@ export async function restoreTable(
   const startedAt = Date.now();
   const { dynamodb, s3 } = clients;
   const plan = await planRestore(s3, input.source, signal);
+  if (input.engine === 'import') return importRestore(clients, plan, input, { signal, onProgress });
   const target = input.target ?? plan.sourceTable;
   if (!target) {
     throw new ColdkeepError('InvalidInput', `The backup at ${plan.uri} does not name its table.`, {
@@ -97,7 +133,19 @@ export async function restoreTable(
   const emit = (): void => onProgress?.({ ...progress });
   emit();
 
-  const files: FileReport[] = plan.files.map((f) => ({ key: f.key, outcome: 'not-written', items: 0 }));
+  const files: FileReport[] = plan.steps.flatMap((step, i) =>
+    step.files.map((f) => ({ key: f.key, step: i, outcome: 'not-written' as FileOutcome, items: 0 })),
+  );
+  const steps: StepReport[] = plan.steps.map((step) => ({
+    kind: step.kind,
+    uri: step.uri,
+    ...(step.backupId ? { backupId: step.backupId } : {}),
+    puts: 0,
+    deletes: 0,
+  }));
+  const firstFileOf = plan.steps.map((_, i) => plan.steps.slice(0, i).reduce((n, s) => n + s.files.length, 0));
+  // Net change in the item count from incremental steps with old images (exact chain count).
+  let countDelta = 0;
   const warnings: string[] = [];
   let createdTable = false;
 
@@ -146,28 +194,49 @@ export async function restoreTable(
   emit();
   let itemsVerified = 0;
   try {
-    await runPool(
-      plan.files.map((file, i) => ({ file, report: files[i]! })),
-      input.fileConcurrency ?? 4,
-      async ({ file, report }, poolSignal) => {
-        const path = join(tempDir, `${files.indexOf(report)}.json.gz`);
-        try {
-          await downloadVerified(s3, plan.bucket, file, path, poolSignal);
-        } catch (err) {
-          if ((err as { code?: string }).code === 'ChecksumMismatch') report.outcome = 'damaged';
-          throw err;
-        }
-        const items = await restoreFile(input, dynamodb, target, file, path, report, limiter, poolSignal, (n) => {
-          progress.itemsWritten += n;
+    // Steps strictly in order (a change must land after the state it changes); files of one step
+    // in parallel (an incremental export holds each key once, so its records never race).
+    for (const [stepIndex, step] of plan.steps.entries()) {
+      let stepVerified = 0;
+      await runPool(
+        step.files.map((file, j) => ({
+          file,
+          index: firstFileOf[stepIndex]! + j,
+          report: files[firstFileOf[stepIndex]! + j]!,
+        })),
+        input.fileConcurrency ?? 4,
+        async ({ file, index, report }, poolSignal) => {
+          const path = join(tempDir, `${index}.json.gz`);
+          try {
+            await downloadVerified(s3, plan.bucket, file, path, poolSignal);
+          } catch (err) {
+            if ((err as { code?: string }).code === 'ChecksumMismatch') report.outcome = 'damaged';
+            throw err;
+          }
+          const counts = await restoreFile(input, dynamodb, target, file, path, report, limiter, poolSignal, (n) => {
+            progress.itemsWritten += n;
+            emit();
+          });
+          stepVerified += counts.records;
+          steps[stepIndex]!.puts += counts.puts;
+          steps[stepIndex]!.deletes += counts.deletes;
+          if (step.kind === 'incremental' && step.oldImages) countDelta += counts.delta;
+          await rm(path, { force: true });
+          progress.filesDone++;
           emit();
-        });
-        itemsVerified += items;
-        await rm(path, { force: true });
-        progress.filesDone++;
-        emit();
-      },
-      signal,
-    );
+        },
+        signal,
+      );
+      throwIfAborted(signal);
+      if (step.itemCount !== undefined && stepVerified !== step.itemCount) {
+        throw new ColdkeepError(
+          'CountMismatch',
+          `The files of ${step.uri} hold ${stepVerified} records, its manifest says ${step.itemCount}.`,
+          { hint: 'The backup is inconsistent; restore from another one.', details: { files } },
+        );
+      }
+      itemsVerified += stepVerified;
+    }
   } catch (err) {
     throw failure(err, target, files, createdTable);
   } finally {
@@ -176,13 +245,13 @@ export async function restoreTable(
   throwIfAborted(signal);
 
   const itemsWritten = files.reduce((n, f) => n + (input.dryRun ? 0 : f.items), 0);
-  if (plan.itemCount !== undefined && itemsVerified !== plan.itemCount) {
-    throw new ColdkeepError(
-      'CountMismatch',
-      `The backup's files hold ${itemsVerified} items, its manifest says ${plan.itemCount}.`,
-      { hint: 'The backup is inconsistent; restore from another one.', details: { files } },
-    );
-  }
+  const itemsDeleted = input.dryRun ? 0 : steps.reduce((n, s) => n + s.deletes, 0);
+  const baseIsFull = plan.steps[0]?.kind === 'full';
+  // What the target must hold when it was empty: a full backup's items, plus a chain's exact delta.
+  const expectedCount =
+    input.dryRun || !baseIsFull || !(plan.steps.length === 1 || plan.exactChainCount)
+      ? undefined
+      : steps[0]!.puts + countDelta;
 
   let countedItems: number | undefined;
   if (!input.dryRun) {
@@ -200,13 +269,13 @@ export async function restoreTable(
         Math.max(1, Math.min(16, Math.ceil(itemsWritten / 250_000))),
         signal,
       );
-      if (countedItems !== itemsWritten) {
+      if (expectedCount !== undefined && countedItems !== expectedCount) {
         throw new ColdkeepError(
           'CountMismatch',
-          `Table "${target}" holds ${countedItems} items after the restore, but ${itemsWritten} were written.`,
+          `Table "${target}" holds ${countedItems} items after the restore, but it should hold ${expectedCount}.`,
           {
             hint: 'Something else wrote to or deleted from the table during the restore, or the backup holds duplicate keys.',
-            details: { files, countedItems, itemsWritten },
+            details: { files, countedItems, expectedCount, itemsWritten },
           },
         );
       }
@@ -216,18 +285,30 @@ export async function restoreTable(
   return {
     source: plan.uri,
     kind: plan.kind,
+    engine: 'write',
     ...(plan.backupId ? { backupId: plan.backupId } : {}),
     target,
     dryRun: input.dryRun ?? false,
     createdTable,
     ...(plan.itemCount !== undefined ? { itemsExpected: plan.itemCount } : {}),
     itemsWritten,
+    itemsDeleted,
     itemsVerified,
     ...(countedItems !== undefined ? { countedItems } : {}),
+    ...(expectedCount !== undefined ? { expectedCount } : {}),
+    steps,
     files,
     warnings,
     durationMs: Date.now() - startedAt,
   };
+}
+
+interface FileCounts {
+  records: number;
+  puts: number;
+  deletes: number;
+  /** Items that did not exist before and now do, minus items that did and now do not. */
+  delta: number;
 }
 
 async function restoreFile(
@@ -240,12 +321,22 @@ async function restoreFile(
   limiter: CapacityLimiter | undefined,
   signal: AbortSignal,
   onWritten: (count: number) => void,
-): Promise<number> {
-  let count = 0;
+): Promise<FileCounts> {
+  const counts: FileCounts = { records: 0, puts: 0, deletes: 0, delta: 0 };
+  const tally = (change: ChangeRecord): void => {
+    counts.records++;
+    if (change.type === 'put') {
+      counts.puts++;
+      if (change.existedBefore === false) counts.delta++;
+    } else {
+      counts.deletes++;
+      if (change.existedBefore) counts.delta--;
+    }
+  };
   if (input.dryRun) {
-    for await (const _item of readItems(path, file.key)) count++;
+    for await (const change of readChanges(path, file.key)) tally(change);
     report.outcome = 'verified';
-    report.items = count;
+    report.items = counts.records;
   } else {
     const writer = new BatchWriter(dynamodb, {
       table: target,
@@ -259,9 +350,10 @@ async function restoreFile(
     });
     report.outcome = 'partial';
     try {
-      for await (const item of readItems(path, file.key)) {
-        count++;
-        await writer.put(item);
+      for await (const change of readChanges(path, file.key)) {
+        tally(change);
+        if (change.type === 'put') await writer.put(change.item);
+        else await writer.delete(change.key);
       }
       await writer.flush();
     } finally {
@@ -269,12 +361,16 @@ async function restoreFile(
     }
     report.outcome = 'written';
   }
-  if (file.items !== undefined && count !== file.items) {
-    throw new ColdkeepError('CountMismatch', `${file.key} holds ${count} items, its manifest says ${file.items}.`, {
-      hint: 'The backup is inconsistent; restore from another one.',
-    });
+  if (file.items !== undefined && counts.records !== file.items) {
+    throw new ColdkeepError(
+      'CountMismatch',
+      `${file.key} holds ${counts.records} records, its manifest says ${file.items}.`,
+      {
+        hint: 'The backup is inconsistent; restore from another one.',
+      },
+    );
   }
-  return count;
+  return counts;
 }
 
 /** The error of a failed restore, saying exactly what was and was not written. */

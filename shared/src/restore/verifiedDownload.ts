@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { lineToItem, s3Uri } from '../backup';
+import { type ChangeRecord, lineToChange, lineToItem, s3Uri } from '../backup';
 import { ColdkeepError, fromAwsError } from '../errors';
 import { withRetry } from '../jobs';
 import type { Item } from '../tables';
@@ -70,5 +70,16 @@ export async function* readItems(path: string, where: string): AsyncGenerator<It
     n++;
     if (line.trim() === '') continue;
     yield lineToItem(line, `${where}:${n}`);
+  }
+}
+
+/** The change records of a downloaded (and verified) file: puts for a full backup, puts and deletes for an incremental one. */
+export async function* readChanges(path: string, where: string): AsyncGenerator<ChangeRecord> {
+  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    yield lineToChange(line, `${where}:${n}`);
   }
 }

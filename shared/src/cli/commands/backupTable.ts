@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AwsClients } from '../../aws';
-import { backupTable, type BackupTableInput } from '../../backup';
+import { backupTable, type BackupTableInput, type EngineChoice } from '../../backup';
 import { ColdkeepError } from '../../errors';
 import { backupArtefact, backupSummary } from '../../notify';
 import { type CliContext, requireBucket, withCancel } from '../context';
@@ -12,7 +12,7 @@ import {
   notifySettingsFromFlags,
   withNotification,
 } from '../notifyOptions';
-import { parseDate, parsePositiveInt, parseFraction } from '../parse';
+import { parseDate, parsePositiveInt, parseFraction, parseSize } from '../parse';
 import { ensureSessionForTable } from './sessionContext';
 
 interface BackupTableFlags extends NotifyFlags {
@@ -29,6 +29,10 @@ interface BackupTableFlags extends NotifyFlags {
   lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
   lockUntil?: Date;
   lockDays?: number;
+  engine?: EngineChoice;
+  incremental?: boolean;
+  at?: Date;
+  autoThreshold?: number;
 }
 
 function parseTag(value: string): string {
@@ -46,6 +50,13 @@ export function toBackupInput(tableName: string, flags: BackupTableFlags, now = 
   if (flags.consistent) input.consistentRead = true;
   if (flags.readFraction !== undefined) input.readFraction = flags.readFraction;
   if (flags.readUnits) input.readUnitsPerSecond = flags.readUnits;
+  // auto is the core's default too; leave it out so the input says only what was chosen.
+  if (flags.engine && flags.engine !== 'auto') input.engine = flags.engine;
+  if (flags.incremental) input.incremental = true;
+  if (flags.at) input.at = flags.at;
+  if (flags.autoThreshold !== undefined) input.autoThresholdBytes = flags.autoThreshold;
+  else if (process.env.COLDKEEP_AUTO_THRESHOLD)
+    input.autoThresholdBytes = parseSize(process.env.COLDKEEP_AUTO_THRESHOLD);
   if (flags.lifecycleTag === false) input.lifecycleTag = null;
   else if (flags.lifecycleTag) {
     const [key, value] = flags.lifecycleTag.split('=') as [string, string];
@@ -78,8 +89,25 @@ export function toBackupInput(tableName: string, flags: BackupTableFlags, now = 
 
 export function backupTableCommand(context: () => CliContext): Command {
   const command = new Command('table')
-    .description('back up a DynamoDB table to S3 (segmented parallel scan; the manifest is written last)')
+    .description(
+      "back up a DynamoDB table to S3 (segmented parallel scan, or DynamoDB's managed export; the manifest is written last)",
+    )
     .argument('<table>', 'table name')
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        'scan (Coldkeep reads the table), export (DynamoDB exports it; needs PITR), or auto',
+      )
+        .choices(['scan', 'export', 'auto'])
+        .default('auto'),
+    )
+    .option('--incremental', 'only the changes since the previous backup of the table (DynamoDB incremental export)')
+    .option('--at <time>', 'export engine: the point in the PITR window to back up (ISO 8601)', parseDate)
+    .option(
+      '--auto-threshold <size>',
+      'auto exports tables larger than this when PITR is on (default 10GiB, or $COLDKEEP_AUTO_THRESHOLD)',
+      parseSize,
+    )
     .option('--bucket <name>', 'destination bucket (default: $COLDKEEP_BUCKET)')
     .option('--prefix <prefix>', 'key prefix in the bucket (default: "coldkeep", or $COLDKEEP_PREFIX)')
     .option('--segments <n>', 'scan segments (default: chosen from the table size)', parsePositiveInt)
@@ -122,10 +150,16 @@ export function backupTableCommand(context: () => CliContext): Command {
         return ctx.out(
           JSON.stringify({ ok: true, backup: report, ...(notification ? { notification } : {}) }, null, 2),
         );
+      const what = report.kind === 'incremental' ? 'changes' : 'items';
       ctx.out(
         [
-          `Backed up ${report.table}: ${formatCount(report.itemCount)} items, ${formatBytes(report.uncompressedBytes)} of JSON → ` +
-            `${formatBytes(report.bytes)} in ${report.files} file(s), ${report.segments} segment(s), ${formatDuration(report.durationMs)}.`,
+          report.engine === 'export'
+            ? `Backed up ${report.table} with DynamoDB's export${report.kind === 'incremental' ? ` (incremental on ${report.parentBackupId})` : ''}: ` +
+              `${formatCount(report.itemCount)} ${what} in ${report.files} file(s), ${formatBytes(report.bytes)}, ${formatDuration(report.durationMs)}.`
+            : `Backed up ${report.table}: ${formatCount(report.itemCount)} items, ${formatBytes(report.uncompressedBytes)} of JSON → ` +
+              `${formatBytes(report.bytes)} in ${report.files} file(s), ${report.segments} segment(s), ${formatDuration(report.durationMs)}.`,
+          `Engine:    ${report.engine} (${report.engineReason})`,
+          ...(report.engineAdvice ? [`Note:      ${report.engineAdvice}`] : []),
           `Backup id: ${report.backupId}`,
           `Location:  ${report.uri}`,
           `Restore with: coldkeep restore ${report.uri} --target ${report.table}-restored`,

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { AwsClients } from '../../aws';
-import { listBackups } from '../../catalog';
+import { type BackupSummary, listBackups } from '../../catalog';
 import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount, table } from '../format';
 
@@ -24,7 +24,7 @@ export function backupsListCommand(context: () => CliContext): Command {
         else {
           ctx.out(
             table(
-              ['TABLE', 'BACKUP ID', 'CREATED', 'ITEMS', 'SIZE', 'STORAGE'],
+              ['TABLE', 'BACKUP ID', 'CREATED', 'ITEMS', 'SIZE', 'STORAGE', 'ENGINE', 'CHAIN'],
               catalog.backups.map((b) => [
                 b.table,
                 b.backupId,
@@ -32,6 +32,8 @@ export function backupsListCommand(context: () => CliContext): Command {
                 formatCount(b.itemCount),
                 formatBytes(b.bytes),
                 b.storageClass,
+                b.engine,
+                chainText(b),
               ]),
             ),
           );
@@ -46,4 +48,11 @@ export function backupsListCommand(context: () => CliContext): Command {
         clients.destroy();
       }
     });
+}
+
+/** "full", or for an incremental backup its place in the chain: "+2 on 20261122T…" (or "broken"). */
+export function chainText(b: BackupSummary): string {
+  if (b.kind === 'full') return 'full';
+  if (b.chainBroken) return `broken (parent ${b.parentBackupId ?? '?'} missing)`;
+  return `+${b.chain.length - 1} on ${b.chain[0]}`;
 }

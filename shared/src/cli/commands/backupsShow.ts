@@ -41,6 +41,9 @@ export function backupsShowCommand(context: () => CliContext): Command {
           [
             `Backup    ${plan.backupId ?? '(DynamoDB export)'} of ${plan.sourceTable ?? '?'}`,
             `Location  ${plan.uri}`,
+            ...(plan.steps.length > 1
+              ? [`Chain     ${plan.steps.map((s) => `${s.backupId ?? s.uri} (${s.kind})`).join(' → ')}`]
+              : [`Kind      ${plan.steps[0]?.kind ?? 'full'}`]),
             `Items     ${plan.itemCount !== undefined ? formatCount(plan.itemCount) : '?'}`,
             `Files     ${plan.files.length} (${formatBytes(plan.files.reduce((n, f) => n + (f.bytes ?? 0), 0))})`,
             ...(schema

@@ -1,6 +1,12 @@
 import { Command, Option } from 'commander';
 import { AwsClients } from '../../aws';
-import { planRestore, restoreTable, type RestoreTableInput, type RetrievalTier } from '../../restore';
+import {
+  planRestore,
+  type RestoreEngine,
+  restoreTable,
+  type RestoreTableInput,
+  type RetrievalTier,
+} from '../../restore';
 import { restoreSummary } from '../../notify';
 import { type CliContext, withCancel } from '../context';
 import { formatCount, formatDuration } from '../format';
@@ -27,6 +33,7 @@ interface RestoreFlags extends NotifyFlags {
   concurrency?: number;
   tier?: RetrievalTier;
   wait?: boolean;
+  engine?: RestoreEngine;
 }
 
 export function restoreCommand(context: () => CliContext): Command {
@@ -51,7 +58,15 @@ export function restoreCommand(context: () => CliContext): Command {
         .choices(['Expedited', 'Standard', 'Bulk'])
         .default('Standard'),
     )
-    .option('--wait', 'wait for archived files to be retrieved, then restore');
+    .option('--wait', 'wait for archived files to be retrieved, then restore')
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        'write (verify every file, BatchWriteItem; applies incremental chains) or import (DynamoDB ImportTable into a NEW table)',
+      )
+        .choices(['write', 'import'])
+        .default('write'),
+    );
   return addNotifyOptions(command, { link: false }).action(async (ref: string, flags: RestoreFlags) => {
     const ctx = context();
     const input: RestoreTableInput = {
@@ -63,6 +78,7 @@ export function restoreCommand(context: () => CliContext): Command {
       ...(flags.writeUnits ? { writeUnitsPerSecond: flags.writeUnits } : {}),
       ...(flags.concurrency ? { fileConcurrency: flags.concurrency } : {}),
       thaw: { tier: flags.tier ?? 'Standard', wait: flags.wait ?? false },
+      engine: flags.engine ?? 'write',
     };
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);
@@ -88,13 +104,26 @@ export function restoreCommand(context: () => CliContext): Command {
         ? [
             `Dry run: ${report.files.length} file(s) verified, ${formatCount(report.itemsVerified)} items readable; nothing written.`,
           ]
-        : [
-            `Restored ${formatCount(report.itemsWritten)} items into ${report.target}` +
-              `${report.createdTable ? ' (created from the saved schema)' : ''} in ${formatDuration(report.durationMs)}.`,
-            ...(report.countedItems !== undefined
-              ? [`Counted ${formatCount(report.countedItems)} items in ${report.target}: matches.`]
-              : []),
-          ];
+        : report.engine === 'import'
+          ? [
+              `DynamoDB imported ${formatCount(report.itemsWritten)} items into the new table ${report.target} in ${formatDuration(report.durationMs)}: matches the manifest.`,
+              `Import:    ${report.import?.importArn ?? '?'}`,
+            ]
+          : [
+              `Restored ${formatCount(report.itemsWritten)} items into ${report.target}` +
+                `${report.createdTable ? ' (created from the saved schema)' : ''} in ${formatDuration(report.durationMs)}` +
+                (report.itemsDeleted ? `, ${formatCount(report.itemsDeleted)} of them deletes` : '') +
+                '.',
+              ...(report.steps.length > 1
+                ? [`Applied:   ${report.steps.map((s) => `${s.backupId ?? s.uri} (${s.kind})`).join(' → ')}`]
+                : []),
+              ...(report.countedItems !== undefined
+                ? [
+                    `Counted ${formatCount(report.countedItems)} items in ${report.target}` +
+                      (report.expectedCount !== undefined ? ': matches.' : ' (no exact expectation for this chain).'),
+                  ]
+                : []),
+            ];
       ctx.out(
         [...lines, ...report.warnings.map((w) => `Warning: ${w}`), ...notificationLines(notification)].join('\n'),
       );
