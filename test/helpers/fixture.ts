@@ -3,6 +3,7 @@ import {
   BatchWriteItemCommand,
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   type DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -66,6 +67,13 @@ export async function createTable(
       ...input,
     }),
   );
+  // dynalite turns a table ACTIVE on a timer: on a busy machine the first write can come first.
+  for (let tries = 0; tries < 500; tries++) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: input.TableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`Table ${input.TableName} did not become ACTIVE`);
 }
 
 /** Writes items 25 at a time (no fault proxy in the way, so nothing comes back unprocessed). */
