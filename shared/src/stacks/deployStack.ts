@@ -196,9 +196,9 @@ export async function deployStack(
   };
   const discard = async (): Promise<void> => {
     // A first deploy that is not executed leaves an empty stack in REVIEW_IN_PROGRESS: remove it too.
-    await cf.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName })).catch(() => {});
+    await bestEffort(() => cf.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName })));
     if (changeSetType === 'CREATE' && !existing) {
-      await cf.send(new DeleteStackCommand({ StackName: stackId ?? stackName })).catch(() => {});
+      await bestEffort(() => cf.send(new DeleteStackCommand({ StackName: stackId ?? stackName })));
     }
   };
 
@@ -276,7 +276,7 @@ export async function deployStack(
   } catch (err) {
     if (!isCancelled(err)) throw err;
     if (changeSetType === 'UPDATE') {
-      await cf.send(new CancelUpdateStackCommand({ StackName: id })).catch(() => {});
+      await bestEffort(() => cf.send(new CancelUpdateStackCommand({ StackName: id })));
       throw new CancelledError(`Cancelled: the update of "${stackName}" is being rolled back to its previous state.`, {
         details: { stackName },
       });
@@ -300,6 +300,15 @@ export async function deployStack(
     events: followed.events,
     durationMs: now().getTime() - started.getTime(),
   };
+}
+
+/** Clean-up that must not hide the error or result it follows. */
+async function bestEffort(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch {
+    // The change set or empty stack stays; CloudFormation lists it, and the next deploy replaces it.
+  }
 }
 
 function pick(b: UploadedBundle): { bucket: string; key: string; bytes: number; uploaded: boolean } {
