@@ -5,6 +5,7 @@
 // so it runs on the embedded emulators whatever COLDKEEP_TEST_TARGET says.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,9 +66,25 @@ describe('the Lambda bundle runs a scheduled table backup', () => {
     }
   }
 
+  /**
+   * One request on a fresh connection: the handler runs take seconds, long enough for the SES
+   * emulator to close an idle kept-alive socket just as fetch would reuse it.
+   */
+  function ses(method: 'GET' | 'POST', path: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${emulators.endpoints.ses}${path}`, { method, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   async function mails(): Promise<{ subject: string; destination: { to: string[] } }[]> {
-    const response = await fetch(`${emulators.endpoints.ses}/store`);
-    return ((await response.json()) as { emails: { subject: string; destination: { to: string[] } }[] }).emails;
+    return (JSON.parse(await ses('GET', '/store')) as { emails: { subject: string; destination: { to: string[] } }[] })
+      .emails;
   }
 
   before(async () => {
@@ -101,7 +118,7 @@ describe('the Lambda bundle runs a scheduled table backup', () => {
   });
 
   test('backs up every listed table to S3 and emails the result with a link', async () => {
-    await fetch(`${emulators.endpoints.ses}/clear-store`, { method: 'POST' });
+    await ses('POST', '/clear-store');
     const run = invoke({
       COLDKEEP_TABLES: table,
       COLDKEEP_NOTIFY_TO: 'ops@example.com',
@@ -123,7 +140,7 @@ describe('the Lambda bundle runs a scheduled table backup', () => {
   });
 
   test('a table that fails is reported, emailed, and fails the invocation; the others are still backed up', async () => {
-    await fetch(`${emulators.endpoints.ses}/clear-store`, { method: 'POST' });
+    await ses('POST', '/clear-store');
     const run = invoke({
       COLDKEEP_TABLES: `no-such-table,${table}`,
       COLDKEEP_NOTIFY_TO: 'ops@example.com',
@@ -146,7 +163,7 @@ describe('the Lambda bundle runs a scheduled table backup', () => {
   });
 
   test('without a recipient no email is sent; without tables the function says what is missing', async () => {
-    await fetch(`${emulators.endpoints.ses}/clear-store`, { method: 'POST' });
+    await ses('POST', '/clear-store');
     const quiet = invoke({ COLDKEEP_TABLES: table, COLDKEEP_NOTIFY_TO: '', COLDKEEP_NOTIFY_FROM: '' });
     assert.equal(quiet.status, 0, quiet.stderr);
     assert.deepEqual(quiet.result?.emails, []);
