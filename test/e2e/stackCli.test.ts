@@ -63,9 +63,6 @@ describe('coldkeep stack', () => {
       .templates;
     assert.equal(template!.name, 'backup-bucket');
     assert.ok(template!.parameters.some((p) => p.name === 'ArchiveAfterDays'));
-    const unknown = await coldkeep(['stack', 'templates', 'nope']);
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /NoSuchTemplate.*\n.*backup-bucket/);
   });
 
   test('bad parameters: exit 2, every problem listed, no call to CloudFormation', async () => {
@@ -133,8 +130,6 @@ describe('coldkeep stack', () => {
       /Error \[StackFailed\]: .*BackupBucket \(AWS::S3::Bucket\) failed: taken-bucket already exists\. The stack is now ROLLBACK_COMPLETE/,
     );
     assert.match(run.stderr, /Hint: .*coldkeep stack delete coldkeep-taken/);
-    const status = await coldkeep(['stack', 'status', 'coldkeep-taken']);
-    assert.match(status.stdout, /ROLLBACK_COMPLETE/);
   });
 
   test('delete asks for --yes without a terminal, then keeps the data', async () => {
