@@ -2,8 +2,8 @@
 // Bundles Coldkeep's scheduled table backup (shared/src/lambda/tableBackupHandler.ts) into one
 // CommonJS file with esbuild, the AWS SDK included, and zips it for Lambda (handler index.handler).
 // The zip is reproducible (fixed timestamps and order): same code, same bytes, same S3 key.
-// Usage: node shared/scripts/buildLambda.mjs [--out DIR]   (default: infra-templates/dist)
-// Writes DIR/table-backup.zip, and the same files unpacked in DIR/table-backup/ (to read or run).
+// Usage: node shared/scripts/buildLambda.mjs [--out DIR] [--unpacked]   (default DIR: infra-templates/dist)
+// Writes DIR/table-backup.zip; with --unpacked also the same files in DIR/table-backup/ (to read or run).
 import { createWriteStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -34,8 +34,10 @@ const result = await build({
 const files = result.outputFiles
   .map((f) => ({ name: f.path.endsWith('.map') ? 'index.js.map' : 'index.js', contents: Buffer.from(f.contents) }))
   .sort((a, b) => a.name.localeCompare(b.name));
-await mkdir(join(outDir, 'table-backup'), { recursive: true });
-for (const f of files) await writeFile(join(outDir, 'table-backup', f.name), f.contents);
+if (process.argv.includes('--unpacked')) {
+  await mkdir(join(outDir, 'table-backup'), { recursive: true });
+  for (const f of files) await writeFile(join(outDir, 'table-backup', f.name), f.contents);
+}
 await mkdir(dirname(zipPath), { recursive: true });
 const zip = new yazl.ZipFile();
 const mtime = new Date('2000-01-01T00:00:00Z');

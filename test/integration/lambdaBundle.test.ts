@@ -89,9 +89,13 @@ describe('the Lambda bundle runs a scheduled table backup', () => {
 
   before(async () => {
     out = mkdtempSync(join(tmpdir(), 'coldkeep-lambda-'));
-    const build = spawnSync(process.execPath, [join(ROOT, 'shared', 'scripts', 'buildLambda.mjs'), '--out', out], {
-      encoding: 'utf8',
-    });
+    const build = spawnSync(
+      process.execPath,
+      [join(ROOT, 'shared', 'scripts', 'buildLambda.mjs'), '--out', out, '--unpacked'],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.equal(build.status, 0, build.stderr);
     emulators = await startEmulators();
     clients = new AwsClients(emulators.settings);
