@@ -335,6 +335,15 @@ describe('deployStack', () => {
         return true;
       },
     );
+    // A required value may come from the stack on an update: only what is wrong anyway is said now.
+    await assert.rejects(
+      deployStack(clients, { template: 'backup-roles', params: { Prefix: '/bad/' } }, options()),
+      (err: ColdkeepError) => {
+        assert.match(err.message, /Prefix "\/bad\/" does not match/);
+        assert.doesNotMatch(err.message, /BucketName/);
+        return true;
+      },
+    );
     await assert.rejects(
       deployStack(clients, { template: 'backup-bucket', stackName: '1bad_name', params: {} }, options()),
       {

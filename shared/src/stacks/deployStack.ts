@@ -117,10 +117,12 @@ export async function deployStack(
       hint: 'A stack name starts with a letter and holds only letters, digits and hyphens (at most 128).',
     });
   }
-  const offline = checkParameters(template.document, template.parameters, input.params, new Set());
-  const missingOnly = offline.every((p) => p.code === 'Missing');
   // Unknown names, types, patterns: wrong whatever the stack holds, so said before any AWS call.
-  if (offline.length && !missingOnly) throw parameterError(input.template, offline);
+  // A missing value is judged once the stack is read: an update keeps the values it has.
+  const offline = checkParameters(template.document, template.parameters, input.params, new Set()).filter(
+    (p) => p.code !== 'Missing' && p.code !== 'Rule',
+  );
+  if (offline.length) throw parameterError(input.template, offline);
 
   const cf = clients.cloudformation;
   const existing = await describeStack(cf, stackName, signal);
