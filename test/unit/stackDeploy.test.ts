@@ -65,10 +65,12 @@ function event(logicalId: string, type: string, status: string, reason?: string)
 }
 
 /** DescribeStackEvents as CloudFormation answers it: newest first, growing with each poll. */
-function eventsInBatches(batches: StackEvent[][]): void {
+function eventsInBatches(batches: StackEvent[][], before: StackEvent[] = []): void {
+  // The first call is the look before the operation starts: only earlier events exist then.
+  const all = [before, ...batches];
   let call = 0;
   cf.on(DescribeStackEventsCommand).callsFake(() => {
-    const shown = batches.slice(0, Math.min(++call, batches.length)).flat();
+    const shown = all.slice(0, Math.min(++call, all.length)).flat();
     return { StackEvents: [...shown].reverse() };
   });
 }
@@ -182,10 +184,21 @@ describe('deployStack', () => {
     cf.on(CreateChangeSetCommand).resolves({ Id: CHANGE_SET_ID, StackId: STACK_ID });
     changeSetReady([{ Action: 'Modify', LogicalResourceId: 'OperatorRole', ResourceType: 'AWS::IAM::Role' }]);
     cf.on(ExecuteChangeSetCommand).resolves({});
-    eventsInBatches([[event(stackName, 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE')]]);
+    // The event of the earlier create is not shown again; this update's event is, though its time
+    // is an hour behind the local clock (a clock that is off must not hide events).
+    const earlier = event(stackName, 'AWS::CloudFormation::Stack', 'CREATE_COMPLETE');
+    const skewed = {
+      ...event(stackName, 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE'),
+      Timestamp: new Date(Date.now() - 3_600_000),
+    };
+    eventsInBatches([[skewed]], [earlier]);
 
     // Tables is required, but the stack has it: an update may leave it out.
     const report = await deployStack(clients, { template: 'backup-roles', params: { Prefix: 'backups' } }, options());
+    assert.deepEqual(
+      report.events.map((e) => e.status),
+      ['UPDATE_COMPLETE'],
+    );
     const input = cf.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
     assert.equal(input.ChangeSetType, 'UPDATE');
     assert.deepEqual(input.Capabilities, ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM']);

@@ -2,7 +2,7 @@ import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import type { AwsClients } from '../aws';
 import { CancelledError, ColdkeepError, isCancelled } from '../errors';
 import { type JobOptions } from '../jobs';
-import { describeStack, failuresOf, followStack, type StackEvent } from './stackEvents';
+import { describeStack, failuresOf, followStack, latestEventIds, type StackEvent } from './stackEvents';
 import { stackError } from './stackErrors';
 
 export type DeleteProgress =
@@ -41,7 +41,7 @@ export async function deleteStack(
   const stack = await describeStack(cf, stackName, signal);
   if (!stack) return { stackName, existed: false, status: 'DELETE_COMPLETE', retained: [], events: [] };
   const stackId = stack.StackId ?? stackName;
-  const since = new Date();
+  const seen = await latestEventIds(cf, stackId, signal);
   try {
     await cf.send(new DeleteStackCommand({ StackName: stackId }), { abortSignal: signal });
   } catch (err) {
@@ -52,7 +52,7 @@ export async function deleteStack(
   try {
     followed = await followStack(cf, stackId, {
       pollIntervalMs: options.pollIntervalMs ?? 5000,
-      since,
+      seen,
       ...(signal ? { signal } : {}),
       onEvent: (event) => onProgress?.({ phase: 'event', stackName, event }),
     });

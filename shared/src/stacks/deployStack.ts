@@ -16,7 +16,14 @@ import { CancelledError, ColdkeepError, isCancelled } from '../errors';
 import { type JobOptions, sleep, throwIfAborted } from '../jobs';
 import { TOOL_VERSION } from '../version';
 import { type UploadedBundle, uploadLambdaBundle } from './lambdaBundle';
-import { describeStack, failuresOf, followStack, type StackEvent, SUCCESS_STATUSES } from './stackEvents';
+import {
+  describeStack,
+  failuresOf,
+  followStack,
+  latestEventIds,
+  type StackEvent,
+  SUCCESS_STATUSES,
+} from './stackEvents';
 import { stackError } from './stackErrors';
 import { outputsOf, parametersOf, type StackOutput, TEMPLATE_TAG } from './stackStatus';
 import { defaultStackName, type LoadedTemplate, loadTemplate, type TemplateSource } from './templateCatalog';
@@ -257,7 +264,8 @@ export async function deployStack(
   }
 
   throwIfAborted(signal);
-  const executeAt = now();
+  const id = stackId ?? answer.StackId ?? stackName;
+  const seen = await latestEventIds(cf, id, signal);
   try {
     await cf.send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }), {
       abortSignal: signal,
@@ -266,12 +274,11 @@ export async function deployStack(
     throw stackError(err, `execute the change set of ${stackName}`, stackName);
   }
   onProgress?.({ phase: 'execute', stackName });
-  const id = stackId ?? answer.StackId ?? stackName;
   let followed: Awaited<ReturnType<typeof followStack>>;
   try {
     followed = await followStack(cf, id, {
       pollIntervalMs,
-      since: executeAt,
+      seen,
       ...(signal ? { signal } : {}),
       onEvent: (event) => onProgress?.({ phase: 'event', stackName, event }),
     });

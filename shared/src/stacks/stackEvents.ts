@@ -85,9 +85,27 @@ export function failuresOf(events: StackEvent[]): ResourceFailure[] {
 export interface FollowOptions {
   signal?: AbortSignal;
   pollIntervalMs: number;
-  /** Only events at or after this time (events of earlier operations are not shown). */
-  since: Date;
+  /** Events of earlier operations (from `latestEventIds`), not shown again. */
+  seen: ReadonlySet<string>;
   onEvent?: (event: StackEvent) => void;
+}
+
+/**
+ * The ids of a stack's newest events (one page), taken before an operation starts: what follows
+ * is the operation's own. Ids, not times, so a local clock that is off cannot hide an event.
+ */
+export async function latestEventIds(
+  cf: CloudFormationClient,
+  stackId: string,
+  signal?: AbortSignal,
+): Promise<Set<string>> {
+  try {
+    const page = await cf.send(new DescribeStackEventsCommand({ StackName: stackId }), { abortSignal: signal });
+    return new Set((page?.StackEvents ?? []).map((e) => e.EventId ?? ''));
+  } catch (err) {
+    if (isMissingStack(err)) return new Set();
+    throw stackError(err, `read the events of stack ${stackId}`, stackId);
+  }
 }
 
 /**
@@ -100,9 +118,8 @@ export async function followStack(
   stackId: string,
   options: FollowOptions,
 ): Promise<{ stack: Stack | undefined; events: StackEvent[] }> {
-  const seen = new Set<string>();
+  const seen = new Set<string>(options.seen);
   const events: StackEvent[] = [];
-  const since = options.since.getTime() - 1000;
   const poll = async (): Promise<void> => {
     const fresh: SdkStackEvent[] = [];
     let token: string | undefined;
@@ -111,7 +128,7 @@ export async function followStack(
         abortSignal: options.signal,
       });
       for (const e of page.StackEvents ?? []) {
-        if (seen.has(e.EventId ?? '') || (e.Timestamp && e.Timestamp.getTime() < since)) break pages;
+        if (seen.has(e.EventId ?? '')) break pages;
         fresh.push(e);
       }
       token = page.NextToken;
