@@ -171,6 +171,7 @@ describe('coldkeep main(argv)', () => {
       export: ['table'],
       session: ['clear', 'start', 'status'],
       policy: ['generate', 'lint', 'snippets'],
+      stack: ['delete', 'deploy', 'status', 'templates'],
     });
   });
 });

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -9,7 +10,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { type AwsSettings, type ServiceName, endpointFor } from './settings';
 
 /** Reports each call to `settings.onOperation`, if set; the initialize step runs once per call, not per retry. */
-function withOperationHook<C extends DynamoDBClient | S3Client | SESv2Client>(
+function withOperationHook<C extends DynamoDBClient | S3Client | SESv2Client | CloudFormationClient>(
   client: C,
   settings: AwsSettings,
   service: ServiceName,
@@ -70,6 +71,7 @@ export class AwsClients {
   private dynamodbClient?: DynamoDBClient;
   private s3Client?: S3Client;
   private sesClient?: SESv2Client;
+  private cloudformationClient?: CloudFormationClient;
 
   constructor(settings: AwsSettings = {}) {
     this.settings = settings;
@@ -126,9 +128,20 @@ export class AwsClients {
     return this.sesClient;
   }
 
+  /** CloudFormation, for the stacks module (deploys of infra-templates/). */
+  get cloudformation(): CloudFormationClient {
+    this.cloudformationClient ??= withOperationHook(
+      new CloudFormationClient(commonClientConfig(this.settings, 'cloudformation')),
+      this.settings,
+      'cloudformation',
+    );
+    return this.cloudformationClient;
+  }
+
   destroy(): void {
     this.dynamodbClient?.destroy();
     this.s3Client?.destroy();
     this.sesClient?.destroy();
+    this.cloudformationClient?.destroy();
   }
 }

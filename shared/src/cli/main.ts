@@ -15,6 +15,10 @@ import { restoreCommand } from './commands/restore';
 import { sessionClearCommand } from './commands/sessionClear';
 import { sessionStartCommand } from './commands/sessionStart';
 import { sessionStatusCommand } from './commands/sessionStatus';
+import { stackDeleteCommand } from './commands/stackDelete';
+import { stackDeployCommand } from './commands/stackDeploy';
+import { stackStatusCommand } from './commands/stackStatus';
+import { stackTemplatesCommand } from './commands/stackTemplates';
 import { tablesListCommand } from './commands/tablesList';
 
 export function buildProgram(): Command {
@@ -53,6 +57,13 @@ export function buildProgram(): Command {
     .addCommand(policyLintCommand(context))
     .addCommand(policyGenerateCommand(context))
     .addCommand(policySnippetsCommand(context));
+  program
+    .command('stack')
+    .description('deploy the CloudFormation templates of infra-templates/ as stacks')
+    .addCommand(stackTemplatesCommand(context))
+    .addCommand(stackDeployCommand(context))
+    .addCommand(stackStatusCommand(context))
+    .addCommand(stackDeleteCommand(context));
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

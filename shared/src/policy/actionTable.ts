@@ -463,8 +463,8 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
   {
     name: 'stacks',
     status: 'planned',
-    commands: ['stack deploy'],
-    summary: 'deploy the bundled templates through change sets',
+    commands: ['stack deploy', 'stack status', 'stack delete'],
+    summary: 'deploy the bundled templates through change sets (the resources themselves need their own permissions)',
     grants: [
       {
         action: 'cloudformation:CreateChangeSet',
@@ -501,6 +501,18 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         on: 'stacks',
         calls: ['cloudformation.DescribeStackEvents'],
         why: 'live events',
+      },
+      {
+        action: 'cloudformation:CancelUpdateStack',
+        on: 'stacks',
+        calls: ['cloudformation.CancelUpdateStack'],
+        why: 'a cancelled update is rolled back',
+      },
+      {
+        action: 'cloudformation:DeleteStack',
+        on: 'stacks',
+        calls: ['cloudformation.DeleteStack'],
+        why: 'stack delete, and the empty stack a first deploy leaves when it is not executed',
       },
     ],
   },

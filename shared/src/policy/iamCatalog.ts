@@ -75,6 +75,11 @@ export async function conditionKeyInfo(key: string): Promise<ConditionKeyInfo | 
 /** Whether a condition key named by the dataset (possibly with `<key>`, `${TagKey}`, `tag-key`) covers `key`. */
 export function conditionKeyCovers(pattern: string, key: string): boolean {
   const slash = pattern.indexOf('/');
+  // `kms:EncryptionContext:${EncryptionContextKey}`: any key after the fixed part (it may hold colons).
+  const variable = pattern.indexOf('${');
+  if (variable > 0 && (slash < 0 || variable < slash)) {
+    return key.length > variable && key.toLowerCase().startsWith(pattern.slice(0, variable).toLowerCase());
+  }
   if (slash < 0) return pattern.toLowerCase() === key.toLowerCase();
   return key.toLowerCase().startsWith(pattern.slice(0, slash + 1).toLowerCase());
 }

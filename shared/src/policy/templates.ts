@@ -131,6 +131,8 @@ export function templateResolver(template: LNode): ValueResolver {
         return `arn:aws:kms:${U}:${U}:key/${U}`;
       case 'AWS::IAM::Role':
         return `arn:aws:iam::${U}:role/${U}`;
+      case 'AWS::Lambda::Function':
+        return `arn:aws:lambda:${U}:${U}:function:${U}`;
       default:
         return '*';
     }

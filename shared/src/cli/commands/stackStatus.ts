@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { AwsClients } from '../../aws';
+import { stackStatus } from '../../stacks';
+import type { CliContext } from '../context';
+import { table } from '../format';
+import { stackNameFor } from './stackShared';
+
+export function stackStatusCommand(context: () => CliContext): Command {
+  return new Command('status')
+    .description("a stack's status, outputs and parameters")
+    .argument('<name>', 'stack name, or a template name for its default stack (coldkeep-<template>)')
+    .action(async (name: string) => {
+      const ctx = context();
+      const clients = new AwsClients(ctx.settings);
+      try {
+        const status = await stackStatus(clients, stackNameFor(name));
+        if (ctx.json) return ctx.out(JSON.stringify(status, null, 2));
+        if (!status.exists) {
+          ctx.out(`Stack ${status.stackName} does not exist in ${clients.region}.`);
+          return;
+        }
+        const lines = [
+          `Stack ${status.stackName}: ${status.status}${status.statusReason ? ` (${status.statusReason})` : ''}`,
+          ...(status.template ? [`Template:  ${status.template}`] : []),
+          ...((status.updatedAt ?? status.createdAt) ? [`Updated:   ${status.updatedAt ?? status.createdAt}`] : []),
+        ];
+        if (status.outputs.length) {
+          lines.push(
+            'Outputs:',
+            ...table(
+              ['KEY', 'VALUE'],
+              status.outputs.map((o) => [o.key, o.value]),
+            )
+              .split('\n')
+              .map((l) => `  ${l}`),
+          );
+        }
+        const params = Object.entries(status.parameters);
+        if (params.length) {
+          lines.push(
+            'Parameters:',
+            ...table(['KEY', 'VALUE'], params)
+              .split('\n')
+              .map((l) => `  ${l}`),
+          );
+        }
+        ctx.out(lines.join('\n'));
+      } finally {
+        clients.destroy();
+      }
+    });
+}
