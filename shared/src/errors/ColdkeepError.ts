@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'ClockSkew'
   | 'CountMismatch'
   | 'EmulatorFailed'
+  | 'EncryptionUnavailable'
   | 'ExpiredCredentials'
   | 'InvalidInput'
   | 'ManifestInvalid'
@@ -20,14 +21,17 @@ export type ErrorCode =
   | 'NoMfaSerial'
   | 'NoSuchBucket'
   | 'NoSuchProfile'
+  | 'NoSuchSource'
   | 'NoSuchTable'
   | 'NotifyFailed'
   | 'PolicyInvalid'
   | 'RegionMismatch'
   | 'RestoreFailed'
+  | 'RunInProgress'
   | 'SessionExpired'
   | 'TableExists'
   | 'Throttled'
+  | 'Unavailable'
   | 'Unexpected';
 
 export interface ColdkeepErrorOptions {
