@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws';
 import { backupTable } from '../backup';
 import { ColdkeepError } from '../errors';
 import type { JobOptions } from '../jobs';
+import { bytesText, countText } from '../notify/figures';
 import type { RunReport } from './runHistory';
 import type { FolderSource, Source, TableSource } from './sources';
 
@@ -80,7 +81,7 @@ export function tableRunner(target: () => Promise<BackupTarget> | BackupTarget):
       },
     );
     return {
-      summary: `${report.itemCount} items, ${formatSize(report.bytes)}`,
+      summary: `${countText(report.itemCount)} items, ${bytesText(report.bytes)}`,
       restorePoint: report.backupId,
       report: { ...report },
     };
@@ -120,7 +121,7 @@ export function folderRunner(
       },
     );
     return {
-      summary: `${report.files} files, ${formatSize(report.bytes)} (${formatSize(report.uploadedBytes)} new)`,
+      summary: `${countText(report.files)} files, ${bytesText(report.bytes)} (${bytesText(report.uploadedBytes)} new)`,
       restorePoint: report.snapshotId,
       report: { ...report },
     };
@@ -131,15 +132,4 @@ export function folderBackupsUnavailable(): ColdkeepError {
   return new ColdkeepError('Unavailable', 'Folder backups are not available in this build of Coldkeep.', {
     hint: 'Back up tables for now; folder snapshots come with the next release.',
   });
-}
-
-function formatSize(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
