@@ -171,6 +171,7 @@ describe('coldkeep main(argv)', () => {
       export: ['table'],
       session: ['clear', 'start', 'status'],
       policy: ['generate', 'lint', 'snippets'],
+      schedule: ['add', 'history', 'list', 'remove', 'run'],
     });
   });
 });

@@ -275,7 +275,12 @@ describe('desktop main: resume and quit', () => {
       return ok('done');
     });
     const powerMonitor = new EventEmitter();
-    catchUpOnResume(powerMonitor as unknown as Parameters<typeof catchUpOnResume>[0], () => scheduler.catchUp());
+    const errors: unknown[] = [];
+    catchUpOnResume(
+      powerMonitor as unknown as Parameters<typeof catchUpOnResume>[0],
+      () => scheduler.catchUp(),
+      (err) => errors.push(err),
+    );
     assert.equal(calls, 0);
     powerMonitor.emit('resume');
     await until(async () => (await store.history()).length === 1);
@@ -286,6 +291,7 @@ describe('desktop main: resume and quit', () => {
     assert.equal(history.length, 1);
     assert.equal(history[0]!.trigger, 'catch-up');
     assert.equal(calls, 1);
+    assert.deepEqual(errors, []);
   });
 
   function blockingRunner() {

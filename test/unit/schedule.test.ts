@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -244,6 +244,23 @@ describe('schedule: scheduler', () => {
     await new Promise((r) => setTimeout(r, 1300));
     assert.equal(calls.length, count, 'no run after stop()');
     assert.ok((await store.source(source.id)).lastScheduledAt);
+  });
+
+  test('a history that cannot be written is reported as an error event; the run still finishes', async () => {
+    const store = await tempStore();
+    const source = await store.addSource(tableSource());
+    await mkdir(join(store.dir, 'history.json'));
+    const events: SchedulerEvent[] = [];
+    const scheduler = new Scheduler({
+      store,
+      runners: recordingRunners(async () => ok()).runners,
+      onEvent: (e) => events.push(e),
+    });
+    const run = await scheduler.runNow(source.id);
+    assert.equal(run.status, 'succeeded');
+    const error = events.find((e) => e.type === 'error');
+    assert.ok(error && error.type === 'error' && /history\.json/.test(error.error.message), JSON.stringify(events));
+    assert.equal(events.at(-1)!.type, 'run-finished');
   });
 
   test('folder runs say clearly that this build has no folder backups, and are not retried', async () => {

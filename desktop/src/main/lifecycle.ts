@@ -58,9 +58,13 @@ export class QuitGuard {
 }
 
 /** After sleep, runs missed while asleep are caught up. */
-export function catchUpOnResume(powerMonitor: Pick<PowerMonitor, 'on'>, catchUp: () => Promise<unknown>): void {
+export function catchUpOnResume(
+  powerMonitor: Pick<PowerMonitor, 'on'>,
+  catchUp: () => Promise<unknown>,
+  onError: (err: unknown) => void,
+): void {
   powerMonitor.on('resume', () => {
-    void catchUp();
+    catchUp().catch(onError);
   });
 }
 

@@ -106,6 +106,15 @@ function main(): void {
     tray.show(state);
   };
 
+  /** Failures outside a run (the schedule files, a tray action) reach the user as a notification. */
+  const reportError = (err: unknown): void => {
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = (err as { hint?: string }).hint;
+    if (Notification.isSupported()) {
+      new Notification({ title: 'Coldkeep', body: hint ? `${message} ${hint}` : message, urgency: 'critical' }).show();
+    }
+  };
+
   const quitGuard = new QuitGuard({
     jobs: {
       get isRunning() {
@@ -138,7 +147,7 @@ function main(): void {
   });
   app.on('will-quit', () => void coldkeep?.close());
 
-  void app.whenReady().then(async () => {
+  const start = async (): Promise<void> => {
     denyAllPermissions(session.defaultSession);
     const dataDir = app.getPath('userData');
     coldkeep = await ColdkeepApp.open({
@@ -167,6 +176,7 @@ function main(): void {
       stacks: unavailableStacks,
       onEvent: (event) => {
         void refreshTray();
+        if (event.type === 'error') reportError(Object.assign(new Error(event.error.message), event.error));
         if (event.type === 'run-finished' && Notification.isSupported() && coldkeep) {
           showRunNotification(
             event.run,
@@ -207,18 +217,31 @@ function main(): void {
       { idle: icon('idle'), running: icon('running'), error: icon('error') },
       (template) => Menu.buildFromTemplate(template),
       {
-        backUpAll: () => void app_.scheduler.runAll(),
-        backUpSource: (id) => void app_.scheduler.runNow(id),
-        setPaused: (paused) => void app_.scheduler.setPaused(paused).then(refreshTray),
+        backUpAll: () => void app_.scheduler.runAll().catch(reportError),
+        backUpSource: (id) => void app_.scheduler.runNow(id).catch(reportError),
+        setPaused: (paused) => void app_.scheduler.setPaused(paused).then(refreshTray, reportError),
         openWindow: () => showWindow(),
         quit: () => app.quit(),
       },
     );
-    catchUpOnResume(powerMonitor, () => app_.scheduler.catchUp());
+    catchUpOnResume(powerMonitor, () => app_.scheduler.catchUp(), reportError);
     await app_.start();
     await refreshTray();
     if (!process.argv.includes('--hidden')) showWindow();
-  });
+  };
+
+  void app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      // Nothing can run without settings and schedules: say why, then leave.
+      const hint = (err as { hint?: string }).hint;
+      dialog.showErrorBox(
+        'Coldkeep could not start',
+        `${err instanceof Error ? err.message : String(err)}${hint ? `\n\n${hint}` : ''}`,
+      );
+      app.exit(1);
+    });
 }
 
 main();

@@ -28,7 +28,10 @@ export class JsonFileStore<T> {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.empty();
-      throw err;
+      throw new ColdkeepError('Unexpected', `Could not read ${this.path}.`, {
+        hint: `Check that it is a file readable by you (${(err as Error).message}).`,
+        cause: err,
+      });
     }
     let json: unknown;
     try {

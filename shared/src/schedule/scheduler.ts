@@ -11,7 +11,9 @@ export type SchedulerEvent =
   | { type: 'progress'; progress: SourceProgress }
   | { type: 'retrying'; sourceId: string; attempt: number; delayMs: number; error: RunError }
   | { type: 'run-finished'; run: RunRecord }
-  | { type: 'paused'; paused: boolean };
+  | { type: 'paused'; paused: boolean }
+  /** Something failed outside a run (reading the sources for a catch-up, writing the history). */
+  | { type: 'error'; error: RunError };
 
 export interface SchedulerOptions {
   store: ScheduleStore;
@@ -81,7 +83,7 @@ export class Scheduler {
   async start(): Promise<void> {
     this.started = true;
     await this.reload();
-    void this.catchUp();
+    this.inBackground(this.catchUp());
   }
 
   /** Stops the timers; runs in progress go on (see `cancelAll`). */
@@ -102,7 +104,7 @@ export class Scheduler {
       if (!source.enabled) continue;
       const timer = new Cron(source.cron, { mode: '5-or-6-parts', catch: true }, (self) => {
         const scheduledFor = self.currentRun() ?? this.now();
-        void this.trigger(source.id, 'schedule', scheduledFor);
+        this.inBackground(this.trigger(source.id, 'schedule', scheduledFor));
       });
       this.timers.set(source.id, timer);
     }
@@ -130,7 +132,7 @@ export class Scheduler {
     await this.store.setPaused(paused);
     await this.reload();
     this.onEvent({ type: 'paused', paused });
-    if (!paused && this.started) void this.catchUp();
+    if (!paused && this.started) this.inBackground(this.catchUp());
   }
 
   /**
@@ -174,6 +176,11 @@ export class Scheduler {
   /** Resolves once no run is in progress. */
   async whenIdle(): Promise<void> {
     while (this.active.size > 0) await Promise.allSettled([...this.active.values()].map((r) => r.promise));
+  }
+
+  /** Work nobody awaits reports its failure as an event instead of an unhandled rejection. */
+  private inBackground(work: Promise<unknown>): void {
+    work.catch((err: unknown) => this.onEvent({ type: 'error', error: runErrorOf(err) }));
   }
 
   private async trigger(sourceId: string, trigger: RunTrigger, scheduledFor: Date): Promise<RunRecord | undefined> {
@@ -250,7 +257,12 @@ export class Scheduler {
       attempts: Math.max(1, attempts),
       ...outcome,
     };
-    await this.store.appendRun(run);
+    try {
+      await this.store.appendRun(run);
+    } catch (err) {
+      // The run itself is done; losing its history entry must not turn it into a failure.
+      this.onEvent({ type: 'error', error: runErrorOf(err) });
+    }
     this.onEvent({ type: 'run-finished', run });
     return run;
   }
