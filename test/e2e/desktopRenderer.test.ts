@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { AwsClients, DEMO_TABLE, MemorySecretStore, TOOL_NAME } from '@coldkeep/shared';
-import type { StackEvent, TemplateParameter } from 'coldkeep-desktop/dist/ipc';
+import type { TemplateParameter } from 'coldkeep-desktop/dist/ipc';
 import { ColdkeepApp } from 'coldkeep-desktop/dist/main/coldkeepApp';
 import { type Stacks, unavailableFolderBackups } from 'coldkeep-desktop/dist/main/services';
 import { openRenderer, type RendererSession } from '../helpers/rendererHarness';
@@ -39,20 +39,15 @@ function scriptedStacks(deployed: { parameters: Record<string, string> }[]): Sta
     ],
     deployStack: async (_clients, input, { onProgress }) => {
       deployed.push({ parameters: input.parameters });
-      const event = (logicalId: string, resourceType: string, status: string): StackEvent => ({
-        timestamp: new Date().toISOString(),
-        logicalId,
-        resourceType,
-        status,
-      });
-      for (const e of [
-        event(input.stackName, 'AWS::CloudFormation::Stack', 'CREATE_IN_PROGRESS'),
-        event('BackupKey', 'AWS::KMS::Key', 'CREATE_COMPLETE'),
-        event('BackupBucket', 'AWS::S3::Bucket', 'CREATE_COMPLETE'),
-        event(input.stackName, 'AWS::CloudFormation::Stack', 'CREATE_COMPLETE'),
-      ]) {
+      const steps: [string, string, string][] = [
+        [input.stackName, 'AWS::CloudFormation::Stack', 'CREATE_IN_PROGRESS'],
+        ['BackupKey', 'AWS::KMS::Key', 'CREATE_COMPLETE'],
+        ['BackupBucket', 'AWS::S3::Bucket', 'CREATE_COMPLETE'],
+        [input.stackName, 'AWS::CloudFormation::Stack', 'CREATE_COMPLETE'],
+      ];
+      for (const [logicalId, resourceType, status] of steps) {
         await new Promise((resolve) => setTimeout(resolve, 300));
-        onProgress?.(e);
+        onProgress?.({ timestamp: new Date().toISOString(), logicalId, resourceType, status });
       }
       return {
         outputs: {
