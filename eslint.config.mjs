@@ -16,6 +16,7 @@ export default defineConfig(
     '.tmp/',
     'bench/results/',
     'bench/.cache/',
+    'test/artifacts/',
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -1,12 +1,41 @@
 /**
- * The contract between the main process, the preload and the renderer: every IPC channel, and
- * the API the preload exposes to the page as `window.coldkeep`.
+ * The contract between the main process, the preload and the renderer, in one file: every IPC
+ * channel with its input and output, and the API the preload exposes to the page as
+ * `window.coldkeep`. Main validates every input against `main/ipcInputs.ts`, whose schemas are
+ * checked against the input types here at compile time.
  *
- * IpcChannel is a `const enum` on purpose: tsc inlines its values, so the sandboxed preload (which
- * can require nothing but 'electron') uses the same names without importing this file at run time.
+ * Every call answers with an `IpcResult` envelope rather than a thrown error: Electron flattens a
+ * thrown error to a message, and the page needs the code and hint.
  */
+import type { RunRecord, Source } from '@coldkeep/shared';
+
+export type { RunRecord, Source };
+
 export const enum IpcChannel {
   GetAppInfo = 'coldkeep:get-app-info',
+  GetSettings = 'coldkeep:settings-get',
+  SaveSettings = 'coldkeep:settings-save',
+  SetDemoMode = 'coldkeep:demo-set',
+  SessionStatus = 'coldkeep:session-status',
+  StartSession = 'coldkeep:session-start',
+  ListSources = 'coldkeep:sources-list',
+  AddSource = 'coldkeep:sources-add',
+  UpdateSource = 'coldkeep:sources-update',
+  RemoveSource = 'coldkeep:sources-remove',
+  PickFolder = 'coldkeep:dialog-pick-folder',
+  ListTables = 'coldkeep:tables-list',
+  ScheduleStatus = 'coldkeep:schedule-status',
+  SetPaused = 'coldkeep:schedule-set-paused',
+  BackUpNow = 'coldkeep:backup-now',
+  ListHistory = 'coldkeep:history-list',
+  GetRun = 'coldkeep:history-get',
+  ListRestorePoints = 'coldkeep:restore-points',
+  Restore = 'coldkeep:restore-run',
+  ListTemplates = 'coldkeep:stacks-templates',
+  TemplateParameters = 'coldkeep:stacks-parameters',
+  PreviewStack = 'coldkeep:stacks-preview',
+  DeployStack = 'coldkeep:stacks-deploy',
+  GetDeployment = 'coldkeep:stacks-deployment',
 }
 
 export interface AppInfo {
@@ -16,12 +45,225 @@ export interface AppInfo {
   platform: string;
 }
 
-/** What the renderer sees as `window.coldkeep`. */
-export interface ColdkeepApi {
-  getAppInfo(): Promise<AppInfo>;
+export type NotifyWhen = 'all' | 'failures' | 'none';
+export type QuitDuringJob = 'ask' | 'cancel' | 'wait';
+
+/** What the user sets in Settings. */
+export interface AppSettings {
+  profile?: string;
+  region?: string;
+  bucket?: string;
+  prefix?: string;
+  demoMode: boolean;
+  startAtLogin: boolean;
+  notifications: NotifyWhen;
+  quitDuringJob: QuitDuringJob;
 }
 
-/** The main-process handler behind each channel. */
-export interface IpcHandlers {
-  [IpcChannel.GetAppInfo](): AppInfo | Promise<AppInfo>;
+export interface SettingsView {
+  settings: AppSettings;
+  /** Whether secrets (MFA sessions) can be kept: the OS offers encryption to safeStorage. */
+  secretStorage: { available: boolean; reason?: string };
+  /** Set while demo mode runs: where the embedded emulators listen. */
+  demo?: { bucket: string; table: string; endpoints: Record<string, string> };
+}
+
+export interface SessionView {
+  profile: string;
+  /** The MFA device of the profile (mfa_serial), when it has one. */
+  mfaDevice?: string;
+  /** Why MFA is not possible for this profile, when it is not. */
+  problem?: string;
+  session?: { valid: boolean; expiresAt: string; mode: string };
+}
+
+export interface SourceView {
+  source: Source;
+  nextRunAt?: string;
+  running: boolean;
+  lastRun?: RunRecord;
+}
+
+export type NewSourceInput =
+  { kind: 'table'; table: string; cron?: string } | { kind: 'folder'; dir: string; cron?: string; excludes?: string[] };
+
+export interface ScheduleStatus {
+  paused: boolean;
+  running: string[];
+  lastRun?: RunRecord;
+}
+
+export interface RestorePoint {
+  /** A table backup's id or a folder snapshot's id. */
+  id: string;
+  createdAt: string;
+  summary: string;
+}
+
+export interface RestoreInput {
+  sourceId: string;
+  restorePoint: string;
+  /** A table name (tables) or a folder (folders). */
+  target: string;
+  overwrite?: boolean;
+}
+
+export interface RestoreResult {
+  summary: string;
+  report: Record<string, unknown>;
+}
+
+export interface TemplateInfo {
+  name: string;
+  description: string;
+}
+
+/** One parameter of a CloudFormation template, enough to build and check a form field. */
+export interface TemplateParameter {
+  name: string;
+  type: 'String' | 'Number' | 'CommaDelimitedList' | string;
+  description?: string;
+  default?: string;
+  allowedValues?: string[];
+  allowedPattern?: string;
+  constraintDescription?: string;
+  minLength?: number;
+  maxLength?: number;
+  minValue?: number;
+  maxValue?: number;
+  noEcho?: boolean;
+}
+
+export interface StackInput {
+  template: string;
+  stackName: string;
+  parameters: Record<string, string>;
+}
+
+export interface ChangePreview {
+  action: string;
+  logicalId: string;
+  resourceType: string;
+  replacement?: string;
+}
+
+export interface StackEvent {
+  timestamp: string;
+  logicalId: string;
+  resourceType: string;
+  status: string;
+  reason?: string;
+}
+
+export interface Deployment {
+  deploymentId: string;
+  stackName: string;
+  state: 'running' | 'succeeded' | 'failed';
+  events: StackEvent[];
+  outputs: Record<string, string>;
+  error?: IpcError;
+}
+
+export interface IpcError {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
+
+/** Each channel's input (undefined: none) and output. */
+export interface IpcContract {
+  [IpcChannel.GetAppInfo]: { input: undefined; output: AppInfo };
+  [IpcChannel.GetSettings]: { input: undefined; output: SettingsView };
+  [IpcChannel.SaveSettings]: { input: Partial<Omit<AppSettings, 'demoMode'>>; output: SettingsView };
+  [IpcChannel.SetDemoMode]: { input: { enabled: boolean }; output: SettingsView };
+  [IpcChannel.SessionStatus]: { input: undefined; output: SessionView };
+  [IpcChannel.StartSession]: { input: { code: string }; output: SessionView };
+  [IpcChannel.ListSources]: { input: undefined; output: SourceView[] };
+  [IpcChannel.AddSource]: { input: NewSourceInput; output: SourceView };
+  [IpcChannel.UpdateSource]: { input: { id: string; cron?: string; enabled?: boolean }; output: SourceView };
+  [IpcChannel.RemoveSource]: { input: { id: string }; output: null };
+  [IpcChannel.PickFolder]: { input: undefined; output: { dir: string | null } };
+  [IpcChannel.ListTables]: { input: undefined; output: string[] };
+  [IpcChannel.ScheduleStatus]: { input: undefined; output: ScheduleStatus };
+  [IpcChannel.SetPaused]: { input: { paused: boolean }; output: ScheduleStatus };
+  [IpcChannel.BackUpNow]: { input: { sourceId?: string }; output: RunRecord[] };
+  [IpcChannel.ListHistory]: { input: { sourceId?: string; limit?: number }; output: RunRecord[] };
+  [IpcChannel.GetRun]: { input: { runId: string }; output: RunRecord };
+  [IpcChannel.ListRestorePoints]: { input: { sourceId: string }; output: RestorePoint[] };
+  [IpcChannel.Restore]: { input: RestoreInput; output: RestoreResult };
+  [IpcChannel.ListTemplates]: { input: undefined; output: TemplateInfo[] };
+  [IpcChannel.TemplateParameters]: { input: { template: string }; output: TemplateParameter[] };
+  [IpcChannel.PreviewStack]: { input: StackInput; output: ChangePreview[] };
+  [IpcChannel.DeployStack]: { input: StackInput; output: { deploymentId: string } };
+  [IpcChannel.GetDeployment]: { input: { deploymentId: string }; output: Deployment };
+}
+
+export type IpcInput<C extends IpcChannel> = IpcContract[C]['input'];
+export type IpcOutput<C extends IpcChannel> = IpcContract[C]['output'];
+
+/** The page's API: one method per channel. */
+export const apiMethods = {
+  getAppInfo: IpcChannel.GetAppInfo,
+  getSettings: IpcChannel.GetSettings,
+  saveSettings: IpcChannel.SaveSettings,
+  setDemoMode: IpcChannel.SetDemoMode,
+  sessionStatus: IpcChannel.SessionStatus,
+  startSession: IpcChannel.StartSession,
+  listSources: IpcChannel.ListSources,
+  addSource: IpcChannel.AddSource,
+  updateSource: IpcChannel.UpdateSource,
+  removeSource: IpcChannel.RemoveSource,
+  pickFolder: IpcChannel.PickFolder,
+  listTables: IpcChannel.ListTables,
+  scheduleStatus: IpcChannel.ScheduleStatus,
+  setPaused: IpcChannel.SetPaused,
+  backUpNow: IpcChannel.BackUpNow,
+  listHistory: IpcChannel.ListHistory,
+  getRun: IpcChannel.GetRun,
+  listRestorePoints: IpcChannel.ListRestorePoints,
+  restore: IpcChannel.Restore,
+  listTemplates: IpcChannel.ListTemplates,
+  templateParameters: IpcChannel.TemplateParameters,
+  previewStack: IpcChannel.PreviewStack,
+  deployStack: IpcChannel.DeployStack,
+  getDeployment: IpcChannel.GetDeployment,
+} as const;
+
+type Methods = typeof apiMethods;
+
+export type ColdkeepApi = {
+  [M in keyof Methods]: IpcInput<Methods[M]> extends undefined
+    ? () => Promise<IpcOutput<Methods[M]>>
+    : (input: IpcInput<Methods[M]>) => Promise<IpcOutput<Methods[M]>>;
+};
+
+export const ALL_CHANNELS: readonly IpcChannel[] = Object.values(apiMethods);
+
+/** An error from main, as the page sees it: the code and hint survive the trip. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(error: IpcError) {
+    super(error.message);
+    this.name = 'ApiError';
+    this.code = error.code;
+    this.hint = error.hint;
+  }
+}
+
+export type Invoke = (channel: IpcChannel, input: unknown) => Promise<unknown>;
+
+/** The page's API over any `invoke`: ipcRenderer's in the preload, a test harness's in tests. */
+export function makeApi(invoke: Invoke): ColdkeepApi {
+  const api: Record<string, (input?: unknown) => Promise<unknown>> = {};
+  for (const [method, channel] of Object.entries(apiMethods)) {
+    api[method] = async (input?: unknown) => {
+      const result = (await invoke(channel, input)) as IpcResult<unknown>;
+      if (!result.ok) throw new ApiError(result.error);
+      return result.value;
+    };
+  }
+  return Object.freeze(api) as unknown as ColdkeepApi;
 }

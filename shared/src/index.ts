@@ -12,3 +12,4 @@ export * from './export';
 export * from './notify';
 export * from './policy';
 export * from './stacks';
+export * from './schedule';

@@ -172,6 +172,7 @@ describe('coldkeep main(argv)', () => {
       session: ['clear', 'start', 'status'],
       policy: ['generate', 'lint', 'snippets'],
       stack: ['delete', 'deploy', 'status', 'templates'],
+      schedule: ['add', 'history', 'list', 'remove', 'run'],
     });
   });
 });

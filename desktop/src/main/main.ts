@@ -1,19 +1,44 @@
 // Wiring only: hands the real Electron objects to the modules beside this file.
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, session, Tray } from 'electron';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
-import { IpcChannel } from '../ipc';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  Notification,
+  powerMonitor,
+  safeStorage,
+  session,
+  Tray,
+} from 'electron';
+import { defaultScheduleDir, TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
+import { ColdkeepApp } from './coldkeepApp';
 import { registerIpcHandlers } from './ipcHandlers';
+import { applyStartAtLogin, catchUpOnResume, linuxAutostartEntry, QuitGuard, type QuitChoice } from './lifecycle';
+import { showRunNotification } from './runNotifications';
+import { encryptionProblem, SafeStorageSecretStore } from './safeStorageSecretStore';
 import { denyAllPermissions, lockDownWebContents } from './security';
-import { buildTrayMenuTemplate, trayTooltip, type TrayState } from './trayMenu';
+import { unavailableFolderBackups, unavailableStacks } from './services';
+import { type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
 
 const pageUrl = pathToFileURL(join(__dirname, '../../src/renderer/index.html')).href;
 const preloadPath = join(__dirname, '../preload/preload.js');
-const trayIconPath = join(__dirname, '../../assets/tray.png');
+const assets = join(__dirname, '../../assets');
 
 function isAppUrl(url: string): boolean {
   return url === pageUrl || url.startsWith(`${pageUrl}#`);
+}
+
+async function setLinuxAutostart(enabled: boolean): Promise<void> {
+  const file = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'autostart', 'coldkeep.desktop');
+  if (!enabled) return rm(file, { force: true });
+  await mkdir(join(file, '..'), { recursive: true });
+  await writeFile(file, linuxAutostartEntry(process.env.APPIMAGE ?? process.execPath));
 }
 
 function main(): void {
@@ -21,17 +46,18 @@ function main(): void {
     app.quit();
     return;
   }
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   let window: BrowserWindow | undefined;
-  let tray: Tray | undefined;
-  const state: TrayState = { sourceCount: 0, running: false, paused: false };
+  let tray: TrayPresenter<Electron.NativeImage, Electron.Menu> | undefined;
+  let coldkeep: ColdkeepApp | undefined;
 
-  const showWindow = (): void => {
+  const showWindow = (hash = ''): void => {
     if (!window || window.isDestroyed()) {
       // Kept literal here so that static security lint (Electronegativity) can see every option.
       window = new BrowserWindow({
-        width: 960,
-        height: 640,
+        width: 1080,
+        height: 720,
         show: false,
         title: 'Coldkeep',
         webPreferences: {
@@ -51,64 +77,171 @@ function main(): void {
       });
       lockDownWebContents(window.webContents, isAppUrl);
       window.once('ready-to-show', () => window?.show());
-      void window.loadURL(pageUrl);
+      void window.loadURL(hash ? `${pageUrl}#${hash}` : pageUrl);
       return;
     }
+    if (hash) void window.loadURL(`${pageUrl}#${hash}`);
     if (window.isMinimized()) window.restore();
     window.show();
     window.focus();
   };
 
-  const updateTray = (): void => {
-    if (!tray) return;
-    tray.setToolTip(trayTooltip(state));
-    tray.setContextMenu(
-      Menu.buildFromTemplate(
-        buildTrayMenuTemplate(state, {
-          // Sources and schedules arrive in a later issue; until then the item is disabled.
-          backUpNow: () => undefined,
-          setPaused: (paused) => {
-            state.paused = paused;
-            updateTray();
-          },
-          openWindow: showWindow,
-          quit: () => app.quit(),
-        }),
-      ),
-    );
+  const refreshTray = async (): Promise<void> => {
+    if (!tray || !coldkeep) return;
+    const running = new Set(coldkeep.scheduler.runningSourceIds());
+    const last = coldkeep.lastRun;
+    const state: TrayState = {
+      sources: (await coldkeep.sources()).map((s) => ({ id: s.id, name: s.name, running: running.has(s.id) })),
+      paused: coldkeep.scheduler.isPaused,
+      ...(last
+        ? {
+            lastResult: {
+              ok: last.status !== 'failed',
+              finishedAt: new Date(last.finishedAt),
+              summary: `${last.sourceName}: ${last.status === 'succeeded' ? (last.result?.summary ?? '') : (last.error?.message ?? last.status)}`,
+            },
+          }
+        : {}),
+    };
+    tray.show(state);
   };
 
-  app.on('second-instance', showWindow);
+  /** Failures outside a run (the schedule files, a tray action) reach the user as a notification. */
+  const reportError = (err: unknown): void => {
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = (err as { hint?: string }).hint;
+    if (Notification.isSupported()) {
+      new Notification({ title: 'Coldkeep', body: hint ? `${message} ${hint}` : message, urgency: 'critical' }).show();
+    }
+  };
+
+  const quitGuard = new QuitGuard({
+    jobs: {
+      get isRunning() {
+        return coldkeep?.scheduler.isRunning ?? false;
+      },
+      cancelAll: async () => coldkeep?.scheduler.cancelAll(),
+      whenIdle: async () => coldkeep?.scheduler.whenIdle(),
+    },
+    behaviour: () => coldkeep?.settings.quitDuringJob ?? 'ask',
+    ask: async () => {
+      const choices: QuitChoice[] = ['cancel', 'wait', 'stay'];
+      const { response } = await dialog.showMessageBox({
+        type: 'question',
+        message: 'A backup is running.',
+        detail: 'Cancelling stops it cleanly: nothing half-written is left that looks like a backup.',
+        buttons: ['Cancel It and Quit', 'Quit When It Ends', 'Keep Running'],
+        defaultId: 1,
+        cancelId: 2,
+      });
+      return choices[response] ?? 'stay';
+    },
+    quit: () => app.quit(),
+  });
+
+  app.on('second-instance', () => showWindow());
   // A tray app keeps running with no window open.
   app.on('window-all-closed', () => undefined);
+  app.on('before-quit', (event) => {
+    if (quitGuard.beforeQuit()) event.preventDefault();
+  });
+  app.on('will-quit', () => void coldkeep?.close());
 
-  void app.whenReady().then(() => {
+  const start = async (): Promise<void> => {
     denyAllPermissions(session.defaultSession);
+    const dataDir = app.getPath('userData');
+    coldkeep = await ColdkeepApp.open({
+      dataDir,
+      scheduleDir: defaultScheduleDir(),
+      appInfo: {
+        name: TOOL_NAME,
+        version: TOOL_VERSION,
+        electronVersion: process.versions.electron ?? '',
+        platform: process.platform,
+      },
+      secrets: {
+        store: new SafeStorageSecretStore(safeStorage, join(dataDir, 'secrets.json')),
+        problem: () => encryptionProblem(safeStorage),
+      },
+      pickFolder: async () => {
+        const options: Electron.OpenDialogOptions = { properties: ['openDirectory'], title: 'Back up a folder' };
+        const result =
+          window && !window.isDestroyed()
+            ? await dialog.showOpenDialog(window, options)
+            : await dialog.showOpenDialog(options);
+        return result.canceled ? undefined : result.filePaths[0];
+      },
+      // Wiring point: pass the folder snapshots and stacks services here once the build has them.
+      folderBackups: unavailableFolderBackups,
+      stacks: unavailableStacks,
+      onEvent: (event) => {
+        void refreshTray();
+        if (event.type === 'error') reportError(Object.assign(new Error(event.error.message), event.error));
+        if (event.type === 'run-finished' && Notification.isSupported() && coldkeep) {
+          showRunNotification(
+            event.run,
+            coldkeep.settings.notifications,
+            (options) => new Notification(options),
+            (run) => showWindow(`history/${run.runId}`),
+          );
+        }
+      },
+      onSettings: (settings) => {
+        if (!applyStartAtLogin(app, settings.startAtLogin) && process.platform === 'linux') {
+          void setLinuxAutostart(settings.startAtLogin);
+        }
+        void refreshTray();
+      },
+    });
+    const app_ = coldkeep;
     registerIpcHandlers(
       ipcMain,
-      {
-        [IpcChannel.GetAppInfo]: () => ({
-          name: TOOL_NAME,
-          version: TOOL_VERSION,
-          electronVersion: process.versions.electron,
-          platform: process.platform,
-        }),
-      },
+      app_.handlers(),
       (event) =>
         window !== undefined &&
         !window.isDestroyed() &&
         event.sender === window.webContents &&
         event.senderFrame !== null &&
-        isAppUrl(event.senderFrame.url),
+        isAppUrl(event.senderFrame.url.split('#')[0] ?? ''),
     );
 
-    const icon = nativeImage.createFromPath(trayIconPath);
-    if (process.platform === 'darwin') icon.setTemplateImage(true);
-    tray = new Tray(icon);
-    tray.on('click', showWindow);
-    updateTray();
-    showWindow();
-  });
+    const icon = (state: TrayIconState): Electron.NativeImage => {
+      const image = nativeImage.createFromPath(join(assets, state === 'idle' ? 'tray.png' : `tray-${state}.png`));
+      if (process.platform === 'darwin') image.setTemplateImage(state === 'idle');
+      return image;
+    };
+    const electronTray = new Tray(icon('idle'));
+    electronTray.on('click', () => showWindow());
+    tray = new TrayPresenter<Electron.NativeImage, Electron.Menu>(
+      electronTray,
+      { idle: icon('idle'), running: icon('running'), error: icon('error') },
+      (template) => Menu.buildFromTemplate(template),
+      {
+        backUpAll: () => void app_.scheduler.runAll().catch(reportError),
+        backUpSource: (id) => void app_.scheduler.runNow(id).catch(reportError),
+        setPaused: (paused) => void app_.scheduler.setPaused(paused).then(refreshTray, reportError),
+        openWindow: () => showWindow(),
+        quit: () => app.quit(),
+      },
+    );
+    catchUpOnResume(powerMonitor, () => app_.scheduler.catchUp(), reportError);
+    await app_.start();
+    await refreshTray();
+    if (!process.argv.includes('--hidden')) showWindow();
+  };
+
+  void app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      // Nothing can run without settings and schedules: say why, then leave.
+      const hint = (err as { hint?: string }).hint;
+      dialog.showErrorBox(
+        'Coldkeep could not start',
+        `${err instanceof Error ? err.message : String(err)}${hint ? `\n\n${hint}` : ''}`,
+      );
+      app.exit(1);
+    });
 }
 
 main();

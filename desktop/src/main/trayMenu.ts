@@ -3,37 +3,63 @@ import type { MenuItemConstructorOptions } from 'electron';
 export interface LastResult {
   ok: boolean;
   finishedAt: Date;
-  /** One line, e.g. "3 sources, 1.2 GB". */
+  /** Which source, and one line about it, e.g. "orders: 1,200 items, 3.1 MB". */
   summary: string;
 }
 
-export interface TrayState {
-  /** Number of configured sources; "Back Up Now" has nothing to do without one. */
-  sourceCount: number;
+export interface TraySource {
+  id: string;
+  name: string;
   running: boolean;
+}
+
+export interface TrayState {
+  sources: TraySource[];
   paused: boolean;
   lastResult?: LastResult;
 }
 
 export interface TrayActions {
-  backUpNow(): void;
+  backUpAll(): void;
+  backUpSource(sourceId: string): void;
   setPaused(paused: boolean): void;
   openWindow(): void;
   quit(): void;
 }
 
+export type TrayIconState = 'idle' | 'running' | 'error';
+
+export function isRunning(state: TrayState): boolean {
+  return state.sources.some((s) => s.running);
+}
+
+/** Running wins; else the last result decides: an error stays shown until a run succeeds. */
+export function trayIconState(state: TrayState): TrayIconState {
+  if (isRunning(state)) return 'running';
+  if (state.lastResult && !state.lastResult.ok) return 'error';
+  return 'idle';
+}
+
 /** The tray's context menu for a state; rebuilt whenever the state changes. */
 export function buildTrayMenuTemplate(state: TrayState, actions: TrayActions): MenuItemConstructorOptions[] {
+  const running = isRunning(state);
   return [
     {
-      label: state.running ? 'Backing Up…' : 'Back Up Now',
-      enabled: !state.running && state.sourceCount > 0,
-      click: () => actions.backUpNow(),
+      label: running ? 'Backing Up…' : 'Back Up All Now',
+      enabled: !running && state.sources.length > 0,
+      click: () => actions.backUpAll(),
     },
     {
-      label: 'Pause Schedules',
-      type: 'checkbox',
-      checked: state.paused,
+      label: 'Back Up',
+      enabled: state.sources.length > 0,
+      submenu: state.sources.map((source) => ({
+        label: source.running ? `${source.name} (running)` : source.name,
+        enabled: !source.running,
+        click: () => actions.backUpSource(source.id),
+      })),
+    },
+    {
+      label: state.paused ? 'Resume Schedules' : 'Pause Schedules',
       click: () => actions.setPaused(!state.paused),
     },
     { type: 'separator' },
@@ -53,7 +79,41 @@ export function describeLastResult(result: LastResult | undefined): string {
 }
 
 export function trayTooltip(state: TrayState): string {
-  if (state.running) return 'Coldkeep — backing up';
-  if (state.paused) return 'Coldkeep — paused';
+  const running = state.sources.filter((s) => s.running).map((s) => s.name);
+  if (running.length) return `Coldkeep — backing up ${running.join(', ')}`;
+  if (state.paused) return 'Coldkeep — schedules paused';
+  if (state.lastResult && !state.lastResult.ok) return 'Coldkeep — the last backup failed';
   return 'Coldkeep';
+}
+
+/** The Tray's methods the app uses, so tests can pass a fake. */
+export interface TrayLike<Icon, Menu> {
+  setImage(image: Icon): void;
+  setToolTip(toolTip: string): void;
+  setContextMenu(menu: Menu | null): void;
+}
+
+/**
+ * Shows a state on the tray: icon, tooltip and menu. `buildMenu` is `Menu.buildFromTemplate`
+ * in the app; the icon is only replaced when its state changes.
+ */
+export class TrayPresenter<Icon, Menu> {
+  private shownIcon: TrayIconState | undefined;
+
+  constructor(
+    private readonly tray: TrayLike<Icon, Menu>,
+    private readonly icons: Record<TrayIconState, Icon>,
+    private readonly buildMenu: (template: MenuItemConstructorOptions[]) => Menu,
+    private readonly actions: TrayActions,
+  ) {}
+
+  show(state: TrayState): void {
+    const icon = trayIconState(state);
+    if (icon !== this.shownIcon) {
+      this.tray.setImage(this.icons[icon]);
+      this.shownIcon = icon;
+    }
+    this.tray.setToolTip(trayTooltip(state));
+    this.tray.setContextMenu(this.buildMenu(buildTrayMenuTemplate(state, this.actions)));
+  }
 }

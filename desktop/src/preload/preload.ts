@@ -1,19 +1,9 @@
-// A sandboxed preload can require only 'electron' (and a few Node built-ins): this file must import
-// nothing else at run time. Types are erased and IpcChannel is a const enum that tsc inlines, so
-// '../ipc' leaves no require() behind.
+// The sandboxed preload can require only 'electron': it is bundled (esbuild) into one file with
+// the contract's makeApi. The page gets nothing but this narrow API; it never sees ipcRenderer.
 import { contextBridge, ipcRenderer } from 'electron';
-import { IpcChannel, type AppInfo, type ColdkeepApi } from '../ipc';
-
-export type Invoke = (channel: IpcChannel, ...args: unknown[]) => Promise<unknown>;
-
-/** The page's API over any `invoke`: ipcRenderer's here, a test harness's in tests. */
-export function makeApi(invoke: Invoke): ColdkeepApi {
-  return {
-    getAppInfo: () => invoke(IpcChannel.GetAppInfo) as Promise<AppInfo>,
-  };
-}
+import { makeApi } from '../ipc';
 
 contextBridge.exposeInMainWorld(
   'coldkeep',
-  makeApi((channel, ...args) => ipcRenderer.invoke(channel, ...args)),
+  makeApi((channel, input) => ipcRenderer.invoke(channel, input)),
 );

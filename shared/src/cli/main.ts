@@ -12,6 +12,11 @@ import { policyGenerateCommand } from './commands/policyGenerate';
 import { policyLintCommand } from './commands/policyLint';
 import { policySnippetsCommand } from './commands/policySnippets';
 import { restoreCommand } from './commands/restore';
+import { scheduleAddCommand } from './commands/scheduleAdd';
+import { scheduleHistoryCommand } from './commands/scheduleHistory';
+import { scheduleListCommand } from './commands/scheduleList';
+import { scheduleRemoveCommand } from './commands/scheduleRemove';
+import { scheduleRunCommand } from './commands/scheduleRun';
 import { sessionClearCommand } from './commands/sessionClear';
 import { sessionStartCommand } from './commands/sessionStart';
 import { sessionStatusCommand } from './commands/sessionStatus';
@@ -50,6 +55,14 @@ export function buildProgram(): Command {
     .addCommand(sessionStartCommand(context))
     .addCommand(sessionStatusCommand(context))
     .addCommand(sessionClearCommand(context));
+  program
+    .command('schedule')
+    .description('backups on a cron schedule: sources (tables, folders), catch-up of missed runs, run history')
+    .addCommand(scheduleListCommand(context))
+    .addCommand(scheduleAddCommand(context))
+    .addCommand(scheduleRemoveCommand(context))
+    .addCommand(scheduleRunCommand(context))
+    .addCommand(scheduleHistoryCommand(context));
   program.addCommand(demoCommand(context));
   program
     .command('policy')

@@ -43,6 +43,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
   // s3rver's paginated listing needs the legacy OpenSSL provider on Node 20.
   const child = spawn(process.execPath, ['--openssl-legacy-provider', join(__dirname, 'emulatorServer.js'), args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Inside Electron, execPath is the app itself: this makes it run the script as plain Node.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
   });
   const endpoints = await readEndpoints(child);
   const stop = async (): Promise<void> => {

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'ClockSkew'
   | 'CountMismatch'
   | 'EmulatorFailed'
+  | 'EncryptionUnavailable'
   | 'ExpiredCredentials'
   | 'ExportFailed'
   | 'ImportFailed'
@@ -24,6 +25,7 @@ export type ErrorCode =
   | 'NoSuchBucket'
   | 'NoSuchProfile'
   | 'NoSuchStack'
+  | 'NoSuchSource'
   | 'NoSuchTable'
   | 'NoSuchTemplate'
   | 'NotifyFailed'
@@ -31,12 +33,14 @@ export type ErrorCode =
   | 'PolicyInvalid'
   | 'RegionMismatch'
   | 'RestoreFailed'
+  | 'RunInProgress'
   | 'SessionExpired'
   | 'StackBusy'
   | 'StackFailed'
   | 'TableExists'
   | 'TemplateInvalid'
   | 'Throttled'
+  | 'Unavailable'
   | 'Unexpected';
 
 export interface ColdkeepErrorOptions {

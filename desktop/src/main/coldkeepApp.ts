@@ -1,0 +1,399 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AwsClients,
+  type AwsSettings,
+  checkCron,
+  type BackoffPolicy,
+  ColdkeepError,
+  findAwsProfile,
+  folderRunner,
+  type JsonFileStore,
+  listBackups,
+  listTables,
+  MfaSession,
+  newSource,
+  profileName,
+  restoreTable,
+  type RunRecord,
+  Scheduler,
+  type SchedulerEvent,
+  ScheduleStore,
+  type SecretStore,
+  type Source,
+  tableRunner,
+} from '@coldkeep/shared';
+import type {
+  AppInfo,
+  AppSettings,
+  Deployment,
+  ScheduleStatus,
+  SessionView,
+  SettingsView,
+  SourceView,
+  StackInput,
+} from '../ipc';
+import { appSettingsStore, withoutBlanks } from './appSettings';
+import { type DemoEnvironment, startDemo } from './demoMode';
+import type { IpcHandlers } from './ipcHandlers';
+import { IpcChannel } from '../ipc';
+import type { FolderBackups, Stacks } from './services';
+
+/** Where secrets go, and whether they can go there at all. */
+export interface SecretStorage {
+  store: SecretStore;
+  /** Why secrets cannot be kept (no OS encryption), or undefined. */
+  problem(): string | undefined;
+}
+
+export interface ColdkeepAppOptions {
+  /** The app's data folder: settings.json, secrets, the demo emulators' data. */
+  dataDir: string;
+  /** The scheduler's folder; the one the CLI uses by default, so both see the same sources. */
+  scheduleDir: string;
+  appInfo: AppInfo;
+  secrets: SecretStorage;
+  /** The OS folder dialog; undefined when the user cancels. */
+  pickFolder(): Promise<string | undefined>;
+  folderBackups: FolderBackups;
+  stacks: Stacks;
+  /** Told of every scheduler event (tray icon, notifications). */
+  onEvent?: (event: SchedulerEvent) => void;
+  /** Told when settings change (start at login). */
+  onSettings?: (settings: AppSettings) => void;
+  retry?: BackoffPolicy;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Everything the desktop app does, without Electron: settings, the scheduler and its runners, the
+ * AWS clients for the current settings (or the demo emulators), and the handler of every IPC
+ * channel. main.ts hands it the real dialog and safeStorage; tests hand it small fakes and drive
+ * the same handlers from a real page.
+ */
+export class ColdkeepApp {
+  readonly scheduler: Scheduler;
+  readonly store: ScheduleStore;
+  private readonly options: ColdkeepAppOptions;
+  private readonly settingsStore: JsonFileStore<AppSettings>;
+  private readonly deployments = new Map<string, Deployment>();
+  private settingsValue!: AppSettings;
+  private demo: DemoEnvironment | undefined;
+  private clientsValue: AwsClients | undefined;
+  private lastRunValue: RunRecord | undefined;
+
+  private constructor(options: ColdkeepAppOptions) {
+    this.options = options;
+    this.settingsStore = appSettingsStore(options.dataDir);
+    this.store = new ScheduleStore(options.scheduleDir);
+    const target = async () => this.backupTarget();
+    this.scheduler = new Scheduler({
+      store: this.store,
+      runners: { table: tableRunner(target), folder: folderRunner(target, options.folderBackups.backupFolder) },
+      ...(options.retry ? { retry: options.retry } : {}),
+      onEvent: (event) => {
+        if (event.type === 'run-finished') this.lastRunValue = event.run;
+        options.onEvent?.(event);
+      },
+    });
+  }
+
+  static async open(options: ColdkeepAppOptions): Promise<ColdkeepApp> {
+    const app = new ColdkeepApp(options);
+    app.settingsValue = await app.settingsStore.read();
+    app.lastRunValue = (await app.store.history({ limit: 1 }))[0];
+    if (app.settingsValue.demoMode) app.demo = await startDemo(options.dataDir);
+    return app;
+  }
+
+  /** Arms the schedules and catches up what was missed while the app was closed. */
+  async start(): Promise<void> {
+    await this.scheduler.start();
+  }
+
+  /** Stops the timers, the clients and the demo emulators (runs should be cancelled or done first). */
+  async close(): Promise<void> {
+    this.scheduler.stop();
+    this.clientsValue?.destroy();
+    this.clientsValue = undefined;
+    await this.demo?.emulators.stop();
+    this.demo = undefined;
+  }
+
+  get settings(): AppSettings {
+    return this.settingsValue;
+  }
+
+  get lastRun(): RunRecord | undefined {
+    return this.lastRunValue;
+  }
+
+  async sources(): Promise<Source[]> {
+    return this.store.sources();
+  }
+
+  /** The AWS clients for the current settings, made once and reused until the settings change. */
+  async clients(): Promise<AwsClients> {
+    if (this.clientsValue) return this.clientsValue;
+    let settings: AwsSettings;
+    if (this.demo) settings = this.demo.emulators.settings;
+    else {
+      const env = this.options.env ?? process.env;
+      settings = {
+        ...(this.settingsValue.region ? { region: this.settingsValue.region } : {}),
+        ...(this.settingsValue.profile ? { profile: this.settingsValue.profile } : {}),
+      };
+      // A profile with mfa_serial runs on an MFA session (Settings → Enter MFA code); others on the SDK's chain.
+      const profile = await findAwsProfile(profileName(this.settingsValue.profile, env), env).catch(() => undefined);
+      if (profile?.mfaSerial) settings.credentials = this.mfaSession().provider();
+    }
+    this.clientsValue = new AwsClients(settings);
+    return this.clientsValue;
+  }
+
+  private async backupTarget(): Promise<{ clients: AwsClients; bucket: string; prefix?: string }> {
+    const bucket = this.demo?.bucket ?? this.settingsValue.bucket;
+    if (!bucket) {
+      throw new ColdkeepError('InvalidInput', 'No bucket is set to back up to.', {
+        hint: 'Open Coldkeep → Settings and enter the bucket (or turn on demo mode to try it locally).',
+      });
+    }
+    const prefix = this.demo ? undefined : this.settingsValue.prefix;
+    return { clients: await this.clients(), bucket, ...(prefix ? { prefix } : {}) };
+  }
+
+  private mfaSession(): MfaSession {
+    return new MfaSession({
+      store: this.options.secrets.store,
+      ...(this.settingsValue.profile ? { profile: this.settingsValue.profile } : {}),
+      settings: this.settingsValue.region ? { region: this.settingsValue.region } : {},
+      ...(this.options.env ? { env: this.options.env } : {}),
+    });
+  }
+
+  private resetClients(): void {
+    this.clientsValue?.destroy();
+    this.clientsValue = undefined;
+  }
+
+  private settingsView(): SettingsView {
+    const problem = this.options.secrets.problem();
+    return {
+      settings: this.settingsValue,
+      secretStorage: problem ? { available: false, reason: problem } : { available: true },
+      ...(this.demo
+        ? {
+            demo: {
+              bucket: this.demo.bucket,
+              table: this.demo.table,
+              endpoints: { ...this.demo.emulators.endpoints },
+            },
+          }
+        : {}),
+    };
+  }
+
+  private async saveSettings(change: Partial<AppSettings>): Promise<SettingsView> {
+    this.settingsValue = await this.settingsStore.update((current) => withoutBlanks({ ...current, ...change }));
+    this.resetClients();
+    this.options.onSettings?.(this.settingsValue);
+    return this.settingsView();
+  }
+
+  private async setDemoMode(enabled: boolean): Promise<SettingsView> {
+    if (this.scheduler.isRunning) {
+      throw new ColdkeepError('RunInProgress', 'A backup is running.', {
+        hint: 'Switch demo mode when it has finished (or cancel it from the tray).',
+      });
+    }
+    if (enabled && !this.demo) this.demo = await startDemo(this.options.dataDir);
+    if (!enabled && this.demo) {
+      await this.demo.emulators.stop();
+      this.demo = undefined;
+    }
+    return this.saveSettings({ demoMode: enabled });
+  }
+
+  private async sessionView(): Promise<SessionView> {
+    const session = this.mfaSession();
+    const view: SessionView = { profile: session.profile };
+    try {
+      view.mfaDevice = (await session.mfaProfile()).mfaSerial;
+    } catch (err) {
+      view.problem = err instanceof ColdkeepError ? `${err.message} ${err.hint ?? ''}`.trim() : String(err);
+      return view;
+    }
+    const status = await session.status().catch(() => undefined);
+    if (status) view.session = { valid: !status.expired, expiresAt: status.expiresAt, mode: status.mode };
+    return view;
+  }
+
+  async sourceViews(): Promise<SourceView[]> {
+    const [sources, history] = await Promise.all([this.store.sources(), this.store.history()]);
+    const running = new Set(this.scheduler.runningSourceIds());
+    return sources.map((source) => {
+      const next = this.scheduler.nextRunAt(source.id);
+      const lastRun = history.find((r) => r.sourceId === source.id);
+      return {
+        source,
+        running: running.has(source.id),
+        ...(next ? { nextRunAt: next.toISOString() } : {}),
+        ...(lastRun ? { lastRun } : {}),
+      };
+    });
+  }
+
+  private async sourceView(id: string): Promise<SourceView> {
+    const view = (await this.sourceViews()).find((v) => v.source.id === id);
+    if (!view) await this.store.source(id); // throws NoSuchSource
+    return view!;
+  }
+
+  private scheduleStatus(): ScheduleStatus {
+    return {
+      paused: this.scheduler.isPaused,
+      running: this.scheduler.runningSourceIds(),
+      ...(this.lastRunValue ? { lastRun: this.lastRunValue } : {}),
+    };
+  }
+
+  private startDeployment(input: StackInput): Deployment {
+    const deployment: Deployment = {
+      deploymentId: randomUUID(),
+      stackName: input.stackName,
+      state: 'running',
+      events: [],
+      outputs: {},
+    };
+    this.deployments.set(deployment.deploymentId, deployment);
+    void (async () => {
+      try {
+        const result = await this.options.stacks.deployStack(await this.clients(), input, {
+          onProgress: (event) => deployment.events.push(event),
+        });
+        deployment.outputs = result.outputs;
+        deployment.state = 'succeeded';
+      } catch (err) {
+        deployment.state = 'failed';
+        deployment.error =
+          err instanceof ColdkeepError
+            ? { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }
+            : { code: 'Unexpected', message: err instanceof Error ? err.message : String(err) };
+      }
+    })();
+    return deployment;
+  }
+
+  private async checkStackInput(input: StackInput): Promise<void> {
+    const problems = await this.options.stacks.validateParameters(input.template, input.parameters);
+    if (problems.length) {
+      throw new ColdkeepError('InvalidInput', `The parameters are not valid: ${problems.join('; ')}`, {
+        hint: 'Correct the fields marked in the form.',
+      });
+    }
+  }
+
+  /** The handler of every IPC channel; inputs arrive validated (see ipcHandlers.ts). */
+  handlers(): IpcHandlers {
+    const { folderBackups, stacks } = this.options;
+    return {
+      [IpcChannel.GetAppInfo]: () => this.options.appInfo,
+      [IpcChannel.GetSettings]: () => this.settingsView(),
+      [IpcChannel.SaveSettings]: (input) => this.saveSettings(input),
+      [IpcChannel.SetDemoMode]: ({ enabled }) => this.setDemoMode(enabled),
+      [IpcChannel.SessionStatus]: () => this.sessionView(),
+      [IpcChannel.StartSession]: async ({ code }) => {
+        await this.mfaSession().start({ code, renew: true });
+        this.resetClients();
+        return this.sessionView();
+      },
+      [IpcChannel.ListSources]: () => this.sourceViews(),
+      [IpcChannel.AddSource]: async (input) => {
+        const source = await this.store.addSource(newSource(input));
+        await this.scheduler.reload();
+        return this.sourceView(source.id);
+      },
+      [IpcChannel.UpdateSource]: async ({ id, cron, enabled }) => {
+        const checked = cron === undefined ? undefined : checkCron(cron);
+        await this.store.updateSource(id, (s) => ({
+          ...s,
+          ...(checked !== undefined ? { cron: checked } : {}),
+          ...(enabled !== undefined ? { enabled } : {}),
+        }));
+        await this.scheduler.reload();
+        return this.sourceView(id);
+      },
+      [IpcChannel.RemoveSource]: async ({ id }) => {
+        await this.store.removeSource(id);
+        await this.scheduler.reload();
+        return null;
+      },
+      [IpcChannel.PickFolder]: async () => ({ dir: (await this.options.pickFolder()) ?? null }),
+      [IpcChannel.ListTables]: async () => listTables((await this.clients()).dynamodb),
+      [IpcChannel.ScheduleStatus]: () => this.scheduleStatus(),
+      [IpcChannel.SetPaused]: async ({ paused }) => {
+        await this.scheduler.setPaused(paused);
+        return this.scheduleStatus();
+      },
+      [IpcChannel.BackUpNow]: async ({ sourceId }) =>
+        sourceId ? [await this.scheduler.runNow(sourceId)] : this.scheduler.runAll(),
+      [IpcChannel.ListHistory]: (query) => this.store.history(query),
+      [IpcChannel.GetRun]: async ({ runId }) => {
+        const run = await this.store.run(runId);
+        if (!run) throw new ColdkeepError('InvalidInput', `There is no run ${runId} in the history.`);
+        return run;
+      },
+      [IpcChannel.ListRestorePoints]: async ({ sourceId }) => {
+        const source = await this.store.source(sourceId);
+        const { clients, bucket, prefix } = await this.backupTarget();
+        if (source.kind === 'folder') {
+          return folderBackups.listSnapshots(clients, { bucket, source: source.id, ...(prefix ? { prefix } : {}) });
+        }
+        const { backups } = await listBackups(clients.s3, {
+          bucket,
+          table: source.table,
+          ...(prefix ? { prefix } : {}),
+        });
+        return backups.map((b) => ({ id: b.backupId, createdAt: b.createdAt, summary: `${b.itemCount} items` }));
+      },
+      [IpcChannel.Restore]: async ({ sourceId, restorePoint, target, overwrite }) => {
+        const source = await this.store.source(sourceId);
+        const { clients, bucket, prefix } = await this.backupTarget();
+        if (source.kind === 'folder') {
+          return folderBackups.restoreSnapshot(
+            clients,
+            {
+              bucket,
+              source: source.id,
+              snapshotId: restorePoint,
+              target,
+              ...(prefix ? { prefix } : {}),
+              ...(overwrite ? { overwrite } : {}),
+            },
+            {},
+          );
+        }
+        const report = await restoreTable(clients, {
+          source: { bucket, table: source.table, backupId: restorePoint, ...(prefix ? { prefix } : {}) },
+          target,
+          ...(overwrite ? { overwrite } : {}),
+        });
+        return { summary: `${report.itemsWritten} items written to ${report.target}`, report: { ...report } };
+      },
+      [IpcChannel.ListTemplates]: () => stacks.listTemplates(),
+      [IpcChannel.TemplateParameters]: ({ template }) => stacks.templateParameters(template),
+      [IpcChannel.PreviewStack]: async (input) => {
+        await this.checkStackInput(input);
+        return stacks.previewChangeSet(await this.clients(), input, {});
+      },
+      [IpcChannel.DeployStack]: async (input) => {
+        await this.checkStackInput(input);
+        return { deploymentId: this.startDeployment(input).deploymentId };
+      },
+      [IpcChannel.GetDeployment]: ({ deploymentId }) => {
+        const deployment = this.deployments.get(deploymentId);
+        if (!deployment) throw new ColdkeepError('InvalidInput', `There is no deployment ${deploymentId}.`);
+        return { ...deployment, events: [...deployment.events] };
+      },
+    };
+  }
+}

@@ -1,0 +1,128 @@
+import type { SourceView } from '../../ipc';
+import { busy, errorBox, h, replaceChildren, table, when } from '../dom';
+import type { Page } from './page';
+
+function lastRunText(view: SourceView): string {
+  if (view.running) return 'running…';
+  if (!view.lastRun) return 'never run';
+  const run = view.lastRun;
+  return run.status === 'succeeded'
+    ? `succeeded ${when(run.finishedAt)}`
+    : `${run.status} ${when(run.finishedAt)}: ${run.error?.message ?? ''}`;
+}
+
+export const sourcesPage: Page = async (root, api) => {
+  const status = h('div', { class: 'status', id: 'sources-status' });
+  const list = h('div', { id: 'source-list' });
+  const tableSelect = h(
+    'select',
+    { id: 'table-select', 'aria-label': 'Table' },
+    h('option', { value: '' }, 'Loading tables…'),
+  );
+  const cronInput = h('input', { id: 'new-cron', placeholder: '0 2 * * *', 'aria-label': 'Schedule (cron)' });
+
+  const draw = async (): Promise<void> => {
+    try {
+      const views = await api.listSources();
+      if (views.length === 0)
+        return replaceChildren(list, h('p', { class: 'muted' }, 'No sources yet: add a folder or pick a table.'));
+      replaceChildren(
+        list,
+        table(
+          ['Source', 'Kind', 'Schedule', 'Next run', 'Last run', ''],
+          views.map((view) => {
+            const runButton = h(
+              'button',
+              { class: 'run-source', 'data-source': view.source.id, disabled: view.running },
+              'Back Up Now',
+            );
+            const removeButton = h('button', { class: 'secondary' }, 'Remove');
+            runButton.addEventListener(
+              'click',
+              () =>
+                void busy(runButton, status, async () => {
+                  await api.backUpNow({ sourceId: view.source.id });
+                  await draw();
+                }),
+            );
+            removeButton.addEventListener(
+              'click',
+              () =>
+                void busy(removeButton, status, async () => {
+                  await api.removeSource({ id: view.source.id });
+                  await draw();
+                }),
+            );
+            return [
+              h('span', { class: 'source-name' }, view.source.name),
+              document.createTextNode(view.source.kind),
+              h('code', {}, view.source.cron),
+              document.createTextNode(when(view.nextRunAt)),
+              h('span', { class: `last-run ${view.lastRun?.status ?? ''}` }, lastRunText(view)),
+              h('span', {}, runButton, ' ', removeButton),
+            ];
+          }),
+          { id: 'sources-table' },
+        ),
+      );
+    } catch (err) {
+      replaceChildren(list, errorBox(err));
+    }
+  };
+
+  const cron = (): { cron?: string } => (cronInput.value.trim() ? { cron: cronInput.value.trim() } : {});
+  const addFolder = h('button', { id: 'add-folder' }, 'Add Folder…');
+  addFolder.addEventListener(
+    'click',
+    () =>
+      void busy(addFolder, status, async () => {
+        const { dir } = await api.pickFolder();
+        if (!dir) return;
+        await api.addSource({ kind: 'folder', dir, ...cron() });
+        await draw();
+      }),
+  );
+  const addTable = h('button', { id: 'add-table' }, 'Add Table');
+  addTable.addEventListener(
+    'click',
+    () =>
+      void busy(addTable, status, async () => {
+        if (!tableSelect.value) throw new Error('Pick a table first.');
+        await api.addSource({ kind: 'table', table: tableSelect.value, ...cron() });
+        await draw();
+      }),
+  );
+
+  replaceChildren(
+    root,
+    h('h2', {}, 'Sources'),
+    h('p', { class: 'muted' }, 'Folders on this machine and DynamoDB tables, each backed up on its own schedule.'),
+    h(
+      'div',
+      { class: 'toolbar' },
+      addFolder,
+      h('span', {}, ' or '),
+      tableSelect,
+      addTable,
+      h('label', {}, ' schedule ', cronInput),
+    ),
+    status,
+    list,
+  );
+  api
+    .listTables()
+    .then((tables) =>
+      replaceChildren(
+        tableSelect,
+        h('option', { value: '' }, tables.length ? 'Pick a table…' : 'No tables in this account/region'),
+        ...tables.map((t) => h('option', { value: t }, t)),
+      ),
+    )
+    .catch((err: unknown) => {
+      replaceChildren(tableSelect, h('option', { value: '' }, 'Tables unavailable'));
+      replaceChildren(status, errorBox(err));
+    });
+  await draw();
+  const timer = setInterval(() => void draw(), 3000);
+  return () => clearInterval(timer);
+};

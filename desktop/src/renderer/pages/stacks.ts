@@ -1,0 +1,180 @@
+import type { Deployment, StackInput, TemplateParameter } from '../../ipc';
+import { busy, errorBox, h, replaceChildren, table } from '../dom';
+import { parameterProblem, parameterValues } from '../stackForm';
+import type { Page } from './page';
+
+function field(parameter: TemplateParameter): { element: HTMLElement; value: () => string } {
+  const id = `param-${parameter.name}`;
+  let input: HTMLInputElement | HTMLSelectElement;
+  if (parameter.allowedValues?.length) {
+    input = h(
+      'select',
+      { id, name: parameter.name },
+      ...parameter.allowedValues.map((v) => h('option', { value: v, selected: v === parameter.default }, v)),
+    );
+  } else {
+    input = h('input', {
+      id,
+      name: parameter.name,
+      type: parameter.noEcho ? 'password' : parameter.type === 'Number' ? 'number' : 'text',
+      value: parameter.default ?? '',
+      placeholder: parameter.default ?? '',
+    });
+  }
+  const problem = h('span', { class: 'field-problem', id: `${id}-problem` });
+  const check = (): void => replaceChildren(problem, parameterProblem(parameter, input.value) ?? '');
+  input.addEventListener('input', check);
+  input.addEventListener('change', check);
+  return {
+    element: h(
+      'label',
+      { class: 'field' },
+      h('span', { class: 'field-name' }, parameter.name),
+      input,
+      parameter.description ? h('small', {}, parameter.description) : null,
+      problem,
+    ),
+    value: () => input.value,
+  };
+}
+
+export const stacksPage: Page = async (root, api) => {
+  const status = h('div', { class: 'status', id: 'stacks-status' });
+  const templateSelect = h('select', { id: 'stack-template', 'aria-label': 'Template' });
+  const stackName = h('input', { id: 'stack-name', 'aria-label': 'Stack name', placeholder: 'coldkeep-backup-bucket' });
+  const form = h('div', { id: 'stack-form', class: 'form' });
+  const preview = h('div', { id: 'stack-preview' });
+  const progress = h('div', { id: 'stack-progress' });
+  const previewButton = h('button', { id: 'stack-preview-button' }, 'Preview Changes');
+  const deployButton = h('button', { id: 'stack-deploy', disabled: true }, 'Deploy');
+  let parameters: TemplateParameter[] = [];
+  let fields: { parameter: TemplateParameter; value: () => string }[] = [];
+  let poll: ReturnType<typeof setInterval> | undefined;
+
+  const input = (): StackInput => {
+    const problems = fields
+      .map((f) => parameterProblem(f.parameter, f.value()))
+      .filter((p): p is string => p !== undefined);
+    if (!stackName.value) problems.unshift('the stack needs a name');
+    if (problems.length)
+      throw Object.assign(new Error(`Check the form: ${problems.join('; ')}.`), { code: 'InvalidInput' });
+    return {
+      template: templateSelect.value,
+      stackName: stackName.value,
+      parameters: parameterValues(Object.fromEntries(fields.map((f) => [f.parameter.name, f.value()]))),
+    };
+  };
+
+  const loadForm = async (): Promise<void> => {
+    replaceChildren(preview);
+    deployButton.disabled = true;
+    parameters = await api.templateParameters({ template: templateSelect.value });
+    fields = parameters.map((parameter) => ({ parameter, ...field(parameter) }));
+    replaceChildren(form, ...fields.map((f) => (f as unknown as { element: HTMLElement }).element));
+    if (!stackName.value) stackName.value = `coldkeep-${templateSelect.value}`;
+  };
+
+  const showDeployment = (deployment: Deployment): void => {
+    replaceChildren(
+      progress,
+      h(
+        'p',
+        { class: `deploy-state ${deployment.state}`, id: 'deploy-state' },
+        `${deployment.stackName}: ${deployment.state}`,
+      ),
+      table(
+        ['Time', 'Resource', 'Type', 'Status', 'Reason'],
+        deployment.events.map((e) =>
+          [e.timestamp, e.logicalId, e.resourceType, e.status, e.reason ?? ''].map((t) => document.createTextNode(t)),
+        ),
+        { id: 'stack-events' },
+      ),
+      Object.keys(deployment.outputs).length
+        ? h(
+            'section',
+            { id: 'stack-outputs' },
+            h('h3', {}, 'Outputs'),
+            table(
+              ['Output', 'Value'],
+              Object.entries(deployment.outputs).map(([k, v]) => [document.createTextNode(k), h('code', {}, v)]),
+            ),
+          )
+        : null,
+      deployment.error ? errorBox(Object.assign(new Error(deployment.error.message), deployment.error)) : null,
+    );
+  };
+
+  templateSelect.addEventListener(
+    'change',
+    () => void loadForm().catch((err: unknown) => replaceChildren(status, errorBox(err))),
+  );
+  previewButton.addEventListener(
+    'click',
+    () =>
+      void busy(previewButton, status, async () => {
+        const changes = await api.previewStack(input());
+        replaceChildren(
+          preview,
+          h('h3', {}, 'Change set'),
+          table(
+            ['Action', 'Resource', 'Type', 'Replacement'],
+            changes.map((c) =>
+              [c.action, c.logicalId, c.resourceType, c.replacement ?? ''].map((t) => document.createTextNode(t)),
+            ),
+            { id: 'change-set' },
+          ),
+        );
+        deployButton.disabled = false;
+      }),
+  );
+  deployButton.addEventListener(
+    'click',
+    () =>
+      void busy(deployButton, status, async () => {
+        const { deploymentId } = await api.deployStack(input());
+        if (poll) clearInterval(poll);
+        const refresh = async (): Promise<void> => {
+          const deployment = await api.getDeployment({ deploymentId });
+          showDeployment(deployment);
+          if (deployment.state !== 'running' && poll) clearInterval(poll);
+        };
+        poll = setInterval(() => void refresh().catch((err: unknown) => replaceChildren(status, errorBox(err))), 1000);
+        await refresh();
+      }),
+  );
+
+  replaceChildren(
+    root,
+    h('h2', {}, 'Stacks'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Deploy a bundled CloudFormation template: check the parameters, preview the change set, then deploy and watch its events.',
+    ),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('label', {}, 'Template ', templateSelect),
+      h('label', {}, ' Stack name ', stackName),
+    ),
+    form,
+    h('div', { class: 'toolbar' }, previewButton, deployButton),
+    status,
+    preview,
+    progress,
+  );
+  try {
+    const templates = await api.listTemplates();
+    replaceChildren(
+      templateSelect,
+      ...templates.map((t) => h('option', { value: t.name, title: t.description }, `${t.name} — ${t.description}`)),
+    );
+    if (templates.length) await loadForm();
+  } catch (err) {
+    previewButton.disabled = true;
+    replaceChildren(status, errorBox(err));
+  }
+  return () => {
+    if (poll) clearInterval(poll);
+  };
+};

@@ -1,0 +1,35 @@
+import { AwsClients } from '../../aws';
+import { folderRunner, type RunRecord, ScheduleStore, type SourceRunners, tableRunner } from '../../schedule';
+import { type CliContext, requireBucket } from '../context';
+import { formatDuration } from '../format';
+
+/** The schedule folder: --dir, else $COLDKEEP_SCHEDULE_DIR, else <config dir>/schedule (shared with the desktop app). */
+export function scheduleStore(dir: string | undefined): ScheduleStore {
+  return dir ? new ScheduleStore(dir) : new ScheduleStore();
+}
+
+/**
+ * The CLI's runners. Folder snapshots are wired here once the build has them (pass backupFolder
+ * to folderRunner); until then folder runs fail with Unavailable.
+ */
+export function cliRunners(
+  ctx: CliContext,
+  flags: { bucket?: string; prefix?: string },
+): { runners: SourceRunners; close: () => void } {
+  const clients = new AwsClients(ctx.settings);
+  const target = () => ({
+    clients,
+    bucket: requireBucket(flags.bucket),
+    ...((flags.prefix ?? process.env.COLDKEEP_PREFIX) ? { prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX } : {}),
+  });
+  return {
+    runners: { table: tableRunner(target), folder: folderRunner(target, undefined) },
+    close: () => clients.destroy(),
+  };
+}
+
+export function runLine(run: RunRecord): string {
+  const what = run.status === 'succeeded' ? (run.result?.summary ?? '') : `${run.error?.code}: ${run.error?.message}`;
+  const retries = run.attempts > 1 ? ` after ${run.attempts} tries` : '';
+  return `${run.status.toUpperCase()} ${run.sourceName} (${run.trigger}, ${formatDuration(run.durationMs)}${retries}) ${what}`;
+}

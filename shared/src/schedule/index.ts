@@ -1,0 +1,5 @@
+export * from './jsonFileStore';
+export * from './sources';
+export * from './runHistory';
+export * from './sourceRunners';
+export * from './scheduler';

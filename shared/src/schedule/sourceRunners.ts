@@ -1,0 +1,135 @@
+import type { AwsClients } from '../aws';
+import { backupTable } from '../backup';
+import { ColdkeepError } from '../errors';
+import type { JobOptions } from '../jobs';
+import { bytesText, countText } from '../notify/figures';
+import type { RunReport } from './runHistory';
+import type { FolderSource, Source, TableSource } from './sources';
+
+/** Progress of one source's run, the same for every kind, for a tray tooltip or a progress bar. */
+export interface SourceProgress {
+  sourceId: string;
+  /** Items (tables) or files (folders) done so far. */
+  done: number;
+  /** What `done` counts. */
+  unit: 'items' | 'files';
+  /** An estimate of the whole, when the job knows one. */
+  total?: number;
+  bytes?: number;
+}
+
+/** Backs up one source: the job shape, with the run's one-line summary and report as its result. */
+export type SourceRunner<S extends Source = Source> = (
+  source: S,
+  options: JobOptions<SourceProgress>,
+) => Promise<RunReport>;
+
+export interface SourceRunners {
+  table: SourceRunner<TableSource>;
+  folder: SourceRunner<FolderSource>;
+}
+
+/** Where the runs write: the bucket and key prefix, and the clients to reach them. */
+export interface BackupTarget {
+  clients: AwsClients;
+  bucket: string;
+  prefix?: string;
+}
+
+/**
+ * The report of a folder snapshot, as the snapshots module (`files`) returns it. Declared here so
+ * the scheduler can run folders before that module is part of the build (see `folderRunner`).
+ */
+export interface FolderBackupReport {
+  snapshotId: string;
+  source: string;
+  files: number;
+  bytes: number;
+  uploadedBlobs: number;
+  uploadedBytes: number;
+  durationMs: number;
+}
+
+export interface FolderBackupProgress {
+  files?: number;
+  bytes?: number;
+  totalFiles?: number;
+}
+
+export type BackupFolderFn = (
+  clients: AwsClients,
+  input: { dir: string; bucket: string; prefix?: string; source?: string; excludes?: string[] },
+  options: JobOptions<FolderBackupProgress>,
+) => Promise<FolderBackupReport>;
+
+export function tableRunner(target: () => Promise<BackupTarget> | BackupTarget): SourceRunner<TableSource> {
+  return async (source, { signal, onProgress }) => {
+    const { clients, bucket, prefix } = await target();
+    const report = await backupTable(
+      clients,
+      { table: source.table, bucket, ...(prefix ? { prefix } : {}) },
+      {
+        ...(signal ? { signal } : {}),
+        onProgress: (p) =>
+          onProgress?.({
+            sourceId: source.id,
+            done: p.items,
+            unit: 'items',
+            total: p.estimatedItems,
+            bytes: p.uncompressedBytes,
+          }),
+      },
+    );
+    return {
+      summary: `${countText(report.itemCount)} items, ${bytesText(report.bytes)}`,
+      restorePoint: report.backupId,
+      report: { ...report },
+    };
+  };
+}
+
+/**
+ * Folder runs go through `backupFolder` when the build has it; without it every folder run fails
+ * with Unavailable, saying so, rather than pretending to back anything up.
+ */
+export function folderRunner(
+  target: () => Promise<BackupTarget> | BackupTarget,
+  backupFolder: BackupFolderFn | undefined,
+): SourceRunner<FolderSource> {
+  return async (source, { signal, onProgress }) => {
+    if (!backupFolder) throw folderBackupsUnavailable();
+    const { clients, bucket, prefix } = await target();
+    const report = await backupFolder(
+      clients,
+      {
+        dir: source.dir,
+        bucket,
+        source: source.id,
+        ...(prefix ? { prefix } : {}),
+        ...(source.excludes ? { excludes: source.excludes } : {}),
+      },
+      {
+        ...(signal ? { signal } : {}),
+        onProgress: (p) =>
+          onProgress?.({
+            sourceId: source.id,
+            done: p.files ?? 0,
+            unit: 'files',
+            ...(p.totalFiles !== undefined ? { total: p.totalFiles } : {}),
+            ...(p.bytes !== undefined ? { bytes: p.bytes } : {}),
+          }),
+      },
+    );
+    return {
+      summary: `${countText(report.files)} files, ${bytesText(report.bytes)} (${bytesText(report.uploadedBytes)} new)`,
+      restorePoint: report.snapshotId,
+      report: { ...report },
+    };
+  };
+}
+
+export function folderBackupsUnavailable(): ColdkeepError {
+  return new ColdkeepError('Unavailable', 'Folder backups are not available in this build of Coldkeep.', {
+    hint: 'Back up tables for now; folder snapshots come with the next release.',
+  });
+}
