@@ -84,7 +84,9 @@ export function restoreCommand(context: () => CliContext): Command {
     const clients = new AwsClients(ctx.settings);
     try {
       if (!input.dryRun && (await ctx.credentials?.session())) {
-        await ensureSessionForRestore(ctx, await planRestore(clients.s3, input.source));
+        // A source that cannot be planned fails inside the job below, where it is reported (and emailed).
+        const plan = await planRestore(clients.s3, input.source).catch(() => undefined);
+        if (plan) await ensureSessionForRestore(ctx, plan);
       }
       const { report, notification } = await withNotification(
         ctx,
