@@ -11,3 +11,4 @@ export * from './session';
 export * from './export';
 export * from './notify';
 export * from './policy';
+export * from './files';

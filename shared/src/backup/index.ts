@@ -3,4 +3,5 @@ export * from './backupId';
 export * from './manifest';
 export * from './itemLines';
 export * from './storageOptions';
+export * from './objectUpload';
 export * from './backupTable';

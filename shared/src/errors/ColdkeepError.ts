@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'RegionMismatch'
   | 'RestoreFailed'
   | 'SessionExpired'
+  | 'SnapshotNotFound'
+  | 'SourceLocked'
   | 'TableExists'
   | 'Throttled'
   | 'Unexpected';
