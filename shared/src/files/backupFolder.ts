@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -184,20 +184,29 @@ export async function backupFolder(
   };
   onProgress?.({ ...progress });
 
-  await checkBucket(clients.s3, input.bucket, signal);
-  const lock = await acquireSourceLock(clients.s3, loc, 'backup', {
-    staleMs: input.lockStaleMs,
-    storage: input,
-    signal,
-  });
+  // The bucket check and the lock go out together; a missing bucket is reported by the check.
+  const [bucketChecked, locked] = await Promise.allSettled([
+    checkBucket(clients.s3, input.bucket, signal),
+    acquireSourceLock(clients.s3, loc, 'backup', {
+      staleMs: input.lockStaleMs,
+      storage: input,
+      signal,
+      alongside: () => (input.parent ? Promise.resolve([]) : snapshotIds(clients.s3, loc, signal)),
+    }),
+  ]);
+  if (bucketChecked.status === 'rejected') {
+    if (locked.status === 'fulfilled') await locked.value.release();
+    throw bucketChecked.reason;
+  }
+  if (locked.status === 'rejected') throw locked.reason;
+  const lock = locked.value;
   try {
     // The parent tells which files are unchanged and which blobs surely exist. Without one,
     // the listing of stored blobs does (and lets a re-run after a failure reuse its uploads).
+    // It is read under the lock: a prune cannot remove its blobs from now on.
     let parent: SnapshotManifest | undefined;
     if (input.parent !== 'none') {
-      const ids = input.parent
-        ? [await resolveSnapshotId(clients.s3, loc, input.parent, signal)]
-        : await snapshotIds(clients.s3, loc, signal);
+      const ids = input.parent ? [await resolveSnapshotId(clients.s3, loc, input.parent, signal)] : lock.alongside;
       if (ids[0]) parent = await readSnapshot(clients.s3, loc, ids[0], signal);
     }
     const parentFiles = new Map<string, FileEntry>();
@@ -243,16 +252,13 @@ export async function backupFolder(
       }
     }
 
-    const readSmall = async (absPath: string): Promise<{ body: Buffer; before: Stats; after: Stats }> => {
-      const handle = await open(absPath, 'r');
-      try {
-        const before = await handle.stat();
-        const body = await handle.readFile();
-        const after = await handle.stat();
-        return { body, before, after };
-      } finally {
-        await handle.close();
-      }
+    // The walk's stats are the "before": a file read whole and unchanged after is consistent.
+    const readSmall = async (
+      absPath: string,
+      before: Stats,
+    ): Promise<{ body: Buffer; before: Stats; after: Stats }> => {
+      const body = await readFile(absPath);
+      return { body, before, after: await stat(absPath) };
     };
 
     const storeFile = async (
@@ -271,13 +277,14 @@ export async function backupFolder(
         throwIfAborted(poolSignal);
         try {
           if (walked.size <= multipartThreshold) {
-            const { body, before, after } = await readSmall(absPath);
+            const { body, before, after } = await readSmall(absPath, walked);
             const sha256 = createHash('sha256').update(body).digest('hex');
             progress.hashedFiles++;
             progress.hashedBytes += body.length;
             // Written to while we read it: read again (the next version may be stable).
-            if (!sameVersion(before, after) || after.size !== body.length) {
-              if (attempt < MAX_READ_ATTEMPTS) continue;
+            if ((!sameVersion(before, after) || after.size !== body.length) && attempt < MAX_READ_ATTEMPTS) {
+              walked = after;
+              continue;
             }
             if (body.length > multipartThreshold) {
               // Grew past the threshold since the walk: stream it instead.
@@ -293,7 +300,10 @@ export async function backupFolder(
           const after = await stat(absPath);
           progress.hashedFiles++;
           progress.hashedBytes += bytes;
-          if ((!sameVersion(before, after) || after.size !== bytes) && attempt < MAX_READ_ATTEMPTS) continue;
+          if ((!sameVersion(before, after) || after.size !== bytes) && attempt < MAX_READ_ATTEMPTS) {
+            walked = after;
+            continue;
+          }
           // putFile re-hashes the stream and aborts the upload if the file changed since.
           await blobs.ensure(sha256, () => blobs.putFile(sha256, absPath, poolSignal), poolSignal);
           if (!sameVersion(before, after)) changedWhileReading.push(path);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client, type _Object } from '@aws-sdk/client-s3';
 import { type StorageOptions } from '../backup';
 import { ColdkeepError, fromAwsError } from '../errors';
 import { listObjects } from './blobStore';
@@ -18,7 +18,9 @@ export interface LockOptions {
   signal?: AbortSignal;
 }
 
-export interface HeldLock {
+export interface HeldLock<T = undefined> {
+  /** What `alongside` returned. */
+  alongside: T;
   key: string;
   /** Locks of other runs that were ignored because they are stale. */
   staleIgnored: string[];
@@ -35,12 +37,15 @@ const CONFLICTS: Record<LockKind, LockKind[]> = { backup: ['prune'], prune: ['ba
  * Staleness is judged on S3's LastModified times (ours against theirs), so clocks of different
  * machines do not matter.
  */
-export async function acquireSourceLock(
+export async function acquireSourceLock<T = undefined>(
   s3: S3Client,
   loc: SourceLocation,
   kind: LockKind,
-  options: LockOptions = {},
-): Promise<HeldLock> {
+  options: LockOptions & {
+    /** Work to run while the locks are checked, once ours is written (saves a round trip). */
+    alongside?: () => Promise<T>;
+  } = {},
+): Promise<HeldLock<T>> {
   const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
   const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const key = `${locksDir(loc)}${kind}-${id}.json`;
@@ -67,8 +72,17 @@ export async function acquireSourceLock(
   };
 
   await write();
-  const locks = [];
-  for await (const o of listObjects(s3, loc.bucket, locksDir(loc), options.signal)) locks.push(o);
+  const listLocks = async (): Promise<_Object[]> => {
+    const found: _Object[] = [];
+    for await (const o of listObjects(s3, loc.bucket, locksDir(loc), options.signal)) found.push(o);
+    return found;
+  };
+  const [listed, alongside] = await Promise.allSettled([listLocks(), options.alongside?.()]);
+  if (listed.status === 'rejected' || alongside.status === 'rejected') {
+    await remove();
+    throw listed.status === 'rejected' ? listed.reason : (alongside as PromiseRejectedResult).reason;
+  }
+  const locks = listed.value;
   const ours = locks.find((o) => o.Key === key);
   const now = ours?.LastModified?.getTime() ?? Date.now();
   const staleIgnored: string[] = [];
@@ -99,6 +113,7 @@ export async function acquireSourceLock(
   const timer = setInterval(() => void write().catch(() => undefined), Math.max(1000, staleMs / 3));
   timer.unref();
   return {
+    alongside: alongside.value as T,
     key,
     staleIgnored,
     release: async () => {

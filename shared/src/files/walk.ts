@@ -1,8 +1,10 @@
-import type { Stats } from 'node:fs';
+import { Stats } from 'node:fs';
 import { lstat, opendir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfAborted } from '../jobs';
 import { type ExcludeRules, isExcluded } from './excludes';
+
+const STAT_BATCH = 64;
 
 export type WalkItem =
   | { type: 'file'; path: string; absPath: string; stats: Stats }
@@ -48,16 +50,24 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
     }
     // Byte order, not locale order: the same on every machine.
     names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const name of names) {
+    // lstat a batch of names at once: the thread pool works on several while we wait.
+    const statted: (Stats | NodeJS.ErrnoException)[] = new Array<Stats | NodeJS.ErrnoException>(names.length);
+    for (let start = 0; start < names.length; start += STAT_BATCH) {
+      const batch = names.slice(start, start + STAT_BATCH);
+      const results = await Promise.all(
+        batch.map((name) => lstat(join(absDir, name)).catch((err: NodeJS.ErrnoException) => err)),
+      );
+      results.forEach((r, i) => (statted[start + i] = r));
+    }
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       throwIfAborted(options.signal);
       const path = relDir ? `${relDir}/${name}` : name;
       const absPath = join(absDir, name);
-      let stats: Stats;
-      try {
-        stats = await lstat(absPath);
-      } catch (err) {
-        if (errorCode(err) === 'ENOENT') continue; // removed since the listing
-        yield { type: 'skipped', path, reason: `cannot read its attributes (${errorCode(err)})` };
+      const stats = statted[i]!;
+      if (!(stats instanceof Stats)) {
+        if (errorCode(stats) === 'ENOENT') continue; // removed since the listing
+        yield { type: 'skipped', path, reason: `cannot read its attributes (${errorCode(stats)})` };
         continue;
       }
       const isDir = stats.isDirectory();
