@@ -41,8 +41,7 @@ const DATASETS: Record<string, Dataset> = {
 };
 const TOOLS = ['coldkeep', 'restic', 'rclone'] as const;
 type Tool = (typeof TOOLS)[number];
-const STEPS = ['first backup', 'no-change re-run', 'one-file-changed re-run', 'full restore'] as const;
-type Step = (typeof STEPS)[number];
+type Step = 'first backup' | 'no-change re-run' | 'one-file-changed re-run' | 'full restore';
 
 interface Options {
   datasets: Dataset[];
@@ -255,7 +254,7 @@ async function main(): Promise<void> {
         const emulatorCpuSeconds = processCpuSeconds(s3.pid) - emu0;
         const busy = machineBusySeconds() - busy0;
         let ok = r.code === 0;
-        let note = '';
+        let note: string;
         if (ok) {
           try {
             note = await check(r);

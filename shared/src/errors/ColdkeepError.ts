@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'RegionMismatch'
   | 'RestoreFailed'
   | 'SessionExpired'
+  | 'SnapshotDamaged'
   | 'SnapshotNotFound'
   | 'SourceLocked'
   | 'TableExists'
