@@ -246,6 +246,16 @@ export async function backupFolder(
           counts.symlinks++;
           entries.push({ type: 'symlink', path: item.path, mtimeMs: item.stats.mtimeMs, target: item.target });
         } else {
+          // Unchanged since the parent (same size and mtime): not read, and no task for the pool.
+          const previous = parentFiles.get(item.path);
+          if (previous && previous.size === item.stats.size && previous.mtimeMs === item.stats.mtimeMs) {
+            entries.push({ ...previous, mode: item.stats.mode & 0o7777 });
+            progress.unchangedFiles++;
+            progress.files++;
+            progress.bytes += previous.size;
+            if (progress.files % 1000 === 0) tick();
+            continue;
+          }
           entries.push(undefined as unknown as SnapshotEntry);
           yield { index: entries.length - 1, path: item.path, absPath: item.absPath, stats: item.stats };
         }
@@ -267,12 +277,6 @@ export async function backupFolder(
       walked: Stats,
       poolSignal: AbortSignal,
     ): Promise<FileEntry | undefined> => {
-      const mode = walked.mode & 0o7777;
-      const previous = parentFiles.get(path);
-      if (previous && previous.size === walked.size && previous.mtimeMs === walked.mtimeMs) {
-        progress.unchangedFiles++;
-        return { ...previous, mode };
-      }
       for (let attempt = 1; attempt <= MAX_READ_ATTEMPTS; attempt++) {
         throwIfAborted(poolSignal);
         try {
