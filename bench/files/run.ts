@@ -14,7 +14,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { appendFile, cp, mkdir, readdir, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,17 +41,29 @@ const DATASETS: Record<string, Dataset> = {
 };
 const TOOLS = ['coldkeep', 'restic', 'rclone'] as const;
 type Tool = (typeof TOOLS)[number];
-type Step = 'first backup' | 'no-change re-run' | 'one-file-changed re-run' | 'full restore';
+const STEPS = ['first backup', 'no-change re-run', 'one-file-changed re-run', 'full restore'] as const;
+type Step = (typeof STEPS)[number];
 
 interface Options {
   datasets: Dataset[];
   peers: boolean;
+  tools: Tool[];
+  steps: Step[];
   label?: string;
   timeoutMs: number;
+  /** Write results from a run's partial file (bench/results/files-partial-*.tmp) instead of running. */
+  render?: string;
+  commit?: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { datasets: [DATASETS.mixed!, DATASETS.small!], peers: true, timeoutMs: 60 * 60_000 };
+  const options: Options = {
+    datasets: [DATASETS.mixed!, DATASETS.small!],
+    peers: true,
+    tools: [...TOOLS],
+    steps: [...STEPS],
+    timeoutMs: 60 * 60_000,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => argv[++i] ?? '';
@@ -64,7 +76,24 @@ function parseArgs(argv: string[]): Options {
           return d;
         });
     else if (arg === '--no-peers') options.peers = false;
-    else if (arg === '--label') options.label = value().replace(/[^\w.-]+/g, '-');
+    else if (arg === '--tools') options.tools = value().split(',') as Tool[];
+    else if (arg === '--steps') {
+      const short: Record<string, Step> = {
+        first: 'first backup',
+        nochange: 'no-change re-run',
+        changed: 'one-file-changed re-run',
+        restore: 'full restore',
+      };
+      options.steps = value()
+        .split(',')
+        .map((n) => {
+          const step = short[n.trim()];
+          if (!step) throw new Error(`Unknown step ${n} (first, nochange, changed, restore)`);
+          return step;
+        });
+    } else if (arg === '--label') options.label = value().replace(/[^\w.-]+/g, '-');
+    else if (arg === '--render') options.render = value();
+    else if (arg === '--commit') options.commit = value();
     else if (arg === '--timeout-min') options.timeoutMs = Number(value()) * 60_000;
     else throw new Error(`Unknown argument ${arg}`);
   }
@@ -204,6 +233,27 @@ interface DatasetResult {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.render) {
+    // A run stopped before its end keeps every finished step in its partial file.
+    const results = JSON.parse(readFileSync(options.render, 'utf8')) as DatasetResult[];
+    const env = {
+      startedAt: new Date(statSync(options.render).mtime).toISOString(),
+      commit: options.commit ?? 'unknown',
+      note: 'rendered from the partial results of a run stopped before its end',
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGB: Math.round(totalmem() / 1e9),
+      node: process.version,
+      restic: execFileSync('/usr/bin/restic', ['version']).toString().trim(),
+      rclone: execFileSync('/usr/bin/rclone', ['version']).toString().split('\n')[0],
+      s3: 's3rver over HTTPS (self-signed certificate), one process, on loopback; same server for every tool',
+    };
+    const name = `files-${env.startedAt.slice(0, 10)}${options.label ? `-${options.label}` : ''}`;
+    await writeFile(join(RESULTS, `${name}.json`), JSON.stringify({ env, results }, null, 2) + '\n');
+    await writeFile(join(RESULTS, `${name}.md`), toMarkdown(env, results));
+    say(`results: bench/results/${name}.{md,json}`);
+    return;
+  }
   for (const tool of ['restic', 'rclone']) {
     if (options.peers && !existsSync(`/usr/bin/${tool}`)) {
       say(`installing ${tool} (apt-get)…`);
@@ -241,6 +291,18 @@ async function main(): Promise<void> {
       const original = await stat(changed);
 
       const measure = async (
+        tool: Tool,
+        step: Step,
+        command: string,
+        args: string[],
+        env: NodeJS.ProcessEnv,
+        check: (r: TimedResult) => Promise<string>,
+      ): Promise<void> => {
+        // The first backup always runs: the other steps need it.
+        if (step !== 'first backup' && !options.steps.includes(step)) return;
+        await measureStep(tool, step, command, args, env, check);
+      };
+      const measureStep = async (
         tool: Tool,
         step: Step,
         command: string,
@@ -295,7 +357,7 @@ async function main(): Promise<void> {
         await utimes(changed, original.atime, original.mtime);
       };
 
-      const tools = options.peers ? TOOLS : (['coldkeep'] as const);
+      const tools = options.peers ? options.tools : options.tools.filter((t) => t === 'coldkeep');
       for (const tool of tools) {
         if (tool === 'coldkeep') {
           const env = { ...cleanEnv, NODE_EXTRA_CA_CERTS: cert };
@@ -434,6 +496,7 @@ function toMarkdown(env: Record<string, unknown>, results: DatasetResult[]): str
     '',
     `Coldkeep ${String(env.commit)}${env.uncommittedSharedChanges ? ' (with uncommitted changes)' : ''}, ${String(env.restic ?? '')}, ${String(env.rclone ?? '')}.`,
     `${String(env.cpus)} × ${String(env.cpuModel)}, ${String(env.memoryGB)} GB, Node ${String(env.node)}. ${String(env.s3)}.`,
+    ...(env.note ? [`Note: ${String(env.note)}.`] : []),
     'Machine shared with other work: "other CPU s" is the machine\'s busy CPU minus the tool and the emulator during the step.',
     '',
   ];
