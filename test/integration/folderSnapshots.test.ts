@@ -2,6 +2,7 @@
 // re-runs, corruption caught on restore, interrupted backups, retention and prune.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import {
   chmod,
@@ -316,6 +317,47 @@ describe('folder snapshots', () => {
     });
     assert.equal(healthy.ok, true);
     assert.equal(healthy.readBlobs, 3);
+  });
+
+  test('a file that changes after the walk saw it is read again, and the snapshot holds what was read', async () => {
+    const dir = join(work, 'changing');
+    await mkdir(dir);
+    await writeFile(join(dir, 'a.txt'), 'first');
+    await writeFile(join(dir, 'b.txt'), 'second');
+    let changed = false;
+    const report = await backupFolder(
+      target.clients,
+      { dir, bucket: target.bucket, prefix: PREFIX, source: uniqueName('changing'), concurrency: 1 },
+      {
+        onProgress: (p) => {
+          // a.txt is done; b.txt was already stat-ed by the walk, and is now written to.
+          if (p.files === 1 && !changed) {
+            changed = true;
+            appendFileSync(join(dir, 'b.txt'), ' and more');
+          }
+        },
+      },
+    );
+    assert.ok(changed);
+    assert.equal(report.hashedFiles, 3, 'b.txt was read twice');
+    assert.deepEqual(report.changedWhileReading, [], 'the second read was stable');
+    const manifest = await readSnapshot(
+      target.clients.s3,
+      sourceLocation(target.bucket, PREFIX, report.source),
+      report.snapshotId,
+    );
+    const b = manifest.entries.find((e) => e.path === 'b.txt');
+    assert.ok(b && b.type === 'file');
+    assert.equal(b.size, Buffer.byteLength('second and more'));
+    const out = join(work, 'restored-changing');
+    await restoreSnapshot(target.clients, {
+      bucket: target.bucket,
+      prefix: PREFIX,
+      source: report.source,
+      snapshotId: report.snapshotId,
+      target: out,
+    });
+    assert.equal(await readFile(join(out, 'b.txt'), 'utf8'), 'second and more');
   });
 
   test('an interrupted backup leaves no snapshot, and the re-run reuses its uploads', async () => {

@@ -11,7 +11,8 @@ const GLOB = /[*?[\]]/;
 export function selectEntries(entries: SnapshotEntry[], paths: string[] | undefined): SnapshotEntry[] {
   if (!paths?.length) return entries;
   const prefixes: string[] = [];
-  const globs = ignore();
+  // Case-sensitive, like the sub-paths: the snapshot holds names exactly as they were.
+  const globs = ignore({ ignorecase: false });
   let hasGlobs = false;
   for (const raw of paths) {
     const p = raw.replace(/^\.?\/+/, '').replace(/\/+$/, '');
