@@ -54,6 +54,8 @@ interface Options {
   /** Write results from a run's partial file (bench/results/files-partial-*.tmp) instead of running. */
   render?: string;
   commit?: string;
+  /** Extra node flags for Coldkeep's worker (an experiment, e.g. --max-old-space-size=128; said in the results). */
+  nodeArgs: string[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -63,6 +65,7 @@ function parseArgs(argv: string[]): Options {
     tools: [...TOOLS],
     steps: [...STEPS],
     timeoutMs: 60 * 60_000,
+    nodeArgs: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -93,6 +96,7 @@ function parseArgs(argv: string[]): Options {
         });
     } else if (arg === '--label') options.label = value().replace(/[^\w.-]+/g, '-');
     else if (arg === '--render') options.render = value();
+    else if (arg === '--node-args') options.nodeArgs = value().split(' ').filter(Boolean);
     else if (arg === '--commit') options.commit = value();
     else if (arg === '--timeout-min') options.timeoutMs = Number(value()) * 60_000;
     else throw new Error(`Unknown argument ${arg}`);
@@ -362,6 +366,7 @@ async function main(): Promise<void> {
         if (tool === 'coldkeep') {
           const env = { ...cleanEnv, NODE_EXTRA_CA_CERTS: cert };
           const job = (mode: 'backup' | 'restore', extra: Record<string, unknown>): string[] => [
+            ...options.nodeArgs,
             join(__dirname, 'worker.mjs'),
             JSON.stringify({
               mode,
@@ -482,6 +487,9 @@ async function main(): Promise<void> {
     restic: options.peers ? execFileSync('/usr/bin/restic', ['version']).toString().trim() : undefined,
     rclone: options.peers ? execFileSync('/usr/bin/rclone', ['version']).toString().split('\n')[0] : undefined,
     s3: 's3rver over HTTPS (self-signed certificate), one process, on loopback; same server for every tool',
+    ...(options.nodeArgs.length
+      ? { note: `Coldkeep's worker ran with node ${options.nodeArgs.join(' ')} (an experiment)` }
+      : {}),
   };
   const name = `files-${started.toISOString().slice(0, 10)}${options.label ? `-${options.label}` : ''}`;
   await writeFile(join(RESULTS, `${name}.json`), JSON.stringify({ env, results }, null, 2) + '\n');
