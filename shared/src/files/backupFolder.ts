@@ -249,7 +249,9 @@ export async function backupFolder(
           // Unchanged since the parent (same size and mtime): not read, and no task for the pool.
           const previous = parentFiles.get(item.path);
           if (previous && previous.size === item.stats.size && previous.mtimeMs === item.stats.mtimeMs) {
-            entries.push({ ...previous, mode: item.stats.mode & 0o7777 });
+            const mode = item.stats.mode & 0o7777;
+            // The parent's own entry when nothing differs: 100,000 entries are not copied.
+            entries.push(previous.mode === mode ? previous : { ...previous, mode });
             progress.unchangedFiles++;
             progress.files++;
             progress.bytes += previous.size;
