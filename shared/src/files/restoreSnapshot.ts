@@ -129,6 +129,36 @@ async function downloadBlob(
 const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE', 'INTELLIGENT_TIERING']);
 
 /**
+ * Which of the needed blobs sit in an archive class, from one listing (not a request per blob);
+ * missing blobs fail the restore before anything is written. A function of its own so that the
+ * listing (100,000s of entries) is garbage as soon as it is read.
+ */
+async function archivedBlobs(
+  s3: S3Client,
+  loc: SourceLocation,
+  needed: Set<string>,
+  files: FileEntry[],
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
+  if (needed.size === 0) return [];
+  const stored = await listBlobs(s3, loc, signal);
+  const missing = [...needed].filter((sha) => !stored.has(sha));
+  if (missing.length) {
+    const lost = new Set(missing);
+    const paths = files.filter((f) => lost.has(f.sha256)).map((f) => f.path);
+    throw new ColdkeepError(
+      'RestoreFailed',
+      `${missing.length} blob(s) the snapshot needs are missing from the bucket (e.g. for ${paths[0]}). Nothing was restored.`,
+      {
+        hint: 'Run "coldkeep files verify" on this snapshot; restore these files from another snapshot, or the rest with a path filter.',
+        details: { missingBlobs: missing.slice(0, 100), paths: paths.slice(0, 100) },
+      },
+    );
+  }
+  return [...needed].filter((sha) => ARCHIVE_CLASSES.has(stored.get(sha)!.storageClass));
+}
+
+/**
  * Restores a snapshot (or part of it) into a folder: every blob's SHA-256 checked before the
  * file appears, modes and mtimes restored, existing files left alone unless `overwrite`.
  * Archived blobs are thawed first (RestoreObject, tier of choice); without `wait` the restore
@@ -161,22 +191,8 @@ export async function restoreSnapshot(
   progress.files = files.length;
   progress.bytes = files.reduce((n, f) => n + f.size, 0);
 
-  // Which blobs exist, and which sit in an archive class (one listing, not a request per blob).
   const needed = new Set(files.map((f) => f.sha256));
-  const stored = needed.size ? await listBlobs(clients.s3, loc, signal) : new Map();
-  const missing = [...needed].filter((sha) => !stored.has(sha));
-  if (missing.length) {
-    const paths = files.filter((f) => missing.includes(f.sha256)).map((f) => f.path);
-    throw new ColdkeepError(
-      'RestoreFailed',
-      `${missing.length} blob(s) the snapshot needs are missing from the bucket (e.g. for ${paths[0]}). Nothing was restored.`,
-      {
-        hint: 'Run "coldkeep files verify" on this snapshot; restore these files from another snapshot, or the rest with a path filter.',
-        details: { missingBlobs: missing.slice(0, 100), paths: paths.slice(0, 100) },
-      },
-    );
-  }
-  const archived = [...needed].filter((sha) => ARCHIVE_CLASSES.has(stored.get(sha)!.storageClass));
+  const archived = await archivedBlobs(clients.s3, loc, needed, files, signal);
   if (archived.length) {
     progress.phase = 'thaw';
     onProgress?.({ ...progress, waitingFor: archived.length });
@@ -184,7 +200,7 @@ export async function restoreSnapshot(
       clients.s3,
       loc.bucket,
       archived.map((sha) => blobKey(loc, sha)),
-      { tier: input.tier, days: input.days, wait: input.wait, pollIntervalMs: input.pollIntervalMs },
+      { tier: input.tier, days: input.days, wait: input.wait, pollIntervalMs: input.pollIntervalMs, noun: 'blobs' },
       signal,
       (pending: ObjectArchiveState[]) => onProgress?.({ ...progress, phase: 'thaw', waitingFor: pending.length }),
     );
