@@ -13,3 +13,4 @@ export * from './notify';
 export * from './policy';
 export * from './stacks';
 export * from './schedule';
+export * from './files';

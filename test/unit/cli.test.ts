@@ -167,6 +167,7 @@ describe('coldkeep main(argv)', () => {
       backup: ['table'],
       backups: ['list', 'show'],
       restore: [],
+      files: ['backup', 'forget', 'ls', 'prune', 'restore', 'snapshots', 'verify'],
       demo: [],
       export: ['table'],
       session: ['clear', 'start', 'status'],

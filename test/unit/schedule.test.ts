@@ -7,7 +7,10 @@ import {
   CancelledError,
   checkCron,
   ColdkeepError,
+  type AwsClients,
+  type BackupFolderFn,
   folderRunner,
+  type FolderBackupReport,
   missedRunAt,
   newSource,
   type RunReport,
@@ -263,19 +266,39 @@ describe('schedule: scheduler', () => {
     assert.equal(events.at(-1)!.type, 'run-finished');
   });
 
-  test('folder runs say clearly that this build has no folder backups, and are not retried', async () => {
+  test('folder runs take a snapshot of the folder into the target, and a failure no retry can fix is not retried', async () => {
     const store = await tempStore();
-    const source = await store.addSource(newSource({ kind: 'folder', dir: '/tmp/x' }));
+    const source = await store.addSource(
+      newSource({ kind: 'folder', dir: '/home/ada/Documents', excludes: ['*.tmp'] }),
+    );
+    const calls: unknown[] = [];
+    let fail = false;
+    const snapshot: BackupFolderFn = async (_clients, input) => {
+      calls.push(input);
+      if (fail) throw new ColdkeepError('NoSuchBucket', 'The bucket does not exist.');
+      return { snapshotId: 'snap-1', files: 3, bytes: 2048, uploadedBytes: 1024 } as FolderBackupReport;
+    };
+    const clients = {} as AwsClients;
     const runners: SourceRunners = {
       table: async () => ok(),
-      folder: folderRunner(() => {
-        throw new Error('the target is not needed to refuse');
-      }, undefined),
+      folder: folderRunner(() => ({ clients, bucket: 'backups', prefix: 'p' }), snapshot),
     };
-    const run = await new Scheduler({ store, runners, retry: quickRetry }).runNow(source.id);
-    assert.equal(run.status, 'failed');
-    assert.equal(run.attempts, 1);
-    assert.equal(run.error?.code, 'Unavailable');
-    assert.match(run.error?.message ?? '', /not available in this build/);
+    const scheduler = new Scheduler({ store, runners, retry: quickRetry });
+    const run = await scheduler.runNow(source.id);
+    assert.equal(run.status, 'succeeded');
+    assert.equal(run.result?.restorePoint, 'snap-1');
+    assert.match(run.result?.summary ?? '', /3 files/);
+    assert.deepEqual(calls[0], {
+      dir: '/home/ada/Documents',
+      bucket: 'backups',
+      source: source.id,
+      prefix: 'p',
+      excludes: ['*.tmp'],
+    });
+    fail = true;
+    const failed = await scheduler.runNow(source.id);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.attempts, 1);
+    assert.equal(failed.error?.code, 'NoSuchBucket');
   });
 });

@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { createGzip, constants as zlib } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { Upload } from '@aws-sdk/lib-storage';
 import { CancelledError } from '../errors';
-import { lifecycleTags, objectParams, type StorageOptions } from './storageOptions';
+import { objectUpload } from './objectUpload';
+import type { StorageOptions } from './storageOptions';
 
 export interface DataFileResult {
   key: string;
@@ -52,21 +53,17 @@ export class DataFileUpload {
     this.body = new PassThrough();
     this.gzip.pipe(tap).pipe(this.body);
     this.gzip.on('error', (err) => this.body.destroy(err));
-    this.upload = new Upload({
-      client: options.s3,
-      params: {
-        Bucket: options.bucket,
-        Key: options.key,
-        Body: this.body,
-        ContentType: 'application/gzip',
-        ...objectParams(options.storage),
-      },
-      tags: lifecycleTags(options.storage),
-      partSize: options.partSize ?? 5 * 1024 * 1024,
+    this.upload = objectUpload({
+      s3: options.s3,
+      bucket: options.bucket,
+      key: options.key,
+      body: this.body,
+      contentType: 'application/gzip',
+      storage: options.storage,
+      partSize: options.partSize,
       // One part in flight per file: filling a 5 MiB part of gzip takes far longer than sending
       // it, so a second would only hold memory; the segments' files upload in parallel anyway.
       queueSize: options.queueSize ?? 1,
-      leavePartsOnError: false,
     });
     // Start consuming now so backpressure flows from S3 back to the scan.
     this.uploaded = this.upload.done();

@@ -3,6 +3,7 @@ export * from './backupId';
 export * from './manifest';
 export * from './itemLines';
 export * from './storageOptions';
+export * from './objectUpload';
 export * from './backupTable';
 export * from './chooseEngine';
 export * from './nativeExport';

@@ -8,6 +8,13 @@ import { backupsShowCommand } from './commands/backupsShow';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
 import { exportTableCommand } from './commands/exportTable';
+import { filesBackupCommand } from './commands/filesBackup';
+import { filesForgetCommand } from './commands/filesForget';
+import { filesLsCommand } from './commands/filesLs';
+import { filesPruneCommand } from './commands/filesPrune';
+import { filesRestoreCommand } from './commands/filesRestore';
+import { filesSnapshotsCommand } from './commands/filesSnapshots';
+import { filesVerifyCommand } from './commands/filesVerify';
 import { policyGenerateCommand } from './commands/policyGenerate';
 import { policyLintCommand } from './commands/policyLint';
 import { policySnippetsCommand } from './commands/policySnippets';
@@ -28,7 +35,7 @@ import { tablesListCommand } from './commands/tablesList';
 
 export function buildProgram(): Command {
   const program = new Command('coldkeep')
-    .description('Back up DynamoDB tables to S3 and restore them without surprises.')
+    .description('Back up DynamoDB tables and folders to S3 and restore them without surprises.')
     .version(TOOL_VERSION)
     .option('--profile <name>', 'AWS profile (default: $AWS_PROFILE)')
     .option('--region <region>', 'AWS region (default: $AWS_REGION, else us-east-1)')
@@ -48,6 +55,16 @@ export function buildProgram(): Command {
     .addCommand(backupsListCommand(context))
     .addCommand(backupsShowCommand(context));
   program.addCommand(restoreCommand(context));
+  program
+    .command('files')
+    .description('folder snapshots: incremental, deduplicated, archive-aware')
+    .addCommand(filesBackupCommand(context))
+    .addCommand(filesSnapshotsCommand(context))
+    .addCommand(filesLsCommand(context))
+    .addCommand(filesRestoreCommand(context))
+    .addCommand(filesVerifyCommand(context))
+    .addCommand(filesForgetCommand(context))
+    .addCommand(filesPruneCommand(context));
   program.command('export').description('tables as one file to open elsewhere').addCommand(exportTableCommand(context));
   program
     .command('session')

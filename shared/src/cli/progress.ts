@@ -71,6 +71,11 @@ export class ProgressDisplay {
     });
   }
 
+  /** Any job's progress, rendered by the caller: lines on a terminal, the first line when piped. */
+  show(phase: string, render: () => string[]): void {
+    this.update(phase, render);
+  }
+
   /** Removes the live display before the final report is printed. */
   done(): void {
     if (this.interactive) this.erase();

@@ -40,3 +40,53 @@ export async function runPool<T>(
 export function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
+
+/**
+ * `runPool` over an async source (a directory walk, a paginated listing): workers pull from
+ * one async iterator, so the source is read only as fast as the work is done and memory stays
+ * bounded by `concurrency`. Same failure and cancel rules as `runPool`.
+ */
+export async function runPoolAsync<T>(
+  items: AsyncIterable<T>,
+  concurrency: number,
+  work: (item: T, signal: AbortSignal) => Promise<void>,
+  parentSignal?: AbortSignal,
+): Promise<void> {
+  const controller = childAbortController(parentSignal);
+  const iterator = items[Symbol.asyncIterator]();
+  let firstError: unknown;
+  let failed = false;
+  const fail = (err: unknown): void => {
+    if (!failed) {
+      failed = true;
+      firstError = err;
+      controller.abort(err);
+    }
+  };
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (controller.signal.aborted) return;
+      let next: IteratorResult<T>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (next.done) return;
+      try {
+        await work(next.value, controller.signal);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  } finally {
+    if (failed || controller.signal.aborted) await iterator.return?.(undefined)?.catch?.(() => undefined);
+  }
+  if (failed) throw firstError;
+  if (parentSignal?.aborted) throw parentSignal.reason ?? new Error('aborted');
+}

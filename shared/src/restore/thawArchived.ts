@@ -11,6 +11,8 @@ export interface ThawOptions {
   /** Wait until every object is readable (polling), instead of failing with ArchivedObjects. */
   wait?: boolean;
   pollIntervalMs?: number;
+  /** What the objects are, for the message ("data files" by default; "blobs" for folder snapshots). */
+  noun?: string;
 }
 
 export type ObjectState = 'readable' | 'archived' | 'restoring';
@@ -112,7 +114,7 @@ export async function thawArchived(
     const slowest = pending.find((o) => o.storageClass.startsWith('DEEP_ARCHIVE')) ?? pending[0]!;
     throw new ColdkeepError(
       'ArchivedObjects',
-      `${pending.length} of ${keys.length} data files are archived (${slowest.storageClass}); their retrieval (${tier}) has started.`,
+      `${pending.length} of ${keys.length} ${options.noun ?? 'data files'} are archived (${slowest.storageClass}); their retrieval (${tier}) has started.`,
       {
         hint: `Run the same restore again in ${typicalWait(slowest.storageClass, tier)}, or add --wait to let Coldkeep poll until they are readable.`,
         details: { archived: pending.map((o) => o.key), tier },

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws';
 import { backupTable } from '../backup';
+import { backupFolder } from '../files';
 import { ColdkeepError } from '../errors';
 import type { JobOptions } from '../jobs';
 import { bytesText, countText } from '../notify/figures';
@@ -36,31 +37,7 @@ export interface BackupTarget {
   prefix?: string;
 }
 
-/**
- * The report of a folder snapshot, as the snapshots module (`files`) returns it. Declared here so
- * the scheduler can run folders before that module is part of the build (see `folderRunner`).
- */
-export interface FolderBackupReport {
-  snapshotId: string;
-  source: string;
-  files: number;
-  bytes: number;
-  uploadedBlobs: number;
-  uploadedBytes: number;
-  durationMs: number;
-}
-
-export interface FolderBackupProgress {
-  files?: number;
-  bytes?: number;
-  totalFiles?: number;
-}
-
-export type BackupFolderFn = (
-  clients: AwsClients,
-  input: { dir: string; bucket: string; prefix?: string; source?: string; excludes?: string[] },
-  options: JobOptions<FolderBackupProgress>,
-) => Promise<FolderBackupReport>;
+export type BackupFolderFn = typeof backupFolder;
 
 export function tableRunner(target: () => Promise<BackupTarget> | BackupTarget): SourceRunner<TableSource> {
   return async (source, { signal, onProgress }) => {
@@ -88,18 +65,15 @@ export function tableRunner(target: () => Promise<BackupTarget> | BackupTarget):
   };
 }
 
-/**
- * Folder runs go through `backupFolder` when the build has it; without it every folder run fails
- * with Unavailable, saying so, rather than pretending to back anything up.
- */
+/** Folder runs take a snapshot with `backupFolder` (another function may stand in, in tests). */
 export function folderRunner(
   target: () => Promise<BackupTarget> | BackupTarget,
-  backupFolder: BackupFolderFn | undefined,
+  snapshot: BackupFolderFn | undefined = backupFolder,
 ): SourceRunner<FolderSource> {
   return async (source, { signal, onProgress }) => {
-    if (!backupFolder) throw folderBackupsUnavailable();
+    if (!snapshot) throw folderBackupsUnavailable();
     const { clients, bucket, prefix } = await target();
-    const report = await backupFolder(
+    const report = await snapshot(
       clients,
       {
         dir: source.dir,
@@ -113,10 +87,9 @@ export function folderRunner(
         onProgress: (p) =>
           onProgress?.({
             sourceId: source.id,
-            done: p.files ?? 0,
+            done: p.files,
             unit: 'files',
-            ...(p.totalFiles !== undefined ? { total: p.totalFiles } : {}),
-            ...(p.bytes !== undefined ? { bytes: p.bytes } : {}),
+            bytes: p.bytes,
           }),
       },
     );

@@ -1,7 +1,6 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { AwsClients } from '../../aws';
 import { backupTable, type BackupTableInput, type EngineChoice } from '../../backup';
-import { ColdkeepError } from '../../errors';
 import { backupArtefact, backupSummary } from '../../notify';
 import { type CliContext, requireBucket, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
@@ -13,9 +12,10 @@ import {
   withNotification,
 } from '../notifyOptions';
 import { parseDate, parsePositiveInt, parseFraction, parseSize } from '../parse';
+import { addStorageOptions, type StorageFlags, storageFromFlags } from '../storageFlags';
 import { ensureSessionForTable } from './sessionContext';
 
-interface BackupTableFlags extends NotifyFlags {
+interface BackupTableFlags extends NotifyFlags, StorageFlags {
   bucket?: string;
   prefix?: string;
   segments?: number;
@@ -23,22 +23,10 @@ interface BackupTableFlags extends NotifyFlags {
   consistent?: boolean;
   readFraction?: number;
   readUnits?: number;
-  lifecycleTag?: string | false;
-  sse?: 'AES256' | 'aws:kms';
-  kmsKeyId?: string;
-  lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
-  lockUntil?: Date;
-  lockDays?: number;
   engine?: EngineChoice;
   incremental?: boolean;
   at?: Date;
   autoThreshold?: number;
-}
-
-function parseTag(value: string): string {
-  if (!/^[^=]+=[^=]*$/.test(value))
-    throw new InvalidArgumentError('expected KEY=VALUE, e.g. coldkeep-lifecycle=archive');
-  return value;
 }
 
 export function toBackupInput(tableName: string, flags: BackupTableFlags, now = new Date()): BackupTableInput {
@@ -57,33 +45,7 @@ export function toBackupInput(tableName: string, flags: BackupTableFlags, now = 
   if (flags.autoThreshold !== undefined) input.autoThresholdBytes = flags.autoThreshold;
   else if (process.env.COLDKEEP_AUTO_THRESHOLD)
     input.autoThresholdBytes = parseSize(process.env.COLDKEEP_AUTO_THRESHOLD);
-  if (flags.lifecycleTag === false) input.lifecycleTag = null;
-  else if (flags.lifecycleTag) {
-    const [key, value] = flags.lifecycleTag.split('=') as [string, string];
-    input.lifecycleTag = { key, value };
-  }
-  if (flags.kmsKeyId && flags.sse !== 'aws:kms' && flags.sse !== undefined) {
-    throw new ColdkeepError('InvalidInput', '--kms-key-id goes with --sse aws:kms.', {
-      hint: 'Drop --kms-key-id for AES256, or use --sse aws:kms.',
-    });
-  }
-  if (flags.sse === 'aws:kms' || flags.kmsKeyId) {
-    input.sse = { type: 'aws:kms', ...(flags.kmsKeyId ? { kmsKeyId: flags.kmsKeyId } : {}) };
-  } else if (flags.sse === 'AES256') input.sse = { type: 'AES256' };
-  if (flags.lockMode) {
-    const until =
-      flags.lockUntil ?? (flags.lockDays ? new Date(now.getTime() + flags.lockDays * 86_400_000) : undefined);
-    if (!until) {
-      throw new ColdkeepError('InvalidInput', '--lock-mode needs a retention period.', {
-        hint: 'Add --lock-until DATE or --lock-days N.',
-      });
-    }
-    input.objectLock = { mode: flags.lockMode, retainUntil: until };
-  } else if (flags.lockUntil || flags.lockDays) {
-    throw new ColdkeepError('InvalidInput', '--lock-until/--lock-days need --lock-mode.', {
-      hint: 'Add --lock-mode GOVERNANCE or --lock-mode COMPLIANCE.',
-    });
-  }
+  Object.assign(input, storageFromFlags(flags, now));
   return input;
 }
 
@@ -118,14 +80,8 @@ export function backupTableCommand(context: () => CliContext): Command {
       'use at most this fraction of provisioned read capacity (default 0.5)',
       parseFraction,
     )
-    .option('--read-units <n>', 'read-unit budget per second (for on-demand tables)', parsePositiveInt)
-    .option('--lifecycle-tag <key=value>', 'tag for the lifecycle rule (default coldkeep-lifecycle=archive)', parseTag)
-    .option('--no-lifecycle-tag', 'do not tag data objects')
-    .addOption(new Option('--sse <type>', 'server-side encryption').choices(['AES256', 'aws:kms']))
-    .option('--kms-key-id <id>', 'KMS key for --sse aws:kms (default: the AWS managed key)')
-    .addOption(new Option('--lock-mode <mode>', 'Object Lock retention mode').choices(['GOVERNANCE', 'COMPLIANCE']))
-    .option('--lock-until <date>', 'Object Lock retain-until date (ISO 8601)', parseDate)
-    .option('--lock-days <n>', 'Object Lock retention in days from now', parsePositiveInt);
+    .option('--read-units <n>', 'read-unit budget per second (for on-demand tables)', parsePositiveInt);
+  addStorageOptions(command);
   return addNotifyOptions(command, { link: true }).action(async (tableName: string, flags: BackupTableFlags) => {
     const ctx = context();
     const input = toBackupInput(tableName, flags);

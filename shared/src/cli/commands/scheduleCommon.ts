@@ -8,10 +8,7 @@ export function scheduleStore(dir: string | undefined): ScheduleStore {
   return dir ? new ScheduleStore(dir) : new ScheduleStore();
 }
 
-/**
- * The CLI's runners. Folder snapshots are wired here once the build has them (pass backupFolder
- * to folderRunner); until then folder runs fail with Unavailable.
- */
+/** The CLI's runners: table backups and folder snapshots, to the bucket and prefix given. */
 export function cliRunners(
   ctx: CliContext,
   flags: { bucket?: string; prefix?: string },
@@ -23,7 +20,7 @@ export function cliRunners(
     ...((flags.prefix ?? process.env.COLDKEEP_PREFIX) ? { prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX } : {}),
   });
   return {
-    runners: { table: tableRunner(target), folder: folderRunner(target, undefined) },
+    runners: { table: tableRunner(target), folder: folderRunner(target) },
     close: () => clients.destroy(),
   };
 }

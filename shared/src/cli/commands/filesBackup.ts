@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { AwsClients } from '../../aws';
+import { ColdkeepError } from '../../errors';
+import { backupFolder, type FolderBackupInput } from '../../files';
+import { type CliContext, requireBucket, withCancel } from '../context';
+import { formatBytes, formatCount, formatDuration } from '../format';
+import { parsePositiveInt } from '../parse';
+import { addStorageOptions, prefixFrom, type StorageFlags, storageFromFlags } from '../storageFlags';
+import { parseSize } from './filesCommon';
+
+interface FilesBackupFlags extends StorageFlags {
+  bucket?: string;
+  prefix?: string;
+  source?: string;
+  exclude?: string[];
+  excludeFile?: string[];
+  defaultExcludes?: boolean;
+  maxFileSize?: string;
+  parent?: string;
+  concurrency?: number;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function toFolderBackupInput(dir: string, flags: FilesBackupFlags, now = new Date()): FolderBackupInput {
+  const excludes = [...(flags.exclude ?? [])];
+  for (const file of flags.excludeFile ?? []) {
+    try {
+      excludes.push(...readFileSync(file, 'utf8').split(/\r?\n/));
+    } catch (err) {
+      throw new ColdkeepError('InvalidInput', `Cannot read the exclude file ${file}.`, {
+        hint: 'Give a file of gitignore-style patterns, one per line.',
+        cause: err,
+      });
+    }
+  }
+  const input: FolderBackupInput = {
+    dir,
+    bucket: requireBucket(flags.bucket),
+    excludes,
+    ...storageFromFlags(flags, now),
+  };
+  const prefix = prefixFrom(flags.prefix);
+  if (prefix !== undefined) input.prefix = prefix;
+  if (flags.source) input.source = flags.source;
+  if (flags.defaultExcludes === false) input.defaultExcludes = false;
+  if (flags.maxFileSize) input.maxFileSize = parseSize(flags.maxFileSize);
+  if (flags.parent) input.parent = flags.parent;
+  if (flags.concurrency) input.concurrency = flags.concurrency;
+  return input;
+}
+
+export function filesBackupCommand(context: () => CliContext): Command {
+  const command = new Command('backup')
+    .description('snapshot a folder to S3: only new content is uploaded; the snapshot is written last')
+    .argument('<dir>', 'the folder to back up')
+    .option('--bucket <name>', 'destination bucket (default: $COLDKEEP_BUCKET)')
+    .option('--prefix <prefix>', 'key prefix in the bucket (default: "coldkeep", or $COLDKEEP_PREFIX)')
+    .option('--source <name>', 'source name (default: the folder name and a hash of host and path)')
+    .option('--exclude <pattern>', 'leave out paths matching a gitignore pattern (repeatable)', collect)
+    .option('--exclude-file <file>', 'read exclude patterns from a file (repeatable)', collect)
+    .option('--no-default-excludes', 'keep OS litter too (.DS_Store, Thumbs.db, …)')
+    .option('--max-file-size <size>', 'skip files larger than this (e.g. 2G), with a note')
+    .option('--parent <snapshot>', 'compare with this snapshot (default: the latest; "none" reads every file)')
+    .option('--concurrency <n>', 'files read and uploaded at once (default 8)', parsePositiveInt);
+  addStorageOptions(command, 'blobs');
+  return command.action(async (dir: string, flags: FilesBackupFlags) => {
+    const ctx = context();
+    const input = toFolderBackupInput(dir, flags);
+    const clients = new AwsClients(ctx.settings);
+    try {
+      const report = await withCancel((signal) =>
+        backupFolder(clients, input, {
+          signal,
+          onProgress: (p) =>
+            ctx.progress.show(p.phase, () => [
+              `${p.phase === 'manifest' ? 'Writing snapshot' : p.phase === 'prepare' ? 'Preparing' : 'Backing up'} ${p.source}: ` +
+                `${formatCount(p.files)} files, ${formatBytes(p.bytes)}; ${formatCount(p.unchangedFiles)} unchanged, ` +
+                `${formatCount(p.uploadedBlobs)} uploaded (${formatBytes(p.uploadedBytes)})` +
+                (p.skipped ? `, ${p.skipped} skipped` : ''),
+            ]),
+        }),
+      );
+      ctx.progress.done();
+      if (ctx.json) return ctx.out(JSON.stringify({ ok: true, snapshot: report }, null, 2));
+      ctx.out(
+        [
+          `Snapshot ${report.snapshotId} of ${report.dir}: ${formatCount(report.files)} files, ${formatBytes(report.bytes)} ` +
+            `(${formatCount(report.unchangedFiles)} unchanged since ${report.parent ?? 'no parent'}); ` +
+            `${formatCount(report.uploadedBlobs)} new blob(s), ${formatBytes(report.uploadedBytes)} uploaded, ${formatDuration(report.durationMs)}.`,
+          `Source:   ${report.source}`,
+          `Location: ${report.uri}`,
+          ...report.skipped.slice(0, 20).map((s) => `Skipped:  ${s.path} — ${s.reason}`),
+          ...(report.skipped.length > 20 ? [`Skipped:  … and ${report.skipped.length - 20} more (see --json)`] : []),
+          ...report.changedWhileReading.map((p) => `Changed while read: ${p}`),
+          `Restore with: coldkeep files restore ${report.snapshotId} --source ${report.source} --target DIR`,
+        ].join('\n'),
+      );
+    } finally {
+      ctx.progress.done();
+      clients.destroy();
+    }
+  });
+}

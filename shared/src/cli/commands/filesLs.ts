@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { AwsClients } from '../../aws';
+import { readSnapshot, resolveSnapshotId, selectEntries, sourceLocation } from '../../files';
+import type { CliContext } from '../context';
+import { formatBytes, table } from '../format';
+import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
+
+function modeString(mode: number): string {
+  const bits = 'rwxrwxrwx';
+  return [...bits].map((c, i) => (mode & (1 << (8 - i)) ? c : '-')).join('');
+}
+
+export function filesLsCommand(context: () => CliContext): Command {
+  const command = new Command('ls')
+    .description('list what a snapshot holds (all of it, or under a path or glob)')
+    .argument('<snapshot>', 'snapshot id (or its start), or "latest"')
+    .argument('[path...]', 'sub-paths or globs (gitignore syntax)');
+  addSourceOptions(command);
+  return command.action(async (snapshot: string, paths: string[], flags: SourceFlags) => {
+    const ctx = context();
+    const clients = new AwsClients(ctx.settings);
+    try {
+      const { bucket, prefix, source } = await resolveSource(clients, flags);
+      const loc = sourceLocation(bucket, prefix, source);
+      const id = await resolveSnapshotId(clients.s3, loc, snapshot);
+      const manifest = await readSnapshot(clients.s3, loc, id);
+      const entries = selectEntries(manifest.entries, paths);
+      if (ctx.json) return ctx.out(JSON.stringify({ source, snapshotId: id, entries }, null, 2));
+      ctx.out(
+        table(
+          ['TYPE', 'MODE', 'SIZE', 'MODIFIED', 'PATH'],
+          entries.map((e) => [
+            e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : '-',
+            e.type === 'symlink' ? 'rwxrwxrwx' : modeString(e.mode),
+            e.type === 'file' ? formatBytes(e.size) : '',
+            new Date(e.mtimeMs)
+              .toISOString()
+              .replace('T', ' ')
+              .replace(/\.\d+Z$/, 'Z'),
+            e.type === 'symlink' ? `${e.path} -> ${e.target}` : e.type === 'dir' ? `${e.path}/` : e.path,
+          ]),
+        ),
+      );
+    } finally {
+      clients.destroy();
+    }
+  });
+}

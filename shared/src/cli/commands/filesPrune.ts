@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import { AwsClients } from '../../aws';
+import { pruneBlobs } from '../../files';
+import { type CliContext, withCancel } from '../context';
+import { formatBytes, formatCount } from '../format';
+import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
+
+export function filesPruneCommand(context: () => CliContext): Command {
+  const command = new Command('prune')
+    .description('delete the blobs no snapshot needs (never locked objects, never during a backup of the source)')
+    .option('--dry-run', 'say what would be deleted, delete nothing');
+  addSourceOptions(command);
+  return command.action(async (flags: SourceFlags & { dryRun?: boolean }) => {
+    const ctx = context();
+    const clients = new AwsClients(ctx.settings);
+    try {
+      const where = await resolveSource(clients, flags);
+      const report = await withCancel((signal) =>
+        pruneBlobs(
+          clients,
+          { ...where, dryRun: flags.dryRun ?? false },
+          {
+            signal,
+            onProgress: (p) =>
+              ctx.progress.show(p.phase, () => [
+                `Pruning ${p.source}: ${p.phase}, ${p.snapshotsRead}/${p.snapshots} snapshot(s) read`,
+              ]),
+          },
+        ),
+      );
+      ctx.progress.done();
+      if (ctx.json) return ctx.out(JSON.stringify({ ok: true, prune: report }, null, 2));
+      ctx.out(
+        [
+          `${report.dryRun ? 'Would delete' : 'Deleted'} ${formatCount(report.deletedBlobs)} unreferenced blob(s), ${formatBytes(report.deletedBytes)}; ` +
+            `${formatCount(report.referencedBlobs)} blob(s) used by ${report.snapshots} snapshot(s) kept.`,
+          ...(report.lockedKept.length
+            ? [`Kept ${report.lockedKept.length} unreferenced blob(s) under Object Lock retention or legal hold.`]
+            : []),
+          ...report.notDeleted.slice(0, 10).map((n) => `Not deleted: ${n.key} — ${n.reason}`),
+          ...report.staleLocksIgnored.map((k) => `Ignored a stale lock: ${k}`),
+        ].join('\n'),
+      );
+    } finally {
+      ctx.progress.done();
+      clients.destroy();
+    }
+  });
+}

@@ -1,0 +1,42 @@
+import { Command } from 'commander';
+import { AwsClients } from '../../aws';
+import { listSnapshots } from '../../files';
+import { type CliContext, requireBucket } from '../context';
+import { formatBytes, formatCount, table } from '../format';
+import { prefixFrom } from '../storageFlags';
+
+export function filesSnapshotsCommand(context: () => CliContext): Command {
+  return new Command('snapshots')
+    .description('list folder snapshots, newest first')
+    .option('--bucket <name>', 'bucket (default: $COLDKEEP_BUCKET)')
+    .option('--prefix <prefix>', 'key prefix (default: "coldkeep", or $COLDKEEP_PREFIX)')
+    .option('--source <name>', 'only this source')
+    .action(async (flags: { bucket?: string; prefix?: string; source?: string }) => {
+      const ctx = context();
+      const clients = new AwsClients(ctx.settings);
+      try {
+        const snapshots = await listSnapshots(clients, {
+          bucket: requireBucket(flags.bucket),
+          prefix: prefixFrom(flags.prefix),
+          ...(flags.source ? { source: flags.source } : {}),
+        });
+        if (ctx.json) return ctx.out(JSON.stringify({ snapshots }, null, 2));
+        if (snapshots.length === 0) return ctx.out('No folder snapshots found.');
+        ctx.out(
+          table(
+            ['SOURCE', 'SNAPSHOT ID', 'TIME', 'FILES', 'SIZE', 'FOLDER'],
+            snapshots.map((s) => [
+              s.source,
+              s.snapshotId,
+              s.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+              formatCount(s.files),
+              formatBytes(s.bytes),
+              `${s.host}:${s.dir}`,
+            ]),
+          ),
+        );
+      } finally {
+        clients.destroy();
+      }
+    });
+}

@@ -1,0 +1,422 @@
+import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { type AwsClients, checkBucket } from '../aws';
+import { DEFAULT_LIFECYCLE_TAG, newBackupId, type StorageOptions } from '../backup';
+import { ColdkeepError, withAftermath } from '../errors';
+import { type JobOptions, runPoolAsync, throwIfAborted } from '../jobs';
+import { TOOL_NAME, TOOL_VERSION } from '../version';
+import { BlobStore, FileChangedError, listBlobs } from './blobStore';
+import { excludeRules } from './excludes';
+import { defaultSourceName, s3SourceUri, type SourceLocation, sourceLocation } from './layout';
+import { readSnapshot, resolveSnapshotId, snapshotIds, writeSnapshot } from './snapshotCatalog';
+import {
+  type FileEntry,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_FORMAT_VERSION,
+  type SnapshotEntry,
+  type SnapshotManifest,
+} from './snapshotManifest';
+import { acquireSourceLock } from './sourceLock';
+import { walkFolder } from './walk';
+
+export interface FolderBackupInput extends StorageOptions {
+  /** The folder to back up. */
+  dir: string;
+  bucket: string;
+  /** Key prefix in the bucket; "coldkeep" by default. */
+  prefix?: string;
+  /** Source name; by default the folder's name and a hash of host and path (defaultSourceName). */
+  source?: string;
+  /** Extra excludes in gitignore syntax, relative to `dir`. */
+  excludes?: string[];
+  /** Leave out the default excludes (OS litter: .DS_Store, Thumbs.db, …). */
+  defaultExcludes?: boolean;
+  /** Skip files larger than this many bytes (with a note in the report). */
+  maxFileSize?: number;
+  /** The snapshot to compare with; the source's latest by default, "none" to read every file. */
+  parent?: string;
+  /** Files hashed and uploaded at once (default 8). */
+  concurrency?: number;
+  /** Files up to this size are read into memory and sent in one request; bigger ones stream multipart (default 8 MiB). */
+  multipartThreshold?: number;
+  /** Multipart part size (default 8 MiB). */
+  partSize?: number;
+  /** A lock not refreshed for this long is stale (default 30 minutes). */
+  lockStaleMs?: number;
+  /** For tests: the clock. */
+  now?: () => Date;
+}
+
+export interface FolderBackupProgress {
+  phase: 'prepare' | 'scan' | 'manifest';
+  source: string;
+  snapshotId?: string;
+  files: number;
+  bytes: number;
+  /** Files whose size and mtime matched the parent, not read. */
+  unchangedFiles: number;
+  /** Files read and hashed. */
+  hashedFiles: number;
+  hashedBytes: number;
+  uploadedBlobs: number;
+  uploadedBytes: number;
+  skipped: number;
+}
+
+export interface SkippedPath {
+  path: string;
+  reason: string;
+}
+
+export interface FolderBackupReport {
+  snapshotId: string;
+  source: string;
+  bucket: string;
+  /** s3:// URI of the source's folder. */
+  uri: string;
+  snapshotKey: string;
+  dir: string;
+  parent?: string;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  unchangedFiles: number;
+  hashedFiles: number;
+  hashedBytes: number;
+  uploadedBlobs: number;
+  uploadedBytes: number;
+  skipped: SkippedPath[];
+  /** Files that kept changing while they were read; the content stored is one that was read whole. */
+  changedWhileReading: string[];
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+}
+
+const MiB = 1024 * 1024;
+const MAX_READ_ATTEMPTS = 3;
+
+function sameVersion(a: Stats, b: Stats): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+async function hashFile(path: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  await pipeline(
+    createReadStream(path),
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        bytes += chunk.length;
+      }
+    },
+    { signal },
+  );
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
+ * Backs up a folder as a snapshot: a streaming walk (excludes, size limit, special files noted),
+ * each file's content stored once as a SHA-256-named blob, files unchanged since the parent
+ * snapshot (same size and mtime) not read again, uploads running concurrently, then the
+ * snapshot manifest, last. Blobs uploaded by a run that fails stay and are reused by the next.
+ */
+export async function backupFolder(
+  clients: AwsClients,
+  input: FolderBackupInput,
+  { signal, onProgress }: JobOptions<FolderBackupProgress> = {},
+): Promise<FolderBackupReport> {
+  const now = input.now ?? (() => new Date());
+  const started = now();
+  throwIfAborted(signal);
+  if (!input.bucket) {
+    throw new ColdkeepError('InvalidInput', 'No bucket was given for the backup.', {
+      hint: 'Pass --bucket NAME or set COLDKEEP_BUCKET.',
+    });
+  }
+  const dir = resolve(input.dir);
+  const dirStats = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+    throw new ColdkeepError(
+      'InvalidInput',
+      `Cannot back up ${dir}: ${err.code === 'ENOENT' ? 'no such folder' : err.code}.`,
+      {
+        hint: 'Give an existing folder.',
+      },
+    );
+  });
+  if (!dirStats.isDirectory()) {
+    throw new ColdkeepError('InvalidInput', `${dir} is not a folder.`, {
+      hint: 'Give the folder that holds the file.',
+    });
+  }
+  if (input.objectLock && !(input.objectLock.retainUntil.getTime() > started.getTime())) {
+    throw new ColdkeepError(
+      'InvalidInput',
+      `Object Lock retain-until ${input.objectLock.retainUntil.toISOString()} is not in the future.`,
+      { hint: 'Give a later --lock-until date, or --lock-days N.' },
+    );
+  }
+  const excludes = excludeRules(input.excludes, input.defaultExcludes !== false);
+  const loc: SourceLocation = sourceLocation(input.bucket, input.prefix, input.source ?? defaultSourceName(dir));
+  const snapshotId = newBackupId(started);
+  const multipartThreshold = Math.max(input.multipartThreshold ?? 8 * MiB, 5 * MiB);
+  const partSize = Math.max(input.partSize ?? 8 * MiB, 5 * MiB);
+
+  const progress: FolderBackupProgress = {
+    phase: 'prepare',
+    source: loc.source,
+    snapshotId,
+    files: 0,
+    bytes: 0,
+    unchangedFiles: 0,
+    hashedFiles: 0,
+    hashedBytes: 0,
+    uploadedBlobs: 0,
+    uploadedBytes: 0,
+    skipped: 0,
+  };
+  onProgress?.({ ...progress });
+
+  // The bucket check and the lock go out together; a missing bucket is reported by the check.
+  const [bucketChecked, locked] = await Promise.allSettled([
+    checkBucket(clients.s3, input.bucket, signal),
+    acquireSourceLock(clients.s3, loc, 'backup', {
+      staleMs: input.lockStaleMs,
+      storage: input,
+      signal,
+      alongside: () => (input.parent ? Promise.resolve([]) : snapshotIds(clients.s3, loc, signal)),
+    }),
+  ]);
+  if (bucketChecked.status === 'rejected') {
+    if (locked.status === 'fulfilled') await locked.value.release();
+    throw bucketChecked.reason;
+  }
+  if (locked.status === 'rejected') throw locked.reason;
+  const lock = locked.value;
+  try {
+    // The parent tells which files are unchanged and which blobs surely exist. Without one,
+    // the listing of stored blobs does (and lets a re-run after a failure reuse its uploads).
+    // It is read under the lock: a prune cannot remove its blobs from now on.
+    let parent: SnapshotManifest | undefined;
+    if (input.parent !== 'none') {
+      const ids = input.parent ? [await resolveSnapshotId(clients.s3, loc, input.parent, signal)] : lock.alongside;
+      if (ids[0]) parent = await readSnapshot(clients.s3, loc, ids[0], signal);
+    }
+    const parentFiles = new Map<string, FileEntry>();
+    for (const e of parent?.entries ?? []) if (e.type === 'file') parentFiles.set(e.path, e);
+    const known = new Set<string>();
+    let complete = false;
+    if (parent) for (const e of parentFiles.values()) known.add(e.sha256);
+    else {
+      for (const sha of (await listBlobs(clients.s3, loc, signal)).keys()) known.add(sha);
+      complete = true;
+    }
+    const blobs = new BlobStore({ s3: clients.s3, location: loc, storage: input, partSize, known, complete });
+
+    const entries: SnapshotEntry[] = [];
+    const skipped: SkippedPath[] = [];
+    const changedWhileReading: string[] = [];
+    const counts = { dirs: 0, symlinks: 0 };
+    progress.phase = 'scan';
+    onProgress?.({ ...progress });
+    const tick = (): void => {
+      progress.uploadedBlobs = blobs.uploadedBlobs;
+      progress.uploadedBytes = blobs.uploadedBytes;
+      onProgress?.({ ...progress });
+    };
+
+    // Directories, links and skips are recorded as the walk meets them; files get their slot
+    // in walk order and are filled in by the workers, so the manifest order is stable.
+    async function* fileTasks(): AsyncGenerator<{ index: number; path: string; absPath: string; stats: Stats }> {
+      for await (const item of walkFolder(dir, { excludes, maxFileSize: input.maxFileSize, signal })) {
+        if (item.type === 'skipped') {
+          skipped.push({ path: item.path, reason: item.reason });
+          progress.skipped++;
+        } else if (item.type === 'dir') {
+          counts.dirs++;
+          entries.push({ type: 'dir', path: item.path, mtimeMs: item.stats.mtimeMs, mode: item.stats.mode & 0o7777 });
+        } else if (item.type === 'symlink') {
+          counts.symlinks++;
+          entries.push({ type: 'symlink', path: item.path, mtimeMs: item.stats.mtimeMs, target: item.target });
+        } else {
+          // Unchanged since the parent (same size and mtime): not read, and no task for the pool.
+          const previous = parentFiles.get(item.path);
+          if (previous && previous.size === item.stats.size && previous.mtimeMs === item.stats.mtimeMs) {
+            const mode = item.stats.mode & 0o7777;
+            // The parent's own entry when nothing differs: 100,000 entries are not copied.
+            entries.push(previous.mode === mode ? previous : { ...previous, mode });
+            progress.unchangedFiles++;
+            progress.files++;
+            progress.bytes += previous.size;
+            if (progress.files % 1000 === 0) tick();
+            continue;
+          }
+          entries.push(undefined as unknown as SnapshotEntry);
+          yield { index: entries.length - 1, path: item.path, absPath: item.absPath, stats: item.stats };
+        }
+      }
+    }
+
+    // The walk's stats are the "before": a file read whole and unchanged after is consistent.
+    const readSmall = async (
+      absPath: string,
+      before: Stats,
+    ): Promise<{ body: Buffer; before: Stats; after: Stats }> => {
+      const body = await readFile(absPath);
+      return { body, before, after: await stat(absPath) };
+    };
+
+    const storeFile = async (
+      path: string,
+      absPath: string,
+      walked: Stats,
+      poolSignal: AbortSignal,
+    ): Promise<FileEntry | undefined> => {
+      for (let attempt = 1; attempt <= MAX_READ_ATTEMPTS; attempt++) {
+        throwIfAborted(poolSignal);
+        try {
+          if (walked.size <= multipartThreshold) {
+            const { body, before, after } = await readSmall(absPath, walked);
+            const sha256 = createHash('sha256').update(body).digest('hex');
+            progress.hashedFiles++;
+            progress.hashedBytes += body.length;
+            // Written to while we read it: read again (the next version may be stable).
+            if ((!sameVersion(before, after) || after.size !== body.length) && attempt < MAX_READ_ATTEMPTS) {
+              walked = after;
+              continue;
+            }
+            if (body.length > multipartThreshold) {
+              // Grew past the threshold since the walk: stream it instead.
+              walked = after;
+              continue;
+            }
+            await blobs.ensure(sha256, () => blobs.putBuffer(sha256, body, poolSignal), poolSignal);
+            if (!sameVersion(before, after)) changedWhileReading.push(path);
+            return { type: 'file', path, size: body.length, mtimeMs: after.mtimeMs, mode: after.mode & 0o7777, sha256 };
+          }
+          const before = await stat(absPath);
+          const { sha256, bytes } = await hashFile(absPath, poolSignal);
+          const after = await stat(absPath);
+          progress.hashedFiles++;
+          progress.hashedBytes += bytes;
+          if ((!sameVersion(before, after) || after.size !== bytes) && attempt < MAX_READ_ATTEMPTS) {
+            walked = after;
+            continue;
+          }
+          // putFile re-hashes the stream and aborts the upload if the file changed since.
+          await blobs.ensure(sha256, () => blobs.putFile(sha256, absPath, poolSignal), poolSignal);
+          if (!sameVersion(before, after)) changedWhileReading.push(path);
+          return { type: 'file', path, size: bytes, mtimeMs: after.mtimeMs, mode: after.mode & 0o7777, sha256 };
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') return undefined; // deleted since the walk: not part of this snapshot
+          if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') {
+            skipped.push({ path, reason: `cannot be read (${code})` });
+            progress.skipped++;
+            return undefined;
+          }
+          if (err instanceof FileChangedError && attempt < MAX_READ_ATTEMPTS) continue;
+          if (err instanceof FileChangedError) break;
+          throw err;
+        }
+      }
+      // Changed on every attempt while streaming: nothing consistent was stored.
+      changedWhileReading.push(path);
+      skipped.push({ path, reason: `kept changing while it was read (${MAX_READ_ATTEMPTS} attempts)` });
+      progress.skipped++;
+      return undefined;
+    };
+
+    await runPoolAsync(
+      fileTasks(),
+      input.concurrency ?? 8,
+      async (task, poolSignal) => {
+        const entry = await storeFile(task.path, task.absPath, task.stats, poolSignal);
+        entries[task.index] = entry as SnapshotEntry;
+        if (entry) {
+          progress.files++;
+          progress.bytes += entry.size;
+        }
+        tick();
+      },
+      signal,
+    );
+    throwIfAborted(signal);
+
+    progress.phase = 'manifest';
+    tick();
+    const kept = entries.filter((e): e is SnapshotEntry => e !== undefined);
+    const files = kept.filter((e): e is FileEntry => e.type === 'file');
+    const finished = now();
+    const lifecycleTag = input.lifecycleTag === undefined ? DEFAULT_LIFECYCLE_TAG : input.lifecycleTag;
+    const manifest: SnapshotManifest = {
+      format: SNAPSHOT_FORMAT,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      snapshotId,
+      source: loc.source,
+      tool: { name: TOOL_NAME, version: TOOL_VERSION },
+      host: hostname(),
+      dir,
+      ...(parent ? { parent: parent.snapshotId } : {}),
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      files: files.length,
+      dirs: counts.dirs,
+      symlinks: counts.symlinks,
+      bytes: files.reduce((n, f) => n + f.size, 0),
+      excludes: excludes.patterns,
+      skipped,
+      storage: {
+        ...(lifecycleTag ? { lifecycleTag: { key: lifecycleTag.key, value: lifecycleTag.value } } : {}),
+        ...(input.sse ? { sse: input.sse } : {}),
+        ...(input.objectLock
+          ? { objectLock: { mode: input.objectLock.mode, retainUntil: input.objectLock.retainUntil.toISOString() } }
+          : {}),
+      },
+      entries: kept,
+    };
+    const key = await writeSnapshot(clients.s3, loc, manifest, input, signal);
+    return {
+      snapshotId,
+      source: loc.source,
+      bucket: loc.bucket,
+      uri: s3SourceUri(loc),
+      snapshotKey: key,
+      dir,
+      ...(parent ? { parent: parent.snapshotId } : {}),
+      files: manifest.files,
+      dirs: manifest.dirs,
+      symlinks: manifest.symlinks,
+      bytes: manifest.bytes,
+      unchangedFiles: progress.unchangedFiles,
+      hashedFiles: progress.hashedFiles,
+      hashedBytes: progress.hashedBytes,
+      uploadedBlobs: blobs.uploadedBlobs,
+      uploadedBytes: blobs.uploadedBytes,
+      skipped,
+      changedWhileReading,
+      startedAt: manifest.startedAt,
+      finishedAt: manifest.finishedAt,
+      durationMs: finished.getTime() - started.getTime(),
+    };
+  } catch (err) {
+    throw withAftermath(err, {
+      job: `Backup of ${dir}`,
+      summary:
+        'No snapshot was written. Blobs already uploaded stay in the bucket and are reused by the next run ' +
+        '(prune removes them if no snapshot ever needs them).',
+      details: { snapshotId, source: loc.source, snapshotWritten: false },
+      fallbackCode: 'BackupIncomplete',
+      fallbackHint: 'Run the backup again; it resumes from the blobs already uploaded.',
+    });
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,131 @@
+// The real `coldkeep files …` commands as a child process against the emulators: backup,
+// snapshots, ls, restore, verify, forget and prune, with --json and exit codes.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { AwsClients, type RunningEmulators, startEmulators } from '@coldkeep/shared';
+import { createBucket, listKeys, uniqueName } from '../helpers/fixture';
+
+const CLI = join(__dirname, '..', '..', '..', 'shared', 'dist', 'cli', 'main.js');
+
+function coldkeep(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('coldkeep files', () => {
+  let emulators: RunningEmulators;
+  let clients: AwsClients;
+  let env: NodeJS.ProcessEnv;
+  let work: string;
+  let src: string;
+  const source = uniqueName('notes');
+
+  before(async () => {
+    emulators = await startEmulators();
+    clients = new AwsClients(emulators.settings);
+    const bucket = await createBucket(clients.s3, uniqueName('files-cli'));
+    env = {
+      COLDKEEP_ENDPOINT_URL_S3: emulators.endpoints.s3,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      COLDKEEP_BUCKET: bucket,
+      COLDKEEP_PREFIX: 'cli',
+    };
+    work = await mkdtemp(join(tmpdir(), 'coldkeep-files-cli-'));
+    src = join(work, 'notes');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    await writeFile(join(src, 'a.txt'), 'alpha');
+    await writeFile(join(src, 'sub', 'b.md'), 'beta');
+    await writeFile(join(src, 'skip.log'), 'noise');
+  });
+  after(async () => {
+    clients?.destroy();
+    await emulators?.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('backup, snapshots, ls, restore, verify, forget and prune', async () => {
+    const backup = await coldkeep(['--json', 'files', 'backup', src, '--source', source, '--exclude', '*.log'], env);
+    assert.equal(backup.code, 0, backup.stderr);
+    const snap = (
+      JSON.parse(backup.stdout) as { snapshot: { snapshotId: string; files: number; uploadedBlobs: number } }
+    ).snapshot;
+    assert.equal(snap.files, 2);
+    assert.equal(snap.uploadedBlobs, 2);
+
+    await writeFile(join(src, 'a.txt'), 'alpha 2');
+    const second = await coldkeep(['files', 'backup', src, '--source', source, '--exclude', '*.log'], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /2 files, .*\(1 unchanged since .*\); 1 new blob\(s\)/);
+
+    const list = await coldkeep(['files', 'snapshots'], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(list.stdout.trim().split('\n').length, 3, list.stdout);
+    assert.ok(list.stdout.includes(snap.snapshotId));
+
+    // --source may be left out: the bucket holds one source.
+    const ls = await coldkeep(['files', 'ls', 'latest', 'sub'], env);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, /sub\/b\.md/);
+    assert.doesNotMatch(ls.stdout, /a\.txt/);
+
+    const out = join(work, 'out');
+    const restore = await coldkeep(['files', 'restore', snap.snapshotId, '--target', out], env);
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.equal(await readFile(join(out, 'a.txt'), 'utf8'), 'alpha');
+    const again = await coldkeep(['files', 'restore', 'latest', '--target', out], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Left alone \(already there\): a\.txt, sub\/b\.md\. Add --overwrite/);
+    assert.equal(await readFile(join(out, 'a.txt'), 'utf8'), 'alpha');
+
+    const verify = await coldkeep(['--json', 'files', 'verify', '--read-data', 'all'], env);
+    assert.equal(verify.code, 0, verify.stderr);
+    assert.equal((JSON.parse(verify.stdout) as { verify: { readBlobs: number } }).verify.readBlobs, 2);
+
+    const beta = createHash('sha256').update('beta').digest('hex');
+    const betaKey = `cli/files/${source}/blobs/${beta.slice(0, 2)}/${beta}`;
+    assert.ok((await listKeys(clients.s3, env.COLDKEEP_BUCKET!, `cli/files/${source}/blobs/`)).includes(betaKey));
+    await clients.s3.send(new PutObjectCommand({ Bucket: env.COLDKEEP_BUCKET!, Key: betaKey, Body: 'BETA' }));
+    const damaged = await coldkeep(['--json', 'files', 'verify', snap.snapshotId, '--read-data', 'all'], env);
+    assert.equal(damaged.code, 1);
+    assert.equal((JSON.parse(damaged.stdout) as { error: { code: string } }).error.code, 'SnapshotDamaged');
+    await clients.s3.send(new PutObjectCommand({ Bucket: env.COLDKEEP_BUCKET!, Key: betaKey, Body: 'beta' }));
+
+    const forget = await coldkeep(['--json', 'files', 'forget', '--keep-last', '1', '--prune'], env);
+    assert.equal(forget.code, 0, forget.stderr);
+    const result = JSON.parse(forget.stdout) as { forget: { forgotten: string[] }; prune: { deletedBlobs: number } };
+    assert.deepEqual(result.forget.forgotten, [snap.snapshotId]);
+    assert.equal(result.prune.deletedBlobs, 1, 'the old a.txt content');
+
+    const usage = await coldkeep(['files', 'forget'], env);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /Error \[InvalidInput\]: A retention policy that keeps nothing/);
+    const missing = await coldkeep(['files', 'restore', 'latest', '--target', out, '--source', 'nobody'], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Error \[SnapshotNotFound\]/);
+  });
+});

@@ -1,0 +1,149 @@
+// Folder snapshot logic that needs no S3: retention, path selection, manifest checks, names, excludes.
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { describe, test } from 'node:test';
+import {
+  applyRetention,
+  ColdkeepError,
+  decodeSnapshot,
+  defaultSourceName,
+  excludeRules,
+  isExcluded,
+  selectEntries,
+  type SnapshotEntry,
+} from '@coldkeep/shared';
+
+describe('retention', () => {
+  // Two a day at 09:00 and 21:00 from 2026-10-01 to 2026-11-23 (UTC).
+  const ids: string[] = [];
+  for (let t = Date.UTC(2026, 9, 1, 9); t <= Date.UTC(2026, 10, 23, 21); t += 12 * 3_600_000) {
+    ids.push(
+      `${new Date(t)
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}Z$/, 'Z')}-abcd`,
+    );
+  }
+  const kept = (policy: Parameters<typeof applyRetention>[1]): string[] =>
+    applyRetention(ids, policy)
+      .filter((d) => d.keep)
+      .map((d) => d.snapshotId.slice(0, 11));
+
+  test('keep-last keeps the newest N', () => {
+    assert.deepEqual(kept({ last: 3 }), ['20261123T21', '20261123T09', '20261122T21']);
+  });
+  test('daily keeps the newest of each of the last N days', () => {
+    assert.deepEqual(kept({ daily: 3 }), ['20261123T21', '20261122T21', '20261121T21']);
+  });
+  test('weekly and monthly use ISO weeks and calendar months', () => {
+    // 2026-11-23 is a Monday: its week holds one day; the week before ends on Sunday the 22nd.
+    assert.deepEqual(kept({ weekly: 2 }), ['20261123T21', '20261122T21']);
+    assert.deepEqual(kept({ monthly: 3 }), ['20261123T21', '20261031T21']);
+  });
+  test('rules add up, each snapshot kept once, with its reasons', () => {
+    const decisions = applyRetention(ids, { last: 1, daily: 2, monthly: 2 });
+    const newest = decisions[0]!;
+    assert.deepEqual(newest.reasons, ['last', 'daily 2026-11-23', 'monthly 2026-11']);
+    assert.equal(decisions.filter((d) => d.keep).length, 3);
+  });
+  test('a policy that keeps nothing is refused', () => {
+    assert.throws(
+      () => applyRetention(ids, {}),
+      (err: ColdkeepError) => err.code === 'InvalidInput',
+    );
+    assert.throws(
+      () => applyRetention(ids, { last: -1 }),
+      (err: ColdkeepError) => err.code === 'InvalidInput',
+    );
+  });
+});
+
+describe('path selection', () => {
+  const entries: SnapshotEntry[] = [
+    { type: 'dir', path: 'photos', mtimeMs: 1, mode: 0o755 },
+    { type: 'file', path: 'photos/a.jpg', size: 1, mtimeMs: 1, mode: 0o644, sha256: 'a'.repeat(64) },
+    { type: 'dir', path: 'photos/2024', mtimeMs: 1, mode: 0o755 },
+    { type: 'file', path: 'photos/2024/b.JPG', size: 1, mtimeMs: 1, mode: 0o644, sha256: 'b'.repeat(64) },
+    { type: 'file', path: 'notes.txt', size: 1, mtimeMs: 1, mode: 0o644, sha256: 'c'.repeat(64) },
+    { type: 'symlink', path: 'latest', mtimeMs: 1, target: 'photos/2024' },
+  ];
+  const paths = (selected: SnapshotEntry[]): string[] => selected.map((e) => e.path);
+  test('a sub-path takes the entry and everything under it', () => {
+    assert.deepEqual(paths(selectEntries(entries, ['photos/2024/'])), ['photos/2024', 'photos/2024/b.JPG']);
+    assert.deepEqual(paths(selectEntries(entries, ['./notes.txt'])), ['notes.txt']);
+  });
+  test('globs use gitignore syntax; a matched folder brings its content', () => {
+    assert.deepEqual(paths(selectEntries(entries, ['*.jpg'])), ['photos/a.jpg']);
+    assert.deepEqual(paths(selectEntries(entries, ['photo?/2024'])), ['photos/2024', 'photos/2024/b.JPG']);
+  });
+  test('no paths, or ".", is everything; no match is a clear error', () => {
+    assert.equal(selectEntries(entries, undefined).length, entries.length);
+    assert.equal(selectEntries(entries, ['.']).length, entries.length);
+    assert.throws(
+      () => selectEntries(entries, ['music']),
+      (err: ColdkeepError) => err.code === 'InvalidInput' && /files ls/.test(err.hint ?? ''),
+    );
+  });
+});
+
+describe('snapshot manifest checks', () => {
+  const base = {
+    format: 'coldkeep.folder-snapshot',
+    formatVersion: 1,
+    snapshotId: '20261123T000000Z-abcd',
+    source: 's',
+    tool: { name: 'coldkeep', version: '0' },
+    host: 'h',
+    dir: '/d',
+    startedAt: 'a',
+    finishedAt: 'b',
+    files: 1,
+    dirs: 0,
+    symlinks: 0,
+    bytes: 1,
+    excludes: [],
+    skipped: [],
+    storage: {},
+  };
+  const file = { type: 'file', path: 'ok.txt', size: 1, mtimeMs: 1, mode: 420, sha256: 'a'.repeat(64) };
+  const decode = (entries: unknown[]): Promise<unknown> =>
+    decodeSnapshot(gzipSync(JSON.stringify({ ...base, entries })), 'here');
+
+  test('a valid manifest reads back', async () => {
+    assert.deepEqual(((await decode([file])) as { entries: unknown[] }).entries, [file]);
+  });
+  test('a path leading out of the target is refused', async () => {
+    for (const path of ['../etc/passwd', '/etc/passwd', 'a/../../b', 'a//b']) {
+      await assert.rejects(
+        decode([{ ...file, path }]),
+        (err: ColdkeepError) => err.code === 'ManifestInvalid' && /unsafe path/.test(err.message),
+      );
+    }
+  });
+  test('a damaged entry is named', async () => {
+    await assert.rejects(decode([file, { ...file, sha256: 'xyz' }]), /entries\.1\.sha256/);
+    await assert.rejects(decode([{ ...file, type: 'fifo' }]), /entries\.0\.type/);
+    await assert.rejects(
+      decodeSnapshot(Buffer.from('not gzip'), 'here'),
+      (err: ColdkeepError) => err.code === 'ManifestInvalid',
+    );
+  });
+});
+
+describe('source names and excludes', () => {
+  test('the default source name is the folder name and a hash of host and path', () => {
+    assert.match(defaultSourceName('/home/me/My Documents', 'laptop'), /^My_Documents-[0-9a-f]{8}$/);
+    assert.equal(defaultSourceName('/home/me/src', 'laptop'), defaultSourceName('/home/me/src/', 'laptop'));
+    assert.notEqual(defaultSourceName('/home/me/src', 'laptop'), defaultSourceName('/work/src', 'laptop'));
+    assert.notEqual(defaultSourceName('/home/me/src', 'laptop'), defaultSourceName('/home/me/src', 'desktop'));
+  });
+  test('default excludes, gitignore negation, and folders matched with their slash', () => {
+    const rules = excludeRules(['*.log', '!keep.log', 'build/']);
+    assert.equal(isExcluded(rules, 'a/.DS_Store', false), true);
+    assert.equal(isExcluded(rules, 'x/debug.log', false), true);
+    assert.equal(isExcluded(rules, 'keep.log', false), false);
+    assert.equal(isExcluded(rules, 'app/build', true), true);
+    assert.equal(isExcluded(rules, 'app/build', false), false, 'a file named build is not the folder');
+    assert.equal(isExcluded(excludeRules([], false), '.DS_Store', false), false);
+  });
+});

@@ -1,0 +1,274 @@
+// Request shape of folder snapshots where s3rver cannot tell (it ignores SSE, Object Lock and the
+// Tagging header, and has no Glacier): the real backup and restore code runs against
+// aws-sdk-client-mock stubs, and the tests read the inputs they sent.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  PutObjectTaggingCommand,
+  RestoreObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  AwsClients,
+  backupFolder,
+  ColdkeepError,
+  restoreSnapshot,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_FORMAT_VERSION,
+  type SnapshotManifest,
+} from '@coldkeep/shared';
+
+const s3Mock = mockClient(S3Client);
+const BUCKET = 'vault';
+const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/abc';
+const RETAIN_UNTIL = new Date('2030-01-31T00:00:00.000Z');
+const MiB = 1024 * 1024;
+
+const sha = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+const clients = (): AwsClients =>
+  new AwsClients({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+const body = (data: Buffer): never =>
+  Object.assign(Readable.from([data]), { transformToByteArray: async () => data }) as never;
+
+let work: string;
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'coldkeep-files-shape-'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+beforeEach(() => s3Mock.reset());
+afterEach(() => s3Mock.reset());
+
+describe('folder backup request shape', () => {
+  test('blobs carry SSE-KMS, Object Lock, their SHA-256 and the lifecycle tag; the snapshot is Standard; the lock has no retention', async () => {
+    const dir = join(work, 'src');
+    await mkdir(dir, { recursive: true });
+    const small = Buffer.from('small file');
+    const big = randomBytes(6 * MiB);
+    await writeFile(join(dir, 'small.txt'), small);
+    await writeFile(join(dir, 'big.bin'), big);
+    s3Mock.on(HeadBucketCommand).resolves({});
+    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3Mock.on(PutObjectCommand).resolves({});
+    s3Mock.on(DeleteObjectCommand).resolves({});
+    s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    s3Mock.on(UploadPartCommand).resolves({ ETag: '"e"' });
+    s3Mock.on(CompleteMultipartUploadCommand).resolves({});
+    s3Mock.on(PutObjectTaggingCommand).resolves({});
+
+    const report = await backupFolder(clients(), {
+      dir,
+      bucket: BUCKET,
+      source: 'docs',
+      sse: { type: 'aws:kms', kmsKeyId: KMS_KEY },
+      objectLock: { mode: 'COMPLIANCE', retainUntil: RETAIN_UNTIL },
+      multipartThreshold: 5 * MiB,
+      partSize: 5 * MiB,
+    });
+    assert.equal(report.uploadedBlobs, 2);
+    const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input as PutObjectCommandInput);
+    const blob = puts.find((p) => p.Key === `coldkeep/files/docs/blobs/${sha(small).slice(0, 2)}/${sha(small)}`);
+    assert.ok(blob, `blob put among ${puts.map((p) => p.Key).join(', ')}`);
+    assert.deepEqual(
+      {
+        Tagging: blob.Tagging,
+        ServerSideEncryption: blob.ServerSideEncryption,
+        SSEKMSKeyId: blob.SSEKMSKeyId,
+        BucketKeyEnabled: blob.BucketKeyEnabled,
+        ObjectLockMode: blob.ObjectLockMode,
+        ObjectLockRetainUntilDate: blob.ObjectLockRetainUntilDate,
+        ChecksumAlgorithm: blob.ChecksumAlgorithm,
+        ChecksumSHA256: blob.ChecksumSHA256,
+      },
+      {
+        Tagging: 'coldkeep-lifecycle=archive',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: KMS_KEY,
+        BucketKeyEnabled: true,
+        ObjectLockMode: 'COMPLIANCE',
+        ObjectLockRetainUntilDate: RETAIN_UNTIL,
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumSHA256: Buffer.from(sha(small), 'hex').toString('base64'),
+      },
+    );
+    const snapshot = puts.find((p) => p.Key === `coldkeep/files/docs/snapshots/${report.snapshotId}.json.gz`);
+    assert.ok(snapshot);
+    assert.equal(snapshot.Tagging, undefined, 'snapshot manifests stay in Standard: no lifecycle tag');
+    assert.equal(snapshot.ContentType, 'application/gzip');
+    assert.equal(snapshot.ObjectLockMode, 'COMPLIANCE');
+    assert.equal(snapshot.ServerSideEncryption, 'aws:kms');
+    assert.equal(snapshot.Metadata?.['coldkeep-files'], '2');
+    const manifest = JSON.parse(gunzipSync(snapshot.Body as Buffer).toString()) as SnapshotManifest;
+    assert.deepEqual(
+      manifest.entries.map((e) => [e.path, e.type === 'file' ? e.sha256 : '']),
+      [
+        ['big.bin', sha(big)],
+        ['small.txt', sha(small)],
+      ],
+    );
+    assert.equal(puts.indexOf(snapshot), puts.length - 1, 'the snapshot is the last object written');
+    const lock = puts.find((p) => p.Key?.startsWith('coldkeep/files/docs/locks/backup-'));
+    assert.ok(lock);
+    assert.equal(lock.ObjectLockMode, undefined, 'a lock must stay deletable');
+    assert.equal(lock.ServerSideEncryption, 'aws:kms');
+    assert.equal(s3Mock.commandCalls(DeleteObjectCommand)[0]?.args[0].input.Key, lock.Key, 'the lock is released');
+
+    const create = s3Mock.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input;
+    assert.equal(create.Key, `coldkeep/files/docs/blobs/${sha(big).slice(0, 2)}/${sha(big)}`);
+    assert.equal(create.ObjectLockMode, 'COMPLIANCE');
+    assert.equal(create.ServerSideEncryption, 'aws:kms');
+    assert.equal(s3Mock.commandCalls(UploadPartCommand).length, 2);
+    assert.deepEqual(s3Mock.commandCalls(PutObjectTaggingCommand)[0]!.args[0].input.Tagging, {
+      TagSet: [{ Key: 'coldkeep-lifecycle', Value: 'archive' }],
+    });
+  });
+});
+
+describe('folder restore of archived blobs', () => {
+  const content = Buffer.from('archived content');
+  const digest = sha(content);
+  const blobKey = `coldkeep/files/docs/blobs/${digest.slice(0, 2)}/${digest}`;
+  const snapshotId = '20261120T010203Z-beef';
+  const manifest: SnapshotManifest = {
+    format: SNAPSHOT_FORMAT,
+    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    snapshotId,
+    source: 'docs',
+    tool: { name: 'coldkeep', version: 'test' },
+    host: 'h',
+    dir: '/home/me/docs',
+    startedAt: '2026-11-20T01:02:03.000Z',
+    finishedAt: '2026-11-20T01:02:04.000Z',
+    files: 1,
+    dirs: 0,
+    symlinks: 0,
+    bytes: content.length,
+    excludes: [],
+    skipped: [],
+    storage: {},
+    entries: [
+      { type: 'file', path: 'old.txt', size: content.length, mtimeMs: 1_600_000_000_000, mode: 0o640, sha256: digest },
+    ],
+  };
+
+  function useArchive(storageClass: string): void {
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/snapshots/' }).resolves({
+      Contents: [{ Key: `coldkeep/files/docs/snapshots/${snapshotId}.json.gz` }],
+    });
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/blobs/' }).resolves({
+      Contents: [{ Key: blobKey, Size: content.length, StorageClass: storageClass as never }],
+    });
+    s3Mock
+      .on(GetObjectCommand, { Key: `coldkeep/files/docs/snapshots/${snapshotId}.json.gz` })
+      .callsFake(() => ({ Body: body(gzipSync(JSON.stringify(manifest))) }));
+    s3Mock.on(GetObjectCommand, { Key: blobKey }).callsFake(() => ({ Body: body(content) }));
+    s3Mock.on(RestoreObjectCommand).resolves({});
+  }
+
+  test('without --wait: the retrieval starts with the chosen tier, and the error says what it waits for', async () => {
+    useArchive('GLACIER');
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER' });
+    const target = join(work, 'out-nowait');
+    await assert.rejects(
+      restoreSnapshot(clients(), {
+        bucket: BUCKET,
+        source: 'docs',
+        snapshotId: 'latest',
+        target,
+        tier: 'Bulk',
+        days: 3,
+      }),
+      (err: ColdkeepError) => {
+        assert.equal(err.code, 'ArchivedObjects');
+        assert.match(err.message, /1 of 1 blobs are archived \(GLACIER\); their retrieval \(Bulk\) has started/);
+        assert.match(err.hint ?? '', /5–12 hours.*--wait/);
+        assert.deepEqual(err.details, { archived: [blobKey], tier: 'Bulk' });
+        return true;
+      },
+    );
+    assert.deepEqual(
+      s3Mock.commandCalls(RestoreObjectCommand).map((c) => c.args[0].input),
+      [{ Bucket: BUCKET, Key: blobKey, RestoreRequest: { Days: 3, GlacierJobParameters: { Tier: 'Bulk' } } }],
+    );
+    assert.equal(s3Mock.commandCalls(GetObjectCommand, { Key: blobKey }).length, 0, 'nothing read before it is thawed');
+  });
+
+  test('with --wait: polls until the blob is readable, reports the wait, then restores it verified', async () => {
+    useArchive('DEEP_ARCHIVE');
+    s3Mock
+      .on(HeadObjectCommand)
+      .resolvesOnce({ StorageClass: 'DEEP_ARCHIVE' })
+      .resolvesOnce({ StorageClass: 'DEEP_ARCHIVE', Restore: 'ongoing-request="true"' })
+      .resolves({
+        StorageClass: 'DEEP_ARCHIVE',
+        Restore: 'ongoing-request="false", expiry-date="Fri, 27 Nov 2026 00:00:00 GMT"',
+      });
+    const target = join(work, 'out-wait');
+    const waits: number[] = [];
+    const report = await restoreSnapshot(
+      clients(),
+      {
+        bucket: BUCKET,
+        source: 'docs',
+        snapshotId: snapshotId.slice(0, 12),
+        target,
+        wait: true,
+        tier: 'Standard',
+        pollIntervalMs: 5,
+      },
+      { onProgress: (p) => p.phase === 'thaw' && waits.push(p.waitingFor ?? -1) },
+    );
+    assert.equal(report.thawedBlobs, 1);
+    assert.equal(report.snapshotId, snapshotId);
+    assert.ok(waits.length >= 2 && waits.every((w) => w === 1), `waiting reported: ${waits.join(',')}`);
+    assert.equal(
+      s3Mock.commandCalls(RestoreObjectCommand)[0]!.args[0].input.RestoreRequest?.GlacierJobParameters?.Tier,
+      'Standard',
+    );
+    assert.deepEqual(await readFile(join(target, 'old.txt')), content);
+  });
+
+  test('Expedited is refused for Deep Archive before any retrieval is paid for', async () => {
+    useArchive('DEEP_ARCHIVE');
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'DEEP_ARCHIVE' });
+    await assert.rejects(
+      restoreSnapshot(clients(), {
+        bucket: BUCKET,
+        source: 'docs',
+        snapshotId: 'latest',
+        target: join(work, 'x'),
+        tier: 'Expedited',
+      }),
+      (err: ColdkeepError) => err.code === 'InvalidInput' && /Expedited/.test(err.message),
+    );
+    assert.equal(s3Mock.commandCalls(RestoreObjectCommand).length, 0);
+  });
+
+  test('Glacier Instant Retrieval and Standard blobs are read directly, with no HeadObject or RestoreObject', async () => {
+    useArchive('GLACIER_IR');
+    const target = join(work, 'out-ir');
+    const report = await restoreSnapshot(clients(), { bucket: BUCKET, source: 'docs', snapshotId: 'latest', target });
+    assert.equal(report.thawedBlobs, 0);
+    assert.equal(s3Mock.commandCalls(HeadObjectCommand).length, 0);
+    assert.equal(s3Mock.commandCalls(RestoreObjectCommand).length, 0);
+    assert.deepEqual(await readFile(join(target, 'old.txt')), content);
+  });
+});
