@@ -31,6 +31,8 @@ export interface BackupSummary extends BackupLocation {
   files: number;
   /** Storage class of the data files ("STANDARD", "GLACIER", … or "mixed"). */
   storageClass: string;
+  /** Object Lock retention the backup was written with (it may have run out: compare with now). */
+  objectLock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; retainUntil: string };
 }
 
 /** A backup folder with data but no manifest: a failed or running backup, never listed as a backup. */
@@ -122,6 +124,7 @@ function summarize(location: BackupLocation, manifest: BackupManifest, data: _Ob
     bytes: manifest.bytes,
     files: manifest.files.length,
     storageClass: classes.size === 0 ? 'STANDARD' : classes.size === 1 ? [...classes][0]! : 'mixed',
+    ...(manifest.storage.objectLock ? { objectLock: manifest.storage.objectLock } : {}),
   };
 }
 
