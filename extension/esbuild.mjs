@@ -48,6 +48,8 @@ await esbuild.build({
   entryPoints: { extension: join(here, 'src', 'extension.ts') },
   outdir: out,
   external: ['vscode'],
+  // jsonc-parser's "main" is a UMD build with runtime requires esbuild cannot follow; its ESM build bundles.
+  mainFields: ['module', 'main'],
   plugins: [iamDataPlugin],
 });
 // The demo's emulator process: dynalite, s3rver and aws-ses-v2-local stay outside the VSIX

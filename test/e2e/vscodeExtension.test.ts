@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { studentItems } from '@coldkeep/shared';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  REPO,
+  type RunningCodeServer,
+  startCodeServer,
+  workbenchUrl,
+} from '../helpers/codeServer';
+import { createTable, putItems, startTarget, type TestTarget, uniqueName } from '../helpers/fixture';
+import type { HostFixture } from '../vscode/hostTests';
+
+/**
+ * The extension inside a real VS Code (code-server) against the emulators (or the target in
+ * the environment, see helpers/fixture.ts): the extension-host suite in test/vscode/, then a UI
+ * test in headless Chromium that drives the command palette and screenshots the views.
+ */
+const EXTENSION = join(REPO, 'extension');
+const HOST_SUITE = join(REPO, 'test', 'out', 'vscode', 'index.js');
+const ARTIFACTS = join(REPO, 'test', 'artifacts');
+const ITEMS = 300;
+
+describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
+  let target: TestTarget;
+  let server: RunningCodeServer;
+  let browser: Browser;
+  let work: string;
+  let workspace: string;
+  let table: string;
+
+  before(async () => {
+    execFileSync(process.execPath, [join(EXTENSION, 'esbuild.mjs')], { stdio: 'inherit' });
+    target = await startTarget();
+    table = uniqueName('studentData');
+    await createTable(target.clients.dynamodb, {
+      TableName: table,
+      KeySchema: [{ AttributeName: 'StudentId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'StudentId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    await putItems(target.clients.dynamodb, table, studentItems(ITEMS));
+
+    work = mkdtempSync(join(tmpdir(), 'coldkeep-vscode-'));
+    workspace = join(work, 'workspace');
+    mkdirSync(join(workspace, '.vscode'), { recursive: true });
+    const endpoints = { ...(target.settings.endpoints ?? {}) } as Record<string, string>;
+    const region = target.clients.region;
+    writeFileSync(
+      join(workspace, '.vscode', 'settings.json'),
+      JSON.stringify({
+        'coldkeep.bucket': target.bucket,
+        'coldkeep.region': region,
+        ...(target.settings.endpoint ? { 'coldkeep.endpoint': target.settings.endpoint } : {}),
+        'coldkeep.endpoints': endpoints,
+      }),
+    );
+    const fixture: HostFixture = { table, items: ITEMS, bucket: target.bucket, endpoints, region };
+    writeFileSync(join(workspace, 'coldkeep-test.json'), JSON.stringify(fixture));
+
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(work, 'home') };
+    mkdirSync(env.HOME!, { recursive: true });
+    const keys = target.settings.credentials;
+    if (keys && typeof keys === 'object') {
+      env.AWS_ACCESS_KEY_ID = keys.accessKeyId;
+      env.AWS_SECRET_ACCESS_KEY = keys.secretAccessKey;
+      delete env.AWS_PROFILE;
+      delete env.AWS_SESSION_TOKEN;
+    }
+    server = await startCodeServer({ dir: join(work, 'server'), env });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await target?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the extension-host suite passes (views, backup, restore, diagnostics, snippets)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const log: string[] = [];
+    page.on('console', (m) => {
+      if (m.text().includes('[coldkeep-host]')) log.push(m.text());
+    });
+    const exit = new Promise<number>((resolve) => {
+      void page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
+        log.push(`${type}: ${args.map(String).join(' ')}`);
+      });
+      void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+    });
+    await page.goto(workbenchUrl(server, workspace, { developmentPath: EXTENSION, testsPath: HOST_SUITE }));
+    const timeout = new Promise<number>((_, reject) =>
+      setTimeout(() => reject(new Error(`no result within 4 min:\n${log.join('\n')}\n${server.log()}`)), 240_000),
+    );
+    const code = await Promise.race([exit, timeout]);
+    await context.close();
+    const results = log.filter((l) => /\[coldkeep-host\] (ok|FAIL)/.test(l));
+    assert.ok(results.length >= 9, `every host test reported:\n${log.join('\n')}`);
+    assert.equal(code, 0, log.join('\n'));
+  });
+
+  test('UI: the command palette backs up a table, and the Backups view lists it (screenshot)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(workbenchUrl(server, workspace, { developmentPath: EXTENSION }));
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await page.locator('.statusbar').waitFor({ timeout: 60_000 });
+      await runCommand(page, 'Coldkeep: Back Up Table');
+      const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: table });
+      await pick.first().waitFor({ timeout: 30_000 });
+      await page.keyboard.type(table);
+      await page.keyboard.press('Enter');
+      const done = page.locator('.notifications-toasts .notification-list-item', { hasText: `Backed up ${table}` });
+      await done.first().waitFor({ timeout: 60_000 });
+
+      await page.locator('.activitybar .action-item a[aria-label^="Coldkeep"]').first().click();
+      const backupsHeader = page.locator('.pane-header', { hasText: 'Backups' });
+      await backupsHeader.waitFor({ timeout: 30_000 });
+      if ((await backupsHeader.getAttribute('aria-expanded')) !== 'true') await backupsHeader.click();
+      const row = page.locator('.monaco-list-row', { hasText: 'items' }).filter({ hasText: 'STANDARD' });
+      await row.first().waitFor({ timeout: 30_000 });
+      const tableRow = page.locator('.monaco-list-row', { hasText: table });
+      assert.ok((await tableRow.count()) >= 1, 'the table shows in the views');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-views-with-backup.png') });
+      const text = await row.first().innerText();
+      assert.match(text, /\d{8}T\d{6}Z|\d{4}-\d{2}-\d{2}/, `a backup row with its date: ${text}`);
+    } catch (err) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-ui-failure.png') }).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+}
