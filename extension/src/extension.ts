@@ -106,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
     diagnostics,
     vscode.window.registerTreeDataProvider('coldkeep.tables', tables),
     vscode.window.registerTreeDataProvider('coldkeep.backups', backups),
-    vscode.languages.registerCodeActionsProvider(selector, new PolicyQuickFixes(), {
+    vscode.languages.registerCodeActionsProvider(selector, new PolicyQuickFixes(diagnostics), {
       providedCodeActionKinds: PolicyQuickFixes.kinds,
     }),
     vscode.languages.registerCompletionItemProvider(selector, new PolicySnippetCompletions()),

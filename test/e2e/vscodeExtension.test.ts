@@ -35,6 +35,11 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
   let workspace: string;
   let table: string;
 
+  const started = Date.now();
+  const phase = (what: string): void => {
+    process.stderr.write(`[vscode-e2e] ${((Date.now() - started) / 1000).toFixed(1)} s: ${what}\n`);
+  };
+
   before(async () => {
     execFileSync(process.execPath, [join(EXTENSION, 'esbuild.mjs')], { stdio: 'inherit' });
     target = await startTarget();
@@ -73,15 +78,21 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
       delete env.AWS_PROFILE;
       delete env.AWS_SESSION_TOKEN;
     }
+    phase('seeded');
     server = await startCodeServer({ dir: join(work, 'server'), env });
+    phase('code-server ready');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
 
   after(async () => {
+    phase('tests done');
     await browser?.close();
+    phase('browser closed');
     await server?.stop();
+    phase('code-server stopped');
     await target?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
+    phase('cleaned up');
   });
 
   test('the extension-host suite passes (views, backup, restore, diagnostics, snippets)', async () => {
@@ -98,12 +109,21 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
       void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
     });
     await page.goto(workbenchUrl(server, workspace, { developmentPath: EXTENSION, testsPath: HOST_SUITE }));
-    const timeout = new Promise<number>((_, reject) =>
-      setTimeout(() => reject(new Error(`no result within 4 min:\n${log.join('\n')}\n${server.log()}`)), 240_000),
-    );
-    const code = await Promise.race([exit, timeout]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<number>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no result within 4 min:\n${log.join('\n')}\n${server.log()}`)),
+        240_000,
+      );
+    });
+    const code = await Promise.race([exit, timeout]).finally(() => clearTimeout(timer));
     await context.close();
-    const results = log.filter((l) => /\[coldkeep-host\] (ok|FAIL)/.test(l));
+    const results = [
+      ...new Set(
+        log.filter((l) => /\[coldkeep-host\] (ok|FAIL)/.test(l)).map((l) => l.replace(/^.*\[coldkeep-host\]/, '')),
+      ),
+    ];
+    process.stderr.write(results.map((r) => `[vscode-host]${r}\n`).join(''));
     assert.ok(results.length >= 9, `every host test reported:\n${log.join('\n')}`);
     assert.equal(code, 0, log.join('\n'));
   });
@@ -114,7 +134,8 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     try {
       await page.goto(workbenchUrl(server, workspace, { developmentPath: EXTENSION }));
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-      await page.locator('.statusbar').waitFor({ timeout: 60_000 });
+      // The palette lists the extension's commands once its contributions are registered.
+      await page.locator('.activitybar .action-item a[aria-label^="Coldkeep"]').first().waitFor({ timeout: 60_000 });
       await runCommand(page, 'Coldkeep: Back Up Table');
       const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: table });
       await pick.first().waitFor({ timeout: 30_000 });
@@ -145,11 +166,21 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
   });
 });
 
+/** F1, the command's title, Enter; asks again while the palette does not list it yet. */
 async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 30_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (attempt === 6) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
   await page.keyboard.press('Enter');
 }

@@ -26,7 +26,8 @@ export function ensureCodeServer(): string {
   mkdirSync(cache, { recursive: true });
   mkdirSync(INSTALL_DIR, { recursive: true });
   const rg = '/usr/bin/rg';
-  if (!existsSync(rg)) throw new Error('ripgrep is missing: apt-get install -y ripgrep (it pre-seeds @vscode/ripgrep).');
+  if (!existsSync(rg))
+    throw new Error('ripgrep is missing: apt-get install -y ripgrep (it pre-seeds @vscode/ripgrep).');
   const pack = join(tmp, 'rg-pack');
   rmSync(pack, { recursive: true, force: true });
   mkdirSync(pack);
@@ -34,7 +35,11 @@ export function ensureCodeServer(): string {
   run('tar', ['-czf', join(cache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz'), '-C', pack, 'rg']);
   writeFileSync(
     join(INSTALL_DIR, 'package.json'),
-    JSON.stringify({ name: 'coldkeep-code-server', private: true, dependencies: { 'code-server': CODE_SERVER_VERSION } }),
+    JSON.stringify({
+      name: 'coldkeep-code-server',
+      private: true,
+      dependencies: { 'code-server': CODE_SERVER_VERSION },
+    }),
   );
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: INSTALL_DIR,

@@ -88,35 +88,39 @@ export class PolicyDiagnostics implements vscode.Disposable {
 export class PolicyQuickFixes implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
+  /** Reads the findings from the diagnostics it fixes (the context's copies may lack them). */
+  constructor(private readonly diagnostics: PolicyDiagnostics) {}
+
   provideCodeActions(
     document: vscode.TextDocument,
-    _range: vscode.Range,
+    range: vscode.Range,
     context: vscode.CodeActionContext,
   ): vscode.CodeAction[] {
     const text = document.getText();
-    return context.diagnostics
-      .filter((d) => d.source === SOURCE)
-      .flatMap((d) =>
-        fixesFor(
-          {
-            code: d.code as PolicyFinding['code'],
-            start: document.offsetAt(d.range.start),
-            end: document.offsetAt(d.range.end),
-          },
-          text,
-        ).map((fix) => {
-          const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
-          action.diagnostics = [d];
-          action.isPreferred = true;
-          action.edit = new vscode.WorkspaceEdit();
-          action.edit.replace(
-            document.uri,
-            new vscode.Range(document.positionAt(fix.edit.start), document.positionAt(fix.edit.end)),
-            fix.edit.text,
-          );
-          return action;
-        }),
-      );
+    const ours = (this.diagnostics.collection.get(document.uri) ?? []).filter(
+      (d) => d.range.intersection(range) !== undefined || context.diagnostics.some((c) => c.range.isEqual(d.range)),
+    );
+    return ours.flatMap((d) =>
+      fixesFor(
+        {
+          code: d.code as PolicyFinding['code'],
+          start: document.offsetAt(d.range.start),
+          end: document.offsetAt(d.range.end),
+        },
+        text,
+      ).map((fix) => {
+        const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [d];
+        action.isPreferred = true;
+        action.edit = new vscode.WorkspaceEdit();
+        action.edit.replace(
+          document.uri,
+          new vscode.Range(document.positionAt(fix.edit.start), document.positionAt(fix.edit.end)),
+          fix.edit.text,
+        );
+        return action;
+      }),
+    );
   }
 }
 
