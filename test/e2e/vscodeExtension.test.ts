@@ -14,6 +14,7 @@ import {
   startCodeServer,
   workbenchUrl,
 } from '../helpers/codeServer';
+import { type FakeSts, startFakeSts } from '../helpers/fakeSts';
 import { createTable, putItems, startTarget, type TestTarget, uniqueName } from '../helpers/fixture';
 import type { HostFixture } from '../vscode/hostTests';
 
@@ -26,9 +27,11 @@ const EXTENSION = join(REPO, 'extension');
 const HOST_SUITE = join(REPO, 'test', 'out', 'vscode', 'index.js');
 const ARTIFACTS = join(REPO, 'test', 'artifacts');
 const ITEMS = 300;
+const MFA_SERIAL = 'arn:aws:iam::111122223333:mfa/alice';
 
 describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
   let target: TestTarget;
+  let sts: FakeSts;
   let server: RunningCodeServer;
   let browser: Browser;
   let work: string;
@@ -55,6 +58,10 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     work = mkdtempSync(join(tmpdir(), 'coldkeep-vscode-'));
     workspace = join(work, 'workspace');
     mkdirSync(join(workspace, '.vscode'), { recursive: true });
+    // STS has no emulator: a fake over HTTP answers the MFA session test's GetSessionToken.
+    sts = await startFakeSts({
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sessionToken: 'fake-session-token' },
+    });
     const endpoints = { ...(target.settings.endpoints ?? {}) } as Record<string, string>;
     const region = target.clients.region;
     writeFileSync(
@@ -63,14 +70,22 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
         'coldkeep.bucket': target.bucket,
         'coldkeep.region': region,
         ...(target.settings.endpoint ? { 'coldkeep.endpoint': target.settings.endpoint } : {}),
-        'coldkeep.endpoints': endpoints,
+        'coldkeep.endpoints': { ...endpoints, sts: sts.endpoint },
       }),
     );
     const fixture: HostFixture = { table, items: ITEMS, bucket: target.bucket, endpoints, region };
     writeFileSync(join(workspace, 'coldkeep-test.json'), JSON.stringify(fixture));
 
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(work, 'home') };
-    mkdirSync(env.HOME!, { recursive: true });
+    // A profile with mfa_serial, used only by the last UI test (it selects it).
+    mkdirSync(join(env.HOME!, '.aws'), { recursive: true });
+    writeFileSync(join(env.HOME!, '.aws', 'config'), `[profile mfa]\nregion = ${region}\nmfa_serial = ${MFA_SERIAL}\n`);
+    writeFileSync(
+      join(env.HOME!, '.aws', 'credentials'),
+      '[mfa]\naws_access_key_id = AKIALONGTERMKEY\naws_secret_access_key = long-term-secret\n',
+    );
+    delete env.AWS_CONFIG_FILE;
+    delete env.AWS_SHARED_CREDENTIALS_FILE;
     const keys = target.settings.credentials;
     if (keys && typeof keys === 'object') {
       env.AWS_ACCESS_KEY_ID = keys.accessKeyId;
@@ -91,6 +106,7 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     await server?.stop();
     phase('code-server stopped');
     await target?.stop();
+    await sts?.close();
     if (work) rmSync(work, { recursive: true, force: true });
     phase('cleaned up');
   });
@@ -164,6 +180,44 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
       await context.close();
     }
   });
+
+  test('UI: a profile with MFA asks for the code in an input box, and the status bar shows the session', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(workbenchUrl(server, workspace, { developmentPath: EXTENSION }));
+      await page.locator('.activitybar .action-item a[aria-label^="Coldkeep"]').first().waitFor({ timeout: 60_000 });
+      await runCommand(page, 'Coldkeep: Configure AWS Profile');
+      await answerInputBox(page, 'mfa');
+      await answerInputBox(page, target.clients.region);
+      const item = page.locator('.statusbar-item', { hasText: 'mfa:' });
+      await item.first().waitFor({ timeout: 30_000 });
+      assert.match(await item.first().innerText(), /no MFA session/);
+
+      await runCommand(page, 'Coldkeep: Start MFA Session');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: 30_000 });
+      await input.fill('12345x');
+      await page.locator('.quick-input-widget', { hasText: '6 digits' }).first().waitFor({ timeout: 10_000 });
+      await input.fill('123456');
+      await page.keyboard.press('Enter');
+      const signedIn = page.locator('.statusbar-item', { hasText: 'mfa until' });
+      await signedIn.first().waitFor({ timeout: 30_000 });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-mfa-session.png') });
+      const calls = sts.requests.filter((r) => r.action === 'GetSessionToken');
+      assert.equal(calls.length, 1, 'one GetSessionToken: the malformed code never reached STS');
+      assert.equal(calls[0]!.params.TokenCode, '123456');
+      assert.equal(calls[0]!.params.SerialNumber, MFA_SERIAL);
+      assert.equal(calls[0]!.signedBy, 'AKIALONGTERMKEY', "signed by the profile's own keys");
+    } catch (err) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-mfa-failure.png') }).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 /** F1, the command's title, Enter; asks again while the palette does not list it yet. */
@@ -183,4 +237,13 @@ async function runCommand(page: Page, title: string): Promise<void> {
     }
   }
   await page.keyboard.press('Enter');
+}
+
+/** Types into the open input box and confirms. */
+async function answerInputBox(page: Page, value: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(value);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
 }
