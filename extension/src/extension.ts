@@ -141,6 +141,7 @@ async function configureProfile(): Promise<void> {
   if (region === undefined) return;
   await config.update('profile', profile.trim(), vscode.ConfigurationTarget.Global);
   await config.update('region', region.trim(), vscode.ConfigurationTarget.Global);
+  if (config.get<string>('bucket')) return;
   void vscode.window
     .showInformationMessage(
       'Coldkeep will use this profile. Set the backup bucket too, to see its backups.',
