@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -31,6 +31,7 @@ const MFA_SERIAL = 'arn:aws:iam::111122223333:mfa/alice';
 
 describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
   let target: TestTarget;
+  let serverEnv: NodeJS.ProcessEnv;
   let sts: FakeSts;
   let server: RunningCodeServer;
   let browser: Browser;
@@ -94,6 +95,15 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
       delete env.AWS_SESSION_TOKEN;
     }
     phase('seeded');
+    serverEnv = env;
+    writeFileSync(
+      join(workspace, 'unversioned-policy.json'),
+      JSON.stringify(
+        { Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::b' }] },
+        null,
+        2,
+      ),
+    );
     server = await startCodeServer({ dir: join(work, 'server'), env });
     phase('code-server ready');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -140,7 +150,7 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
       ),
     ];
     process.stderr.write(results.map((r) => `[vscode-host]${r}\n`).join(''));
-    assert.ok(results.length >= 9, `every host test reported:\n${log.join('\n')}`);
+    assert.ok(results.length >= 10, `every host test reported:\n${log.join('\n')}`);
     assert.equal(code, 0, log.join('\n'));
   });
 
@@ -216,6 +226,42 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
       throw err;
     } finally {
       await context.close();
+    }
+  });
+
+  test('the packaged VSIX is small, installs into VS Code and works without the repository', async () => {
+    execFileSync('npm', ['run', '-s', 'package'], { cwd: EXTENSION, stdio: ['ignore', 'ignore', 'inherit'] });
+    const vsix = join(REPO, 'release', 'coldkeep-vscode.vsix');
+    const size = statSync(vsix).size;
+    process.stderr.write(`[vscode-e2e] VSIX: ${(size / 1e6).toFixed(2)} MB\n`);
+    assert.ok(size < 5e6, `the VSIX is small (${size} bytes)`);
+    // A fresh server whose only Coldkeep is the installed one (no extensionDevelopmentPath).
+    const installed = await startCodeServer({ dir: join(work, 'installed'), env: serverEnv, install: vsix });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${installed.url}/?folder=${encodeURIComponent(workspace)}`);
+      await page.locator('.activitybar .action-item a[aria-label^="Coldkeep"]').first().click({ timeout: 60_000 });
+      await page.locator('.monaco-list-row', { hasText: table }).first().waitFor({ timeout: 30_000 });
+      // The linter's IAM data is read from the bundle's own copy.
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('unversioned-policy.json');
+      await page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: 'unversioned-policy.json' })
+        .first()
+        .waitFor();
+      await page.keyboard.press('Enter');
+      await page
+        .locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error')
+        .first()
+        .waitFor({ timeout: 30_000 });
+    } catch (err) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-vsix-failure.png') }).catch(() => undefined);
+      throw new Error(`${String(err)}\n${installed.log()}`);
+    } finally {
+      await context.close();
+      await installed.stop();
     }
   });
 });

@@ -69,7 +69,12 @@ export interface RunningCodeServer {
 }
 
 /** Starts the VS Code server on loopback in its own process group (stop() ends the group). */
-export async function startCodeServer(options: { dir: string; env: NodeJS.ProcessEnv }): Promise<RunningCodeServer> {
+export async function startCodeServer(options: {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  /** A VSIX to install first (with the same folders), as a user would. */
+  install?: string;
+}): Promise<RunningCodeServer> {
   const main = ensureCodeServer();
   const port = await freePort();
   const dirs = {
@@ -94,6 +99,24 @@ export async function startCodeServer(options: { dir: string; env: NodeJS.Proces
     mkdirSync(join(base, 'User'), { recursive: true });
     writeFileSync(join(base, 'User', 'settings.json'), userSettings);
   }
+  const folders = [
+    '--user-data-dir',
+    dirs.userData,
+    '--server-data-dir',
+    dirs.serverData,
+    '--extensions-dir',
+    dirs.extensions,
+  ];
+  if (options.install) {
+    execFileSync(
+      process.execPath,
+      [main, ...folders, '--accept-server-license-terms', '--install-extension', options.install],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: options.env,
+      },
+    );
+  }
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
@@ -108,12 +131,7 @@ export async function startCodeServer(options: { dir: string; env: NodeJS.Proces
       '--enable-smoke-test-driver',
       '--disable-telemetry',
       '--disable-workspace-trust',
-      '--user-data-dir',
-      dirs.userData,
-      '--server-data-dir',
-      dirs.serverData,
-      '--extensions-dir',
-      dirs.extensions,
+      ...folders,
     ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: options.env },
   );

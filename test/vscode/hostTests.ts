@@ -237,3 +237,20 @@ test('folder backup and stack deploy say they are unavailable in this build', as
   assert.equal(await vscode.commands.executeCommand('coldkeep.backupFolder'), undefined);
   assert.equal(await vscode.commands.executeCommand('coldkeep.deployStack'), undefined);
 });
+
+test('Start Local Demo points the views at embedded emulators with the studentData table; Stop returns', async () => {
+  const { tables, app } = await api();
+  assert.equal(await vscode.commands.executeCommand('coldkeep.startDemo'), true);
+  try {
+    assert.equal(app.demoRunning, true);
+    const [connection] = await tables.getChildren();
+    assert.ok(connection?.kind === 'connection' && connection.label.startsWith('local demo'));
+    const names = (await tables.getChildren(connection)).flatMap((n) => (n.kind === 'table' ? [n.name] : []));
+    assert.deepEqual(names, ['studentData']);
+    assert.equal(app.connection().settings.bucket, 'coldkeep-demo');
+  } finally {
+    await vscode.commands.executeCommand('coldkeep.stopDemo');
+  }
+  assert.equal(app.demoRunning, false);
+  assert.equal(app.connection().settings.bucket, fixture().bucket);
+});
