@@ -198,8 +198,8 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
       await page.goto(workbenchUrl(server, workspace, { developmentPath: EXTENSION }));
       await page.locator('.activitybar .action-item a[aria-label^="Coldkeep"]').first().waitFor({ timeout: 60_000 });
       await runCommand(page, 'Coldkeep: Configure AWS Profile');
-      await answerInputBox(page, 'mfa');
-      await answerInputBox(page, target.clients.region);
+      await answerInputBox(page, 'Coldkeep: AWS profile', 'mfa');
+      await answerInputBox(page, 'Coldkeep: region', target.clients.region);
       const item = page.locator('.statusbar-item', { hasText: 'mfa:' });
       await item.first().waitFor({ timeout: 30_000 });
       assert.match(await item.first().innerText(), /no MFA session/);
@@ -258,7 +258,7 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     } catch (err) {
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'vscode-vsix-failure.png') }).catch(() => undefined);
-      throw new Error(`${String(err)}\n${installed.log()}`);
+      throw new Error(`${String(err)}\n${installed.log()}`, { cause: err });
     } finally {
       await context.close();
       await installed.stop();
@@ -285,11 +285,11 @@ async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-/** Types into the open input box and confirms. */
-async function answerInputBox(page: Page, value: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 30_000 });
-  await input.fill(value);
+/** Waits for the input box titled `title`, types into it and confirms. */
+async function answerInputBox(page: Page, title: string, value: string): Promise<void> {
+  const heading = page.locator('.quick-input-widget .quick-input-title', { hasText: title });
+  await heading.waitFor({ timeout: 30_000 });
+  await page.locator('.quick-input-widget input').fill(value);
   await page.keyboard.press('Enter');
-  await page.waitForTimeout(300);
+  await heading.waitFor({ state: 'hidden', timeout: 30_000 });
 }
