@@ -160,6 +160,27 @@ test('Copy S3 URI puts the backup URI on the clipboard', async () => {
   assert.equal(await vscode.env.clipboard.readText(), backup!.uri);
 });
 
+test('Show Backup Details opens the manifest with its files and checksums', async () => {
+  const f = fixture();
+  const [backup] = await backupsInView(f.table);
+  const document = await vscode.commands.executeCommand<vscode.TextDocument | undefined>('coldkeep.showBackupDetails', {
+    kind: 'backup',
+    backup,
+    locked: false,
+  });
+  assert.ok(document, 'a document opens');
+  const details = JSON.parse(document.getText()) as {
+    uri: string;
+    locked: boolean;
+    manifest: { itemCount: number; files: { sha256: string }[] };
+  };
+  assert.equal(details.uri, backup!.uri);
+  assert.equal(details.locked, false);
+  assert.equal(details.manifest.itemCount, f.items);
+  assert.match(details.manifest.files[0]!.sha256, /^[0-9a-f]{64}$/);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+});
+
 test('a bad policy file gets diagnostics, and the quick fixes repair it', async () => {
   const file = vscode.Uri.file(join(folder(), 'bad-policy.json'));
   const text = JSON.stringify(
