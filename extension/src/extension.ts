@@ -1,19 +1,151 @@
-import * as vscode from 'vscode';
 import { TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
+import * as vscode from 'vscode';
+import { ColdkeepApp } from './app';
+import {
+  copyBackupUriCommand,
+  copyPresignedLinkCommand,
+  deleteBackupCommand,
+  showBackupDetailsCommand,
+} from './commands/backupCommands';
+import { startDemoCommand, stopDemoCommand } from './commands/demoCommands';
+import { backupFolderCommand, deployStackCommand } from './commands/pendingCommands';
+import { generatePolicyCommand, lintPolicyCommand } from './commands/policyCommands';
+import { clearSessionCommand, startSessionCommand } from './commands/sessionCommands';
+import { backupTableCommand, restoreCommand } from './commands/tableCommands';
+import type { PendingFeatures } from './pendingFeatures';
+import {
+  insertSnippetCommand,
+  POLICY_LANGUAGES,
+  PolicyDiagnostics,
+  PolicyQuickFixes,
+  PolicySnippetCompletions,
+} from './policy/policyEditor';
+import { SECTION } from './settings';
+import { BackupsTree, TablesTree } from './views/treeProviders';
 
 /** Command ids, as contributed in package.json. */
 export const Commands = {
   showVersion: 'coldkeep.showVersion',
+  backupTable: 'coldkeep.backupTable',
+  restoreBackup: 'coldkeep.restoreBackup',
+  restoreToNewTable: 'coldkeep.restoreToNewTable',
+  verifyBackup: 'coldkeep.verifyBackup',
+  copyBackupUri: 'coldkeep.copyBackupUri',
+  copyPresignedLink: 'coldkeep.copyPresignedLink',
+  deleteBackup: 'coldkeep.deleteBackup',
+  showBackupDetails: 'coldkeep.showBackupDetails',
+  refreshTables: 'coldkeep.refreshTables',
+  refreshBackups: 'coldkeep.refreshBackups',
+  startSession: 'coldkeep.startSession',
+  clearSession: 'coldkeep.clearSession',
+  backupFolder: 'coldkeep.backupFolder',
+  insertPolicySnippet: 'coldkeep.insertPolicySnippet',
+  lintPolicy: 'coldkeep.lintPolicy',
+  generatePolicy: 'coldkeep.generatePolicy',
+  deployStack: 'coldkeep.deployStack',
+  deployBackupBucket: 'coldkeep.deployBackupBucket',
+  configureProfile: 'coldkeep.configureProfile',
+  startDemo: 'coldkeep.startDemo',
+  stopDemo: 'coldkeep.stopDemo',
 } as const;
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand(Commands.showVersion, showVersion));
+/**
+ * Folder snapshots and stack deploys: wire the core's functions here when they are in
+ * @coldkeep/shared (see pendingFeatures.ts). Undefined means "not in this build".
+ */
+export const FEATURES: PendingFeatures = {};
+
+/** What activate() returns: the tests inside VS Code use it to reach the views' state. */
+export interface ColdkeepApi {
+  app: ColdkeepApp;
+  tables: TablesTree;
+  backups: BackupsTree;
+  diagnostics: PolicyDiagnostics;
+}
+
+export function activate(context: vscode.ExtensionContext): ColdkeepApi {
+  const app = new ColdkeepApp(context, FEATURES);
+  const tables = new TablesTree(() => app.viewConnection());
+  const backups = new BackupsTree(() => app.viewConnection());
+  app.trees = { tables, backups };
+  const diagnostics = new PolicyDiagnostics(
+    () => vscode.workspace.getConfiguration(SECTION).get<boolean>('lintPolicies') ?? true,
+  );
+  const selector = POLICY_LANGUAGES.map((language) => ({ language }));
+
+  const register = (id: string, run: (...args: unknown[]) => unknown): void => {
+    context.subscriptions.push(vscode.commands.registerCommand(id, run));
+  };
+  register(Commands.showVersion, () => vscode.window.showInformationMessage(`${TOOL_NAME} ${TOOL_VERSION}`));
+  register(Commands.backupTable, (arg) => backupTableCommand(app, arg));
+  register(Commands.restoreBackup, (arg) => restoreCommand(app, 'same', arg));
+  register(Commands.restoreToNewTable, (arg, target) =>
+    restoreCommand(app, 'new', arg, typeof target === 'string' ? target : undefined),
+  );
+  register(Commands.verifyBackup, (arg) => restoreCommand(app, 'verify', arg));
+  register(Commands.copyBackupUri, (arg) => copyBackupUriCommand(app, arg));
+  register(Commands.copyPresignedLink, (arg) => copyPresignedLinkCommand(app, arg));
+  register(Commands.deleteBackup, (arg, confirmed) => deleteBackupCommand(app, arg, confirmed === true));
+  register(Commands.showBackupDetails, (arg) => showBackupDetailsCommand(app, arg));
+  register(Commands.refreshTables, () => tables.refresh());
+  register(Commands.refreshBackups, () => backups.refresh());
+  register(Commands.startSession, () => startSessionCommand(app));
+  register(Commands.clearSession, () => clearSessionCommand(app));
+  register(Commands.backupFolder, (arg) => backupFolderCommand(app, arg));
+  register(Commands.insertPolicySnippet, (name) => insertSnippetCommand(typeof name === 'string' ? name : undefined));
+  register(Commands.lintPolicy, () => lintPolicyCommand(diagnostics));
+  register(Commands.generatePolicy, () => generatePolicyCommand(app));
+  register(Commands.deployStack, (name) => deployStackCommand(app, typeof name === 'string' ? name : undefined));
+  register(Commands.deployBackupBucket, () => deployStackCommand(app, 'backup-bucket'));
+  register(Commands.configureProfile, () => configureProfile());
+  register(Commands.startDemo, () => startDemoCommand(app));
+  register(Commands.stopDemo, () => stopDemoCommand(app));
+
+  context.subscriptions.push(
+    app,
+    diagnostics,
+    vscode.window.registerTreeDataProvider('coldkeep.tables', tables),
+    vscode.window.registerTreeDataProvider('coldkeep.backups', backups),
+    vscode.languages.registerCodeActionsProvider(selector, new PolicyQuickFixes(diagnostics), {
+      providedCodeActionKinds: PolicyQuickFixes.kinds,
+    }),
+    vscode.languages.registerCompletionItemProvider(selector, new PolicySnippetCompletions()),
+  );
+  app.reload();
+  return { app, tables, backups, diagnostics };
 }
 
 export function deactivate(): void {
   // Everything registered in activate() is disposed through context.subscriptions.
 }
 
-async function showVersion(): Promise<void> {
-  await vscode.window.showInformationMessage(`${TOOL_NAME} ${TOOL_VERSION}`);
+/** Welcome view: set the AWS profile and region (the settings editor has the rest). */
+async function configureProfile(): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const profile = await vscode.window.showInputBox({
+    title: 'Coldkeep: AWS profile',
+    prompt: 'A profile of your AWS config (~/.aws/config); empty for the default chain',
+    value: config.get<string>('profile') ?? process.env.AWS_PROFILE ?? '',
+    validateInput: (v) => (/^[\w.@+-]*$/.test(v.trim()) ? undefined : 'A profile name has no spaces or brackets.'),
+    ignoreFocusOut: true,
+  });
+  if (profile === undefined) return;
+  const region = await vscode.window.showInputBox({
+    title: 'Coldkeep: region',
+    prompt: 'Region of your tables, e.g. eu-west-1',
+    value: config.get<string>('region') ?? process.env.AWS_REGION ?? '',
+    validateInput: (v) =>
+      !v.trim() || /^[a-z]{2}(-[a-z]+)+-\d$/.test(v.trim()) ? undefined : 'A region looks like eu-west-1.',
+    ignoreFocusOut: true,
+  });
+  if (region === undefined) return;
+  await config.update('profile', profile.trim(), vscode.ConfigurationTarget.Global);
+  await config.update('region', region.trim(), vscode.ConfigurationTarget.Global);
+  if (config.get<string>('bucket')) return;
+  void vscode.window
+    .showInformationMessage(
+      'Coldkeep will use this profile. Set the backup bucket too, to see its backups.',
+      'Open Settings',
+    )
+    .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'coldkeep.'));
 }

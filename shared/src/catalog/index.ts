@@ -1,1 +1,2 @@
 export * from './listBackups';
+export * from './deleteBackup';

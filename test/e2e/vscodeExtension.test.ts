@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { studentItems } from '@coldkeep/shared';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  REPO,
+  type RunningCodeServer,
+  startCodeServer,
+  workbenchUrl,
+} from '../helpers/codeServer';
+import { type FakeSts, startFakeSts } from '../helpers/fakeSts';
+import { createTable, putItems, startTarget, type TestTarget, uniqueName } from '../helpers/fixture';
+import type { HostFixture } from '../vscode/hostTests';
+
+/**
+ * The extension inside a real VS Code (code-server) against the emulators (or the target in
+ * the environment, see helpers/fixture.ts): the extension-host suite in test/vscode/, then a UI
+ * test in headless Chromium that drives the command palette and screenshots the views.
+ */
+const EXTENSION = join(REPO, 'extension');
+const HOST_SUITE = join(REPO, 'test', 'out', 'vscode', 'index.js');
+const ARTIFACTS = join(REPO, 'test', 'artifacts');
+const ITEMS = 300;
+const MFA_SERIAL = 'arn:aws:iam::111122223333:mfa/alice';
+
+describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
+  let target: TestTarget;
+  let serverEnv: NodeJS.ProcessEnv;
+  let sts: FakeSts;
+  let server: RunningCodeServer;
+  let browser: Browser;
+  let work: string;
+  let workspace: string;
+  let table: string;
+
+  const started = Date.now();
+  const phase = (what: string): void => {
+    process.stderr.write(`[vscode-e2e] ${((Date.now() - started) / 1000).toFixed(1)} s: ${what}\n`);
+  };
+
+  before(async () => {
+    execFileSync(process.execPath, [join(EXTENSION, 'esbuild.mjs')], { stdio: 'inherit' });
+    target = await startTarget();
+    table = uniqueName('studentData');
+    await createTable(target.clients.dynamodb, {
+      TableName: table,
+      KeySchema: [{ AttributeName: 'StudentId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'StudentId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    await putItems(target.clients.dynamodb, table, studentItems(ITEMS));
+
+    work = mkdtempSync(join(tmpdir(), 'coldkeep-vscode-'));
+    workspace = join(work, 'workspace');
+    mkdirSync(join(workspace, '.vscode'), { recursive: true });
+    // STS has no emulator: a fake over HTTP answers the MFA session test's GetSessionToken.
+    sts = await startFakeSts({
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sessionToken: 'fake-session-token' },
+    });
+    const endpoints = { ...(target.settings.endpoints ?? {}) } as Record<string, string>;
+    const region = target.clients.region;
+    writeFileSync(
+      join(workspace, '.vscode', 'settings.json'),
+      JSON.stringify({
+        'coldkeep.bucket': target.bucket,
+        'coldkeep.region': region,
+        ...(target.settings.endpoint ? { 'coldkeep.endpoint': target.settings.endpoint } : {}),
+        'coldkeep.endpoints': { ...endpoints, sts: sts.endpoint },
+      }),
+    );
+    const fixture: HostFixture = { table, items: ITEMS, bucket: target.bucket, endpoints, region };
+    writeFileSync(join(workspace, 'coldkeep-test.json'), JSON.stringify(fixture));
+
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(work, 'home') };
+    // A profile with mfa_serial, used only by the last UI test (it selects it).
+    mkdirSync(join(env.HOME!, '.aws'), { recursive: true });
+    writeFileSync(join(env.HOME!, '.aws', 'config'), `[profile mfa]\nregion = ${region}\nmfa_serial = ${MFA_SERIAL}\n`);
+    writeFileSync(
+      join(env.HOME!, '.aws', 'credentials'),
+      '[mfa]\naws_access_key_id = AKIALONGTERMKEY\naws_secret_access_key = long-term-secret\n',
+    );
+    delete env.AWS_CONFIG_FILE;
+    delete env.AWS_SHARED_CREDENTIALS_FILE;
+    const keys = target.settings.credentials;
+    if (keys && typeof keys === 'object') {
+      env.AWS_ACCESS_KEY_ID = keys.accessKeyId;
+      env.AWS_SECRET_ACCESS_KEY = keys.secretAccessKey;
+      delete env.AWS_PROFILE;
+      delete env.AWS_SESSION_TOKEN;
+    }
+    phase('seeded');
+    serverEnv = env;
+    writeFileSync(
+      join(workspace, 'unversioned-policy.json'),
+      JSON.stringify(
+        { Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::b' }] },
+        null,
+        2,
+      ),
+    );
+    server = await startCodeServer({ dir: join(work, 'server'), env });
+    phase('code-server ready');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    phase('tests done');
+    await browser?.close();
+    phase('browser closed');
+    await server?.stop();
+    phase('code-server stopped');
+    await target?.stop();
+    await sts?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+    phase('cleaned up');
+  });
+
+  test('the extension-host suite passes (views, backup, restore, diagnostics, snippets)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const log: string[] = [];
+    page.on('console', (m) => {
+      if (m.text().includes('[coldkeep-host]')) log.push(m.text());
+    });
+    const exit = new Promise<number>((resolve) => {
+      void page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
+        log.push(`${type}: ${args.map(String).join(' ')}`);
+      });
+      void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+    });
+    await page.goto(workbenchUrl(server, workspace, { developmentPath: EXTENSION, testsPath: HOST_SUITE }));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<number>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no result within 4 min:\n${log.join('\n')}\n${server.log()}`)),
+        240_000,
+      );
+    });
+    const code = await Promise.race([exit, timeout]).finally(() => clearTimeout(timer));
+    await context.close();
+    const results = [
+      ...new Set(
+        log.filter((l) => /\[coldkeep-host\] (ok|FAIL)/.test(l)).map((l) => l.replace(/^.*\[coldkeep-host\]/, '')),
+      ),
+    ];
+    process.stderr.write(results.map((r) => `[vscode-host]${r}\n`).join(''));
+    assert.ok(results.length >= 11, `every host test reported:\n${log.join('\n')}`);
+    assert.equal(code, 0, log.join('\n'));
+  });
+
+  test('UI: the command palette backs up a table, and the Backups view lists it (screenshot)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(workbenchUrl(server, workspace, { developmentPath: EXTENSION }));
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      // The palette lists the extension's commands once its contributions are registered.
+      await page.locator('.activitybar .action-item a[aria-label^="Coldkeep"]').first().waitFor({ timeout: 60_000 });
+      await runCommand(page, 'Coldkeep: Back Up Table');
+      const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: table });
+      await pick.first().waitFor({ timeout: 30_000 });
+      await page.keyboard.type(table);
+      await page.keyboard.press('Enter');
+      const done = page.locator('.notifications-toasts .notification-list-item', { hasText: `Backed up ${table}` });
+      await done.first().waitFor({ timeout: 60_000 });
+
+      await page.locator('.activitybar .action-item a[aria-label^="Coldkeep"]').first().click();
+      const backupsHeader = page.locator('.pane-header', { hasText: 'Backups' });
+      await backupsHeader.waitFor({ timeout: 30_000 });
+      if ((await backupsHeader.getAttribute('aria-expanded')) !== 'true') await backupsHeader.click();
+      const row = page.locator('.monaco-list-row', { hasText: 'items' }).filter({ hasText: 'STANDARD' });
+      await row.first().waitFor({ timeout: 30_000 });
+      const tableRow = page.locator('.monaco-list-row', { hasText: table });
+      assert.ok((await tableRow.count()) >= 1, 'the table shows in the views');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-views-with-backup.png') });
+      const text = await row.first().innerText();
+      assert.match(text, /\d{8}T\d{6}Z|\d{4}-\d{2}-\d{2}/, `a backup row with its date: ${text}`);
+    } catch (err) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-ui-failure.png') }).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('UI: a profile with MFA asks for the code in an input box, and the status bar shows the session', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(workbenchUrl(server, workspace, { developmentPath: EXTENSION }));
+      await page.locator('.activitybar .action-item a[aria-label^="Coldkeep"]').first().waitFor({ timeout: 60_000 });
+      await runCommand(page, 'Coldkeep: Configure AWS Profile');
+      await answerInputBox(page, 'Coldkeep: AWS profile', 'mfa');
+      await answerInputBox(page, 'Coldkeep: region', target.clients.region);
+      const item = page.locator('.statusbar-item', { hasText: 'mfa:' });
+      await item.first().waitFor({ timeout: 30_000 });
+      assert.match(await item.first().innerText(), /no MFA session/);
+
+      await runCommand(page, 'Coldkeep: Start MFA Session');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: 30_000 });
+      await input.fill('12345x');
+      await page.locator('.quick-input-widget', { hasText: '6 digits' }).first().waitFor({ timeout: 10_000 });
+      await input.fill('123456');
+      await page.keyboard.press('Enter');
+      const signedIn = page.locator('.statusbar-item', { hasText: 'mfa until' });
+      await signedIn.first().waitFor({ timeout: 30_000 });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-mfa-session.png') });
+      const calls = sts.requests.filter((r) => r.action === 'GetSessionToken');
+      assert.equal(calls.length, 1, 'one GetSessionToken: the malformed code never reached STS');
+      assert.equal(calls[0]!.params.TokenCode, '123456');
+      assert.equal(calls[0]!.params.SerialNumber, MFA_SERIAL);
+      assert.equal(calls[0]!.signedBy, 'AKIALONGTERMKEY', "signed by the profile's own keys");
+    } catch (err) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-mfa-failure.png') }).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the packaged VSIX is small, installs into VS Code and works without the repository', async () => {
+    execFileSync('npm', ['run', '-s', 'package'], { cwd: EXTENSION, stdio: ['ignore', 'ignore', 'inherit'] });
+    const vsix = join(REPO, 'release', 'coldkeep-vscode.vsix');
+    const size = statSync(vsix).size;
+    process.stderr.write(`[vscode-e2e] VSIX: ${(size / 1e6).toFixed(2)} MB\n`);
+    assert.ok(size < 5e6, `the VSIX is small (${size} bytes)`);
+    // A fresh server whose only Coldkeep is the installed one (no extensionDevelopmentPath).
+    const installed = await startCodeServer({ dir: join(work, 'installed'), env: serverEnv, install: vsix });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${installed.url}/?folder=${encodeURIComponent(workspace)}`);
+      await page.locator('.activitybar .action-item a[aria-label^="Coldkeep"]').first().click({ timeout: 60_000 });
+      await page.locator('.monaco-list-row', { hasText: table }).first().waitFor({ timeout: 30_000 });
+      // The linter's IAM data is read from the bundle's own copy.
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('unversioned-policy.json');
+      await page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: 'unversioned-policy.json' })
+        .first()
+        .waitFor();
+      await page.keyboard.press('Enter');
+      await page
+        .locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error')
+        .first()
+        .waitFor({ timeout: 30_000 });
+    } catch (err) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-vsix-failure.png') }).catch(() => undefined);
+      throw new Error(`${String(err)}\n${installed.log()}`, { cause: err });
+    } finally {
+      await context.close();
+      await installed.stop();
+    }
+  });
+});
+
+/** F1, the command's title, Enter; asks again while the palette does not list it yet. */
+async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (attempt === 6) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
+  await page.keyboard.press('Enter');
+}
+
+/** Waits for the input box titled `title`, types into it and confirms. */
+async function answerInputBox(page: Page, title: string, value: string): Promise<void> {
+  const heading = page.locator('.quick-input-widget .quick-input-title', { hasText: title });
+  await heading.waitFor({ timeout: 30_000 });
+  await page.locator('.quick-input-widget input').fill(value);
+  await page.keyboard.press('Enter');
+  await heading.waitFor({ state: 'hidden', timeout: 30_000 });
+}

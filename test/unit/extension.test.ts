@@ -1,0 +1,501 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { type BackupSummary, CancelledError, lintPolicy, type SessionStatus, sleep } from '@coldkeep/shared';
+import { mockClient } from 'aws-sdk-client-mock';
+import { installFakeVscode } from '../helpers/fakeVscode';
+
+// The fake must be in place before any extension module loads `vscode`.
+const fake = installFakeVscode();
+/* eslint-disable @typescript-eslint/no-require-imports */
+const settings = require('coldkeep-vscode/out/settings') as typeof import('coldkeep-vscode/out/settings');
+const nodes = require('coldkeep-vscode/out/views/nodes') as typeof import('coldkeep-vscode/out/views/nodes');
+const trees =
+  require('coldkeep-vscode/out/views/treeProviders') as typeof import('coldkeep-vscode/out/views/treeProviders');
+const inputs = require('coldkeep-vscode/out/commands/inputs') as typeof import('coldkeep-vscode/out/commands/inputs');
+const fixes =
+  require('coldkeep-vscode/out/policy/policyFixes') as typeof import('coldkeep-vscode/out/policy/policyFixes');
+const mfa =
+  require('coldkeep-vscode/out/session/inputBoxMfaPrompt') as typeof import('coldkeep-vscode/out/session/inputBoxMfaPrompt');
+const statusBar =
+  require('coldkeep-vscode/out/session/sessionStatusBar') as typeof import('coldkeep-vscode/out/session/sessionStatusBar');
+const jobs = require('coldkeep-vscode/out/jobs/runJob') as typeof import('coldkeep-vscode/out/jobs/runJob');
+const pending =
+  require('coldkeep-vscode/out/commands/pendingCommands') as typeof import('coldkeep-vscode/out/commands/pendingCommands');
+const tableCommands =
+  require('coldkeep-vscode/out/commands/tableCommands') as typeof import('coldkeep-vscode/out/commands/tableCommands');
+const connectionModule = require('coldkeep-vscode/out/connection') as typeof import('coldkeep-vscode/out/connection');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+type Connection = import('coldkeep-vscode/out/connection').Connection;
+
+function config(values: Record<string, unknown>): { get<T>(key: string): T | undefined } {
+  return { get: <T>(key: string) => values[key] as T | undefined };
+}
+
+function summary(overrides: Partial<BackupSummary> = {}): BackupSummary {
+  return {
+    bucket: 'b',
+    prefix: 'coldkeep',
+    account: '111122223333',
+    region: 'eu-west-1',
+    table: 'Orders',
+    backupId: '20261123T120000Z-abcd',
+    manifestKey: 'coldkeep/tables/111122223333/eu-west-1/Orders/20261123T120000Z-abcd/manifest.json',
+    uri: 's3://b/coldkeep/tables/111122223333/eu-west-1/Orders/20261123T120000Z-abcd/',
+    createdAt: '2026-11-23T12:00:00.000Z',
+    itemCount: 1234,
+    bytes: 56_000,
+    files: 1,
+    storageClass: 'STANDARD',
+    engine: 'scan',
+    kind: 'full',
+    chain: ['20261123T120000Z-abcd'],
+    ...overrides,
+  };
+}
+
+describe('extension settings', () => {
+  test('read with defaults, and merged over the environment', () => {
+    const s = settings.readSettings(
+      config({ bucket: ' backups ', region: 'eu-west-1', endpoints: { s3: 'http://127.0.0.1:9000' }, segments: 0 }),
+    );
+    assert.equal(s.bucket, 'backups');
+    assert.equal(s.segments, undefined);
+    assert.equal(s.readFraction, 0.5);
+    assert.deepEqual(s.lifecycleTag, { key: 'coldkeep-lifecycle', value: 'archive' });
+    const aws = settings.awsSettingsFrom(s, {
+      AWS_REGION: 'us-east-1',
+      COLDKEEP_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000',
+    });
+    assert.equal(aws.region, 'eu-west-1', 'the VS Code setting wins over AWS_REGION');
+    assert.deepEqual(aws.endpoints, { dynamodb: 'http://127.0.0.1:8000', s3: 'http://127.0.0.1:9000' });
+    const input = settings.backupInputFrom(
+      { ...s, sse: { type: 'aws:kms', kmsKeyId: 'alias/x' }, segments: 8 },
+      'T',
+      'b',
+    );
+    assert.deepEqual(input.sse, { type: 'aws:kms', kmsKeyId: 'alias/x' });
+    assert.equal(input.segments, 8);
+  });
+
+  test('bad values are refused with the setting named and a hint', () => {
+    for (const [values, setting] of [
+      [{ endpoint: 'localhost:4566' }, 'coldkeep.endpoint'],
+      [{ endpoints: { dynamo: 'http://x' } }, 'coldkeep.endpoints'],
+      [{ segments: 2.5 }, 'coldkeep.segments'],
+      [{ readFraction: 1.5 }, 'coldkeep.readFraction'],
+      [{ lifecycleTag: 'no-equals' }, 'coldkeep.lifecycleTag'],
+      [{ sse: 'rot13' }, 'coldkeep.sse'],
+    ] as const) {
+      assert.throws(
+        () => settings.readSettings(config(values)),
+        (err: Error & { code?: string; hint?: string }) =>
+          err.code === 'InvalidInput' && err.message.includes(setting) && !!err.hint,
+        setting,
+      );
+    }
+    assert.equal(settings.readSettings(config({ lifecycleTag: '' })).lifecycleTag, null);
+    assert.throws(
+      () => settings.notifySettingsOf({ ...settings.readSettings(config({})), notifyTo: ['a@example.com'] }),
+      /sender/,
+    );
+  });
+});
+
+describe('tree nodes', () => {
+  test('a backup shows date, items, size, storage class and lock state; locked ones cannot be deleted', () => {
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const past = new Date(Date.now() - 86_400_000).toISOString();
+    const locked = nodes.backupNodes({
+      kind: 'backupTable',
+      bucket: 'b',
+      table: 'Orders',
+      backups: [summary({ objectLock: { mode: 'COMPLIANCE', retainUntil: future } })],
+    })[0]!;
+    const view = nodes.viewOf(locked);
+    assert.equal(view.contextValue, 'backup.locked');
+    assert.match(view.description!, /^2026-11-23 12:00 UTC · 1,234 items · 56\.0 KB · STANDARD · locked$/);
+    const expired = nodes.backupNodes({
+      kind: 'backupTable',
+      bucket: 'b',
+      table: 'Orders',
+      backups: [summary({ objectLock: { mode: 'GOVERNANCE', retainUntil: past } })],
+    })[0]!;
+    assert.equal(nodes.viewOf(expired).contextValue, 'backup');
+    assert.match(String(nodes.viewOf(expired).tooltip), /\(ended\)/);
+  });
+
+  test('backups are grouped per table, newest first', () => {
+    const grouped = nodes.groupByTable('b', [
+      summary({ table: 'Users', backupId: '20261120T000000Z-0001', createdAt: '2026-11-20T00:00:00.000Z' }),
+      summary({ backupId: '20261101T000000Z-0001', createdAt: '2026-11-01T00:00:00.000Z' }),
+      summary({ backupId: '20261122T000000Z-0001', createdAt: '2026-11-22T00:00:00.000Z' }),
+    ]);
+    assert.deepEqual(
+      grouped.map((n) => (n.kind === 'backupTable' ? [n.table, n.backups.map((b) => b.backupId.slice(0, 8))] : [])),
+      [
+        ['Orders', ['20261122', '20261101']],
+        ['Users', ['20261120']],
+      ],
+    );
+  });
+});
+
+describe('tree providers', () => {
+  function connectionWith(dynamodb: DynamoDBClient, s3: S3Client, bucket?: string): Connection {
+    return {
+      label: 'default · eu-west-1',
+      settings: { bucket, endpoints: {}, readFraction: 0.5, lifecycleTag: null, notifyTo: [] },
+      clients: { dynamodb, s3 },
+    } as unknown as Connection;
+  }
+
+  test('Tables: connection → tables with estimates; a table that cannot be described says so', async () => {
+    const dynamodb = new DynamoDBClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    const mock = mockClient(dynamodb);
+    mock.on(ListTablesCommand).resolves({ TableNames: ['Orders', 'Secret'] });
+    mock.on(DescribeTableCommand, { TableName: 'Orders' }).resolves({
+      Table: {
+        TableName: 'Orders',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'N' },
+        ],
+        BillingModeSummary: { BillingMode: 'PROVISIONED' },
+        ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 2 },
+        ItemCount: 42,
+        TableSizeBytes: 2048,
+      },
+    });
+    mock
+      .on(DescribeTableCommand, { TableName: 'Secret' })
+      .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
+    mock.on(DescribeTimeToLiveCommand).resolves({});
+    const tree = new trees.TablesTree(() => connectionWith(dynamodb, new S3Client({})));
+    const [root] = await tree.getChildren();
+    assert.equal(root?.kind, 'connection');
+    const [orders, secret] = await tree.getChildren(root);
+    const item = tree.getTreeItem(orders!);
+    assert.equal(item.description, '42 items · 2.05 KB');
+    assert.match(String(item.tooltip), /pk \(partition key, S\), sk \(sort key, N\)/);
+    assert.match(String(item.tooltip), /provisioned, 5 RCU \/ 2 WCU/);
+    assert.equal(tree.getTreeItem(secret!).description, 'cannot describe');
+    assert.deepEqual(
+      await new trees.TablesTree(() => undefined).getChildren(),
+      [],
+      'nothing configured: the welcome view shows',
+    );
+  });
+
+  test('Backups: bucket → table → backups; a listing error becomes a node, not a crash', async () => {
+    const s3 = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const mock = mockClient(s3);
+    const dir = 'coldkeep/tables/111122223333/eu-west-1/Orders/20261123T120000Z-abcd/';
+    mock.on(ListObjectsV2Command).resolves({
+      Contents: [
+        { Key: `${dir}data/0000-0001.json.gz`, Size: 100 },
+        { Key: `${dir}manifest.json`, Size: 10 },
+        { Key: 'coldkeep/tables/111122223333/eu-west-1/Orders/20261123T130000Z-beef/data/0000-0001.json.gz', Size: 5 },
+      ],
+    });
+    const manifest = {
+      format: 'coldkeep.table-backup',
+      formatVersion: 1,
+      backupId: '20261123T120000Z-abcd',
+      tool: { name: 'coldkeep', version: '0.1.0' },
+      engine: 'scan',
+      source: { account: '111122223333', region: 'eu-west-1', table: 'Orders' },
+      schema: {
+        tableName: 'Orders',
+        keySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        attributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        billingMode: 'PAY_PER_REQUEST',
+        globalSecondaryIndexes: [],
+        localSecondaryIndexes: [],
+        approximateItemCount: 3,
+        approximateSizeBytes: 30,
+      },
+      startedAt: '2026-11-23T12:00:00.000Z',
+      finishedAt: '2026-11-23T12:00:01.000Z',
+      itemCount: 3,
+      uncompressedBytes: 300,
+      bytes: 100,
+      segments: { total: 1, consistentRead: false },
+      files: [],
+      storage: { objectLock: { mode: 'COMPLIANCE', retainUntil: '2999-01-01T00:00:00.000Z' } },
+    };
+    mock.on(GetObjectCommand).resolves({ Body: { transformToString: async () => JSON.stringify(manifest) } as never });
+    const tree = new trees.BackupsTree(() => connectionWith(new DynamoDBClient({}), s3, 'b'));
+    const [bucket] = await tree.getChildren();
+    assert.equal(bucket?.kind, 'bucket');
+    const level = await tree.getChildren(bucket);
+    assert.deepEqual(
+      level.map((n) => n.kind),
+      ['backupTable', 'incomplete'],
+    );
+    const [backup] = await tree.getChildren(level[0]);
+    assert.equal(tree.getTreeItem(backup!).contextValue, 'backup.locked');
+    mock
+      .on(ListObjectsV2Command)
+      .rejects(Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket' }));
+    tree.refresh();
+    const [error] = await tree.getChildren(bucket);
+    assert.equal(error?.kind, 'message');
+    assert.deepEqual(await new trees.BackupsTree(() => connectionWith(new DynamoDBClient({}), s3)).getChildren(), []);
+  });
+});
+
+describe('command inputs', () => {
+  test('table and bucket names are checked as AWS does', () => {
+    assert.equal(inputs.validateTableName('Orders-restored.2026_11'), undefined);
+    assert.match(inputs.validateTableName('ab')!, /3 to 255/);
+    assert.match(inputs.validateTableName('bad name')!, /letters, digits/);
+    assert.equal(
+      inputs.validateTableName(inputs.defaultRestoreName('Orders', new Date('2026-11-23T12:52:00Z'))),
+      undefined,
+    );
+    assert.equal(
+      inputs.defaultRestoreName('Orders', new Date('2026-11-23T12:52:00Z')),
+      'Orders-restored-20261123-1252',
+    );
+    assert.equal(inputs.validateBucketName('acme-backups'), undefined);
+    assert.ok(inputs.validateBucketName('Acme_Backups'));
+  });
+
+  test('commands take a tree node, a summary or a name', () => {
+    const backup = summary();
+    assert.equal(inputs.tableFromArgument('Orders'), 'Orders');
+    assert.equal(inputs.tableFromArgument({ kind: 'table', name: 'Users' }), 'Users');
+    assert.equal(inputs.backupFromArgument({ kind: 'backup', backup, locked: false }), backup);
+    assert.equal(inputs.backupFromArgument(backup), backup);
+    assert.equal(inputs.backupFromArgument({ kind: 'table', name: 'x' }), undefined);
+  });
+
+  test('progress text follows the job', () => {
+    const text = tableCommands.backupProgressText({
+      phase: 'scan',
+      table: 'T',
+      items: 500,
+      estimatedItems: 1000,
+      uncompressedBytes: 0,
+      totalSegments: 4,
+      segments: [
+        { segment: 0, items: 250, done: true },
+        { segment: 1, items: 250, done: false },
+      ],
+      throttledRequests: 0,
+      consumedReadUnits: 0,
+    });
+    assert.deepEqual(text, { message: '500 items · 1/4 segments', percent: 50 });
+    assert.deepEqual(
+      tableCommands.restoreProgressText({
+        phase: 'restore',
+        target: 'T',
+        itemsWritten: 10,
+        itemsExpected: 40,
+        filesDone: 1,
+        filesTotal: 2,
+      }),
+      { message: '10 of 40 items · 1/2 files', percent: 25 },
+    );
+  });
+});
+
+describe('policy quick fixes', () => {
+  test('add Version to a JSON policy, and the linter is satisfied', async () => {
+    const text =
+      '{\n  "Statement": [{ "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b" }]\n}\n';
+    const { findings } = await lintPolicy(text, { fileName: 'p.json' });
+    const missing = findings.find((f) => f.code === 'MissingVersion')!;
+    const [fix] = fixes.fixesFor(missing, text);
+    const fixed = text.slice(0, fix!.edit.start) + fix!.edit.text + text.slice(fix!.edit.end);
+    assert.match(fixed, /^\{\n {2}"Version": "2012-10-17",\n {2}"Statement"/);
+    assert.deepEqual((await lintPolicy(fixed, { fileName: 'p.json' })).findings, []);
+  });
+
+  test('append /* to a bucket ARN given to an object action (JSON and YAML)', async () => {
+    for (const [text, name] of [
+      [
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b"}]}',
+        'p.json',
+      ],
+      [
+        "Version: '2012-10-17'\nStatement:\n  - Effect: Allow\n    Action: s3:GetObject\n    Resource: arn:aws:s3:::b\n",
+        'p.yaml',
+      ],
+    ] as const) {
+      const { findings } = await lintPolicy(text, { fileName: name });
+      const finding = findings.find((f) => f.code === 'ObjectActionOnBucket')!;
+      const [fix] = fixes.fixesFor(finding, text);
+      assert.ok(fix, name);
+      const fixed = text.slice(0, fix.edit.start) + fix.edit.text + text.slice(fix.edit.end);
+      assert.deepEqual((await lintPolicy(fixed, { fileName: name })).findings, [], name);
+    }
+  });
+
+  test('add Version to a YAML policy; no fix where it is not certain', async () => {
+    const yaml = 'Statement:\n  - Effect: Allow\n    Action: s3:ListBucket\n    Resource: arn:aws:s3:::b\n';
+    const missing = (await lintPolicy(yaml, { fileName: 'p.yaml' })).findings.find((f) => f.code === 'MissingVersion')!;
+    const [fix] = fixes.fixesFor(missing, yaml);
+    const fixed = yaml.slice(0, fix!.edit.start) + fix!.edit.text + yaml.slice(fix!.edit.end);
+    assert.deepEqual((await lintPolicy(fixed, { fileName: 'p.yaml' })).findings, []);
+    assert.deepEqual(fixes.fixesFor({ code: 'WildcardAction', start: 0, end: 3 }, yaml), []);
+    assert.equal(fixes.looksLikePolicy('{"name": "package"}'), false);
+    assert.equal(fixes.looksLikePolicy(yaml), true);
+  });
+});
+
+describe('MFA prompt and status bar', () => {
+  test('the input box accepts 6 digits only, and says why it asks', () => {
+    assert.equal(mfa.validateMfaCode('123456'), undefined);
+    assert.equal(mfa.validateMfaCode(' 123456 '), undefined);
+    assert.match(mfa.validateMfaCode('12345')!, /6 digits/);
+    assert.match(mfa.validateMfaCode('12a456')!, /6 digits/);
+    const request = { profile: 'prod', mfaSerial: 'arn:aws:iam::111122223333:mfa/alice', attempt: 1 };
+    assert.match(mfa.promptText({ ...request, reason: 'start' }), /6-digit MFA code from alice for profile "prod"/);
+    assert.match(mfa.promptText({ ...request, reason: 'expired' }), /has ended/);
+    assert.match(mfa.promptText({ ...request, reason: 'rejected', attempt: 2 }), /rejected/);
+  });
+
+  test('the prompt returns the code, or undefined on Escape', async () => {
+    const prompt = new mfa.InputBoxMfaPrompt();
+    const request = { profile: 'prod', mfaSerial: 'arn:aws:iam::1:mfa/a', attempt: 1, reason: 'start' as const };
+    fake.answers.push(' 654321 ', undefined);
+    assert.equal(await prompt.askCode(request), '654321');
+    assert.equal(await prompt.askCode(request), undefined);
+    fake.answers.push('12');
+    await assert.rejects(prompt.askCode(request), /would not be accepted/);
+  });
+
+  test('the status bar shows who and until when, and the end of a session', () => {
+    const now = new Date('2026-11-23T12:00:00Z');
+    const status: SessionStatus = {
+      profile: 'prod',
+      mode: 'session-token',
+      identity: 'IAM user alice in account 111122223333',
+      mfaSerial: 'arn:aws:iam::111122223333:mfa/alice',
+      expiresAt: '2026-11-23T20:00:00Z',
+      remainingMs: 8 * 3600_000,
+      expired: false,
+      source: 'sts',
+    };
+    const live = statusBar.sessionLabel(status, 'prod', now);
+    assert.match(live.text, /prod until/);
+    assert.match(live.tooltip, /alice/);
+    assert.equal(live.expired, false);
+    assert.equal(statusBar.sessionLabel({ ...status, expired: true }, 'prod', now).expired, true);
+    assert.match(statusBar.sessionLabel(undefined, 'prod', now).text, /no MFA session/);
+    const bar = new statusBar.SessionStatusBar();
+    bar.show(status, 'prod');
+    assert.equal(fake.statusBar.visible, true);
+    bar.show(undefined, undefined);
+    assert.equal(fake.statusBar.visible, false, 'hidden for profiles without MFA');
+    bar.dispose();
+  });
+});
+
+describe('jobs and pending features', () => {
+  test('Cancel in the progress notification aborts the job signal, and the job ends as cancelled', async () => {
+    fake.messages.length = 0;
+    let pressCancel: (() => void) | undefined;
+    fake.onProgress = (cancel) => (pressCancel = cancel);
+    let aborted = false;
+    const result = await jobs.runJob('Backing up T', async (signal) => {
+      setTimeout(() => pressCancel!(), 10);
+      try {
+        await sleep(10_000, signal);
+      } finally {
+        aborted = signal.aborted;
+      }
+      return 'finished';
+    });
+    fake.onProgress = undefined;
+    assert.equal(result, undefined);
+    assert.equal(aborted, true);
+    assert.deepEqual(fake.messages, [{ level: 'info', text: 'Backing up T: cancelled.' }]);
+    assert.equal(jobs.isCancelled(new CancelledError()), true);
+  });
+
+  test('folder backup and stack deploy say they are unavailable, and call the wired function when given', async () => {
+    fake.messages.length = 0;
+    const app = { features: {} } as never;
+    assert.equal(await pending.backupFolderCommand(app), undefined);
+    assert.equal(await pending.deployStackCommand(app), undefined);
+    assert.deepEqual(
+      fake.messages.map((m) => [m.level, /not available in this build/.test(m.text)]),
+      [
+        ['warning', true],
+        ['warning', true],
+      ],
+    );
+    const calls: unknown[] = [];
+    const connection = {
+      settings: { bucket: 'b', prefix: 'p' },
+      clients: {},
+      bucket: () => 'b',
+    } as unknown as Connection;
+    const wired = {
+      features: {
+        stacks: {
+          listTemplates: () => [{ name: 'backup-bucket', description: 'a bucket' }],
+          templateParameters: () => [{ name: 'BucketName' }],
+          validateParameters: (_t: string, params: Record<string, string>) =>
+            params.BucketName === 'ok-bucket' ? [] : ['BucketName is not valid'],
+          deployStack: async (_c: unknown, input: unknown) => {
+            calls.push(input);
+            return { stackName: 'coldkeep-backup-bucket', outputs: {} };
+          },
+        },
+      },
+      connection: () => connection,
+      output: { appendLine: () => undefined },
+    } as never;
+    fake.answers.push('ok-bucket');
+    assert.equal(await pending.deployStackCommand(wired, 'backup-bucket'), 'coldkeep-backup-bucket');
+    assert.deepEqual(calls, [{ template: 'backup-bucket', params: { BucketName: 'ok-bucket' } }]);
+  });
+
+  test('the connection uses the demo emulators when asked, else the settings and environment', () => {
+    const s = settings.readSettings(config({ bucket: 'b', region: 'eu-west-1' }));
+    const store = { get: async () => undefined, set: async () => undefined, delete: async () => undefined };
+    const prompt = { askCode: async () => undefined };
+    const plain = new connectionModule.Connection(s, store, prompt, { AWS_ACCESS_KEY_ID: 'x' });
+    assert.equal(plain.isDemo, false);
+    assert.equal(plain.label, 'default · eu-west-1');
+    assert.equal(plain.bucket(), 'b');
+    plain.dispose();
+    const demo = new connectionModule.Connection(
+      s,
+      store,
+      prompt,
+      {},
+      {
+        region: 'us-east-1',
+        endpoints: { dynamodb: 'http://127.0.0.1:1' },
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      },
+    );
+    assert.equal(demo.isDemo, true);
+    assert.equal(demo.label, 'local demo · us-east-1');
+    demo.dispose();
+    const none = new connectionModule.Connection(settings.readSettings(config({})), store, prompt, {
+      AWS_ACCESS_KEY_ID: 'x',
+    });
+    assert.throws(() => none.bucket(), /No backup bucket/);
+    none.dispose();
+  });
+});

@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { AwsClients, type BackupReport, type BackupSummary, countItems, type RestoreReport } from '@coldkeep/shared';
+import * as vscode from 'vscode';
+import type { ColdkeepApi } from '../../extension/src/extension';
+import type { TreeNode } from '../../extension/src/views/nodes';
+
+/** Written by the driver into the workspace folder: what it seeded. */
+export interface HostFixture {
+  table: string;
+  items: number;
+  bucket: string;
+  /** AWS settings of the target (endpoints, region); credentials come from the environment. */
+  endpoints: Record<string, string>;
+  region: string;
+}
+
+const tests: { name: string; fn: () => Promise<void> }[] = [];
+function test(name: string, fn: () => Promise<void>): void {
+  tests.push({ name, fn });
+}
+export const hostTests = tests;
+
+const state: { api?: ColdkeepApi; backup?: BackupReport } = {};
+
+function folder(): string {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(f, 'the test window has a workspace folder');
+  return f.uri.fsPath;
+}
+
+function fixture(): HostFixture {
+  return JSON.parse(readFileSync(join(folder(), 'coldkeep-test.json'), 'utf8')) as HostFixture;
+}
+
+function targetClients(): AwsClients {
+  const f = fixture();
+  return new AwsClients({ region: f.region, endpoints: f.endpoints });
+}
+
+async function api(): Promise<ColdkeepApi> {
+  if (state.api) return state.api;
+  const extension = vscode.extensions.getExtension<ColdkeepApi>('coldkeep.coldkeep-vscode');
+  assert.ok(extension, 'the Coldkeep extension is loaded');
+  state.api = await extension.activate();
+  return state.api;
+}
+
+async function until<T>(
+  what: string,
+  probe: () => PromiseLike<T | undefined> | T | undefined,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function backupsInView(table: string): Promise<BackupSummary[]> {
+  const { backups } = await api();
+  const [bucket] = await backups.getChildren();
+  assert.equal(bucket?.kind, 'bucket');
+  const tables = await backups.getChildren(bucket);
+  const node = tables.find(
+    (n): n is Extract<TreeNode, { kind: 'backupTable' }> => n.kind === 'backupTable' && n.table === table,
+  );
+  if (!node) return [];
+  return (await backups.getChildren(node)).flatMap((n) => (n.kind === 'backup' ? [n.backup] : []));
+}
+
+test('the Tables view lists the demo table with its item count, keys and billing mode', async () => {
+  const { tables } = await api();
+  const f = fixture();
+  const connection = await until('the connection node', async () => (await tables.getChildren())[0]);
+  assert.equal(connection.kind, 'connection');
+  const children = await tables.getChildren(connection);
+  const table = children.find(
+    (n): n is Extract<TreeNode, { kind: 'table' }> => n.kind === 'table' && n.name === f.table,
+  );
+  assert.ok(
+    table,
+    `table ${f.table} is listed (got ${children.map((c) => JSON.stringify(c).slice(0, 80)).join(', ')})`,
+  );
+  const item = tables.getTreeItem(table);
+  assert.match(String(item.description), /items ·/);
+  assert.match(String(item.tooltip), /StudentId \(partition key, S\)/);
+  assert.match(String(item.tooltip), /Billing: on demand/);
+});
+
+test('Back Up Table creates a backup that is listed in the Backups view and stored in S3', async () => {
+  const f = fixture();
+  const report = await vscode.commands.executeCommand<BackupReport | undefined>('coldkeep.backupTable', f.table);
+  assert.ok(report, 'the command returns the backup report');
+  assert.equal(report.itemCount, f.items);
+  state.backup = report;
+  const listed = await backupsInView(f.table);
+  assert.ok(
+    listed.some((b) => b.backupId === report.backupId),
+    'the new backup is in the Backups view',
+  );
+  const clients = targetClients();
+  try {
+    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: f.bucket, Key: report.manifestKey }));
+    assert.ok((head.ContentLength ?? 0) > 0, 'the manifest is in S3');
+  } finally {
+    clients.destroy();
+  }
+});
+
+test('Restore to New Table writes every item into a new table', async () => {
+  const f = fixture();
+  const [backup] = await backupsInView(f.table);
+  assert.ok(backup, 'a backup to restore');
+  const target = `${f.table}-copy`;
+  const report = await vscode.commands.executeCommand<RestoreReport | undefined>(
+    'coldkeep.restoreToNewTable',
+    { kind: 'backup', backup, locked: false },
+    target,
+  );
+  assert.ok(report, 'the command returns the restore report');
+  assert.equal(report.createdTable, true);
+  assert.equal(report.itemsWritten, f.items);
+  const clients = targetClients();
+  try {
+    assert.equal(await countItems(clients.dynamodb, target, 1), f.items);
+  } finally {
+    clients.destroy();
+  }
+  const { tables } = await api();
+  tables.refresh();
+  const [connection] = await tables.getChildren();
+  const names = (await tables.getChildren(connection)).flatMap((n) => (n.kind === 'table' ? [n.name] : []));
+  assert.ok(names.includes(target), 'the new table shows in the Tables view');
+});
+
+test('Verify Backup reads every file and writes nothing', async () => {
+  const f = fixture();
+  const [backup] = await backupsInView(f.table);
+  const report = await vscode.commands.executeCommand<RestoreReport | undefined>('coldkeep.verifyBackup', {
+    kind: 'backup',
+    backup,
+    locked: false,
+  });
+  assert.ok(report);
+  assert.equal(report.dryRun, true);
+  assert.equal(report.itemsVerified, f.items);
+  assert.equal(report.itemsWritten, 0);
+});
+
+test('Copy S3 URI puts the backup URI on the clipboard', async () => {
+  const f = fixture();
+  const [backup] = await backupsInView(f.table);
+  await vscode.commands.executeCommand('coldkeep.copyBackupUri', { kind: 'backup', backup, locked: false });
+  assert.equal(await vscode.env.clipboard.readText(), backup!.uri);
+});
+
+test('Show Backup Details opens the manifest with its files and checksums', async () => {
+  const f = fixture();
+  const [backup] = await backupsInView(f.table);
+  const document = await vscode.commands.executeCommand<vscode.TextDocument | undefined>('coldkeep.showBackupDetails', {
+    kind: 'backup',
+    backup,
+    locked: false,
+  });
+  assert.ok(document, 'a document opens');
+  const details = JSON.parse(document.getText()) as {
+    uri: string;
+    locked: boolean;
+    manifest: { itemCount: number; files: { sha256: string }[] };
+  };
+  assert.equal(details.uri, backup!.uri);
+  assert.equal(details.locked, false);
+  assert.equal(details.manifest.itemCount, f.items);
+  assert.match(details.manifest.files[0]!.sha256, /^[0-9a-f]{64}$/);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+});
+
+test('a bad policy file gets diagnostics, and the quick fixes repair it', async () => {
+  const file = vscode.Uri.file(join(folder(), 'bad-policy.json'));
+  const text = JSON.stringify(
+    { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::my-backups' }] },
+    null,
+    2,
+  );
+  await vscode.workspace.fs.writeFile(file, Buffer.from(text));
+  const document = await vscode.workspace.openTextDocument(file);
+  await vscode.window.showTextDocument(document);
+  const codes = (): string[] => vscode.languages.getDiagnostics(file).map((d) => String(d.code));
+  await until('diagnostics on the policy', () => (codes().length >= 2 ? true : undefined));
+  assert.ok(codes().includes('MissingVersion'), `MissingVersion in ${codes().join(', ')}`);
+  assert.ok(codes().includes('ObjectActionOnBucket'), `ObjectActionOnBucket in ${codes().join(', ')}`);
+  const titles: Record<string, RegExp> = { MissingVersion: /Version/, ObjectActionOnBucket: /\/\*/ };
+  for (const code of ['MissingVersion', 'ObjectActionOnBucket']) {
+    const diagnostic = vscode.languages.getDiagnostics(file).find((d) => String(d.code) === code)!;
+    // The request is cancelled when the editor changes meanwhile (e.g. a diagnostics refresh): ask again.
+    const actions = await until(`quick fixes for ${code}`, () =>
+      vscode.commands
+        .executeCommand<vscode.CodeAction[]>(
+          'vscode.executeCodeActionProvider',
+          file,
+          diagnostic.range,
+          vscode.CodeActionKind.QuickFix.value,
+        )
+        .then(
+          (found) => found,
+          () => undefined,
+        ),
+    );
+    const fix = actions.find((a) => titles[code]!.test(a.title) && a.edit);
+    assert.ok(fix?.edit, `a quick fix for ${code} among ${actions.map((a) => a.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    await until(`${code} to go`, () => (codes().includes(code) ? undefined : true));
+  }
+  assert.match(document.getText(), /"Version": "2012-10-17"/);
+  assert.match(document.getText(), /arn:aws:s3:::my-backups\/\*/);
+  assert.deepEqual(codes(), []);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+});
+
+test('Insert Policy Snippet inserts the snippet with tab stops filled by placeholders', async () => {
+  const document = await vscode.workspace.openTextDocument({ language: 'json', content: '' });
+  await vscode.window.showTextDocument(document);
+  const inserted = await vscode.commands.executeCommand<boolean>(
+    'coldkeep.insertPolicySnippet',
+    'bucket-backup-writers',
+  );
+  assert.equal(inserted, true);
+  const text = document.getText();
+  assert.match(text, /"Statement"/);
+  assert.match(text, /<Bucket>/);
+  const policy = JSON.parse(text) as { Version: string };
+  assert.equal(policy.Version, '2012-10-17');
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+});
+
+test('Delete Backup removes a backup from S3 and the view', async () => {
+  const f = fixture();
+  const report = await vscode.commands.executeCommand<BackupReport | undefined>('coldkeep.backupTable', f.table);
+  assert.ok(report);
+  const backup = (await backupsInView(f.table)).find((b) => b.backupId === report.backupId);
+  assert.ok(backup);
+  const deleted = await vscode.commands.executeCommand<{ deletedObjects: number } | undefined>(
+    'coldkeep.deleteBackup',
+    { kind: 'backup', backup, locked: false },
+    true,
+  );
+  assert.ok(deleted && deleted.deletedObjects >= 2);
+  assert.ok(!(await backupsInView(f.table)).some((b) => b.backupId === report.backupId));
+});
+
+test('folder backup and stack deploy say they are unavailable in this build', async () => {
+  assert.equal(await vscode.commands.executeCommand('coldkeep.backupFolder'), undefined);
+  assert.equal(await vscode.commands.executeCommand('coldkeep.deployStack'), undefined);
+});
+
+test('Start Local Demo points the views at embedded emulators with the studentData table; Stop returns', async () => {
+  const { tables, app } = await api();
+  assert.equal(await vscode.commands.executeCommand('coldkeep.startDemo'), true);
+  try {
+    assert.equal(app.demoRunning, true);
+    const [connection] = await tables.getChildren();
+    assert.ok(connection?.kind === 'connection' && connection.label.startsWith('local demo'));
+    const names = (await tables.getChildren(connection)).flatMap((n) => (n.kind === 'table' ? [n.name] : []));
+    assert.deepEqual(names, ['studentData']);
+    assert.equal(app.connection().settings.bucket, 'coldkeep-demo');
+  } finally {
+    await vscode.commands.executeCommand('coldkeep.stopDemo');
+  }
+  assert.equal(app.demoRunning, false);
+  assert.equal(app.connection().settings.bucket, fixture().bucket);
+});
