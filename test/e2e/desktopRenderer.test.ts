@@ -207,6 +207,7 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     await writeFile(join(target, 'notes.txt'), 'changed since');
     await page.click('#restore-run');
     await page.waitForSelector('#restore-result .ok:has-text("0 files, 0 B restored")', { timeout: 60_000 });
+    assert.match((await page.textContent('#restore-result .ok')) ?? '', /; 3 already there left alone/);
     assert.equal(await readFile(join(target, 'notes.txt'), 'utf8'), 'changed since');
     assert.deepEqual(ui.pageErrors, []);
   });

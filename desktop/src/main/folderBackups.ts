@@ -11,7 +11,7 @@ import {
 import type { FolderBackups } from './services';
 
 /** The line the Restore page shows once a snapshot is back on disk. */
-export function snapshotRestoreSummary(report: SnapshotRestoreReport): string {
+function snapshotRestoreSummary(report: SnapshotRestoreReport): string {
   const left = report.skippedExisting.length;
   return (
     `${countText(report.files)} files, ${bytesText(report.bytes)} restored into ${report.target}` +
@@ -24,8 +24,8 @@ export function snapshotRestoreSummary(report: SnapshotRestoreReport): string {
 /** Folder snapshots for the app: the core's `files` module, shaped to the IPC contract. */
 export const coreFolderBackups: FolderBackups = {
   backupFolder,
-  listSnapshots: async (clients, query, options) =>
-    (await listSnapshots(clients, query, options)).map((s) => ({
+  listSnapshots: async (clients, query) =>
+    (await listSnapshots(clients, query)).map((s) => ({
       id: s.snapshotId,
       createdAt: s.time,
       summary: `${countText(s.files)} files, ${bytesText(s.bytes)}`,

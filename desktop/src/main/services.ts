@@ -16,7 +16,6 @@ export interface FolderBackups {
   listSnapshots(
     clients: AwsClients,
     query: { bucket: string; prefix?: string; source: string },
-    options?: { signal?: AbortSignal },
   ): Promise<RestorePoint[]>;
   restoreSnapshot(
     clients: AwsClients,
