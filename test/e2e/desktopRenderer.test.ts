@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,7 +8,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { AwsClients, DEMO_TABLE, MemorySecretStore, TOOL_NAME } from '@coldkeep/shared';
 import type { TemplateParameter } from 'coldkeep-desktop/dist/ipc';
 import { ColdkeepApp } from 'coldkeep-desktop/dist/main/coldkeepApp';
-import { type Stacks, unavailableFolderBackups } from 'coldkeep-desktop/dist/main/services';
+import type { Stacks } from 'coldkeep-desktop/dist/main/services';
 import { openRenderer, type RendererSession } from '../helpers/rendererHarness';
 
 /**
@@ -62,14 +63,23 @@ function scriptedStacks(deployed: { parameters: Record<string, string> }[]): Sta
 describe('desktop window in headless Chromium, on the real main-process handlers and the demo emulators', () => {
   let app: ColdkeepApp;
   let ui: RendererSession;
+  let dataDir: string;
   let folder: string;
+  /** The folder's files, by path relative to it, as they must come back from a restore. */
+  const folderFiles: Record<string, Buffer> = {
+    'notes.txt': Buffer.from('hello'),
+    'photos/2026/beach.bin': randomBytes(300_000),
+    'photos/empty.txt': Buffer.alloc(0),
+  };
   const deployed: { parameters: Record<string, string> }[] = [];
 
   before(async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'coldkeep-desktop-ui-'));
+    dataDir = await mkdtemp(join(tmpdir(), 'coldkeep-desktop-ui-'));
     folder = join(dataDir, 'Documents');
-    await mkdir(folder);
-    await writeFile(join(folder, 'notes.txt'), 'hello');
+    for (const [path, bytes] of Object.entries(folderFiles)) {
+      await mkdir(join(folder, path, '..'), { recursive: true });
+      await writeFile(join(folder, path), bytes);
+    }
     app = await ColdkeepApp.open({
       dataDir,
       scheduleDir: join(dataDir, 'schedule'),
@@ -81,7 +91,6 @@ describe('desktop window in headless Chromium, on the real main-process handlers
       },
       secrets: { store: new MemorySecretStore(), problem: () => undefined },
       pickFolder: async () => folder,
-      folderBackups: unavailableFolderBackups,
       stacks: scriptedStacks(deployed),
       retry: { baseMs: 1, maxMs: 2, maxAttempts: 2 },
       env: {
@@ -123,19 +132,21 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     await ui.screenshot('02-sources');
 
     const [tableSource, folderSource] = await app.sources();
+    const row = (id: string) => `#sources-table tr:has(button.run-source[data-source="${id}"])`;
     await page.click(`button.run-source[data-source="${tableSource!.id}"]`);
-    await page.waitForSelector('#sources-table .last-run.succeeded', { timeout: 60_000 });
+    await page.waitForSelector(`${row(tableSource!.id)} .last-run.succeeded`, { timeout: 60_000 });
     await page.click(`button.run-source[data-source="${folderSource!.id}"]`);
-    await page.waitForSelector('#sources-table .last-run.failed:has-text("not available in this build")');
+    await page.waitForSelector(`${row(folderSource!.id)} .last-run.succeeded`, { timeout: 60_000 });
     await ui.screenshot('03-sources-after-runs');
 
     await ui.open('history');
     await page.waitForSelector('#history-table');
     assert.deepEqual(await page.$$eval('#history-table .run-status', (cells) => cells.map((c) => c.textContent)), [
-      'failed',
+      'succeeded',
       'succeeded',
     ]);
-    await page.click('#history-table tr:has(.run-status.succeeded) .run-link');
+    assert.match((await page.textContent('#history-table tr:has-text("Documents")')) ?? '', /3 files, 300\.\d+ KB/);
+    await page.click(`#history-table tr:has-text("${DEMO_TABLE}") .run-link`);
     await page.waitForSelector('#run-details .restore-point');
     const backupId = (await page.textContent('#run-details .restore-point'))!;
     assert.match((await page.textContent('#run-details')) ?? '', /200 items/);
@@ -160,6 +171,44 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     } finally {
       clients.destroy();
     }
+    assert.deepEqual(ui.pageErrors, []);
+  });
+
+  test('folder: the snapshot in History, restored from the Restore page into a new folder, byte for byte', async () => {
+    const { page } = ui;
+    const folderSource = (await app.sources()).find((s) => s.kind === 'folder')!;
+    await ui.open('history');
+    await page.click('#history-table tr:has-text("Documents") .run-link');
+    await page.waitForSelector('#run-details .restore-point');
+    const snapshotId = (await page.textContent('#run-details .restore-point'))!;
+    assert.match((await page.textContent('#run-details')) ?? '', /3 files/);
+    await ui.screenshot('08-history-folder-snapshot');
+
+    await ui.open('restore');
+    await page.waitForSelector(`#restore-source option[value="${folderSource.id}"]`, { state: 'attached' });
+    await page.selectOption('#restore-source', folderSource.id);
+    await page.waitForSelector(`#restore-point option[value="${snapshotId}"]`, { state: 'attached' });
+    assert.match((await page.textContent(`#restore-point option[value="${snapshotId}"]`)) ?? '', /3 files/);
+    await page.fill('#restore-target', 'Restored');
+    await page.click('#restore-run');
+    await page.waitForSelector('#restore-status .error:has-text("not a full folder path")');
+
+    const target = join(dataDir, 'Restored');
+    await page.fill('#restore-target', target);
+    await page.click('#restore-run');
+    await page.waitForSelector('#restore-result .ok', { timeout: 60_000 });
+    assert.match((await page.textContent('#restore-result .ok')) ?? '', /3 files, .* restored into .*Restored/);
+    await ui.screenshot('09-restore-folder');
+    for (const [path, bytes] of Object.entries(folderFiles)) {
+      assert.ok((await readFile(join(target, path))).equals(bytes), `${path} came back byte for byte`);
+    }
+
+    // Again into the same folder: nothing is replaced unless asked, and the page says so.
+    await writeFile(join(target, 'notes.txt'), 'changed since');
+    await page.click('#restore-run');
+    await page.waitForSelector('#restore-result .ok:has-text("0 files, 0 B restored")', { timeout: 60_000 });
+    assert.match((await page.textContent('#restore-result .ok')) ?? '', /; 3 already there left alone/);
+    assert.equal(await readFile(join(target, 'notes.txt'), 'utf8'), 'changed since');
     assert.deepEqual(ui.pageErrors, []);
   });
 

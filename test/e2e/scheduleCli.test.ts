@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AwsClients, listBackups, type RunRecord, type RunningEmulators, startEmulators } from '@coldkeep/shared';
+import {
+  AwsClients,
+  listBackups,
+  type RunRecord,
+  type RunningEmulators,
+  type SnapshotSummary,
+  startEmulators,
+} from '@coldkeep/shared';
 import { createBucket, createTable, putItems, uniqueName } from '../helpers/fixture';
 
 const CLI = join(__dirname, '..', '..', '..', 'shared', 'dist', 'cli', 'main.js');
@@ -57,7 +64,7 @@ describe('coldkeep schedule', () => {
     await emulators?.stop();
   });
 
-  test('add, list, run --all, history: a scheduled table is backed up for real and the run is kept with its report', async () => {
+  test('add, list, run --all, history: a scheduled table and folder are backed up for real and the runs are kept with their reports', async () => {
     const tableName = uniqueName('scheduled');
     await createTable(clients.dynamodb, { TableName: tableName });
     await putItems(
@@ -73,9 +80,21 @@ describe('coldkeep schedule', () => {
     const added = await coldkeep(['--json', 'schedule', 'add', '--table', tableName, '--cron', '15 3 * * *'], env);
     assert.equal(added.code, 0, added.stderr);
     const source = JSON.parse(added.stdout) as { id: string };
+    const folder = await mkdtemp(join(tmpdir(), 'coldkeep-schedule-folder-'));
+    await mkdir(join(folder, 'letters', '2026'), { recursive: true });
+    await writeFile(join(folder, 'todo.txt'), 'back up everything');
+    await writeFile(join(folder, 'letters', '2026', 'bank.txt'), 'dear bank');
+    await writeFile(join(folder, 'scratch.tmp'), 'left out');
+    const addedFolder = await coldkeep(
+      ['--json', 'schedule', 'add', '--folder', folder, '--cron', '30 */6 * * *', '--exclude', '*.tmp'],
+      env,
+    );
+    assert.equal(addedFolder.code, 0, addedFolder.stderr);
+    const folderSource = JSON.parse(addedFolder.stdout) as { id: string };
 
     const listed = await coldkeep(['schedule', 'list'], env);
     assert.match(listed.stdout, new RegExp(`${source.id}\\s+table\\s+${tableName}\\s+15 3 \\* \\* \\*`));
+    assert.match(listed.stdout, new RegExp(`${folderSource.id}\\s+folder\\s+`));
 
     const due = await coldkeep(['schedule', 'run'], env);
     assert.equal(due.code, 0, due.stderr);
@@ -84,18 +103,30 @@ describe('coldkeep schedule', () => {
     const run = await coldkeep(['--json', 'schedule', 'run', '--all'], env);
     assert.equal(run.code, 0, run.stderr);
     const { runs } = JSON.parse(run.stdout) as { runs: RunRecord[] };
-    assert.equal(runs.length, 1);
-    assert.equal(runs[0]!.status, 'succeeded');
-    assert.equal(runs[0]!.result?.report.itemCount, 30);
+    assert.equal(runs.length, 2);
+    const tableRun = runs.find((r) => r.sourceId === source.id)!;
+    const folderRun = runs.find((r) => r.sourceId === folderSource.id)!;
+    assert.equal(tableRun.status, 'succeeded');
+    assert.equal(tableRun.result?.report.itemCount, 30);
+    assert.equal(folderRun.status, 'succeeded', JSON.stringify(folderRun.error));
+    assert.equal(folderRun.result?.report.files, 2, 'the *.tmp file is excluded');
 
     const catalog = await listBackups(clients.s3, { bucket, table: tableName });
     assert.deepEqual(
       catalog.backups.map((b) => b.backupId),
-      [runs[0]!.result?.restorePoint],
+      [tableRun.result?.restorePoint],
+    );
+    const listedSnapshots = await coldkeep(['--json', 'files', 'snapshots', '--source', folderSource.id], env);
+    assert.equal(listedSnapshots.code, 0, listedSnapshots.stderr);
+    const { snapshots } = JSON.parse(listedSnapshots.stdout) as { snapshots: SnapshotSummary[] };
+    assert.deepEqual(
+      snapshots.map((s) => [s.snapshotId, s.files, s.bytes, s.dir]),
+      [[folderRun.result?.restorePoint, 2, 'back up everything'.length + 'dear bank'.length, folder]],
     );
 
     const history = await coldkeep(['schedule', 'history'], env);
     assert.match(history.stdout, new RegExp(`SUCCEEDED ${tableName} \\(manual, .*\\) 30 items`));
+    assert.match(history.stdout, /SUCCEEDED .* \(manual, .*\) 2 files, 27 B/);
   });
 
   test("a failing run exits 1 with the run's error code, and the failure is in the history", async () => {

@@ -36,6 +36,7 @@ import { appSettingsStore, withoutBlanks } from './appSettings';
 import { type DemoEnvironment, startDemo } from './demoMode';
 import type { IpcHandlers } from './ipcHandlers';
 import { IpcChannel } from '../ipc';
+import { coreFolderBackups } from './folderBackups';
 import type { FolderBackups, Stacks } from './services';
 
 /** Where secrets go, and whether they can go there at all. */
@@ -54,7 +55,8 @@ export interface ColdkeepAppOptions {
   secrets: SecretStorage;
   /** The OS folder dialog; undefined when the user cancels. */
   pickFolder(): Promise<string | undefined>;
-  folderBackups: FolderBackups;
+  /** Folder snapshots; the core's `files` module unless a test hands in another. */
+  folderBackups?: FolderBackups;
   stacks: Stacks;
   /** Told of every scheduler event (tray icon, notifications). */
   onEvent?: (event: SchedulerEvent) => void;
@@ -74,6 +76,7 @@ export class ColdkeepApp {
   readonly scheduler: Scheduler;
   readonly store: ScheduleStore;
   private readonly options: ColdkeepAppOptions;
+  private readonly folderBackups: FolderBackups;
   private readonly settingsStore: JsonFileStore<AppSettings>;
   private readonly deployments = new Map<string, Deployment>();
   private settingsValue!: AppSettings;
@@ -83,12 +86,13 @@ export class ColdkeepApp {
 
   private constructor(options: ColdkeepAppOptions) {
     this.options = options;
+    this.folderBackups = options.folderBackups ?? coreFolderBackups;
     this.settingsStore = appSettingsStore(options.dataDir);
     this.store = new ScheduleStore(options.scheduleDir);
     const target = async () => this.backupTarget();
     this.scheduler = new Scheduler({
       store: this.store,
-      runners: { table: tableRunner(target), folder: folderRunner(target, options.folderBackups.backupFolder) },
+      runners: { table: tableRunner(target), folder: folderRunner(target, this.folderBackups.backupFolder) },
       ...(options.retry ? { retry: options.retry } : {}),
       onEvent: (event) => {
         if (event.type === 'run-finished') this.lastRunValue = event.run;
@@ -294,7 +298,8 @@ export class ColdkeepApp {
 
   /** The handler of every IPC channel; inputs arrive validated (see ipcHandlers.ts). */
   handlers(): IpcHandlers {
-    const { folderBackups, stacks } = this.options;
+    const { folderBackups } = this;
+    const { stacks } = this.options;
     return {
       [IpcChannel.GetAppInfo]: () => this.options.appInfo,
       [IpcChannel.GetSettings]: () => this.settingsView(),

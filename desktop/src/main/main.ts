@@ -23,7 +23,8 @@ import { applyStartAtLogin, catchUpOnResume, linuxAutostartEntry, QuitGuard, typ
 import { showRunNotification } from './runNotifications';
 import { encryptionProblem, SafeStorageSecretStore } from './safeStorageSecretStore';
 import { denyAllPermissions, lockDownWebContents } from './security';
-import { unavailableFolderBackups, unavailableStacks } from './services';
+import { coreFolderBackups } from './folderBackups';
+import { unavailableStacks } from './services';
 import { type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
 
 const pageUrl = pathToFileURL(join(__dirname, '../../src/renderer/index.html')).href;
@@ -171,8 +172,8 @@ function main(): void {
             : await dialog.showOpenDialog(options);
         return result.canceled ? undefined : result.filePaths[0];
       },
-      // Wiring point: pass the folder snapshots and stacks services here once the build has them.
-      folderBackups: unavailableFolderBackups,
+      // Wiring point: pass the stacks service here once the build has it.
+      folderBackups: coreFolderBackups,
       stacks: unavailableStacks,
       onEvent: (event) => {
         void refreshTray();

@@ -2,18 +2,17 @@ import {
   type AwsClients,
   type BackupFolderFn,
   ColdkeepError,
-  folderBackupsUnavailable,
   type JobOptions,
+  type SnapshotRestoreProgress,
 } from '@coldkeep/shared';
 import type { ChangePreview, RestorePoint, StackEvent, StackInput, TemplateInfo, TemplateParameter } from '../ipc';
 
 /**
- * Folder snapshots, as the desktop app uses them. The snapshots module (`files` in the core) is
- * wired in main.ts through `folderBackupsFrom(...)`; a build without it passes `unavailableFolderBackups`.
+ * Folder snapshots, as the desktop app uses them: `coreFolderBackups` (folderBackups.ts) over the
+ * core's `files` module; tests may hand ColdkeepApp another.
  */
 export interface FolderBackups {
-  available: boolean;
-  backupFolder: BackupFolderFn | undefined;
+  backupFolder: BackupFolderFn;
   listSnapshots(
     clients: AwsClients,
     query: { bucket: string; prefix?: string; source: string },
@@ -21,20 +20,9 @@ export interface FolderBackups {
   restoreSnapshot(
     clients: AwsClients,
     input: { bucket: string; prefix?: string; source: string; snapshotId: string; target: string; overwrite?: boolean },
-    options: JobOptions<unknown>,
+    options: JobOptions<SnapshotRestoreProgress>,
   ): Promise<{ summary: string; report: Record<string, unknown> }>;
 }
-
-export const unavailableFolderBackups: FolderBackups = {
-  available: false,
-  backupFolder: undefined,
-  listSnapshots: async () => {
-    throw folderBackupsUnavailable();
-  },
-  restoreSnapshot: async () => {
-    throw folderBackupsUnavailable();
-  },
-};
 
 /** One-click stacks: the bundled CloudFormation templates, deployed through change sets. */
 export interface Stacks {

@@ -1,7 +1,6 @@
 import type { AwsClients } from '../aws';
 import { backupTable } from '../backup';
 import { backupFolder } from '../files';
-import { ColdkeepError } from '../errors';
 import type { JobOptions } from '../jobs';
 import { bytesText, countText } from '../notify/figures';
 import type { RunReport } from './runHistory';
@@ -68,10 +67,9 @@ export function tableRunner(target: () => Promise<BackupTarget> | BackupTarget):
 /** Folder runs take a snapshot with `backupFolder` (another function may stand in, in tests). */
 export function folderRunner(
   target: () => Promise<BackupTarget> | BackupTarget,
-  snapshot: BackupFolderFn | undefined = backupFolder,
+  snapshot: BackupFolderFn = backupFolder,
 ): SourceRunner<FolderSource> {
   return async (source, { signal, onProgress }) => {
-    if (!snapshot) throw folderBackupsUnavailable();
     const { clients, bucket, prefix } = await target();
     const report = await snapshot(
       clients,
@@ -99,10 +97,4 @@ export function folderRunner(
       report: { ...report },
     };
   };
-}
-
-export function folderBackupsUnavailable(): ColdkeepError {
-  return new ColdkeepError('Unavailable', 'Folder backups are not available in this build of Coldkeep.', {
-    hint: 'Back up tables for now; folder snapshots come with the next release.',
-  });
 }
