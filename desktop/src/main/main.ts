@@ -23,7 +23,8 @@ import { applyStartAtLogin, catchUpOnResume, linuxAutostartEntry, QuitGuard, typ
 import { showRunNotification } from './runNotifications';
 import { encryptionProblem, SafeStorageSecretStore } from './safeStorageSecretStore';
 import { denyAllPermissions, lockDownWebContents } from './security';
-import { unavailableFolderBackups, unavailableStacks } from './services';
+import { unavailableFolderBackups } from './services';
+import { stacksFrom } from './stacksService';
 import { type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
 
 const pageUrl = pathToFileURL(join(__dirname, '../../src/renderer/index.html')).href;
@@ -171,9 +172,11 @@ function main(): void {
             : await dialog.showOpenDialog(options);
         return result.canceled ? undefined : result.filePaths[0];
       },
-      // Wiring point: pass the folder snapshots and stacks services here once the build has them.
+      // Wiring point: pass the folder snapshots service here once the build has it.
       folderBackups: unavailableFolderBackups,
-      stacks: unavailableStacks,
+      // Templates from <resources>/infra-templates when packaged (the core looks there), with the
+      // Lambda bundle in its dist/; the repository's infra-templates/ under `npm start`.
+      stacks: stacksFrom(),
       onEvent: (event) => {
         void refreshTray();
         if (event.type === 'error') reportError(Object.assign(new Error(event.error.message), event.error));

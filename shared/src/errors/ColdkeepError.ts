@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'RunInProgress'
   | 'SessionExpired'
   | 'StackBusy'
+  | 'StackChanged'
   | 'StackFailed'
   | 'TableExists'
   | 'TemplateInvalid'
