@@ -224,7 +224,8 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     await page.waitForSelector('#param-Tables');
     assert.equal(await page.inputValue('#stack-name'), 'coldkeep-table-backup-schedule');
     assert.equal(await page.$('#param-CodeKey'), null, 'the parameter the deploy fills in is not asked for');
-    assert.match((await page.textContent('#stack-note')) ?? '', /Lambda bundle/);
+    assert.match((await page.textContent('#stack-note')) ?? '', /serverless/);
+    assert.match((await page.textContent('#stack-note .lambda-note')) ?? '', /Lambda bundle/);
     await page.fill('#param-Tables', 'studentData');
     await page.fill('#param-BucketName', BUCKET);
     await page.fill('#param-NotifyRecipient', 'ops@example.com');
@@ -236,7 +237,8 @@ describe('desktop window in headless Chromium, on the real main-process handlers
 
     await page.selectOption('#stack-template', 'backup-bucket');
     await page.waitForSelector('#param-ArchiveAfterDays');
-    assert.equal(await page.inputValue('#stack-name'), STACK);
+    assert.equal(await page.inputValue('#stack-name'), STACK, 'the stack name follows the template');
+    assert.equal(await page.$('#stack-note .lambda-note'), null);
     assert.equal(await page.inputValue('#param-ArchiveAfterDays'), '14');
     assert.deepEqual(
       await page.$$eval('#param-ObjectLockMode option', (options) => options.map((o) => o.textContent)),

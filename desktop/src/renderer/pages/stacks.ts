@@ -108,9 +108,14 @@ export const stacksPage: Page = async (root, api) => {
     defaultName = template?.defaultStackName ?? '';
     replaceChildren(
       note,
+      template?.description ?? '',
       template?.needsLambdaBundle
-        ? "Preview and Deploy first upload Coldkeep's Lambda bundle to the bucket named here (once per version)."
-        : '',
+        ? h(
+            'span',
+            { class: 'lambda-note' },
+            " Preview and Deploy first upload Coldkeep's Lambda bundle to the bucket named here (once per version).",
+          )
+        : null,
     );
   };
 
@@ -218,7 +223,7 @@ export const stacksPage: Page = async (root, api) => {
     templates = await api.listTemplates();
     replaceChildren(
       templateSelect,
-      ...templates.map((t) => h('option', { value: t.name, title: t.description }, `${t.name} — ${t.description}`)),
+      ...templates.map((t) => h('option', { value: t.name, title: t.description }, t.name)),
     );
     if (templates.length) await loadForm();
   } catch (err) {
