@@ -1,7 +1,6 @@
 import {
   type AwsClients,
   type BackupFolderFn,
-  ColdkeepError,
   folderBackupsUnavailable,
   type JobOptions,
   type ParameterProblem,
@@ -62,28 +61,3 @@ export interface Stacks {
   previewChangeSet(clients: AwsClients, input: StackInput, options: JobOptions<StackProgress>): Promise<StackChange[]>;
   deployStack(clients: AwsClients, input: StackInput, options: JobOptions<StackProgress>): Promise<StackDeployResult>;
 }
-
-export function stacksUnavailable(): ColdkeepError {
-  return new ColdkeepError('Unavailable', 'Stack deploys are not available in this build of Coldkeep.', {
-    hint: 'Deploy the templates in infra-templates/ with the AWS console or CLI for now.',
-  });
-}
-
-export const unavailableStacks: Stacks = {
-  available: false,
-  listTemplates: async () => {
-    throw stacksUnavailable();
-  },
-  templateParameters: async () => {
-    throw stacksUnavailable();
-  },
-  validateParameters: async () => {
-    throw stacksUnavailable();
-  },
-  previewChangeSet: async () => {
-    throw stacksUnavailable();
-  },
-  deployStack: async () => {
-    throw stacksUnavailable();
-  },
-};
