@@ -262,6 +262,12 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     assert.equal(cf.commandCalls(DeleteChangeSetCommand).length, 1, 'the preview change set is discarded');
     assert.equal(cf.commandCalls(DeleteStackCommand).length, 1, 'and so is the empty stack it made');
     await ui.screenshot('07-stack-preview');
+    // An edit after the preview asks for a new one: Deploy sends only what was previewed.
+    await page.fill('#param-ArchiveAfterDays', '31');
+    assert.equal(await page.isDisabled('#stack-deploy'), true);
+    await page.fill('#param-ArchiveAfterDays', '30');
+    await page.click('#stack-preview-button');
+    await page.waitForSelector('#stack-deploy:not([disabled])');
 
     await page.click('#stack-deploy');
     await page.waitForSelector('#deploy-state.running');
@@ -276,14 +282,14 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     assert.equal(await page.isDisabled('#stack-deploy'), true, 'another deploy needs another preview');
 
     const changeSets = cf.commandCalls(CreateChangeSetCommand).map((call) => call.args[0].input);
-    assert.equal(changeSets.length, 2, 'one change set for the preview, one for the deploy');
+    assert.equal(changeSets.length, 3, 'one change set per preview, one for the deploy');
     assert.equal(cf.commandCalls(ExecuteChangeSetCommand).length, 1);
     const deployed = Object.fromEntries(
-      (changeSets[1]!.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]),
+      (changeSets[2]!.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]),
     );
     assert.equal(deployed.BucketName, BUCKET);
     assert.equal(deployed.ArchiveAfterDays, '30');
-    assert.equal(changeSets[1]!.ChangeSetType, 'CREATE');
+    assert.equal(changeSets[2]!.ChangeSetType, 'CREATE');
     await ui.screenshot('08-stack-deployed');
     assert.deepEqual(ui.pageErrors, []);
   });

@@ -95,9 +95,18 @@ export const stacksPage: Page = async (root, api) => {
     };
   };
 
+  // Deploy sends exactly the input that was previewed; any edit (even during the preview) asks
+  // for a new preview first.
+  let previewed: StackInput | undefined;
+  let edits = 0;
+  const invalidatePreview = (): void => {
+    edits++;
+    previewed = undefined;
+    deployButton.disabled = true;
+  };
   const loadForm = async (): Promise<void> => {
     replaceChildren(preview);
-    deployButton.disabled = true;
+    invalidatePreview();
     const template = templates.find((t) => t.name === templateSelect.value);
     const parameters = await api.templateParameters({ template: templateSelect.value });
     // Parameters the deploy fills in itself (the uploaded Lambda bundle's key) are not asked for.
@@ -155,10 +164,6 @@ export const stacksPage: Page = async (root, api) => {
     );
   };
 
-  // A preview holds for the values it was made with: any edit asks for a new one before Deploy.
-  const invalidatePreview = (): void => {
-    deployButton.disabled = true;
-  };
   form.addEventListener('input', invalidatePreview);
   form.addEventListener('change', invalidatePreview);
   stackName.addEventListener('input', invalidatePreview);
@@ -171,19 +176,22 @@ export const stacksPage: Page = async (root, api) => {
     'click',
     () =>
       void busy(previewButton, status, async () => {
-        deployButton.disabled = true;
-        const changes = await api.previewStack(input());
+        invalidatePreview();
+        const asked = input();
+        const editsBefore = edits;
+        const changes = await api.previewStack(asked);
         replaceChildren(preview, h('h3', {}, 'Change set'), changeTable(changes, 'change-set'));
-        return true;
-      }).then((previewed) => {
-        deployButton.disabled = previewed !== true;
+        if (edits === editsBefore) previewed = asked;
+      }).then(() => {
+        deployButton.disabled = previewed === undefined;
       }),
   );
   deployButton.addEventListener(
     'click',
     () =>
       void busy(deployButton, status, async () => {
-        const { deploymentId } = await api.deployStack(input());
+        if (!previewed) throw Object.assign(new Error('Preview the changes first.'), { code: 'InvalidInput' });
+        const { deploymentId } = await api.deployStack(previewed);
         if (poll) clearInterval(poll);
         const refresh = async (): Promise<void> => {
           const deployment = await api.getDeployment({ deploymentId });
@@ -194,6 +202,7 @@ export const stacksPage: Page = async (root, api) => {
         await refresh();
       }).then(() => {
         // One deploy per preview.
+        previewed = undefined;
         deployButton.disabled = true;
       }),
   );
