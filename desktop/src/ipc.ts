@@ -7,9 +7,18 @@
  * Every call answers with an `IpcResult` envelope rather than a thrown error: Electron flattens a
  * thrown error to a message, and the page needs the code and hint.
  */
-import type { RunRecord, Source } from '@coldkeep/shared';
+import type {
+  RunRecord,
+  Source,
+  StackChange,
+  StackEvent,
+  StackOutput,
+  TemplateParameter,
+  TemplateSummary,
+} from '@coldkeep/shared';
 
-export type { RunRecord, Source };
+// The stacks types are the core's own: the page shows what the stacks module reports, unchanged.
+export type { RunRecord, Source, StackEvent, StackOutput, TemplateParameter };
 
 export const enum IpcChannel {
   GetAppInfo = 'coldkeep:get-app-info',
@@ -113,26 +122,8 @@ export interface RestoreResult {
   report: Record<string, unknown>;
 }
 
-export interface TemplateInfo {
-  name: string;
-  description: string;
-}
-
-/** One parameter of a CloudFormation template, enough to build and check a form field. */
-export interface TemplateParameter {
-  name: string;
-  type: 'String' | 'Number' | 'CommaDelimitedList' | string;
-  description?: string;
-  default?: string;
-  allowedValues?: string[];
-  allowedPattern?: string;
-  constraintDescription?: string;
-  minLength?: number;
-  maxLength?: number;
-  minValue?: number;
-  maxValue?: number;
-  noEcho?: boolean;
-}
+/** A bundled template, as the template picker shows it (its parameters come with TemplateParameters). */
+export type TemplateInfo = Pick<TemplateSummary, 'name' | 'description' | 'defaultStackName' | 'needsLambdaBundle'>;
 
 export interface StackInput {
   template: string;
@@ -140,27 +131,28 @@ export interface StackInput {
   parameters: Record<string, string>;
 }
 
-export interface ChangePreview {
-  action: string;
-  logicalId: string;
-  resourceType: string;
-  replacement?: string;
-}
+/** One resource change of the change set. */
+export type ChangePreview = StackChange;
 
-export interface StackEvent {
-  timestamp: string;
-  logicalId: string;
-  resourceType: string;
-  status: string;
-  reason?: string;
-}
+/** Where a deployment is: the steps of the core's deployStack, in order. */
+export type DeploymentPhase = 'starting' | 'upload' | 'change-set' | 'changes' | 'execute' | 'done';
 
 export interface Deployment {
   deploymentId: string;
+  template: string;
   stackName: string;
   state: 'running' | 'succeeded' | 'failed';
+  phase: DeploymentPhase;
+  /** CREATE for a new stack, UPDATE for an existing one (known once the change set is made). */
+  changeSetType?: 'CREATE' | 'UPDATE';
+  /** The changes executed (known once the change set is ready). */
+  changes: ChangePreview[];
   events: StackEvent[];
-  outputs: Record<string, string>;
+  /** The stack's status at the end, e.g. CREATE_COMPLETE. */
+  status?: string;
+  /** An update that would change nothing: nothing was executed. */
+  noChanges?: boolean;
+  outputs: StackOutput[];
   error?: IpcError;
 }
 

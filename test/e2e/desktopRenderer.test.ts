@@ -6,56 +6,103 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { AwsClients, DEMO_TABLE, MemorySecretStore, TOOL_NAME } from '@coldkeep/shared';
-import type { TemplateParameter } from 'coldkeep-desktop/dist/ipc';
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  type ResourceStatus,
+  type StackEvent as SdkStackEvent,
+} from '@aws-sdk/client-cloudformation';
 import { ColdkeepApp } from 'coldkeep-desktop/dist/main/coldkeepApp';
-import type { Stacks } from 'coldkeep-desktop/dist/main/services';
+import { stacksFrom } from 'coldkeep-desktop/dist/main/stacksService';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { openRenderer, type RendererSession } from '../helpers/rendererHarness';
 
+const STACK = 'coldkeep-backup-bucket';
+const STACK_ID = `arn:aws:cloudformation:us-east-1:111122223333:stack/${STACK}/1234`;
+const CHANGE_SET_ID = 'arn:aws:cloudformation:us-east-1:111122223333:changeSet/cs/5678';
+const BUCKET = 'my-coldkeep-backups';
+
 /**
- * A stand-in for the stacks module (issue 6) until it is wired: the bundled template's parameters,
- * a change set and a deploy that streams events and ends with outputs, as CloudFormation would.
- * TODO after wiring: replace with the real Stacks service over aws-sdk-client-mock's CloudFormation.
+ * CloudFormation, which no emulator serves, as aws-sdk-client-mock: a new stack whose change set
+ * adds the key and the bucket; once executed its events come in two batches, the second (and the
+ * end of the deploy) held back until the test has seen the first in the page.
  */
-function scriptedStacks(deployed: { parameters: Record<string, string> }[]): Stacks {
-  const parameters: TemplateParameter[] = [
-    {
-      name: 'BucketName',
-      type: 'String',
-      description: 'Name of the backup bucket',
-      allowedPattern: '[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]',
-      constraintDescription: 'lower-case letters, digits, dots and hyphens',
-    },
-    { name: 'GlacierAfterDays', type: 'Number', default: '14', minValue: 1, maxValue: 3650 },
-    { name: 'Encryption', type: 'String', default: 'aws:kms', allowedValues: ['AES256', 'aws:kms'] },
+function mockCloudFormation(cf: AwsClientStub<CloudFormationClient>): { release(): void } {
+  let executed = false;
+  let released = false;
+  let counter = 0;
+  const event = (logicalId: string, type: string, status: ResourceStatus): SdkStackEvent => ({
+    EventId: `e${++counter}`,
+    StackId: STACK_ID,
+    StackName: STACK,
+    LogicalResourceId: logicalId,
+    ResourceType: type,
+    ResourceStatus: status,
+    Timestamp: new Date(Date.UTC(2026, 10, 23, 12, 0, counter)),
+  });
+  const first = [
+    event(STACK, 'AWS::CloudFormation::Stack', 'CREATE_IN_PROGRESS'),
+    event('BackupKey', 'AWS::KMS::Key', 'CREATE_IN_PROGRESS'),
   ];
-  return {
-    available: true,
-    listTemplates: async () => [{ name: 'backup-bucket', description: 'Secure backup bucket' }],
-    templateParameters: async () => parameters,
-    validateParameters: async (_template, values) =>
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(values.BucketName ?? '') ? [] : ['BucketName is not a bucket name'],
-    previewChangeSet: async () => [
-      { action: 'Add', logicalId: 'BackupBucket', resourceType: 'AWS::S3::Bucket' },
-      { action: 'Add', logicalId: 'BackupKey', resourceType: 'AWS::KMS::Key' },
+  const second = [
+    event('BackupKey', 'AWS::KMS::Key', 'CREATE_COMPLETE'),
+    event('BackupBucket', 'AWS::S3::Bucket', 'CREATE_COMPLETE'),
+    event(STACK, 'AWS::CloudFormation::Stack', 'CREATE_COMPLETE'),
+  ];
+  const missing = Object.assign(new Error(`Stack with id ${STACK} does not exist`), { name: 'ValidationError' });
+  cf.on(DescribeStacksCommand, { StackName: STACK }).rejects(missing);
+  cf.on(DescribeStacksCommand, { StackName: STACK_ID }).callsFake(() => ({
+    Stacks: [
+      {
+        StackName: STACK,
+        StackId: STACK_ID,
+        CreationTime: new Date(),
+        StackStatus: released ? 'CREATE_COMPLETE' : 'CREATE_IN_PROGRESS',
+        ...(released
+          ? {
+              Outputs: [
+                { OutputKey: 'BucketName', OutputValue: BUCKET, Description: 'The backup bucket' },
+                { OutputKey: 'BucketArn', OutputValue: `arn:aws:s3:::${BUCKET}` },
+              ],
+            }
+          : {}),
+      },
     ],
-    deployStack: async (_clients, input, { onProgress }) => {
-      deployed.push({ parameters: input.parameters });
-      const steps: [string, string, string][] = [
-        [input.stackName, 'AWS::CloudFormation::Stack', 'CREATE_IN_PROGRESS'],
-        ['BackupKey', 'AWS::KMS::Key', 'CREATE_COMPLETE'],
-        ['BackupBucket', 'AWS::S3::Bucket', 'CREATE_COMPLETE'],
-        [input.stackName, 'AWS::CloudFormation::Stack', 'CREATE_COMPLETE'],
-      ];
-      for (const [logicalId, resourceType, status] of steps) {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        onProgress?.({ timestamp: new Date().toISOString(), logicalId, resourceType, status });
-      }
-      return {
-        outputs: {
-          BucketName: input.parameters.BucketName ?? '',
-          BucketArn: `arn:aws:s3:::${input.parameters.BucketName}`,
-        },
-      };
+  }));
+  cf.on(CreateChangeSetCommand).resolves({ Id: CHANGE_SET_ID, StackId: STACK_ID });
+  cf.on(DescribeChangeSetCommand).resolves({
+    Status: 'CREATE_COMPLETE',
+    StackId: STACK_ID,
+    Changes: [
+      {
+        Type: 'Resource',
+        ResourceChange: { Action: 'Add', LogicalResourceId: 'BackupKey', ResourceType: 'AWS::KMS::Key' },
+      },
+      {
+        Type: 'Resource',
+        ResourceChange: { Action: 'Add', LogicalResourceId: 'BackupBucket', ResourceType: 'AWS::S3::Bucket' },
+      },
+    ],
+  });
+  cf.on(DeleteChangeSetCommand).resolves({});
+  cf.on(DeleteStackCommand).resolves({});
+  cf.on(ExecuteChangeSetCommand).callsFake(() => {
+    executed = true;
+    return {};
+  });
+  // Newest first, as CloudFormation lists them; nothing before the change set is executed.
+  cf.on(DescribeStackEventsCommand).callsFake(() => ({
+    StackEvents: (executed ? (released ? [...first, ...second] : first) : []).slice().reverse(),
+  }));
+  return {
+    release: () => {
+      released = true;
     },
   };
 }
@@ -71,7 +118,8 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     'photos/2026/beach.bin': randomBytes(300_000),
     'photos/empty.txt': Buffer.alloc(0),
   };
-  const deployed: { parameters: Record<string, string> }[] = [];
+  const cf = mockClient(CloudFormationClient);
+  const cloudFormation = mockCloudFormation(cf);
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'coldkeep-desktop-ui-'));
@@ -91,7 +139,7 @@ describe('desktop window in headless Chromium, on the real main-process handlers
       },
       secrets: { store: new MemorySecretStore(), problem: () => undefined },
       pickFolder: async () => folder,
-      stacks: scriptedStacks(deployed),
+      stacks: stacksFrom({ pollIntervalMs: 50 }),
       retry: { baseMs: 1, maxMs: 2, maxAttempts: 2 },
       env: {
         ...process.env,
@@ -107,6 +155,7 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     await ui?.close();
     await app?.scheduler.cancelAll();
     await app?.close();
+    cf.restore();
   });
 
   test('demo mode, add a table and a folder, back up now, see the runs in History, restore the backup', async () => {
@@ -212,37 +261,83 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     assert.deepEqual(ui.pageErrors, []);
   });
 
-  test('stacks: a form from the template parameters, validation, change-set preview, deploy with live events and outputs', async () => {
+  test('stacks: the real templates as a form, validation in the page and in main, change-set preview, deploy with live events and outputs', async () => {
     const { page } = ui;
     await ui.open('stacks');
-    await page.waitForSelector('#param-BucketName');
-    assert.equal(await page.inputValue('#param-GlacierAfterDays'), '14');
-    assert.deepEqual(await page.$$eval('#param-Encryption option', (options) => options.map((o) => o.textContent)), [
-      'AES256',
-      'aws:kms',
-    ]);
+    await page.waitForSelector('#stack-template option[value="table-backup-schedule"]', { state: 'attached' });
+
+    // A rule over two values is checked in main (the page checks one value at a time).
+    await page.selectOption('#stack-template', 'table-backup-schedule');
+    await page.waitForSelector('#param-Tables');
+    assert.equal(await page.inputValue('#stack-name'), 'coldkeep-table-backup-schedule');
+    assert.equal(await page.$('#param-CodeKey'), null, 'the parameter the deploy fills in is not asked for');
+    assert.match((await page.textContent('#stack-note')) ?? '', /serverless/);
+    assert.match((await page.textContent('#stack-note .lambda-note')) ?? '', /Lambda bundle/);
+    await page.fill('#param-Tables', 'studentData');
+    await page.fill('#param-BucketName', BUCKET);
+    await page.fill('#param-NotifyRecipient', 'ops@example.com');
+    await page.click('#stack-preview-button');
+    await page.waitForSelector(
+      '#stacks-status .error:has-text("NotifySender (an address verified in SES) is required")',
+    );
+    assert.equal(cf.commandCalls(CreateChangeSetCommand).length, 0, 'nothing reached CloudFormation');
+
+    await page.selectOption('#stack-template', 'backup-bucket');
+    await page.waitForSelector('#param-ArchiveAfterDays');
+    assert.equal(await page.inputValue('#stack-name'), STACK, 'the stack name follows the template');
+    assert.equal(await page.$('#stack-note .lambda-note'), null);
+    assert.equal(await page.inputValue('#param-ArchiveAfterDays'), '14');
+    assert.deepEqual(
+      await page.$$eval('#param-ObjectLockMode option', (options) => options.map((o) => o.textContent)),
+      ['NONE', 'GOVERNANCE', 'COMPLIANCE'],
+    );
     await page.fill('#param-BucketName', 'Not A Bucket');
-    await page.fill('#param-GlacierAfterDays', '0');
-    assert.match((await page.textContent('#param-BucketName-problem')) ?? '', /does not match/);
-    assert.match((await page.textContent('#param-GlacierAfterDays-problem')) ?? '', /at least 1/);
+    await page.fill('#param-ArchiveAfterDays', '0');
+    assert.match((await page.textContent('#param-BucketName-problem')) ?? '', /does not match .*3-63 lower-case/);
+    assert.match((await page.textContent('#param-ArchiveAfterDays-problem')) ?? '', /below the minimum 1/);
     await page.click('#stack-preview-button');
     await page.waitForSelector('#stacks-status .error:has-text("Check the form")');
     assert.equal(await page.isDisabled('#stack-deploy'), true);
+    await ui.screenshot('06-stack-validation');
 
-    await page.fill('#param-BucketName', 'my-coldkeep-backups');
-    await page.fill('#param-GlacierAfterDays', '30');
+    await page.fill('#param-BucketName', BUCKET);
+    await page.fill('#param-ArchiveAfterDays', '30');
     await page.click('#stack-preview-button');
     await page.waitForSelector('#change-set td:has-text("AWS::KMS::Key")');
-    await ui.screenshot('06-stack-preview');
+    await page.waitForSelector('#stack-deploy:not([disabled])');
+    assert.equal(cf.commandCalls(ExecuteChangeSetCommand).length, 0, 'a preview executes nothing');
+    assert.equal(cf.commandCalls(DeleteChangeSetCommand).length, 1, 'the preview change set is discarded');
+    assert.equal(cf.commandCalls(DeleteStackCommand).length, 1, 'and so is the empty stack it made');
+    await ui.screenshot('07-stack-preview');
+    // An edit after the preview asks for a new one: Deploy sends only what was previewed.
+    await page.fill('#param-ArchiveAfterDays', '31');
+    assert.equal(await page.isDisabled('#stack-deploy'), true);
+    await page.fill('#param-ArchiveAfterDays', '30');
+    await page.click('#stack-preview-button');
+    await page.waitForSelector('#stack-deploy:not([disabled])');
+
     await page.click('#stack-deploy');
-    await page.waitForSelector('#stack-events td:has-text("CREATE_IN_PROGRESS")');
+    await page.waitForSelector('#deploy-state.running');
+    await page.waitForSelector('#stack-events td:has-text("AWS::KMS::Key")');
+    assert.equal(await page.$$eval('#stack-events tbody tr', (rows) => rows.length), 2, 'the first events, live');
+    cloudFormation.release();
     await page.waitForSelector('#deploy-state.succeeded', { timeout: 10_000 });
-    assert.match((await page.textContent('#stack-outputs')) ?? '', /arn:aws:s3:::my-coldkeep-backups/);
-    assert.equal(await page.$$eval('#stack-events tbody tr', (rows) => rows.length), 4);
-    assert.deepEqual(deployed, [
-      { parameters: { BucketName: 'my-coldkeep-backups', GlacierAfterDays: '30', Encryption: 'aws:kms' } },
-    ]);
-    await ui.screenshot('07-stack-deployed');
+    assert.match((await page.textContent('#deploy-state')) ?? '', /CREATE_COMPLETE/);
+    assert.match((await page.textContent('#stack-outputs')) ?? '', new RegExp(`arn:aws:s3:::${BUCKET}`));
+    assert.match((await page.textContent('#stack-outputs')) ?? '', /The backup bucket/);
+    assert.equal(await page.$$eval('#stack-events tbody tr', (rows) => rows.length), 5);
+    assert.equal(await page.isDisabled('#stack-deploy'), true, 'another deploy needs another preview');
+
+    const changeSets = cf.commandCalls(CreateChangeSetCommand).map((call) => call.args[0].input);
+    assert.equal(changeSets.length, 3, 'one change set per preview, one for the deploy');
+    assert.equal(cf.commandCalls(ExecuteChangeSetCommand).length, 1);
+    const deployed = Object.fromEntries(
+      (changeSets[2]!.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]),
+    );
+    assert.equal(deployed.BucketName, BUCKET);
+    assert.equal(deployed.ArchiveAfterDays, '30');
+    assert.equal(changeSets[2]!.ChangeSetType, 'CREATE');
+    await ui.screenshot('08-stack-deployed');
     assert.deepEqual(ui.pageErrors, []);
   });
 

@@ -20,6 +20,7 @@ import {
   ScheduleStore,
   type SecretStore,
   type Source,
+  type StackProgress,
   tableRunner,
 } from '@coldkeep/shared';
 import type {
@@ -263,17 +264,24 @@ export class ColdkeepApp {
   private startDeployment(input: StackInput): Deployment {
     const deployment: Deployment = {
       deploymentId: randomUUID(),
+      template: input.template,
       stackName: input.stackName,
       state: 'running',
+      phase: 'starting',
+      changes: [],
       events: [],
-      outputs: {},
+      outputs: [],
     };
     this.deployments.set(deployment.deploymentId, deployment);
     void (async () => {
       try {
         const result = await this.options.stacks.deployStack(await this.clients(), input, {
-          onProgress: (event) => deployment.events.push(event),
+          onProgress: (progress) => recordProgress(deployment, progress),
         });
+        deployment.phase = 'done';
+        deployment.changes = result.changes;
+        deployment.noChanges = result.noChanges;
+        if (result.status) deployment.status = result.status;
         deployment.outputs = result.outputs;
         deployment.state = 'succeeded';
       } catch (err) {
@@ -287,12 +295,15 @@ export class ColdkeepApp {
     return deployment;
   }
 
+  /** The template's own checks in main, before any AWS call: the page's checks are a convenience. */
   private async checkStackInput(input: StackInput): Promise<void> {
     const problems = await this.options.stacks.validateParameters(input.template, input.parameters);
     if (problems.length) {
-      throw new ColdkeepError('InvalidInput', `The parameters are not valid: ${problems.join('; ')}`, {
-        hint: 'Correct the fields marked in the form.',
-      });
+      throw new ColdkeepError(
+        'InvalidInput',
+        `The parameters are not valid: ${problems.map((p) => p.message.replace(/\.$/, '')).join('; ')}.`,
+        { hint: 'Correct the values and preview again.', details: { problems } },
+      );
     }
   }
 
@@ -397,8 +408,27 @@ export class ColdkeepApp {
       [IpcChannel.GetDeployment]: ({ deploymentId }) => {
         const deployment = this.deployments.get(deploymentId);
         if (!deployment) throw new ColdkeepError('InvalidInput', `There is no deployment ${deploymentId}.`);
-        return { ...deployment, events: [...deployment.events] };
+        return { ...deployment, changes: [...deployment.changes], events: [...deployment.events] };
       },
     };
   }
+}
+
+/** A deployment's view of the core's progress: the phase it is in, the changes, each event. */
+export function recordProgress(deployment: Deployment, progress: StackProgress): void {
+  switch (progress.phase) {
+    case 'event':
+      deployment.events.push(progress.event);
+      return;
+    case 'change-set':
+      deployment.changeSetType = progress.changeSetType;
+      break;
+    case 'changes':
+      deployment.changes = progress.changes;
+      break;
+    case 'done':
+      deployment.status = progress.status;
+      break;
+  }
+  deployment.phase = progress.phase;
 }

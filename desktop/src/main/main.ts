@@ -24,7 +24,7 @@ import { showRunNotification } from './runNotifications';
 import { encryptionProblem, SafeStorageSecretStore } from './safeStorageSecretStore';
 import { denyAllPermissions, lockDownWebContents } from './security';
 import { coreFolderBackups } from './folderBackups';
-import { unavailableStacks } from './services';
+import { stacksFrom } from './stacksService';
 import { type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
 
 const pageUrl = pathToFileURL(join(__dirname, '../../src/renderer/index.html')).href;
@@ -172,9 +172,10 @@ function main(): void {
             : await dialog.showOpenDialog(options);
         return result.canceled ? undefined : result.filePaths[0];
       },
-      // Wiring point: pass the stacks service here once the build has it.
       folderBackups: coreFolderBackups,
-      stacks: unavailableStacks,
+      // Templates from <resources>/infra-templates when packaged (the core looks there), with the
+      // Lambda bundle in its dist/; the repository's infra-templates/ under `npm start`.
+      stacks: stacksFrom(),
       onEvent: (event) => {
         void refreshTray();
         if (event.type === 'error') reportError(Object.assign(new Error(event.error.message), event.error));

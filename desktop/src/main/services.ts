@@ -1,11 +1,14 @@
 import {
   type AwsClients,
   type BackupFolderFn,
-  ColdkeepError,
   type JobOptions,
+  type ParameterProblem,
   type SnapshotRestoreProgress,
+  type StackChange,
+  type StackOutput,
+  type StackProgress,
 } from '@coldkeep/shared';
-import type { ChangePreview, RestorePoint, StackEvent, StackInput, TemplateInfo, TemplateParameter } from '../ipc';
+import type { RestorePoint, StackInput, TemplateInfo, TemplateParameter } from '../ipc';
 
 /**
  * Folder snapshots, as the desktop app uses them: `coreFolderBackups` (folderBackups.ts) over the
@@ -24,42 +27,25 @@ export interface FolderBackups {
   ): Promise<{ summary: string; report: Record<string, unknown> }>;
 }
 
-/** One-click stacks: the bundled CloudFormation templates, deployed through change sets. */
+/** What a deploy ended with (the core's DeployReport, as much as the window shows). */
+export interface StackDeployResult {
+  status?: string;
+  noChanges: boolean;
+  changes: StackChange[];
+  outputs: StackOutput[];
+}
+
+/**
+ * One-click stacks: the bundled CloudFormation templates, deployed through change sets. The real
+ * one is `stacksFrom(...)` (stacksService.ts) over the core's `stacks` module.
+ */
 export interface Stacks {
   available: boolean;
   listTemplates(): Promise<TemplateInfo[]>;
   templateParameters(template: string): Promise<TemplateParameter[]>;
-  /** Problems with the values, one line each; empty when they are fine. */
-  validateParameters(template: string, parameters: Record<string, string>): Promise<string[]>;
-  previewChangeSet(clients: AwsClients, input: StackInput, options: JobOptions<never>): Promise<ChangePreview[]>;
-  deployStack(
-    clients: AwsClients,
-    input: StackInput,
-    options: JobOptions<StackEvent>,
-  ): Promise<{ outputs: Record<string, string> }>;
+  /** Problems with the values (offline checks, incl. the template's Rules); empty when they are fine. */
+  validateParameters(template: string, parameters: Record<string, string>): Promise<ParameterProblem[]>;
+  /** The changes a deploy would make, from a change set that is then discarded. */
+  previewChangeSet(clients: AwsClients, input: StackInput, options: JobOptions<StackProgress>): Promise<StackChange[]>;
+  deployStack(clients: AwsClients, input: StackInput, options: JobOptions<StackProgress>): Promise<StackDeployResult>;
 }
-
-export function stacksUnavailable(): ColdkeepError {
-  return new ColdkeepError('Unavailable', 'Stack deploys are not available in this build of Coldkeep.', {
-    hint: 'Deploy the templates in infra-templates/ with the AWS console or CLI for now.',
-  });
-}
-
-export const unavailableStacks: Stacks = {
-  available: false,
-  listTemplates: async () => {
-    throw stacksUnavailable();
-  },
-  templateParameters: async () => {
-    throw stacksUnavailable();
-  },
-  validateParameters: async () => {
-    throw stacksUnavailable();
-  },
-  previewChangeSet: async () => {
-    throw stacksUnavailable();
-  },
-  deployStack: async () => {
-    throw stacksUnavailable();
-  },
-};

@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'RunInProgress'
   | 'SessionExpired'
   | 'StackBusy'
+  | 'StackChanged'
   | 'StackFailed'
   | 'SnapshotDamaged'
   | 'SnapshotNotFound'

@@ -1,7 +1,35 @@
-import type { Deployment, StackInput, TemplateParameter } from '../../ipc';
+import type {
+  ChangePreview,
+  Deployment,
+  DeploymentPhase,
+  StackInput,
+  TemplateInfo,
+  TemplateParameter,
+} from '../../ipc';
 import { busy, errorBox, h, replaceChildren, table } from '../dom';
 import { parameterProblem, parameterValues } from '../stackForm';
 import type { Page } from './page';
+
+const PHASES: Record<DeploymentPhase, string> = {
+  starting: 'starting',
+  upload: 'Lambda bundle uploaded',
+  'change-set': 'preparing the change set',
+  changes: 'change set ready',
+  execute: 'executing the change set',
+  done: 'done',
+};
+
+function changeTable(changes: ChangePreview[], id: string): HTMLElement {
+  return changes.length
+    ? table(
+        ['Action', 'Resource', 'Type', 'Replacement'],
+        changes.map((c) =>
+          [c.action, c.logicalId, c.resourceType, c.replacement ?? ''].map((t) => document.createTextNode(t)),
+        ),
+        { id },
+      )
+    : h('p', { class: 'muted', id }, 'No changes: the stack already matches the template and these values.');
+}
 
 function field(parameter: TemplateParameter): { element: HTMLElement; value: () => string } {
   const id = `param-${parameter.name}`;
@@ -47,7 +75,9 @@ export const stacksPage: Page = async (root, api) => {
   const progress = h('div', { id: 'stack-progress' });
   const previewButton = h('button', { id: 'stack-preview-button' }, 'Preview Changes');
   const deployButton = h('button', { id: 'stack-deploy', disabled: true }, 'Deploy');
-  let parameters: TemplateParameter[] = [];
+  const note = h('p', { class: 'muted', id: 'stack-note' });
+  let templates: TemplateInfo[] = [];
+  let defaultName = '';
   let fields: { parameter: TemplateParameter; value: () => string }[] = [];
   let poll: ReturnType<typeof setInterval> | undefined;
 
@@ -65,23 +95,49 @@ export const stacksPage: Page = async (root, api) => {
     };
   };
 
+  // Deploy sends exactly the input that was previewed; any edit (even during the preview) asks
+  // for a new preview first.
+  let previewed: StackInput | undefined;
+  let edits = 0;
+  const invalidatePreview = (): void => {
+    edits++;
+    previewed = undefined;
+    deployButton.disabled = true;
+  };
   const loadForm = async (): Promise<void> => {
     replaceChildren(preview);
-    deployButton.disabled = true;
-    parameters = await api.templateParameters({ template: templateSelect.value });
-    fields = parameters.map((parameter) => ({ parameter, ...field(parameter) }));
-    replaceChildren(form, ...fields.map((f) => (f as unknown as { element: HTMLElement }).element));
-    if (!stackName.value) stackName.value = `coldkeep-${templateSelect.value}`;
+    invalidatePreview();
+    const template = templates.find((t) => t.name === templateSelect.value);
+    const parameters = await api.templateParameters({ template: templateSelect.value });
+    // Parameters the deploy fills in itself (the uploaded Lambda bundle's key) are not asked for.
+    const built = parameters.filter((p) => !p.filledByDeploy).map((parameter) => ({ parameter, ...field(parameter) }));
+    fields = built;
+    replaceChildren(form, ...built.map((f) => f.element));
+    if (!stackName.value || stackName.value === defaultName) stackName.value = template?.defaultStackName ?? '';
+    defaultName = template?.defaultStackName ?? '';
+    replaceChildren(
+      note,
+      template?.description ?? '',
+      template?.needsLambdaBundle
+        ? h(
+            'span',
+            { class: 'lambda-note' },
+            " Preview and Deploy first upload Coldkeep's Lambda bundle to the bucket named here (once per version).",
+          )
+        : null,
+    );
   };
 
   const showDeployment = (deployment: Deployment): void => {
+    const state =
+      deployment.state === 'running'
+        ? `running: ${PHASES[deployment.phase]}`
+        : deployment.state === 'succeeded'
+          ? `succeeded${deployment.noChanges ? ' (no changes)' : ''}${deployment.status ? `: ${deployment.status}` : ''}`
+          : `failed${deployment.status ? `: ${deployment.status}` : ''}`;
     replaceChildren(
       progress,
-      h(
-        'p',
-        { class: `deploy-state ${deployment.state}`, id: 'deploy-state' },
-        `${deployment.stackName}: ${deployment.state}`,
-      ),
+      h('p', { class: `deploy-state ${deployment.state}`, id: 'deploy-state' }, `${deployment.stackName}: ${state}`),
       table(
         ['Time', 'Resource', 'Type', 'Status', 'Reason'],
         deployment.events.map((e) =>
@@ -89,20 +145,28 @@ export const stacksPage: Page = async (root, api) => {
         ),
         { id: 'stack-events' },
       ),
-      Object.keys(deployment.outputs).length
+      deployment.outputs.length
         ? h(
             'section',
             { id: 'stack-outputs' },
             h('h3', {}, 'Outputs'),
             table(
-              ['Output', 'Value'],
-              Object.entries(deployment.outputs).map(([k, v]) => [document.createTextNode(k), h('code', {}, v)]),
+              ['Output', 'Value', 'Description'],
+              deployment.outputs.map((o) => [
+                document.createTextNode(o.key),
+                h('code', { class: 'output-value' }, o.value),
+                document.createTextNode(o.description ?? ''),
+              ]),
             ),
           )
         : null,
       deployment.error ? errorBox(Object.assign(new Error(deployment.error.message), deployment.error)) : null,
     );
   };
+
+  form.addEventListener('input', invalidatePreview);
+  form.addEventListener('change', invalidatePreview);
+  stackName.addEventListener('input', invalidatePreview);
 
   templateSelect.addEventListener(
     'change',
@@ -112,26 +176,22 @@ export const stacksPage: Page = async (root, api) => {
     'click',
     () =>
       void busy(previewButton, status, async () => {
-        const changes = await api.previewStack(input());
-        replaceChildren(
-          preview,
-          h('h3', {}, 'Change set'),
-          table(
-            ['Action', 'Resource', 'Type', 'Replacement'],
-            changes.map((c) =>
-              [c.action, c.logicalId, c.resourceType, c.replacement ?? ''].map((t) => document.createTextNode(t)),
-            ),
-            { id: 'change-set' },
-          ),
-        );
-        deployButton.disabled = false;
+        invalidatePreview();
+        const asked = input();
+        const editsBefore = edits;
+        const changes = await api.previewStack(asked);
+        replaceChildren(preview, h('h3', {}, 'Change set'), changeTable(changes, 'change-set'));
+        if (edits === editsBefore) previewed = asked;
+      }).then(() => {
+        deployButton.disabled = previewed === undefined;
       }),
   );
   deployButton.addEventListener(
     'click',
     () =>
       void busy(deployButton, status, async () => {
-        const { deploymentId } = await api.deployStack(input());
+        if (!previewed) throw Object.assign(new Error('Preview the changes first.'), { code: 'InvalidInput' });
+        const { deploymentId } = await api.deployStack(previewed);
         if (poll) clearInterval(poll);
         const refresh = async (): Promise<void> => {
           const deployment = await api.getDeployment({ deploymentId });
@@ -140,6 +200,10 @@ export const stacksPage: Page = async (root, api) => {
         };
         poll = setInterval(() => void refresh().catch((err: unknown) => replaceChildren(status, errorBox(err))), 1000);
         await refresh();
+      }).then(() => {
+        // One deploy per preview.
+        previewed = undefined;
+        deployButton.disabled = true;
       }),
   );
 
@@ -157,6 +221,7 @@ export const stacksPage: Page = async (root, api) => {
       h('label', {}, 'Template ', templateSelect),
       h('label', {}, ' Stack name ', stackName),
     ),
+    note,
     form,
     h('div', { class: 'toolbar' }, previewButton, deployButton),
     status,
@@ -164,10 +229,10 @@ export const stacksPage: Page = async (root, api) => {
     progress,
   );
   try {
-    const templates = await api.listTemplates();
+    templates = await api.listTemplates();
     replaceChildren(
       templateSelect,
-      ...templates.map((t) => h('option', { value: t.name, title: t.description }, `${t.name} — ${t.description}`)),
+      ...templates.map((t) => h('option', { value: t.name, title: t.description }, t.name)),
     );
     if (templates.length) await loadForm();
   } catch (err) {
