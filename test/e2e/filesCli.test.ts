@@ -1,5 +1,6 @@
 // The real `coldkeep files …` commands as a child process against the emulators: backup,
-// snapshots, ls, restore, verify, forget and prune, with --json and exit codes.
+// snapshots, ls, restore, verify, forget and prune, with --json and exit codes; backup and
+// restore email their result (success and failure) through the SES emulator.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -49,6 +50,8 @@ describe('coldkeep files', () => {
     const bucket = await createBucket(clients.s3, uniqueName('files-cli'));
     env = {
       COLDKEEP_ENDPOINT_URL_S3: emulators.endpoints.s3,
+      COLDKEEP_ENDPOINT_URL_SES: emulators.endpoints.ses,
+      COLDKEEP_NOTIFY_FROM: 'coldkeep@example.com',
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_REGION: 'us-east-1',
@@ -127,5 +130,79 @@ describe('coldkeep files', () => {
     const missing = await coldkeep(['files', 'restore', 'latest', '--target', out, '--source', 'nobody'], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Error \[SnapshotNotFound\]/);
+  });
+  test('backup and restore email their result with --notify; a failed snapshot and restore are emailed too', async () => {
+    const mailEnv = { ...env, COLDKEEP_PREFIX: 'mail' };
+    const mailSource = uniqueName('mail');
+    await fetch(`${emulators.endpoints.ses}/clear-store`, { method: 'POST' });
+    const backup = await coldkeep(
+      ['--json', 'files', 'backup', src, '--source', mailSource, '--notify', 'ops@example.com,me@example.com'],
+      mailEnv,
+    );
+    assert.equal(backup.code, 0, backup.stderr);
+    const result = JSON.parse(backup.stdout) as {
+      snapshot: { snapshotId: string; files: number };
+      notification: { sent: boolean; to: string[]; link?: unknown };
+    };
+    assert.equal(result.notification.sent, true);
+    assert.deepEqual(result.notification.to, ['ops@example.com', 'me@example.com']);
+    assert.equal(result.notification.link, undefined, 'a snapshot email carries no download link');
+
+    const out = join(work, 'mail-out');
+    const restore = await coldkeep(
+      ['files', 'restore', 'latest', '--source', mailSource, '--target', out, '--notify', 'ops@example.com'],
+      mailEnv,
+    );
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.match(restore.stdout, /Emailed ops@example\.com: "Coldkeep: Restore of snapshot .* succeeded \(3 files, /);
+    const linkFlag = await coldkeep(['files', 'backup', src, '--link-expires', '1h'], mailEnv);
+    assert.equal(linkFlag.code, 2, 'snapshot emails have no link to set an expiry for');
+
+    const noFolder = await coldkeep(
+      ['files', 'backup', join(work, 'no-such-folder'), '--source', mailSource, '--notify', 'ops@example.com'],
+      mailEnv,
+    );
+    assert.notEqual(noFolder.code, 0);
+    assert.match(noFolder.stderr, /Emailed ops@example\.com: "Coldkeep: Snapshot of folder .*no-such-folder FAILED/);
+    const noSource = await coldkeep(
+      ['files', 'restore', 'latest', '--source', 'nobody', '--target', out, '--notify', 'ops@example.com'],
+      mailEnv,
+    );
+    assert.equal(noSource.code, 1);
+    assert.match(noSource.stderr, /Error \[SnapshotNotFound\]/);
+
+    const mails = (
+      (await (await fetch(`${emulators.endpoints.ses}/store`)).json()) as {
+        emails: { subject: string; destination: { to: string[] }; body: { text?: string; html?: string } }[];
+      }
+    ).emails;
+    assert.equal(mails.length, 4, mails.map((m) => m.subject).join('\n'));
+    const [snapshot, restored, failedSnapshot, failedRestore] = mails;
+    assert.deepEqual(snapshot!.destination.to, ['ops@example.com', 'me@example.com']);
+    assert.match(snapshot!.subject, /^Coldkeep: Snapshot of folder .*notes succeeded \(3 files, [\d.]+ B new\)$/);
+    for (const body of [snapshot!.body.text!, snapshot!.body.html!]) {
+      for (const fact of [
+        mailSource,
+        result.snapshot.snapshotId,
+        '3 new blob(s)',
+        'no parent (first snapshot)',
+        `coldkeep files restore ${result.snapshot.snapshotId} --source ${mailSource} --target DIR`,
+      ]) {
+        assert.ok(body.includes(fact), `the snapshot email lacks ${fact}:\n${body}`);
+      }
+      assert.doesNotMatch(body, /X-Amz-Signature=/);
+    }
+    assert.match(restored!.subject, /^Coldkeep: Restore of snapshot \S+ into .*mail-out succeeded \(3 files, 16 B\)$/);
+    for (const body of [restored!.body.text!, restored!.body.html!]) {
+      assert.ok(body.includes(result.snapshot.snapshotId), body);
+      assert.match(body, /3 files, 1 folders, 0 links, 16 B; every SHA-256 checked/);
+    }
+    assert.match(failedSnapshot!.subject, /FAILED \(\[InvalidInput\]\)$/);
+    assert.match(failedSnapshot!.body.text!, /no such folder/);
+    assert.match(
+      failedRestore!.subject,
+      /^Coldkeep: Restore of snapshot latest of nobody into .* FAILED \(\[SnapshotNotFound\]\)$/,
+    );
+    assert.match(failedRestore!.body.html!, /SnapshotNotFound/);
   });
 });

@@ -2,7 +2,8 @@
  * A loopback proxy in front of s3rver and dynalite that plays the AWS features the emulators
  * lack, so that the code paths calling them run for real over HTTP (policy drift proof):
  *  - S3: data objects look archived (GLACIER) on HeadObject until a RestoreObject (answered 202)
- *    was made for them; chosen uploads can be made to fail (500 InternalError).
+ *    was made for them, and in ListObjectsV2 answers (their storage class, as S3 lists an
+ *    archived object even once it is restored); chosen uploads can be made to fail (500 InternalError).
  *  - DynamoDB: DescribeTimeToLive reports TTL on for chosen tables; UpdateTimeToLive is answered.
  * Everything else is forwarded as it is (the Host header too, since SigV4 signs it).
  * Bounded: listens on 127.0.0.1, forwards only to the given loopback targets, stops after `lifetimeMs`.
@@ -52,14 +53,25 @@ export async function startFeatureProxy(target: string, lifetimeMs = 5 * 60_000)
     res: ServerResponse,
     body: Buffer,
     patch?: (h: Record<string, string>, key: string) => void,
+    rewrite?: (answer: string) => string,
   ) => {
     const upstream = httpRequest(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
         const headers = { ...answer.headers } as Record<string, string>;
         patch?.(headers, decodeURIComponent((req.url ?? '').split('?')[0]!));
-        res.writeHead(answer.statusCode ?? 502, headers);
-        answer.pipe(res);
+        if (!rewrite) {
+          res.writeHead(answer.statusCode ?? 502, headers);
+          answer.pipe(res);
+          return;
+        }
+        void readBody(answer).then((raw) => {
+          const text = rewrite(raw.toString('utf8'));
+          delete headers['transfer-encoding'];
+          headers['content-length'] = String(Buffer.byteLength(text));
+          res.writeHead(answer.statusCode ?? 502, headers);
+          res.end(text);
+        });
       },
     );
     upstream.on('error', () => res.destroy());
@@ -115,6 +127,16 @@ export async function startFeatureProxy(target: string, lifetimeMs = 5 * 60_000)
           if (restored.has(key))
             headers['x-amz-restore'] = 'ongoing-request="false", expiry-date="Fri, 21 Dec 2040 00:00:00 GMT"';
         });
+      }
+      const archived = proxy.archiveKeysContaining;
+      if (req.method === 'GET' && archived && /[?&]list-type=2(&|$)/.test(url)) {
+        return forward(req, res, body, undefined, (xml) =>
+          xml.replace(/<Contents>[\s\S]*?<\/Contents>/g, (entry) =>
+            /<Key>([^<]*)<\/Key>/.exec(entry)?.[1]?.includes(archived)
+              ? entry.replace(/<StorageClass>[^<]*<\/StorageClass>/, '<StorageClass>GLACIER</StorageClass>')
+              : entry,
+          ),
+        );
       }
       return forward(req, res, body);
     })().catch(() => res.destroy());

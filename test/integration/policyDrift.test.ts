@@ -4,13 +4,18 @@
 // the action table allows every one of them, on the right ARNs, and grants nothing else.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  type AccessEnvironment,
   accessFor,
   ACTION_TABLE,
   AwsClients,
   type AwsOperationCall,
   backupArtefact,
+  backupFolder,
   backupSummary,
   backupTable,
   type CoreOperation,
@@ -18,23 +23,29 @@ import {
   describeTable,
   fillSnippet,
   findSnippet,
+  forgetSnapshots,
   generatePolicy,
   type Item,
   listBackups,
+  listSnapshots,
   listTables,
   notifyJob,
   planRestore,
   type PolicyDocument,
+  pruneBlobs,
   type RequiredAccess,
+  restoreSnapshot,
   restoreTable,
   type RunningEmulators,
   startEmulators,
+  verifySnapshot,
 } from '@coldkeep/shared';
 import { createBucket, createTable, putItems, uniqueName } from '../helpers/fixture';
 import { type FeatureProxy, startFeatureProxy } from '../helpers/policyFeatureProxy';
 import { simulate } from '../helpers/policySimulation';
 
-const EXERCISED: CoreOperation[] = ['tables-list', 'backup-table', 'list-backups', 'restore', 'notify'];
+const EXERCISED: CoreOperation[] = ['tables-list', 'backup-table', 'list-backups', 'restore', 'files', 'notify'];
+const MiB = 1024 * 1024;
 const FROM = 'coldkeep@example.com';
 const PREFIX = 'drift';
 
@@ -47,6 +58,7 @@ describe('the generated least-privilege policy matches what the code calls', () 
   let bucket: string;
   let account: string;
   let keyArn: string;
+  let work: string;
   const region = 'us-east-1';
   const recorded: { operation: CoreOperation; call: AwsOperationCall }[] = [];
   let current: CoreOperation | undefined;
@@ -153,6 +165,46 @@ describe('the generated least-privilege policy matches what the code calls', () 
       assert.deepEqual(report.warnings, []);
     });
 
+    // files: folder snapshots with the same storage options. A backup whose multipart blob fails
+    // (aborted; its lock released), two snapshots (small blobs in one request, a big one
+    // multipart), the listing, a restore whose blobs are archived (thawed, then read), verify
+    // reading every blob, forget, and prune (its lock, the lock-state checks, the deletes).
+    work = await mkdtemp(join(tmpdir(), 'coldkeep-drift-'));
+    const folder = join(work, 'folder');
+    await mkdir(join(folder, 'sub'), { recursive: true });
+    await writeFile(join(folder, 'notes.txt'), 'first notes');
+    await writeFile(join(folder, 'sub', 'small.md'), '# small');
+    await writeFile(join(folder, 'big.bin'), randomBytes(6 * MiB));
+    const snapshots = { bucket, prefix: PREFIX, source: 'drift-docs' };
+    const folderBackup = { ...snapshots, dir: folder, multipartThreshold: 5 * MiB, partSize: 5 * MiB, ...storage };
+    await as('files', async () => {
+      s3Proxy.failUploads = (url) => url.includes('/blobs/') && url.includes('partNumber=2');
+      await assert.rejects(backupFolder(recording, folderBackup));
+      s3Proxy.failUploads = undefined;
+      const first = await backupFolder(recording, folderBackup);
+      await writeFile(join(folder, 'notes.txt'), 'second notes');
+      await backupFolder(recording, folderBackup);
+      assert.equal((await listSnapshots(recording, { bucket, prefix: PREFIX })).length, 2);
+      s3Proxy.archiveKeysContaining = '/blobs/';
+      const restored = await restoreSnapshot(recording, {
+        ...snapshots,
+        snapshotId: first.snapshotId,
+        target: join(work, 'restored'),
+        wait: true,
+        pollIntervalMs: 20,
+      });
+      s3Proxy.archiveKeysContaining = undefined;
+      assert.equal(restored.thawedBlobs, 3);
+      assert.equal(await readFile(join(work, 'restored', 'notes.txt'), 'utf8'), 'first notes');
+      const verified = await verifySnapshot(recording, { ...snapshots, snapshotId: 'latest', readData: 'all' });
+      assert.equal(verified.ok, true, JSON.stringify(verified.problems));
+      // Which one is kept is not the point here (two snapshots may share a second).
+      const forgot = await forgetSnapshots(recording, { ...snapshots, last: 1 });
+      assert.equal(forgot.forgotten.length, 1);
+      const pruned = await pruneBlobs(recording, { ...snapshots, storage });
+      assert.equal(pruned.snapshots, 1);
+    });
+
     // notify: emails after backups of several files, whose links point to a download bundle:
     // one small (PutObject), one large (multipart) whose first try fails (aborted).
     const small = await backupTable(direct, { table: tables.small, bucket, prefix: PREFIX, segments: 2, ...storage });
@@ -183,12 +235,15 @@ describe('the generated least-privilege policy matches what the code calls', () 
     await s3Proxy?.stop();
     await dynamoProxy?.stop();
     await emulators?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
   });
 
-  const env = (): { region: string; account: string; objectsKmsKeyArn: string } => ({
+  // Folder snapshots read Object Lock state from HeadObject (prune); the table operations do not.
+  const env = (operation: CoreOperation): AccessEnvironment => ({
     region,
     account,
     objectsKmsKeyArn: keyArn,
+    headObjectReadsLockState: operation === 'files',
   });
   const policyFor = (operations: CoreOperation[]): PolicyDocument =>
     generatePolicy({
@@ -205,7 +260,8 @@ describe('the generated least-privilege policy matches what the code calls', () 
   const accessesOf = (operation: CoreOperation): RequiredAccess[] => {
     const unique = new Map<string, RequiredAccess>();
     for (const r of recorded.filter((x) => x.operation === operation)) {
-      for (const a of accessFor(r.call, env())) unique.set(JSON.stringify([a.action, a.resource, a.context]), a);
+      for (const a of accessFor(r.call, env(operation)))
+        unique.set(JSON.stringify([a.action, a.resource, a.context]), a);
     }
     return [...unique.values()];
   };
@@ -233,6 +289,8 @@ describe('the generated least-privilege policy matches what the code calls', () 
       's3.DeleteObjects',
       's3.RestoreObject',
       's3.UploadPart',
+      's3.DeleteObject',
+      's3.HeadObject',
       'dynamodb.UpdateTimeToLive',
       'ses.SendEmail',
     ]) {
@@ -302,6 +360,18 @@ describe('the generated least-privilege policy matches what the code calls', () 
     }).policy;
     const put = accesses.find((a) => a.action === 's3:PutObject')!;
     assert.equal(await simulate(elsewhere, put, { account }), 'ImplicitlyDenied');
+    // Folder snapshots: prune's lock-state read needs s3:GetObjectLegalHold of its own.
+    const files = policyFor(['files']);
+    const withoutLegalHold: PolicyDocument = {
+      ...files,
+      Statement: files.Statement.map((s) => ({
+        ...s,
+        Action: (s.Action as string[]).filter((a) => a !== 's3:GetObjectLegalHold'),
+      })),
+    };
+    const hold = accessesOf('files').find((a) => a.action === 's3:GetObjectLegalHold')!;
+    assert.equal(await simulate(files, hold, { account }), 'Allowed');
+    assert.equal(await simulate(withoutLegalHold, hold, { account }), 'ImplicitlyDenied');
   });
 
   test('planned capabilities are marked, and only available ones are proven here', () => {

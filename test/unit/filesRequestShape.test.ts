@@ -1,5 +1,5 @@
 // Request shape of folder snapshots where s3rver cannot tell (it ignores SSE, Object Lock and the
-// Tagging header, and has no Glacier): the real backup and restore code runs against
+// Tagging header, and has no Glacier or lock headers): the real backup and restore code runs against
 // aws-sdk-client-mock stubs, and the tests read the inputs they sent.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -29,6 +30,7 @@ import {
   AwsClients,
   backupFolder,
   ColdkeepError,
+  pruneBlobs,
   restoreSnapshot,
   SNAPSHOT_FORMAT,
   SNAPSHOT_FORMAT_VERSION,
@@ -270,5 +272,79 @@ describe('folder restore of archived blobs', () => {
     assert.equal(s3Mock.commandCalls(HeadObjectCommand).length, 0);
     assert.equal(s3Mock.commandCalls(RestoreObjectCommand).length, 0);
     assert.deepEqual(await readFile(join(target, 'old.txt')), content);
+  });
+});
+
+describe('prune and Object Lock', () => {
+  test('unreferenced blobs under retention or legal hold are kept (HeadObject first); only the others are deleted', async () => {
+    const referenced = Buffer.from('still needed');
+    const snapshotId = '20261120T010203Z-cafe';
+    const key = (digest: string): string => `coldkeep/files/docs/blobs/${digest.slice(0, 2)}/${digest}`;
+    const [retained, held, expired, plain] = ['retained', 'held', 'expired', 'plain'].map((name) => key(sha(name)));
+    const manifest: SnapshotManifest = {
+      format: SNAPSHOT_FORMAT,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      snapshotId,
+      source: 'docs',
+      tool: { name: 'coldkeep', version: 'test' },
+      host: 'h',
+      dir: '/home/me/docs',
+      startedAt: '2026-11-20T01:02:03.000Z',
+      finishedAt: '2026-11-20T01:02:04.000Z',
+      files: 1,
+      dirs: 0,
+      symlinks: 0,
+      bytes: referenced.length,
+      excludes: [],
+      skipped: [],
+      storage: {},
+      entries: [
+        { type: 'file', path: 'a.txt', size: referenced.length, mtimeMs: 0, mode: 0o600, sha256: sha(referenced) },
+      ],
+    };
+    s3Mock.on(PutObjectCommand).resolves({});
+    s3Mock.on(DeleteObjectCommand).resolves({});
+    s3Mock.on(DeleteObjectsCommand).resolves({});
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/locks/' }).resolves({ Contents: [] });
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/snapshots/' }).resolves({
+      Contents: [{ Key: `coldkeep/files/docs/snapshots/${snapshotId}.json.gz` }],
+    });
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/blobs/' }).resolves({
+      Contents: [key(sha(referenced)), retained!, held!, expired!, plain!].map((Key) => ({ Key, Size: 5 })),
+    });
+    s3Mock
+      .on(GetObjectCommand, { Key: `coldkeep/files/docs/snapshots/${snapshotId}.json.gz` })
+      .callsFake(() => ({ Body: body(gzipSync(JSON.stringify(manifest))) }));
+    s3Mock.on(HeadObjectCommand).resolves({});
+    s3Mock.on(HeadObjectCommand, { Key: retained }).resolves({ ObjectLockRetainUntilDate: RETAIN_UNTIL });
+    s3Mock.on(HeadObjectCommand, { Key: held }).resolves({ ObjectLockLegalHoldStatus: 'ON' });
+    s3Mock
+      .on(HeadObjectCommand, { Key: expired })
+      .resolves({ ObjectLockRetainUntilDate: new Date('2020-01-01T00:00:00.000Z') });
+
+    const report = await pruneBlobs(clients(), {
+      bucket: BUCKET,
+      source: 'docs',
+      now: () => new Date('2026-11-23T00:00:00.000Z'),
+    });
+    assert.deepEqual(
+      s3Mock
+        .commandCalls(HeadObjectCommand)
+        .map((c) => c.args[0].input.Key)
+        .sort(),
+      [retained, held, expired, plain].sort(),
+      'only unreferenced blobs are checked',
+    );
+    assert.deepEqual(
+      report.lockedKept.sort((a, b) => a.key.localeCompare(b.key)),
+      [
+        { key: retained!, until: RETAIN_UNTIL.toISOString() },
+        { key: held!, legalHold: true },
+      ].sort((a, b) => a.key.localeCompare(b.key)),
+    );
+    const deletes = s3Mock.commandCalls(DeleteObjectsCommand);
+    assert.equal(deletes.length, 1);
+    assert.deepEqual(deletes[0]!.args[0].input.Delete!.Objects!.map((o) => o.Key).sort(), [expired, plain].sort());
+    assert.equal(report.deletedBlobs, 2);
   });
 });

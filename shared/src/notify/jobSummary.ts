@@ -1,6 +1,7 @@
 import type { BackupReport } from '../backup';
 import { ColdkeepError, isCancelled } from '../errors';
 import type { ExportReport } from '../export';
+import type { FolderBackupReport, SnapshotRestoreReport } from '../files';
 import type { RestoreReport } from '../restore';
 import { bytesText, countText, durationText } from './figures';
 
@@ -101,6 +102,61 @@ export function exportSummary(report: ExportReport): JobSummary {
       ['Size', `${bytesText(report.bytes)} of ${report.format.toUpperCase()}`],
       ['Duration', durationText(report.durationMs)],
       ['Location', report.location],
+    ],
+  };
+}
+
+/**
+ * A folder snapshot. No download link: its content is many deduplicated blobs shared with
+ * other snapshots (and archived after a while), so the email says how to restore instead.
+ */
+export function snapshotSummary(report: FolderBackupReport): JobSummary {
+  return {
+    what: `Snapshot of folder ${report.dir}`,
+    ok: true,
+    headline: `${countText(report.files)} files, ${bytesText(report.uploadedBytes)} new`,
+    facts: [
+      ['Source', report.source],
+      [
+        'Files',
+        `${countText(report.files)} files, ${countText(report.dirs)} folders, ${countText(report.symlinks)} links, ${bytesText(report.bytes)}`,
+      ],
+      ['Unchanged', `${countText(report.unchangedFiles)} files since ${report.parent ?? 'no parent (first snapshot)'}`],
+      ['Uploaded', `${countText(report.uploadedBlobs)} new blob(s), ${bytesText(report.uploadedBytes)}`],
+      ...(report.skipped.length
+        ? [['Skipped', `${countText(report.skipped.length)} path(s)`] as [string, string]]
+        : []),
+      ...(report.changedWhileReading.length
+        ? [['Changed while read', report.changedWhileReading.slice(0, 10).join(', ')] as [string, string]]
+        : []),
+      ['Duration', durationText(report.durationMs)],
+      ['Started', report.startedAt],
+      ['Snapshot id', report.snapshotId],
+      ['Location', report.uri],
+      ['Restore with', `coldkeep files restore ${report.snapshotId} --source ${report.source} --target DIR`],
+    ],
+  };
+}
+
+export function snapshotRestoreSummary(report: SnapshotRestoreReport): JobSummary {
+  return {
+    what: `Restore of snapshot ${report.snapshotId} into ${report.target}`,
+    ok: true,
+    headline: `${countText(report.files)} files, ${bytesText(report.bytes)}`,
+    facts: [
+      ['Source', `${report.source}, snapshot ${report.snapshotId}`],
+      ['Target', report.target],
+      [
+        'Restored',
+        `${countText(report.files)} files, ${countText(report.dirs)} folders, ${countText(report.symlinks)} links, ${bytesText(report.bytes)}; every SHA-256 checked`,
+      ],
+      ...(report.skippedExisting.length
+        ? [['Left alone', `${countText(report.skippedExisting.length)} existing file(s)`] as [string, string]]
+        : []),
+      ...(report.thawedBlobs
+        ? [['Thawed', `${countText(report.thawedBlobs)} archived blob(s)`] as [string, string]]
+        : []),
+      ['Duration', durationText(report.durationMs)],
     ],
   };
 }

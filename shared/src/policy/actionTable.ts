@@ -403,7 +403,7 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
   },
   {
     name: 'files',
-    status: 'planned',
+    status: 'available',
     commands: [
       'files backup',
       'files snapshots',
@@ -485,8 +485,15 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
   {
     name: 'notify',
     status: 'available',
-    commands: ['backup table --notify', 'restore --notify', 'export table --notify'],
-    summary: 'email after a job, with a pre-signed download link (a bundle for a backup of several files)',
+    commands: [
+      'backup table --notify',
+      'restore --notify',
+      'export table --notify',
+      'files backup --notify',
+      'files restore --notify',
+    ],
+    summary:
+      'email after a job, with a pre-signed download link (a bundle for a backup of several files; none for a folder snapshot)',
     grants: [
       { action: 'ses:SendEmail', on: 'email-identity', calls: ['ses.SendEmail'], why: 'the report email' },
       {

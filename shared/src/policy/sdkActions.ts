@@ -22,6 +22,13 @@ export interface AccessEnvironment {
   partition?: string;
   /** Objects read from the buckets are stored with SSE-KMS under this key (reads need kms:Decrypt). */
   objectsKmsKeyArn?: string;
+  /**
+   * The code reads Object Lock state from HeadObject answers (files prune: never delete a
+   * retained or held blob). S3 puts the retention and legal-hold headers in the answer only for
+   * a caller allowed s3:GetObjectRetention and s3:GetObjectLegalHold, so such a HeadObject needs
+   * those too: without them prune would see every blob as unlocked.
+   */
+  headObjectReadsLockState?: boolean;
 }
 
 type Input = Readonly<Record<string, unknown>>;
@@ -107,7 +114,13 @@ export function accessFor(recorded: AwsOperationCall, env: AccessEnvironment): R
       case 'CreateBucket':
         return one('s3:CreateBucket', bucketArn);
       case 'HeadObject':
-        return one('s3:GetObject', objectArn);
+        return env.headObjectReadsLockState
+          ? [
+              ...one('s3:GetObject', objectArn),
+              ...one('s3:GetObjectRetention', objectArn),
+              ...one('s3:GetObjectLegalHold', objectArn),
+            ]
+          : one('s3:GetObject', objectArn);
       case 'GetObject': {
         const access = one('s3:GetObject', objectArn);
         if (env.objectsKmsKeyArn) {

@@ -1,15 +1,24 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { AwsClients } from '../../aws';
 import { ColdkeepError } from '../../errors';
 import { backupFolder, type FolderBackupInput } from '../../files';
+import { snapshotSummary } from '../../notify';
 import { type CliContext, requireBucket, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
+import {
+  addNotifyOptions,
+  notificationLines,
+  type NotifyFlags,
+  notifySettingsFromFlags,
+  withNotification,
+} from '../notifyOptions';
 import { parsePositiveInt } from '../parse';
 import { addStorageOptions, prefixFrom, type StorageFlags, storageFromFlags } from '../storageFlags';
 import { parseSize } from './filesCommon';
 
-interface FilesBackupFlags extends StorageFlags {
+interface FilesBackupFlags extends NotifyFlags, StorageFlags {
   bucket?: string;
   prefix?: string;
   source?: string;
@@ -65,25 +74,39 @@ export function filesBackupCommand(context: () => CliContext): Command {
     .option('--parent <snapshot>', 'compare with this snapshot (default: the latest; "none" reads every file)')
     .option('--concurrency <n>', 'files read and uploaded at once (default 8)', parsePositiveInt);
   addStorageOptions(command, 'blobs');
+  // No download link: a snapshot is many shared blobs, not one file (see snapshotSummary).
+  addNotifyOptions(command, { link: false });
   return command.action(async (dir: string, flags: FilesBackupFlags) => {
     const ctx = context();
     const input = toFolderBackupInput(dir, flags);
+    const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);
     try {
-      const report = await withCancel((signal) =>
-        backupFolder(clients, input, {
-          signal,
-          onProgress: (p) =>
-            ctx.progress.show(p.phase, () => [
-              `${p.phase === 'manifest' ? 'Writing snapshot' : p.phase === 'prepare' ? 'Preparing' : 'Backing up'} ${p.source}: ` +
-                `${formatCount(p.files)} files, ${formatBytes(p.bytes)}; ${formatCount(p.unchangedFiles)} unchanged, ` +
-                `${formatCount(p.uploadedBlobs)} uploaded (${formatBytes(p.uploadedBytes)})` +
-                (p.skipped ? `, ${p.skipped} skipped` : ''),
-            ]),
-        }),
+      const { report, notification } = await withNotification(
+        ctx,
+        clients,
+        notify,
+        `Snapshot of folder ${resolve(dir)}`,
+        () =>
+          withCancel((signal) =>
+            backupFolder(clients, input, {
+              signal,
+              onProgress: (p) =>
+                ctx.progress.show(p.phase, () => [
+                  `${p.phase === 'manifest' ? 'Writing snapshot' : p.phase === 'prepare' ? 'Preparing' : 'Backing up'} ${p.source}: ` +
+                    `${formatCount(p.files)} files, ${formatBytes(p.bytes)}; ${formatCount(p.unchangedFiles)} unchanged, ` +
+                    `${formatCount(p.uploadedBlobs)} uploaded (${formatBytes(p.uploadedBytes)})` +
+                    (p.skipped ? `, ${p.skipped} skipped` : ''),
+                ]),
+            }),
+          ),
+        (r) => ({ summary: snapshotSummary(r) }),
       );
       ctx.progress.done();
-      if (ctx.json) return ctx.out(JSON.stringify({ ok: true, snapshot: report }, null, 2));
+      if (ctx.json)
+        return ctx.out(
+          JSON.stringify({ ok: true, snapshot: report, ...(notification ? { notification } : {}) }, null, 2),
+        );
       ctx.out(
         [
           `Snapshot ${report.snapshotId} of ${report.dir}: ${formatCount(report.files)} files, ${formatBytes(report.bytes)} ` +
@@ -95,6 +118,7 @@ export function filesBackupCommand(context: () => CliContext): Command {
           ...(report.skipped.length > 20 ? [`Skipped:  … and ${report.skipped.length - 20} more (see --json)`] : []),
           ...report.changedWhileReading.map((p) => `Changed while read: ${p}`),
           `Restore with: coldkeep files restore ${report.snapshotId} --source ${report.source} --target DIR`,
+          ...notificationLines(notification),
         ].join('\n'),
       );
     } finally {

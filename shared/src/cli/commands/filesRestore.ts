@@ -2,13 +2,21 @@ import { Command, Option } from 'commander';
 import { AwsClients } from '../../aws';
 import { ColdkeepError } from '../../errors';
 import { restoreSnapshot } from '../../files';
+import { snapshotRestoreSummary } from '../../notify';
 import type { RetrievalTier } from '../../restore';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
+import {
+  addNotifyOptions,
+  notificationLines,
+  type NotifyFlags,
+  notifySettingsFromFlags,
+  withNotification,
+} from '../notifyOptions';
 import { parsePositiveInt } from '../parse';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
-interface FilesRestoreFlags extends SourceFlags {
+interface FilesRestoreFlags extends NotifyFlags, SourceFlags {
   target?: string;
   path?: string[];
   overwrite?: boolean;
@@ -38,6 +46,7 @@ export function filesRestoreCommand(context: () => CliContext): Command {
     .option('--poll-seconds <n>', 'with --wait: seconds between checks (default 60)', parsePositiveInt)
     .option('--concurrency <n>', 'files downloaded at once (default 8)', parsePositiveInt);
   addSourceOptions(command);
+  addNotifyOptions(command, { link: false });
   return command.action(async (snapshot: string, flags: FilesRestoreFlags) => {
     const ctx = context();
     if (!flags.target) {
@@ -46,42 +55,56 @@ export function filesRestoreCommand(context: () => CliContext): Command {
       });
     }
     const target = flags.target;
+    const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);
     try {
-      const where = await resolveSource(clients, flags);
-      const report = await withCancel((signal) =>
-        restoreSnapshot(
-          clients,
-          {
-            ...where,
-            snapshotId: snapshot,
-            target,
-            ...(flags.path ? { paths: flags.path } : {}),
-            overwrite: flags.overwrite ?? false,
-            wait: flags.wait ?? false,
-            ...(flags.tier ? { tier: flags.tier } : {}),
-            ...(flags.days ? { days: flags.days } : {}),
-            ...(flags.pollSeconds ? { pollIntervalMs: flags.pollSeconds * 1000 } : {}),
-            ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-          },
-          {
-            signal,
-            onProgress: (p) =>
-              ctx.progress.show(`${p.phase}:${p.waitingFor ?? ''}`, () =>
-                p.phase === 'thaw'
-                  ? [
-                      `Waiting for ${formatCount(p.waitingFor ?? 0)} archived blob(s) to be retrieved (${flags.tier ?? 'Standard'})…`,
-                    ]
-                  : [
-                      `Restoring ${p.source} ${p.snapshotId ?? ''}: ${formatCount(p.filesDone)} of ${formatCount(p.files)} files, ` +
-                        `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytes)}`,
-                    ],
-              ),
-          },
-        ),
+      const { report, notification } = await withNotification(
+        ctx,
+        clients,
+        notify,
+        `Restore of snapshot ${snapshot}${flags.source ? ` of ${flags.source}` : ''} into ${target}`,
+        async () => {
+          // Inside the job: a source that cannot be found is a failed restore, and emailed as one.
+          const where = await resolveSource(clients, flags);
+          return withCancel((signal) =>
+            restoreSnapshot(
+              clients,
+              {
+                ...where,
+                snapshotId: snapshot,
+                target,
+                ...(flags.path ? { paths: flags.path } : {}),
+                overwrite: flags.overwrite ?? false,
+                wait: flags.wait ?? false,
+                ...(flags.tier ? { tier: flags.tier } : {}),
+                ...(flags.days ? { days: flags.days } : {}),
+                ...(flags.pollSeconds ? { pollIntervalMs: flags.pollSeconds * 1000 } : {}),
+                ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+              },
+              {
+                signal,
+                onProgress: (p) =>
+                  ctx.progress.show(`${p.phase}:${p.waitingFor ?? ''}`, () =>
+                    p.phase === 'thaw'
+                      ? [
+                          `Waiting for ${formatCount(p.waitingFor ?? 0)} archived blob(s) to be retrieved (${flags.tier ?? 'Standard'})…`,
+                        ]
+                      : [
+                          `Restoring ${p.source} ${p.snapshotId ?? ''}: ${formatCount(p.filesDone)} of ${formatCount(p.files)} files, ` +
+                            `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytes)}`,
+                        ],
+                  ),
+              },
+            ),
+          );
+        },
+        (r) => ({ summary: snapshotRestoreSummary(r) }),
       );
       ctx.progress.done();
-      if (ctx.json) return ctx.out(JSON.stringify({ ok: true, restore: report }, null, 2));
+      if (ctx.json)
+        return ctx.out(
+          JSON.stringify({ ok: true, restore: report, ...(notification ? { notification } : {}) }, null, 2),
+        );
       ctx.out(
         [
           `Restored ${formatCount(report.files)} file(s), ${formatBytes(report.bytes)}, ${report.dirs} folder(s), ` +
@@ -92,6 +115,7 @@ export function filesRestoreCommand(context: () => CliContext): Command {
                   `${report.skippedExisting.length > 10 ? `, … ${report.skippedExisting.length - 10} more` : ''}. Add --overwrite to replace them.`,
               ]
             : []),
+          ...notificationLines(notification),
         ].join('\n'),
       );
     } finally {
