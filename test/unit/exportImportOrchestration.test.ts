@@ -166,7 +166,7 @@ describe('export engine orchestration', () => {
     const request = ddbMock.commandCalls(ExportTableToPointInTimeCommand)[0]!.args[0].input;
     assert.match(
       request.S3Prefix!,
-      /^coldkeep\/tables\/123456789012\/us-east-1\/T\/20261122T100000Z-[0-9a-f]{4}\/data$/,
+      /^coldkeep\/tables\/123456789012\/us-east-1\/T\/20261122T100000Z-[0-9a-f]{7}\/data$/,
     );
     assert.equal(request.S3SseAlgorithm, 'KMS');
     assert.equal(request.S3SseKmsKeyId, 'arn:aws:kms:us-east-1:123456789012:key/k');

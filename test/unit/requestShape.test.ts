@@ -40,8 +40,8 @@ const BUCKET = 'backups';
 const STARTED = new Date('2026-11-22T13:45:01.000Z');
 const RETAIN_UNTIL = new Date('2030-01-31T00:00:00.000Z');
 const DATA_KEY =
-  /^coldkeep\/tables\/123456789012\/us-east-1\/T\/20261122T134501Z-[0-9a-f]{4}\/data\/0000-0001\.json\.gz$/;
-const MANIFEST_KEY = /^coldkeep\/tables\/123456789012\/us-east-1\/T\/20261122T134501Z-[0-9a-f]{4}\/manifest\.json$/;
+  /^coldkeep\/tables\/123456789012\/us-east-1\/T\/20261122T134501Z-[0-9a-f]{7}\/data\/0000-0001\.json\.gz$/;
+const MANIFEST_KEY = /^coldkeep\/tables\/123456789012\/us-east-1\/T\/20261122T134501Z-[0-9a-f]{7}\/manifest\.json$/;
 
 const ITEMS: Item[] = [
   { pk: { S: 'a' }, n: { N: '1' } },

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * A backup id sorts by time and stays unique when two backups start in the same second:
- * 20261122T134501Z-3f9c.
+ * A backup id sorts by time, to the millisecond, and stays unique when two backups start at
+ * once: 20261122T134501Z-1f43f9c (the milliseconds as three hex digits, then random bytes), so
+ * "latest" and keep-last retention pick the newest even within one second.
  */
 export function newBackupId(now: Date = new Date(), random: () => Buffer = () => randomBytes(2)): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}Z$/, 'Z');
-  return `${stamp}-${random().toString('hex')}`;
+  const millis = now.getUTCMilliseconds().toString(16).padStart(3, '0');
+  return `${stamp}-${millis}${random().toString('hex')}`;
 }
 
 export function isBackupId(value: string): boolean {
