@@ -1,47 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AwsClients, type RunningEmulators, startEmulators } from '@coldkeep/shared';
 import { createBucket, createTable, listKeys, putItems, uniqueName } from '../helpers/fixture';
-
-const CLI = join(__dirname, '..', '..', '..', 'shared', 'dist', 'cli', 'main.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { type CliRun, runCli } from '../helpers/cli';
 
 /** Runs the real `coldkeep` CLI as a user would, optionally interrupting it like Ctrl-C. */
 function coldkeep(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   interruptWhen?: (stderr: string) => boolean,
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, COLDKEEP_BUCKET: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let interrupted = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (interruptWhen && !interrupted && interruptWhen(stderr)) {
-        interrupted = true;
-        child.kill('SIGINT');
-      }
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+): Promise<CliRun> {
+  return runCli(args, {
+    env: { ...process.env, COLDKEEP_BUCKET: '', ...env },
+    ...(interruptWhen ? { interruptWhen } : {}),
   });
 }
 

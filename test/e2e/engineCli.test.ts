@@ -2,29 +2,13 @@
 // point-in-time recovery or exports, as many DynamoDB-compatible stores: the export engine must
 // then fail before it writes anything, with a hint, and auto must scan and say why.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AwsClients, type RunningEmulators, startEmulators } from '@coldkeep/shared';
 import { createBucket, createTable, listKeys, putItems, uniqueName } from '../helpers/fixture';
+import { type CliRun, runCli } from '../helpers/cli';
 
-const CLI = join(__dirname, '..', '..', '..', 'shared', 'dist', 'cli', 'main.js');
-
-function coldkeep(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout });
-    });
-  });
+function coldkeep(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return runCli(args, { env: { ...process.env, ...env }, timeoutMs: 60_000 });
 }
 
 describe('coldkeep backup table --engine', () => {

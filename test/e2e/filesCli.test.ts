@@ -2,7 +2,6 @@
 // snapshots, ls, restore, verify, forget and prune, with --json and exit codes; backup and
 // restore email their result (success and failure) through the SES emulator.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,29 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { AwsClients, type RunningEmulators, startEmulators } from '@coldkeep/shared';
 import { createBucket, listKeys, uniqueName } from '../helpers/fixture';
+import { type CliRun, runCli } from '../helpers/cli';
 
-const CLI = join(__dirname, '..', '..', '..', 'shared', 'dist', 'cli', 'main.js');
-
-function coldkeep(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function coldkeep(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return runCli(args, { env: { ...process.env, ...env } });
 }
 
 describe('coldkeep files', () => {

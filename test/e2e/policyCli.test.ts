@@ -1,30 +1,16 @@
 // `coldkeep policy …` as a user runs it: exit codes, text, --json and --sarif output.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type CliRun, runCli } from '../helpers/cli';
 
-const CLI = join(__dirname, '..', '..', '..', 'shared', 'dist', 'cli', 'main.js');
-
-function coldkeep(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { ...process.env, COLDKEEP_BUCKET: '', AWS_REGION: '', AWS_DEFAULT_REGION: '', COLDKEEP_REGION: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+function coldkeep(args: string[], cwd: string): Promise<CliRun> {
+  return runCli(args, {
+    cwd,
+    env: { ...process.env, COLDKEEP_BUCKET: '', AWS_REGION: '', AWS_DEFAULT_REGION: '', COLDKEEP_REGION: '' },
+    timeoutMs: 60_000,
   });
 }
 

@@ -3,7 +3,6 @@
 // proof that no credential, session token, pre-signed URL or signature reaches the CLI's
 // output (stdout and stderr, text and --json, success and failure, debug on).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,16 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import { AwsClients, type RunningEmulators, startEmulators } from '@coldkeep/shared';
 import { startFakeSts, type FakeSts } from '../helpers/fakeSts';
 import { createBucket, createTable, putItems, uniqueName } from '../helpers/fixture';
+import { type CliRun, runCli } from '../helpers/cli';
 
-const CLI = join(__dirname, '..', '..', '..', 'shared', 'dist', 'cli', 'main.js');
 const MFA = 'arn:aws:iam::123456789012:mfa/alice';
-
-interface Run {
-  args: string[];
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the CLI on an MFA session, with notifications', () => {
   const marker = randomBytes(6).toString('hex');
@@ -30,7 +22,7 @@ describe('the CLI on an MFA session, with notifications', () => {
     sessionSecret: `SessionSecret${marker}`,
     sessionToken: `SessionToken${marker}`,
   };
-  const runs: Run[] = [];
+  const runs: CliRun[] = [];
   let emulators: RunningEmulators;
   let sts: FakeSts;
   let dir: string;
@@ -38,25 +30,10 @@ describe('the CLI on an MFA session, with notifications', () => {
   let bucket: string;
   let table: string;
 
-  function coldkeep(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: { ...env, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        const run = { args, code, stdout, stderr };
-        runs.push(run);
-        resolve(run);
-      });
-    });
+  async function coldkeep(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+    const run = await runCli(args, { env: { ...env, ...extraEnv }, timeoutMs: 60_000 });
+    runs.push(run);
+    return run;
   }
 
   before(async () => {

@@ -2,39 +2,25 @@
 // (test/helpers/fakeCloudFormation.ts): list templates, deploy, deploy again (no changes), update,
 // status, a failed deploy with its reason, parameter errors before any call, delete.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type FakeCloudFormation, startFakeCloudFormation } from '../helpers/fakeCloudFormation';
+import { type CliRun, runCli } from '../helpers/cli';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const CLI = join(ROOT, 'shared', 'dist', 'cli', 'main.js');
 
 let fake: FakeCloudFormation;
 
-function coldkeep(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--endpoint-url', fake.endpoint, '--region', 'us-east-1', ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'secret',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+function coldkeep(args: string[]): Promise<CliRun> {
+  return runCli(['--endpoint-url', fake.endpoint, '--region', 'us-east-1', ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    timeoutMs: 60_000,
   });
 }
 

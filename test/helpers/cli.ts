@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The built CLI, as `npm run coldkeep` runs it. */
+export const CLI = join(__dirname, '..', '..', '..', 'shared', 'dist', 'cli', 'main.js');
+
+export interface CliRun {
+  args: string[];
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** The child's whole environment (callers merge process.env in themselves when they want it). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Sends SIGINT (Ctrl-C) the first time this returns true for the stderr so far. */
+  interruptWhen?: (stderr: string) => boolean;
+  /** Killed after this long, so a hung CLI fails its test instead of the run. Default 120 s. */
+  timeoutMs?: number;
+}
+
+/** Runs the real `coldkeep` CLI in a child process, as a user would, with no terminal. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: options.env ?? process.env,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (options.interruptWhen && !interrupted && options.interruptWhen(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ args, code, stdout, stderr });
+    });
+  });
+}
