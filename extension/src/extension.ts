@@ -13,7 +13,7 @@ import { startDemoCommand, stopDemoCommand } from './commands/demoCommands';
 import { backupFolderCommand, restoreSnapshotCommand } from './commands/folderCommands';
 import { generatePolicyCommand, lintPolicyCommand } from './commands/policyCommands';
 import { clearSessionCommand, startSessionCommand } from './commands/sessionCommands';
-import { type DeployPreset, deployStackCommand } from './commands/stackCommands';
+import { deployPresetArgument, deployStackCommand } from './commands/stackCommands';
 import { backupTableCommand, engineArgument, restoreCommand } from './commands/tableCommands';
 import { coreFeatures } from './features/coreFeatures';
 import {
@@ -107,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
   register(Commands.lintPolicy, () => lintPolicyCommand(diagnostics));
   register(Commands.generatePolicy, () => generatePolicyCommand(app));
   register(Commands.deployStack, (name, preset) =>
-    deployStackCommand(app, typeof name === 'string' ? name : undefined, (preset ?? {}) as DeployPreset),
+    deployStackCommand(app, typeof name === 'string' ? name : undefined, deployPresetArgument(preset)),
   );
   register(Commands.deployBackupBucket, () => deployStackCommand(app, 'backup-bucket'));
   register(Commands.configureProfile, () => configureProfile());

@@ -686,6 +686,34 @@ describe('stack deploys', () => {
     assert.match(fake.messages.at(-1)!.text, /Nothing was deployed/);
   });
 
+  test('a preset given to the command keeps only what it knows', () => {
+    assert.deepEqual(stackCommands.deployPresetArgument({ params: { Days: 7 }, approve: true, other: 1 }), {
+      params: { Days: '7' },
+      approve: true,
+    });
+    assert.deepEqual(stackCommands.deployPresetArgument('backup-bucket'), {});
+  });
+
+  test('cancelling a deploy says what CloudFormation does with the stack', async () => {
+    fake.messages.length = 0;
+    let pressCancel: (() => void) | undefined;
+    fake.onProgress = (cancel) => (pressCancel = cancel);
+    const app = fakeApp({
+      stacks: {
+        ...stacks,
+        deployStack: async (_clients, _input, { signal }) => {
+          setTimeout(() => pressCancel!(), 10);
+          await sleep(10_000, signal).catch(() => undefined);
+          throw new CancelledError('Stopped waiting: CloudFormation goes on creating "coldkeep-backup-bucket".');
+        },
+      },
+    });
+    const result = await stackCommands.deployStackCommand(app, 'backup-bucket', { params: {}, approve: true });
+    fake.onProgress = undefined;
+    assert.equal(result, undefined);
+    assert.match(fake.messages.at(-1)!.text, /cancelled\. Stopped waiting: CloudFormation goes on creating/);
+  });
+
   test('stack progress counts settled resources against the change set', () => {
     const track = core.stackProgressTracker();
     const changes = [

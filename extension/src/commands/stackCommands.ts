@@ -12,6 +12,19 @@ export interface DeployPreset {
   approve?: boolean;
 }
 
+/** A preset passed to the command (scripts, tests); anything else is ignored. */
+export function deployPresetArgument(arg: unknown): DeployPreset {
+  const o = (typeof arg === 'object' && arg !== null ? arg : {}) as Record<string, unknown>;
+  const preset: DeployPreset = {};
+  const params = o.params;
+  if (typeof params === 'object' && params !== null) {
+    preset.params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  }
+  if (typeof o.stackName === 'string') preset.stackName = o.stackName;
+  if (typeof o.approve === 'boolean') preset.approve = o.approve;
+  return preset;
+}
+
 type FormItem = vscode.QuickPickItem & { action: 'deploy' | 'edit'; parameter?: string };
 
 /** Values with one changed; an empty value means "not given" (the template's default applies). */
