@@ -635,6 +635,19 @@ describe('stack deploys', () => {
   test('the catalogue and parameter checks come from the templates', async () => {
     const names = (await real.listTemplates()).map((t) => t.name);
     assert.ok(names.includes('backup-bucket'), names.join(', '));
+    // A template that runs the Lambda bundle says so when its zip is not where the deploy looks.
+    const saved = process.env.COLDKEEP_LAMBDA_BUNDLE;
+    try {
+      process.env.COLDKEEP_LAMBDA_BUNDLE = '/nonexistent/table-backup.zip';
+      const schedule = (await real.listTemplates()).find((t) => t.name === 'table-backup-schedule');
+      assert.match(schedule?.missing ?? '', /COLDKEEP_LAMBDA_BUNDLE/);
+      assert.equal((await real.listTemplates()).find((t) => t.name === 'backup-bucket')?.missing, undefined);
+      process.env.COLDKEEP_LAMBDA_BUNDLE = __filename;
+      assert.equal((await real.listTemplates()).find((t) => t.name === 'table-backup-schedule')?.missing, undefined);
+    } finally {
+      if (saved === undefined) delete process.env.COLDKEEP_LAMBDA_BUNDLE;
+      else process.env.COLDKEEP_LAMBDA_BUNDLE = saved;
+    }
     const params = await real.templateParameters('table-backup-schedule');
     assert.ok(!params.some((p) => p.name === 'CodeKey'), 'the deploy fills in the Lambda key itself');
     const problems = real.validateParameters('backup-bucket', { BucketName: 'Bad_Bucket' });

@@ -135,7 +135,11 @@ export async function deployStackCommand(
       templateName ??
       (
         await vscode.window.showQuickPick(
-          templates.map((t) => ({ label: t.name, description: t.defaultStackName, detail: t.description })),
+          templates.map((t) => ({
+            label: t.name,
+            description: t.defaultStackName,
+            detail: t.missing ? `$(warning) ${t.missing}. ${t.description}` : t.description,
+          })),
           { title: 'Deploy which stack?', matchOnDetail: true, ignoreFocusOut: true },
         )
       )?.label;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import {
   backupFolder,
   type DeployReport,
@@ -5,7 +6,9 @@ import {
   type FolderBackupProgress,
   type FolderBackupReport,
   listSnapshots,
+  lambdaBundlePath,
   listTemplates,
+  loadTemplate,
   restoreSnapshot,
   type SnapshotRestoreProgress,
   type StackChange,
@@ -83,6 +86,12 @@ export function stackProgressTracker(): (p: StackProgress) => FeatureProgress {
   };
 }
 
+/** The template's Lambda zip is where a deploy will look for it (the VSIX does not ship it). */
+function lambdaBundleFound(name: string, templates: TemplateSource): boolean {
+  const path = lambdaBundlePath(loadTemplate(name, templates));
+  return path !== undefined && existsSync(path);
+}
+
 function deployResult(r: DeployReport): StackDeployResult {
   return {
     stackName: r.stackName,
@@ -136,6 +145,9 @@ export function coreFeatures(templates: TemplateSource = {}): Features {
           name: t.name,
           description: t.description,
           defaultStackName: t.defaultStackName,
+          ...(t.needsLambdaBundle && !lambdaBundleFound(t.name, templates)
+            ? { missing: 'needs the Lambda bundle: set COLDKEEP_LAMBDA_BUNDLE to its zip ("npm run build:lambda")' }
+            : {}),
         })),
       templateParameters: async (template) =>
         (await templateParameters(template, templates))

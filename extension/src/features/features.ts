@@ -66,6 +66,8 @@ export interface StackTemplateInfo {
   name: string;
   description: string;
   defaultStackName: string;
+  /** What this installation lacks to deploy it, if anything. */
+  missing?: string;
 }
 
 export interface StackParameterInfo {
