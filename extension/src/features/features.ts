@@ -1,4 +1,5 @@
 import type { AwsClients, JobOptions, ParameterProblem, StackChange } from '@coldkeep/shared';
+import type { JobProgress } from '../jobs/runJob';
 
 /**
  * What the folder and stack commands need from the core, as small adapters (coreFeatures.ts):
@@ -6,12 +7,8 @@ import type { AwsClients, JobOptions, ParameterProblem, StackChange } from '@col
  * commands show. The commands take them from the app, so unit tests can hand in fakes.
  */
 
-/** Progress as the command shows it. */
-export interface FeatureProgress {
-  message: string;
-  /** 0..100, when known. */
-  percent?: number;
-}
+/** Progress as the command shows it (what runJob reports to the notification). */
+export type FeatureProgress = JobProgress;
 
 export interface FolderBackupRequest {
   folder: string;
