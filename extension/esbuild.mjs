@@ -1,6 +1,6 @@
 // Bundles the extension (and the local demo's emulator launcher) into dist/.
 // Usage: node esbuild.mjs [--production]   (production: minified, no source maps)
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -64,3 +64,10 @@ if (existsSync(emulatorServer)) {
   });
 }
 cpSync(join(iamDataRoot, 'data'), join(out, 'iam-data', 'data'), { recursive: true });
+// The stack templates (Deploy Stack): the extension points the stacks module at dist/infra-templates.
+// Only the .yaml templates; templates that run the Lambda bundle need COLDKEEP_LAMBDA_BUNDLE.
+const templates = join(here, '..', 'infra-templates');
+mkdirSync(join(out, 'infra-templates'), { recursive: true });
+for (const file of readdirSync(templates).filter((f) => f.endsWith('.yaml'))) {
+  cpSync(join(templates, file), join(out, 'infra-templates', file));
+}

@@ -1,7 +1,7 @@
 import type { AwsSettings } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import { Connection } from './connection';
-import type { PendingFeatures } from './pendingFeatures';
+import type { Features } from './features/features';
 import { InputBoxMfaPrompt } from './session/inputBoxMfaPrompt';
 import { SecretStorageStore } from './session/secretStorageStore';
 import { SessionStatusBar } from './session/sessionStatusBar';
@@ -24,7 +24,7 @@ export class ColdkeepApp implements vscode.Disposable {
 
   constructor(
     context: vscode.ExtensionContext,
-    readonly features: PendingFeatures,
+    readonly features: Features,
   ) {
     this.store = new SecretStorageStore(context.secrets);
     this.prompt.onAnswered = () => void this.refreshSession();

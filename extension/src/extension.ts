@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import { ColdkeepApp } from './app';
@@ -8,11 +10,12 @@ import {
   showBackupDetailsCommand,
 } from './commands/backupCommands';
 import { startDemoCommand, stopDemoCommand } from './commands/demoCommands';
-import { backupFolderCommand, deployStackCommand } from './commands/pendingCommands';
+import { backupFolderCommand, restoreSnapshotCommand } from './commands/folderCommands';
 import { generatePolicyCommand, lintPolicyCommand } from './commands/policyCommands';
 import { clearSessionCommand, startSessionCommand } from './commands/sessionCommands';
-import { backupTableCommand, restoreCommand } from './commands/tableCommands';
-import type { PendingFeatures } from './pendingFeatures';
+import { deployPresetArgument, deployStackCommand } from './commands/stackCommands';
+import { backupTableCommand, engineArgument, restoreCommand } from './commands/tableCommands';
+import { coreFeatures } from './features/coreFeatures';
 import {
   insertSnippetCommand,
   POLICY_LANGUAGES,
@@ -39,6 +42,7 @@ export const Commands = {
   startSession: 'coldkeep.startSession',
   clearSession: 'coldkeep.clearSession',
   backupFolder: 'coldkeep.backupFolder',
+  restoreSnapshot: 'coldkeep.restoreSnapshot',
   insertPolicySnippet: 'coldkeep.insertPolicySnippet',
   lintPolicy: 'coldkeep.lintPolicy',
   generatePolicy: 'coldkeep.generatePolicy',
@@ -50,10 +54,13 @@ export const Commands = {
 } as const;
 
 /**
- * Folder snapshots and stack deploys: wire the core's functions here when they are in
- * @coldkeep/shared (see pendingFeatures.ts). Undefined means "not in this build".
+ * The stack templates: the bundle ships them in dist/infra-templates (esbuild.mjs copies them);
+ * an unbundled build leaves the lookup to the stacks module (COLDKEEP_TEMPLATES_DIR, or up the tree).
  */
-export const FEATURES: PendingFeatures = {};
+function templatesDir(extensionPath: string): string | undefined {
+  const dir = join(extensionPath, 'dist', 'infra-templates');
+  return existsSync(dir) && !process.env.COLDKEEP_TEMPLATES_DIR ? dir : undefined;
+}
 
 /** What activate() returns: the tests inside VS Code use it to reach the views' state. */
 export interface ColdkeepApi {
@@ -64,7 +71,8 @@ export interface ColdkeepApi {
 }
 
 export function activate(context: vscode.ExtensionContext): ColdkeepApi {
-  const app = new ColdkeepApp(context, FEATURES);
+  const templates = templatesDir(context.extensionPath);
+  const app = new ColdkeepApp(context, coreFeatures(templates ? { templatesDir: templates } : {}));
   const tables = new TablesTree(() => app.viewConnection());
   const backups = new BackupsTree(() => app.viewConnection());
   app.trees = { tables, backups };
@@ -77,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
     context.subscriptions.push(vscode.commands.registerCommand(id, run));
   };
   register(Commands.showVersion, () => vscode.window.showInformationMessage(`${TOOL_NAME} ${TOOL_VERSION}`));
-  register(Commands.backupTable, (arg) => backupTableCommand(app, arg));
+  register(Commands.backupTable, (arg, engine) => backupTableCommand(app, arg, engineArgument(engine)));
   register(Commands.restoreBackup, (arg) => restoreCommand(app, 'same', arg));
   register(Commands.restoreToNewTable, (arg, target) =>
     restoreCommand(app, 'new', arg, typeof target === 'string' ? target : undefined),
@@ -92,10 +100,15 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
   register(Commands.startSession, () => startSessionCommand(app));
   register(Commands.clearSession, () => clearSessionCommand(app));
   register(Commands.backupFolder, (arg) => backupFolderCommand(app, arg));
+  register(Commands.restoreSnapshot, (arg, target) =>
+    restoreSnapshotCommand(app, arg, typeof target === 'string' ? target : undefined),
+  );
   register(Commands.insertPolicySnippet, (name) => insertSnippetCommand(typeof name === 'string' ? name : undefined));
   register(Commands.lintPolicy, () => lintPolicyCommand(diagnostics));
   register(Commands.generatePolicy, () => generatePolicyCommand(app));
-  register(Commands.deployStack, (name) => deployStackCommand(app, typeof name === 'string' ? name : undefined));
+  register(Commands.deployStack, (name, preset) =>
+    deployStackCommand(app, typeof name === 'string' ? name : undefined, deployPresetArgument(preset)),
+  );
   register(Commands.deployBackupBucket, () => deployStackCommand(app, 'backup-bucket'));
   register(Commands.configureProfile, () => configureProfile());
   register(Commands.startDemo, () => startDemoCommand(app));

@@ -3,6 +3,7 @@ import {
   type BackupTableInput,
   ColdkeepError,
   DEFAULT_LIFECYCLE_TAG,
+  type EngineChoice,
   mergeSettings,
   type NotifySettings,
   notifySettingsFrom,
@@ -28,6 +29,8 @@ export interface ExtensionSettings {
   /** Undefined: chosen from the table size. */
   segments?: number;
   readFraction: number;
+  /** Table backup engine: scan, export (DynamoDB's managed export, needs PITR) or auto. */
+  engine: EngineChoice;
   /** Null: no lifecycle tag. */
   lifecycleTag: { key: string; value: string } | null;
   sse?: StorageOptions['sse'];
@@ -101,6 +104,14 @@ export function readSettings(config: ConfigurationLike): ExtensionSettings {
       'Pick one of the values the settings editor offers.',
     );
   }
+  const engine = config.get<string>('engine') ?? 'auto';
+  if (!isEngineChoice(engine)) {
+    throw invalid(
+      'engine',
+      `"${engine}" is not auto, scan or export.`,
+      'Pick one of the values the settings editor offers.',
+    );
+  }
   const notifyTo = (text(config, 'notifyTo') ?? '')
     .split(',')
     .map((a) => a.trim())
@@ -108,6 +119,7 @@ export function readSettings(config: ConfigurationLike): ExtensionSettings {
   const settings: ExtensionSettings = {
     endpoints,
     readFraction,
+    engine,
     lifecycleTag: parseLifecycleTag(config.get<string>('lifecycleTag')),
     notifyTo,
   };
@@ -123,6 +135,12 @@ export function readSettings(config: ConfigurationLike): ExtensionSettings {
   assign('sse', sse);
   assign('notifyFrom', text(config, 'notifyFrom'));
   return settings;
+}
+
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'scan', 'export'];
+
+export function isEngineChoice(value: unknown): value is EngineChoice {
+  return (ENGINE_CHOICES as readonly unknown[]).includes(value);
 }
 
 function checkUrl(setting: string, url: string): string {
@@ -159,6 +177,7 @@ export function backupInputFrom(settings: ExtensionSettings, table: string, buck
     bucket,
     readFraction: settings.readFraction,
     lifecycleTag: settings.lifecycleTag,
+    engine: settings.engine,
   };
   if (settings.prefix !== undefined) input.prefix = settings.prefix;
   if (settings.segments !== undefined) input.segments = settings.segments;

@@ -14,6 +14,7 @@ import {
   startCodeServer,
   workbenchUrl,
 } from '../helpers/codeServer';
+import { type FakeCloudFormation, startFakeCloudFormation } from '../helpers/fakeCloudFormation';
 import { type FakeSts, startFakeSts } from '../helpers/fakeSts';
 import { createTable, putItems, startTarget, type TestTarget, uniqueName } from '../helpers/fixture';
 import type { HostFixture } from '../vscode/hostTests';
@@ -33,6 +34,7 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
   let target: TestTarget;
   let serverEnv: NodeJS.ProcessEnv;
   let sts: FakeSts;
+  let cloudformation: FakeCloudFormation;
   let server: RunningCodeServer;
   let browser: Browser;
   let work: string;
@@ -63,7 +65,12 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     sts = await startFakeSts({
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sessionToken: 'fake-session-token' },
     });
-    const endpoints = { ...(target.settings.endpoints ?? {}) } as Record<string, string>;
+    // CloudFormation has no emulator either: Deploy Stack runs against a fake over HTTP.
+    cloudformation = await startFakeCloudFormation();
+    const endpoints = {
+      ...(target.settings.endpoints ?? {}),
+      cloudformation: cloudformation.endpoint,
+    } as Record<string, string>;
     const region = target.clients.region;
     writeFileSync(
       join(workspace, '.vscode', 'settings.json'),
@@ -117,6 +124,7 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     phase('code-server stopped');
     await target?.stop();
     await sts?.close();
+    await cloudformation?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
     phase('cleaned up');
   });
@@ -150,8 +158,10 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
       ),
     ];
     process.stderr.write(results.map((r) => `[vscode-host]${r}\n`).join(''));
-    assert.ok(results.length >= 11, `every host test reported:\n${log.join('\n')}`);
+    assert.ok(results.length >= 12, `every host test reported:\n${log.join('\n')}`);
     assert.equal(code, 0, log.join('\n'));
+    // The deploy with a bad parameter never reached CloudFormation: one change set, the good deploy's.
+    assert.equal(cloudformation.calls.filter((c) => c === 'CreateChangeSet').length, 1, cloudformation.calls.join(' '));
   });
 
   test('UI: the command palette backs up a table, and the Backups view lists it (screenshot)', async () => {
@@ -255,6 +265,13 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
         .locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error')
         .first()
         .waitFor({ timeout: 30_000 });
+      // The stack templates ship in the VSIX: Deploy Stack lists them without the repository.
+      await runCommand(page, 'Coldkeep: Deploy Stack');
+      await page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: 'backup-bucket' })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Escape');
     } catch (err) {
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'vscode-vsix-failure.png') }).catch(() => undefined);

@@ -9,6 +9,10 @@ export interface FakeVscode {
   messages: { level: 'info' | 'warning' | 'error'; text: string }[];
   /** Answers for showInputBox / showQuickPick, taken in order; undefined = the user pressed Escape. */
   answers: unknown[];
+  /** The items of every quick pick shown, in order. */
+  picks: unknown[][];
+  /** Replies to modal messages (a button's title; undefined = closed), taken in order. */
+  modalReplies: (string | undefined)[];
   /** Called with the progress token's cancel, so a test can press "Cancel" mid-job. */
   onProgress?: (cancel: () => void) => void;
   executed: { command: string; args: unknown[] }[];
@@ -21,6 +25,8 @@ export function installFakeVscode(): FakeVscode {
   const state: FakeVscode = {
     messages: [],
     answers: [],
+    picks: [],
+    modalReplies: [],
     executed: [],
     clipboard: '',
     config: {},
@@ -62,9 +68,9 @@ export function installFakeVscode(): FakeVscode {
   }
   const message =
     (level: 'info' | 'warning' | 'error') =>
-    async (text: string): Promise<string | undefined> => {
+    async (text: string, options?: unknown): Promise<string | undefined> => {
       state.messages.push({ level, text });
-      return undefined;
+      return (options as { modal?: boolean } | undefined)?.modal ? state.modalReplies.shift() : undefined;
     };
   const answer = async (): Promise<unknown> => state.answers.shift();
 
@@ -82,7 +88,12 @@ export function installFakeVscode(): FakeVscode {
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { Notification: 15 },
     ConfigurationTarget: { Global: 1 },
-    Uri: class {},
+    Uri: class Uri {
+      constructor(public fsPath = '') {}
+      static file(path: string): Uri {
+        return new Uri(path);
+      }
+    },
     window: {
       showInformationMessage: message('info'),
       showWarningMessage: message('warning'),
@@ -95,9 +106,12 @@ export function installFakeVscode(): FakeVscode {
         }
         return value;
       },
-      showQuickPick: answer,
+      showQuickPick: async (items: unknown) => {
+        state.picks.push(Array.isArray(items) ? items : []);
+        return answer();
+      },
       showOpenDialog: answer,
-      createOutputChannel: () => ({ appendLine: () => undefined, dispose: () => undefined }),
+      createOutputChannel: () => ({ appendLine: () => undefined, show: () => undefined, dispose: () => undefined }),
       createStatusBarItem: () => {
         const item = {
           name: '',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  DescribeContinuousBackupsCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
@@ -26,14 +27,21 @@ const mfa =
 const statusBar =
   require('coldkeep-vscode/out/session/sessionStatusBar') as typeof import('coldkeep-vscode/out/session/sessionStatusBar');
 const jobs = require('coldkeep-vscode/out/jobs/runJob') as typeof import('coldkeep-vscode/out/jobs/runJob');
-const pending =
-  require('coldkeep-vscode/out/commands/pendingCommands') as typeof import('coldkeep-vscode/out/commands/pendingCommands');
+const folderCommands =
+  require('coldkeep-vscode/out/commands/folderCommands') as typeof import('coldkeep-vscode/out/commands/folderCommands');
+const stackCommands =
+  require('coldkeep-vscode/out/commands/stackCommands') as typeof import('coldkeep-vscode/out/commands/stackCommands');
+const core =
+  require('coldkeep-vscode/out/features/coreFeatures') as typeof import('coldkeep-vscode/out/features/coreFeatures');
 const tableCommands =
   require('coldkeep-vscode/out/commands/tableCommands') as typeof import('coldkeep-vscode/out/commands/tableCommands');
 const connectionModule = require('coldkeep-vscode/out/connection') as typeof import('coldkeep-vscode/out/connection');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type Connection = import('coldkeep-vscode/out/connection').Connection;
+type Features = import('coldkeep-vscode/out/features/features').Features;
+type SnapshotInfo = import('coldkeep-vscode/out/features/features').SnapshotInfo;
+type StackDeployResult = import('coldkeep-vscode/out/features/features').StackDeployResult;
 
 function config(values: Record<string, unknown>): { get<T>(key: string): T | undefined } {
   return { get: <T>(key: string) => values[key] as T | undefined };
@@ -408,7 +416,7 @@ describe('MFA prompt and status bar', () => {
   });
 });
 
-describe('jobs and pending features', () => {
+describe('jobs and the connection', () => {
   test('Cancel in the progress notification aborts the job signal, and the job ends as cancelled', async () => {
     fake.messages.length = 0;
     let pressCancel: (() => void) | undefined;
@@ -428,45 +436,6 @@ describe('jobs and pending features', () => {
     assert.equal(aborted, true);
     assert.deepEqual(fake.messages, [{ level: 'info', text: 'Backing up T: cancelled.' }]);
     assert.equal(jobs.isCancelled(new CancelledError()), true);
-  });
-
-  test('folder backup and stack deploy say they are unavailable, and call the wired function when given', async () => {
-    fake.messages.length = 0;
-    const app = { features: {} } as never;
-    assert.equal(await pending.backupFolderCommand(app), undefined);
-    assert.equal(await pending.deployStackCommand(app), undefined);
-    assert.deepEqual(
-      fake.messages.map((m) => [m.level, /not available in this build/.test(m.text)]),
-      [
-        ['warning', true],
-        ['warning', true],
-      ],
-    );
-    const calls: unknown[] = [];
-    const connection = {
-      settings: { bucket: 'b', prefix: 'p' },
-      clients: {},
-      bucket: () => 'b',
-    } as unknown as Connection;
-    const wired = {
-      features: {
-        stacks: {
-          listTemplates: () => [{ name: 'backup-bucket', description: 'a bucket' }],
-          templateParameters: () => [{ name: 'BucketName' }],
-          validateParameters: (_t: string, params: Record<string, string>) =>
-            params.BucketName === 'ok-bucket' ? [] : ['BucketName is not valid'],
-          deployStack: async (_c: unknown, input: unknown) => {
-            calls.push(input);
-            return { stackName: 'coldkeep-backup-bucket', outputs: {} };
-          },
-        },
-      },
-      connection: () => connection,
-      output: { appendLine: () => undefined },
-    } as never;
-    fake.answers.push('ok-bucket');
-    assert.equal(await pending.deployStackCommand(wired, 'backup-bucket'), 'coldkeep-backup-bucket');
-    assert.deepEqual(calls, [{ template: 'backup-bucket', params: { BucketName: 'ok-bucket' } }]);
   });
 
   test('the connection uses the demo emulators when asked, else the settings and environment', () => {
@@ -497,5 +466,357 @@ describe('jobs and pending features', () => {
     });
     assert.throws(() => none.bucket(), /No backup bucket/);
     none.dispose();
+  });
+});
+
+/** A command's view of the app: a connection to bucket "b" under prefix "p", and the features given. */
+function fakeApp(
+  features: { folders?: Partial<Features['folders']>; stacks?: Partial<Features['stacks']> },
+  clients: Record<string, unknown> = {},
+): never {
+  const connection = {
+    settings: settings.readSettings(config({ bucket: 'b', prefix: 'p' })),
+    clients,
+    bucket: () => 'b',
+    session: async () => undefined,
+  } as unknown as Connection;
+  const lines: string[] = [];
+  return {
+    features,
+    connection: () => connection,
+    output: { appendLine: (l: string) => lines.push(l), show: () => undefined },
+    refreshViews: () => undefined,
+    lines,
+  } as never;
+}
+
+describe('folder snapshots', () => {
+  test('Back Up Folder asks for a folder, runs the snapshot with progress, and cancel aborts it', async () => {
+    fake.messages.length = 0;
+    const calls: unknown[] = [];
+    const progress: unknown[] = [];
+    const app = fakeApp({
+      folders: {
+        backupFolder: async (_clients, input, { onProgress }) => {
+          calls.push(input);
+          onProgress?.({ message: '3 files · 1 KB' });
+          progress.push('reported');
+          return { summary: 'Backed up /data/docs.', uri: 's3://b/p/files/docs/', source: 'docs', snapshotId: 's1' };
+        },
+        listSnapshots: async () => [],
+        restoreSnapshot: async () => assert.fail('not called'),
+      },
+    });
+    fake.answers.push(undefined);
+    assert.equal(await folderCommands.backupFolderCommand(app), undefined, 'Escape in the dialog: nothing runs');
+    assert.deepEqual(calls, []);
+    fake.answers.push([{ fsPath: '/data/docs' }]);
+    const result = await folderCommands.backupFolderCommand(app);
+    assert.equal(result?.snapshotId, 's1');
+    assert.deepEqual(calls, [{ folder: '/data/docs', bucket: 'b', prefix: 'p' }]);
+    assert.deepEqual(progress, ['reported']);
+    assert.deepEqual(fake.messages.at(-1), { level: 'info', text: 'Backed up /data/docs.' });
+
+    let pressCancel: (() => void) | undefined;
+    fake.onProgress = (cancel) => (pressCancel = cancel);
+    let aborted = false;
+    const slow = fakeApp({
+      folders: {
+        backupFolder: async (_clients, _input, { signal }) => {
+          setTimeout(() => pressCancel!(), 10);
+          await sleep(10_000, signal).finally(() => (aborted = signal?.aborted ?? false));
+          return assert.fail('cancelled before the end');
+        },
+      },
+    });
+    const { Uri } = require('vscode') as { Uri: { file(path: string): unknown } }; // eslint-disable-line @typescript-eslint/no-require-imports
+    assert.equal(await folderCommands.backupFolderCommand(slow, Uri.file('/data/docs')), undefined);
+    fake.onProgress = undefined;
+    assert.equal(aborted, true, 'cancel aborted the job signal');
+    assert.match(fake.messages.at(-1)!.text, /cancelled/);
+  });
+
+  test('Restore Folder Snapshot picks a snapshot of the bucket and restores it into the chosen folder', async () => {
+    fake.messages.length = 0;
+    const snapshots: SnapshotInfo[] = [
+      {
+        source: 'docs',
+        snapshotId: '20261123T120000Z-b',
+        time: '2026-11-23T12:00:00.000Z',
+        files: 3,
+        bytes: 2048,
+        dir: '/data/docs',
+        host: 'pc',
+      },
+      {
+        source: 'docs',
+        snapshotId: '20261122T120000Z-a',
+        time: '2026-11-22T12:00:00.000Z',
+        files: 2,
+        bytes: 1024,
+        dir: '/data/docs',
+        host: 'pc',
+      },
+    ];
+    const restored: unknown[] = [];
+    const app = fakeApp({
+      folders: {
+        backupFolder: async () => assert.fail('not called'),
+        listSnapshots: async (_c, query) => {
+          assert.deepEqual(query, { bucket: 'b', prefix: 'p' });
+          return snapshots;
+        },
+        restoreSnapshot: async (_c, input) => {
+          restored.push(input);
+          return { summary: 'Restored 2 files.', target: input.target, files: 2 };
+        },
+      },
+    });
+    const items = folderCommands.snapshotItems(snapshots);
+    assert.match(items[0]!.label, /^docs · 2026-11-23 12:00 UTC$/);
+    assert.match(items[1]!.description!, /2 files/);
+    fake.answers.push(items[1], [{ fsPath: '/restore/here' }]);
+    const result = await folderCommands.restoreSnapshotCommand(app);
+    assert.equal(result?.files, 2);
+    assert.deepEqual(restored, [
+      { bucket: 'b', prefix: 'p', source: 'docs', snapshotId: '20261122T120000Z-a', target: '/restore/here' },
+    ]);
+  });
+
+  test('folder progress reads as files and bytes, the restore as a percentage', () => {
+    const scan = core.folderBackupProgressText({
+      phase: 'scan',
+      source: 'docs',
+      files: 1200,
+      bytes: 5_000_000,
+      unchangedFiles: 0,
+      hashedFiles: 10,
+      hashedBytes: 10,
+      uploadedBlobs: 3,
+      uploadedBytes: 2_000_000,
+      skipped: 0,
+    });
+    assert.match(scan.message, /1,200 files · .*MB.* uploaded/);
+    const restore = core.snapshotRestoreProgressText({
+      phase: 'restore',
+      source: 'docs',
+      files: 4,
+      filesDone: 1,
+      bytes: 400,
+      bytesDone: 100,
+    });
+    assert.deepEqual(restore, { message: '1 of 4 files', percent: 25 });
+  });
+});
+
+describe('stack deploys', () => {
+  // The real catalogue (infra-templates/, found up the tree) and parameter checks; the deploy is a fake.
+  const real = core.coreFeatures().stacks;
+  const deployed: { input: unknown; approved: boolean }[] = [];
+  const stacks: Features['stacks'] = {
+    ...real,
+    deployStack: async (_clients, input, options): Promise<StackDeployResult> => {
+      const approved = await options.approve([
+        { action: 'Add', logicalId: 'BackupBucket', resourceType: 'AWS::S3::Bucket' },
+      ]);
+      deployed.push({ input, approved });
+      return approved
+        ? {
+            stackName: 'coldkeep-backup-bucket',
+            executed: true,
+            noChanges: false,
+            status: 'CREATE_COMPLETE',
+            outputs: { BucketName: 'my-backups', Prefix: 'coldkeep' },
+          }
+        : { stackName: 'coldkeep-backup-bucket', executed: false, noChanges: false, outputs: {} };
+    },
+  };
+
+  test('the catalogue and parameter checks come from the templates', async () => {
+    const names = (await real.listTemplates()).map((t) => t.name);
+    assert.ok(names.includes('backup-bucket'), names.join(', '));
+    // A template that runs the Lambda bundle says so when its zip is not where the deploy looks.
+    const saved = process.env.COLDKEEP_LAMBDA_BUNDLE;
+    try {
+      process.env.COLDKEEP_LAMBDA_BUNDLE = '/nonexistent/table-backup.zip';
+      const schedule = (await real.listTemplates()).find((t) => t.name === 'table-backup-schedule');
+      assert.match(schedule?.missing ?? '', /COLDKEEP_LAMBDA_BUNDLE/);
+      assert.equal((await real.listTemplates()).find((t) => t.name === 'backup-bucket')?.missing, undefined);
+      process.env.COLDKEEP_LAMBDA_BUNDLE = __filename;
+      assert.equal((await real.listTemplates()).find((t) => t.name === 'table-backup-schedule')?.missing, undefined);
+    } finally {
+      if (saved === undefined) delete process.env.COLDKEEP_LAMBDA_BUNDLE;
+      else process.env.COLDKEEP_LAMBDA_BUNDLE = saved;
+    }
+    const params = await real.templateParameters('table-backup-schedule');
+    assert.ok(!params.some((p) => p.name === 'CodeKey'), 'the deploy fills in the Lambda key itself');
+    const problems = real.validateParameters('backup-bucket', { BucketName: 'Bad_Bucket' });
+    assert.deepEqual(
+      problems.map((p) => [p.parameter, p.code]),
+      [['BucketName', 'Pattern']],
+    );
+  });
+
+  test('Deploy Stack: each value is validated before any AWS call, the change set is previewed, Deploy runs it', async () => {
+    fake.messages.length = 0;
+    deployed.length = 0;
+    const app = fakeApp({ stacks });
+    // A bad bucket name is refused in the input box: nothing is deployed.
+    fake.answers.push({ label: 'backup-bucket' }, { action: 'edit', parameter: 'BucketName' }, 'Bad_Bucket');
+    assert.equal(await stackCommands.deployStackCommand(app), undefined);
+    assert.match(fake.messages.at(-1)!.text, /Bad_Bucket.*would not be accepted.*BucketName/s);
+    assert.equal(deployed.length, 0);
+    fake.answers.length = 0;
+
+    fake.answers.push({ label: 'backup-bucket' }, { action: 'edit', parameter: 'BucketName' }, 'my-backups', {
+      action: 'deploy',
+    });
+    fake.modalReplies.push('Deploy');
+    const result = await stackCommands.deployStackCommand(app);
+    assert.equal(result?.executed, true);
+    assert.deepEqual(deployed, [
+      {
+        input: { template: 'backup-bucket', stackName: 'coldkeep-backup-bucket', params: { BucketName: 'my-backups' } },
+        approved: true,
+      },
+    ]);
+    const preview = fake.messages.find((m) => /Deploy stack coldkeep-backup-bucket: 1 change/.test(m.text));
+    assert.ok(preview, 'the change set was shown for confirmation');
+    assert.match(
+      fake.messages.at(-1)!.text,
+      /Deployed stack coldkeep-backup-bucket \(CREATE_COMPLETE\)\. Bucket: my-backups/,
+    );
+    const form = fake.picks.at(-1) as { label: string; description?: string }[];
+    assert.equal(form.find((i) => i.label === 'BucketName')?.description, 'my-backups');
+    assert.equal(form.find((i) => i.label === 'Prefix')?.description, 'coldkeep (default)');
+
+    // Closing the preview discards the change set.
+    fake.answers.push({ action: 'deploy' });
+    fake.modalReplies.push(undefined);
+    const declined = await stackCommands.deployStackCommand(app, 'backup-bucket');
+    assert.equal(declined?.executed, false);
+    assert.equal(deployed.at(-1)?.approved, false);
+    assert.match(fake.messages.at(-1)!.text, /Nothing was deployed/);
+  });
+
+  test('a preset given to the command keeps only what it knows', () => {
+    assert.deepEqual(stackCommands.deployPresetArgument({ params: { Days: 7 }, approve: true, other: 1 }), {
+      params: { Days: '7' },
+      approve: true,
+    });
+    assert.deepEqual(stackCommands.deployPresetArgument('backup-bucket'), {});
+  });
+
+  test('cancelling a deploy says what CloudFormation does with the stack', async () => {
+    fake.messages.length = 0;
+    let pressCancel: (() => void) | undefined;
+    fake.onProgress = (cancel) => (pressCancel = cancel);
+    const app = fakeApp({
+      stacks: {
+        ...stacks,
+        deployStack: async (_clients, _input, { signal }) => {
+          setTimeout(() => pressCancel!(), 10);
+          await sleep(10_000, signal).catch(() => undefined);
+          throw new CancelledError('Stopped waiting: CloudFormation goes on creating "coldkeep-backup-bucket".');
+        },
+      },
+    });
+    const result = await stackCommands.deployStackCommand(app, 'backup-bucket', { params: {}, approve: true });
+    fake.onProgress = undefined;
+    assert.equal(result, undefined);
+    assert.match(fake.messages.at(-1)!.text, /cancelled\. Stopped waiting: CloudFormation goes on creating/);
+  });
+
+  test('stack progress counts settled resources against the change set', () => {
+    const track = core.stackProgressTracker();
+    const changes = [
+      { action: 'Add', logicalId: 'A', resourceType: 'AWS::S3::Bucket' },
+      { action: 'Modify', logicalId: 'B', resourceType: 'AWS::IAM::Role', replacement: 'True' },
+    ];
+    assert.deepEqual(core.changeLines(changes), ['Add A (AWS::S3::Bucket)', 'Modify B (AWS::IAM::Role) — replaced']);
+    assert.match(track({ phase: 'changes', stackName: 's', changes }).message, /2 change/);
+    const event = (logicalId: string, status: string) =>
+      track({
+        phase: 'event',
+        stackName: 's',
+        event: { timestamp: '', logicalId, resourceType: 'AWS::S3::Bucket', status },
+      });
+    assert.equal(event('A', 'CREATE_IN_PROGRESS').percent, 0);
+    assert.equal(event('A', 'CREATE_COMPLETE').percent, 50);
+    assert.deepEqual(track({ phase: 'done', stackName: 's', status: 'CREATE_COMPLETE' }), {
+      message: 'CREATE_COMPLETE',
+      percent: 100,
+    });
+  });
+});
+
+describe('table backup engine', () => {
+  test('coldkeep.engine: auto by default, checked, and passed to the backup', () => {
+    const s = settings.readSettings(config({}));
+    assert.equal(s.engine, 'auto');
+    assert.equal(
+      settings.backupInputFrom(settings.readSettings(config({ engine: 'export' })), 't', 'b').engine,
+      'export',
+    );
+    assert.throws(() => settings.readSettings(config({ engine: 'fast' })), /coldkeep\.engine.*"fast"/);
+    assert.deepEqual(tableCommands.engineArgument('scan'), { engine: 'scan' });
+    assert.deepEqual(tableCommands.engineArgument({ engine: 'export', incremental: true }), {
+      engine: 'export',
+      incremental: true,
+    });
+    assert.equal(tableCommands.engineArgument('fast'), undefined);
+    const items = tableCommands.engineItems('scan');
+    assert.deepEqual(
+      items.map((i) => i.label),
+      ['Scan', 'Auto', 'Export', 'Incremental export'],
+    );
+    assert.equal(items[0]!.description, 'coldkeep.engine setting');
+  });
+
+  test('Back Up Table asks for the engine only when the table has point-in-time recovery', async () => {
+    const dynamodb = new DynamoDBClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
+    const mock = mockClient(dynamodb);
+    try {
+      mock.on(DescribeContinuousBackupsCommand).resolves({
+        ContinuousBackupsDescription: {
+          ContinuousBackupsStatus: 'ENABLED',
+          PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'ENABLED' },
+        },
+      });
+      const app = fakeApp({}, { dynamodb });
+      const picks = fake.picks.length;
+      fake.answers.push(undefined);
+      assert.equal(await tableCommands.backupTableCommand(app, 'Orders'), undefined, 'Escape: no backup');
+      assert.equal(fake.picks.length, picks + 1);
+      assert.deepEqual(
+        (fake.picks.at(-1) as { label: string }[]).map((i) => i.label),
+        ['Auto', 'Scan', 'Export', 'Incremental export'],
+      );
+      assert.deepEqual(
+        mock.calls().map((c) => c.args[0].constructor.name),
+        ['DescribeContinuousBackupsCommand'],
+        'nothing read from the table',
+      );
+
+      mock.reset();
+      mock.on(DescribeContinuousBackupsCommand).resolves({
+        ContinuousBackupsDescription: {
+          ContinuousBackupsStatus: 'DISABLED',
+          PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'DISABLED' },
+        },
+      });
+      mock.on(DescribeTableCommand).rejects(new Error('stop here'));
+      fake.messages.length = 0;
+      assert.equal(await tableCommands.backupTableCommand(app, 'Orders'), undefined);
+      assert.equal(fake.picks.length, picks + 1, 'no engine pick without PITR: the setting (auto) applies');
+      assert.ok(mock.commandCalls(DescribeTableCommand).length >= 1, 'the backup went ahead');
+      assert.match(fake.messages.at(-1)!.text, /^Backup failed/);
+    } finally {
+      mock.restore();
+      dynamodb.destroy();
+    }
   });
 });

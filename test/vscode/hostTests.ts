@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { AwsClients, type BackupReport, type BackupSummary, countItems, type RestoreReport } from '@coldkeep/shared';
+import {
+  AwsClients,
+  type BackupReport,
+  type BackupSummary,
+  countItems,
+  listSnapshots,
+  type RestoreReport,
+  stackStatus,
+} from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import type { ColdkeepApi } from '../../extension/src/extension';
+import type { FolderBackupResult, StackDeployResult } from '../../extension/src/features/features';
 import type { TreeNode } from '../../extension/src/views/nodes';
 
 /** Written by the driver into the workspace folder: what it seeded. */
@@ -254,9 +263,70 @@ test('Delete Backup removes a backup from S3 and the view', async () => {
   assert.ok(!(await backupsInView(f.table)).some((b) => b.backupId === report.backupId));
 });
 
-test('folder backup and stack deploy say they are unavailable in this build', async () => {
-  assert.equal(await vscode.commands.executeCommand('coldkeep.backupFolder'), undefined);
-  assert.equal(await vscode.commands.executeCommand('coldkeep.deployStack'), undefined);
+test('Back Up Folder snapshots a folder into the bucket, and Restore Folder Snapshot brings it back', async () => {
+  const f = fixture();
+  const dir = join(folder(), 'notes');
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'a.txt'), 'first note\n');
+  writeFileSync(join(dir, 'sub', 'b.txt'), 'second note\n'.repeat(100));
+  const result = await vscode.commands.executeCommand<FolderBackupResult | undefined>(
+    'coldkeep.backupFolder',
+    vscode.Uri.file(dir),
+  );
+  assert.ok(result, 'the command returns the snapshot');
+  const { app } = await api();
+  const prefix = app.connection().settings.prefix;
+  const clients = targetClients();
+  try {
+    const snapshots = await listSnapshots(clients, {
+      bucket: f.bucket,
+      source: result.source,
+      ...(prefix !== undefined ? { prefix } : {}),
+    });
+    const stored = snapshots.find((s) => s.snapshotId === result.snapshotId);
+    assert.ok(
+      stored,
+      `snapshot ${result.snapshotId} is in S3 (found ${snapshots.map((s) => s.snapshotId).join(', ')})`,
+    );
+    assert.equal(stored.files, 2);
+  } finally {
+    clients.destroy();
+  }
+  const target = join(folder(), 'notes-restored');
+  const restored = await vscode.commands.executeCommand<{ files: number } | undefined>(
+    'coldkeep.restoreSnapshot',
+    { source: result.source, snapshotId: result.snapshotId },
+    target,
+  );
+  assert.equal(restored?.files, 2);
+  assert.equal(readFileSync(join(target, 'sub', 'b.txt'), 'utf8'), 'second note\n'.repeat(100));
+});
+
+test('Deploy Stack refuses a bad parameter before any call, then deploys through the change set and returns the outputs', async () => {
+  const refused = await vscode.commands.executeCommand<StackDeployResult | undefined>(
+    'coldkeep.deployStack',
+    'backup-bucket',
+    { params: { BucketName: 'Bad_Bucket' }, approve: true },
+  );
+  assert.equal(refused, undefined);
+  const result = await vscode.commands.executeCommand<StackDeployResult | undefined>(
+    'coldkeep.deployStack',
+    'backup-bucket',
+    { params: { BucketName: 'host-test-backups' }, approve: true },
+  );
+  assert.ok(result, 'the command returns the deploy');
+  assert.equal(result.executed, true);
+  assert.equal(result.status, 'CREATE_COMPLETE');
+  assert.ok(result.outputs.BucketName, `a BucketName output in ${JSON.stringify(result.outputs)}`);
+  const clients = targetClients();
+  try {
+    const status = await stackStatus(clients, result.stackName);
+    assert.equal(status.exists, true);
+    assert.equal(status.status, 'CREATE_COMPLETE');
+    assert.equal(status.template, 'backup-bucket');
+  } finally {
+    clients.destroy();
+  }
 });
 
 test('Start Local Demo points the views at embedded emulators with the studentData table; Stop returns', async () => {

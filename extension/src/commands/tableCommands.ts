@@ -5,7 +5,10 @@ import {
   type BackupSummary,
   backupSummary,
   backupTable,
+  type BackupTableInput,
+  describePitr,
   describeTable,
+  type EngineChoice,
   notifyJob,
   restoreSummary,
   restoreTable,
@@ -17,7 +20,7 @@ import type { ColdkeepApp } from '../app';
 import type { Connection } from '../connection';
 import { countText, bytesText } from '../format';
 import { runJob, showError } from '../jobs/runJob';
-import { backupInputFrom, notifySettingsOf } from '../settings';
+import { backupInputFrom, isEngineChoice, notifySettingsOf } from '../settings';
 import { backupFromArgument, defaultRestoreName, tableFromArgument, validateTableName } from './inputs';
 import { pickBackup, pickTable } from './pick';
 
@@ -27,6 +30,7 @@ const SCAN_BYTES_PER_SECOND = 5_000_000;
 export function backupProgressText(p: BackupProgress): { message: string; percent?: number } {
   if (p.phase === 'describe') return { message: `Reading ${p.table}…` };
   if (p.phase === 'manifest') return { message: 'Writing the manifest…', percent: 100 };
+  if (p.phase === 'export') return { message: `DynamoDB is exporting ${p.table} (${p.exportStatus ?? 'starting'})…` };
   const percent = p.estimatedItems > 0 ? Math.min(99, (p.items / p.estimatedItems) * 100) : undefined;
   const done = p.segments.filter((s) => s.done).length;
   return {
@@ -71,21 +75,105 @@ async function emailAfter(
     );
 }
 
-/** Coldkeep: Back Up Table. Argument: a table node or name; otherwise a quick pick. */
-export async function backupTableCommand(app: ColdkeepApp, arg?: unknown): Promise<BackupReport | undefined> {
+/** Which engine backs up a table, and whether only the changes since the previous backup. */
+export interface EngineOption {
+  engine: EngineChoice;
+  incremental?: boolean;
+}
+
+/** An engine given to the command (scripts, tests): "scan", or { engine, incremental }. */
+export function engineArgument(arg: unknown): EngineOption | undefined {
+  if (isEngineChoice(arg)) return { engine: arg };
+  const o = arg as Partial<EngineOption> | undefined;
+  if (o && isEngineChoice(o.engine))
+    return { engine: o.engine, ...(o.incremental === true ? { incremental: true } : {}) };
+  return undefined;
+}
+
+export type EngineItem = vscode.QuickPickItem & { option: EngineOption };
+
+/** The engine quick pick's rows, the coldkeep.engine setting's choice first. */
+export function engineItems(setting: EngineChoice): EngineItem[] {
+  const items: EngineItem[] = [
+    {
+      label: 'Auto',
+      detail: 'Export tables larger than the auto threshold (10 GiB), scan the rest',
+      option: { engine: 'auto' },
+    },
+    {
+      label: 'Scan',
+      detail: "Coldkeep's segmented scan: uses read capacity (limited by coldkeep.readFraction)",
+      option: { engine: 'scan' },
+    },
+    {
+      label: 'Export',
+      detail: "DynamoDB's managed export from point-in-time recovery: no read capacity, about $0.10 per GB",
+      option: { engine: 'export' },
+    },
+    {
+      label: 'Incremental export',
+      detail: 'Only the changes since the previous backup of this table (a chain: full + incrementals)',
+      option: { engine: 'export', incremental: true },
+    },
+  ];
+  const own = items.findIndex((i) => i.option.engine === setting && !i.option.incremental);
+  items[own] = { ...items[own]!, description: 'coldkeep.engine setting' };
+  return [items[own]!, ...items.filter((_, i) => i !== own)];
+}
+
+/**
+ * The engine for a backup: asked in a quick pick when the table has point-in-time recovery
+ * (only then is there a choice); else the setting. Undefined when the user presses Escape.
+ */
+async function engineFor(connection: Connection, table: string): Promise<EngineOption | undefined> {
+  const setting: EngineOption = { engine: connection.settings.engine };
+  let pitr: boolean;
+  try {
+    pitr = (await describePitr(connection.clients.dynamodb, table)).enabled;
+  } catch {
+    // No PITR reading (emulator, no permission): the backup's own engine choice explains it.
+    return setting;
+  }
+  if (!pitr) return setting;
+  const choice = await vscode.window.showQuickPick(engineItems(connection.settings.engine), {
+    title: `Back up ${table} with which engine?`,
+    placeHolder: `${table} has point-in-time recovery, so DynamoDB can export it`,
+    ignoreFocusOut: true,
+  });
+  return choice?.option;
+}
+
+/**
+ * Coldkeep: Back Up Table. Argument: a table node or name; otherwise a quick pick. `engine`
+ * (scripts, tests) skips the engine pick.
+ */
+export async function backupTableCommand(
+  app: ColdkeepApp,
+  arg?: unknown,
+  engine?: EngineOption,
+): Promise<BackupReport | undefined> {
   try {
     const connection = app.connection();
     const bucket = connection.bucket();
     const table = tableFromArgument(arg) ?? (await pickTable(connection, 'Back up which table?'));
     if (!table) return undefined;
-    const input = backupInputFrom(connection.settings, table, bucket);
+    const option = engine ?? (await engineFor(connection, table));
+    if (!option) return undefined;
+    const input: BackupTableInput = {
+      ...backupInputFrom(connection.settings, table, bucket),
+      engine: option.engine,
+      ...(option.incremental ? { incremental: true } : {}),
+    };
     const report = await runJob(`Backing up ${table}`, async (signal, report) => {
       await ensureSessionFor(connection, table, signal);
       return backupTable(connection.clients, input, { signal, onProgress: (p) => report(backupProgressText(p)) });
     });
     app.refreshViews();
     if (!report) return undefined;
-    app.output.appendLine(`Backed up ${table}: ${report.itemCount} items → ${report.uri}`);
+    app.output.appendLine(
+      `Backed up ${table} (${report.engine}${report.kind === 'incremental' ? ', incremental' : ''}: ${report.engineReason}): ${report.itemCount} items → ${report.uri}`,
+    );
+    if (report.engineAdvice) app.output.appendLine(`Note: ${report.engineAdvice}`);
     void emailAfter(app, connection, backupSummary(report), () => backupArtefact(connection.clients.s3, report, input));
     void vscode.window
       .showInformationMessage(

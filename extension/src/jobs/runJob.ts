@@ -32,7 +32,9 @@ export async function runJob<T>(
     );
   } catch (err) {
     if (isCancelled(err, controller.signal)) {
-      void vscode.window.showInformationMessage(`${title}: cancelled.`);
+      // A job that says more than "Cancelled." (e.g. a stack CloudFormation goes on creating) is heard out.
+      const said = err instanceof ColdkeepError && err.message !== 'Cancelled.' ? ` ${errorText(err)}` : '';
+      void vscode.window.showInformationMessage(`${title}: cancelled.${said}`);
       return undefined;
     }
     throw err;
