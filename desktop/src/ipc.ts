@@ -94,7 +94,8 @@ export interface SourceView {
 }
 
 export type NewSourceInput =
-  { kind: 'table'; table: string; cron?: string } | { kind: 'folder'; dir: string; cron?: string; excludes?: string[] };
+  | { kind: 'table'; table: string; cron?: string; engine?: 'auto' | 'scan' | 'export'; incremental?: boolean }
+  | { kind: 'folder'; dir: string; cron?: string; excludes?: string[] };
 
 export interface ScheduleStatus {
   paused: boolean;

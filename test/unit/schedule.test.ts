@@ -9,6 +9,8 @@ import {
   ColdkeepError,
   type AwsClients,
   type BackupFolderFn,
+  type BackupReport,
+  type BackupTableFn,
   folderRunner,
   type FolderBackupReport,
   missedRunAt,
@@ -21,6 +23,7 @@ import {
   type SourceRunner,
   type SourceRunners,
   type TableSource,
+  tableRunner,
 } from '@coldkeep/shared';
 
 async function tempStore(): Promise<ScheduleStore> {
@@ -109,6 +112,38 @@ describe('schedule: store', () => {
       store.sources(),
       (err: unknown) =>
         err instanceof ColdkeepError && /damaged/.test(err.message) && /move it away/.test(err.hint ?? ''),
+    );
+  });
+
+  test('a table source saved before engines existed still loads, and backs up with auto', async () => {
+    const store = await tempStore();
+    const old = {
+      id: 'a1b2c3d4',
+      name: 'orders',
+      cron: '0 2 * * *',
+      enabled: true,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      kind: 'table',
+      table: 'orders',
+    };
+    await writeFile(join(store.dir, 'sources.json'), JSON.stringify({ version: 1, paused: false, sources: [old] }));
+    const [loaded] = await store.sources();
+    assert.deepEqual(loaded, old);
+    assert.equal(loaded?.kind === 'table' ? (loaded.engine ?? 'auto') : undefined, 'auto');
+  });
+
+  test('a table source keeps its engine; incremental with the scan engine is refused with a hint', async () => {
+    const store = await tempStore();
+    const source = await store.addSource(
+      newSource({ kind: 'table', table: 'orders', engine: 'export', incremental: true }),
+    );
+    assert.deepEqual(await new ScheduleStore(store.dir).source(source.id), source);
+    assert.equal((source as TableSource).engine, 'export');
+    assert.equal((source as TableSource).incremental, true);
+    assert.equal('engine' in newSource({ kind: 'table', table: 'orders', engine: 'auto' }), false);
+    assert.throws(
+      () => newSource({ kind: 'table', table: 'orders', engine: 'scan', incremental: true }),
+      (err: unknown) => err instanceof ColdkeepError && err.code === 'InvalidInput' && /export/.test(err.hint ?? ''),
     );
   });
 
@@ -300,5 +335,43 @@ describe('schedule: scheduler', () => {
     assert.equal(failed.status, 'failed');
     assert.equal(failed.attempts, 1);
     assert.equal(failed.error?.code, 'NoSuchBucket');
+  });
+
+  test("table runs pass the source's engine and incremental choice to backupTable", async () => {
+    const store = await tempStore();
+    const scan = await store.addSource(newSource({ kind: 'table', table: 'orders', engine: 'scan' }));
+    const incremental = await store.addSource(
+      newSource({ kind: 'table', table: 'events', engine: 'export', incremental: true }),
+    );
+    const plain = await store.addSource(newSource({ kind: 'table', table: 'users' }));
+    const inputs: unknown[] = [];
+    const backup: BackupTableFn = async (_clients, input) => {
+      inputs.push(input);
+      const engine = input.engine === 'scan' ? 'scan' : 'export';
+      return {
+        backupId: `b-${input.table}`,
+        itemCount: 5,
+        bytes: 100,
+        engine,
+        kind: input.incremental ? 'incremental' : 'full',
+      } as BackupReport;
+    };
+    const clients = {} as AwsClients;
+    const runners: SourceRunners = {
+      table: tableRunner(() => ({ clients, bucket: 'backups' }), backup),
+      folder: async () => ok(),
+    };
+    const scheduler = new Scheduler({ store, runners, retry: quickRetry });
+    const scanRun = await scheduler.runNow(scan.id);
+    const incrementalRun = await scheduler.runNow(incremental.id);
+    await scheduler.runNow(plain.id);
+    assert.deepEqual(inputs, [
+      { table: 'orders', bucket: 'backups', engine: 'scan' },
+      { table: 'events', bucket: 'backups', engine: 'export', incremental: true },
+      { table: 'users', bucket: 'backups' },
+    ]);
+    assert.equal(scanRun.result?.report.engine, 'scan');
+    assert.match(scanRun.result?.summary ?? '', /5 items, .*\(full scan\)/);
+    assert.match(incrementalRun.result?.summary ?? '', /\(incremental export\)/);
   });
 });

@@ -41,7 +41,15 @@ export const ipcInputs = {
   [IpcChannel.StartSession]: z.object({ code: z.string().regex(/^\d{6}$/, 'an MFA code is 6 digits') }).strict(),
   [IpcChannel.ListSources]: none,
   [IpcChannel.AddSource]: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('table'), table: name, cron: cron.optional() }).strict(),
+    z
+      .object({
+        kind: z.literal('table'),
+        table: name,
+        cron: cron.optional(),
+        engine: z.enum(['auto', 'scan', 'export']).optional(),
+        incremental: z.boolean().optional(),
+      })
+      .strict(),
     z
       .object({
         kind: z.literal('folder'),

@@ -37,13 +37,24 @@ export interface BackupTarget {
 }
 
 export type BackupFolderFn = typeof backupFolder;
+export type BackupTableFn = typeof backupTable;
 
-export function tableRunner(target: () => Promise<BackupTarget> | BackupTarget): SourceRunner<TableSource> {
+/** Table runs back up with `backupTable` and the source's engine choice (another function may stand in, in tests). */
+export function tableRunner(
+  target: () => Promise<BackupTarget> | BackupTarget,
+  backup: BackupTableFn = backupTable,
+): SourceRunner<TableSource> {
   return async (source, { signal, onProgress }) => {
     const { clients, bucket, prefix } = await target();
-    const report = await backupTable(
+    const report = await backup(
       clients,
-      { table: source.table, bucket, ...(prefix ? { prefix } : {}) },
+      {
+        table: source.table,
+        bucket,
+        ...(prefix ? { prefix } : {}),
+        ...(source.engine ? { engine: source.engine } : {}),
+        ...(source.incremental ? { incremental: true } : {}),
+      },
       {
         ...(signal ? { signal } : {}),
         onProgress: (p) =>
@@ -57,7 +68,7 @@ export function tableRunner(target: () => Promise<BackupTarget> | BackupTarget):
       },
     );
     return {
-      summary: `${countText(report.itemCount)} items, ${bytesText(report.bytes)}`,
+      summary: `${countText(report.itemCount)} items, ${bytesText(report.bytes)} (${report.kind} ${report.engine})`,
       restorePoint: report.backupId,
       report: { ...report },
     };

@@ -47,7 +47,18 @@ const common = {
   lastScheduledAt: z.string().optional(),
 };
 
-export const tableSourceSchema = z.object({ ...common, kind: z.literal('table'), table: z.string().min(1) });
+/** The table backup engine (see backupTable); absent means auto, so older sources.json files load as they were. */
+export const engineChoiceSchema = z.enum(['auto', 'scan', 'export']);
+export type SourceEngineChoice = z.infer<typeof engineChoiceSchema>;
+
+export const tableSourceSchema = z.object({
+  ...common,
+  kind: z.literal('table'),
+  table: z.string().min(1),
+  engine: engineChoiceSchema.optional(),
+  /** Each run exports only the changes since the table's previous backup (export engine, needs PITR). */
+  incremental: z.boolean().optional(),
+});
 export const folderSourceSchema = z.object({
   ...common,
   kind: z.literal('folder'),
@@ -62,7 +73,15 @@ export type Source = z.infer<typeof sourceSchema>;
 
 /** What a user gives to add a source. */
 export type NewSource =
-  | { kind: 'table'; table: string; name?: string; cron?: string; enabled?: boolean }
+  | {
+      kind: 'table';
+      table: string;
+      engine?: SourceEngineChoice;
+      incremental?: boolean;
+      name?: string;
+      cron?: string;
+      enabled?: boolean;
+    }
   | { kind: 'folder'; dir: string; excludes?: string[]; name?: string; cron?: string; enabled?: boolean };
 
 export function newSource(input: NewSource, now: Date = new Date()): Source {
@@ -75,7 +94,20 @@ export function newSource(input: NewSource, now: Date = new Date()): Source {
   if (input.kind === 'table') {
     if (!input.table.trim())
       throw new ColdkeepError('InvalidInput', 'No table name was given.', { hint: 'Pick a table.' });
-    return { ...common, kind: 'table', table: input.table.trim(), name: input.name ?? input.table.trim() };
+    // Refused here rather than at 2 a.m.: a scan cannot make an incremental backup.
+    if (input.incremental && input.engine === 'scan') {
+      throw new ColdkeepError('InvalidInput', 'An incremental backup is made by the export engine, not by a scan.', {
+        hint: 'Choose the export (or auto) engine for an incremental table source, or drop incremental.',
+      });
+    }
+    return {
+      ...common,
+      kind: 'table',
+      table: input.table.trim(),
+      name: input.name ?? input.table.trim(),
+      ...(input.engine && input.engine !== 'auto' ? { engine: input.engine } : {}),
+      ...(input.incremental ? { incremental: true } : {}),
+    };
   }
   if (!input.dir.trim()) throw new ColdkeepError('InvalidInput', 'No folder was given.', { hint: 'Pick a folder.' });
   return {

@@ -2,7 +2,17 @@ import type { RunRecord } from '../../ipc';
 import { errorBox, h, replaceChildren, table, when } from '../dom';
 import type { Page } from './page';
 
+/** A table run's engine, e.g. "export (incremental): asked for the export engine", when its report says. */
+function engineText(run: RunRecord): string | undefined {
+  const report = run.result?.report;
+  if (typeof report?.engine !== 'string') return undefined;
+  const kind = report.kind === 'incremental' ? ' (incremental)' : '';
+  const reason = typeof report.engineReason === 'string' ? `: ${report.engineReason}` : '';
+  return `${report.engine}${kind}${reason}`;
+}
+
 function details(run: RunRecord): HTMLElement {
+  const engine = engineText(run);
   return h(
     'section',
     { id: 'run-details', class: 'details' },
@@ -18,6 +28,8 @@ function details(run: RunRecord): HTMLElement {
       h('dd', {}, run.trigger + (run.scheduledFor ? ` (scheduled ${when(run.scheduledFor)})` : '')),
       run.result ? h('dt', {}, 'Result') : null,
       run.result ? h('dd', {}, run.result.summary) : null,
+      engine ? h('dt', {}, 'Engine') : null,
+      engine ? h('dd', { class: 'engine' }, engine) : null,
       run.result?.restorePoint ? h('dt', {}, 'Restore point') : null,
       run.result?.restorePoint ? h('dd', { class: 'restore-point' }, run.result.restorePoint) : null,
     ),

@@ -1,4 +1,4 @@
-import type { SourceView } from '../../ipc';
+import type { Source, SourceView } from '../../ipc';
 import { busy, errorBox, h, replaceChildren, table, when } from '../dom';
 import type { Page } from './page';
 
@@ -11,6 +11,12 @@ function lastRunText(view: SourceView): string {
     : `${run.status} ${when(run.finishedAt)}: ${run.error?.message ?? ''}`;
 }
 
+/** The kind column, with a table's engine when it is not the default. */
+function kindText(source: Source): string {
+  if (source.kind !== 'table' || (!source.engine && !source.incremental)) return source.kind;
+  return `table (${source.incremental ? 'incremental ' : ''}${source.engine ?? 'auto'})`;
+}
+
 export const sourcesPage: Page = async (root, api) => {
   const status = h('div', { class: 'status', id: 'sources-status' });
   const list = h('div', { id: 'source-list' });
@@ -18,6 +24,14 @@ export const sourcesPage: Page = async (root, api) => {
     'select',
     { id: 'table-select', 'aria-label': 'Table' },
     h('option', { value: '' }, 'Loading tables…'),
+  );
+  const engineSelect = h(
+    'select',
+    { id: 'engine-select', 'aria-label': 'Table backup engine' },
+    h('option', { value: 'auto' }, 'auto engine'),
+    h('option', { value: 'scan' }, 'scan'),
+    h('option', { value: 'export' }, 'export (needs PITR)'),
+    h('option', { value: 'incremental' }, 'incremental export (needs PITR)'),
   );
   const cronInput = h('input', { id: 'new-cron', placeholder: '0 2 * * *', 'aria-label': 'Schedule (cron)' });
 
@@ -55,7 +69,7 @@ export const sourcesPage: Page = async (root, api) => {
             );
             return [
               h('span', { class: 'source-name' }, view.source.name),
-              document.createTextNode(view.source.kind),
+              document.createTextNode(kindText(view.source)),
               h('code', {}, view.source.cron),
               document.createTextNode(when(view.nextRunAt)),
               h('span', { class: `last-run ${view.lastRun?.status ?? ''}` }, lastRunText(view)),
@@ -88,7 +102,15 @@ export const sourcesPage: Page = async (root, api) => {
     () =>
       void busy(addTable, status, async () => {
         if (!tableSelect.value) throw new Error('Pick a table first.');
-        await api.addSource({ kind: 'table', table: tableSelect.value, ...cron() });
+        const incremental = engineSelect.value === 'incremental';
+        const engine = incremental ? 'export' : (engineSelect.value as 'auto' | 'scan' | 'export');
+        await api.addSource({
+          kind: 'table',
+          table: tableSelect.value,
+          engine,
+          ...(incremental ? { incremental } : {}),
+          ...cron(),
+        });
         await draw();
       }),
   );
@@ -103,6 +125,7 @@ export const sourcesPage: Page = async (root, api) => {
       addFolder,
       h('span', {}, ' or '),
       tableSelect,
+      engineSelect,
       addTable,
       h('label', {}, ' schedule ', cronInput),
     ),

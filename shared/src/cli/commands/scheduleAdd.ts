@@ -1,9 +1,19 @@
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ColdkeepError } from '../../errors';
-import { DEFAULT_CRON, newSource } from '../../schedule';
+import { DEFAULT_CRON, newSource, type Source, type SourceEngineChoice } from '../../schedule';
 import type { CliContext } from '../context';
 import { scheduleStore } from './scheduleCommon';
+
+interface ScheduleAddFlags {
+  table?: string;
+  folder?: string;
+  cron?: string;
+  engine: SourceEngineChoice;
+  incremental?: boolean;
+  exclude?: string[];
+  dir?: string;
+}
 
 export function scheduleAddCommand(context: () => CliContext): Command {
   return new Command('add')
@@ -11,19 +21,36 @@ export function scheduleAddCommand(context: () => CliContext): Command {
     .option('--table <name>', 'a DynamoDB table')
     .option('--folder <dir>', 'a folder on this machine')
     .option('--cron <expression>', `when to run, e.g. "0 2 * * *" (default "${DEFAULT_CRON}": 02:00 every night)`)
+    .addOption(
+      new Option('--engine <engine>', 'for tables: scan, export (DynamoDB export, needs PITR) or auto')
+        .choices(['auto', 'scan', 'export'])
+        .default('auto'),
+    )
+    .option('--incremental', 'for tables: each run exports only the changes since the previous backup (needs PITR)')
     .option('--exclude <pattern...>', 'for folders: gitignore-style patterns to leave out')
     .option('--dir <path>', 'schedule folder (default: $COLDKEEP_SCHEDULE_DIR, else the config folder)')
-    .action(async (flags: { table?: string; folder?: string; cron?: string; exclude?: string[]; dir?: string }) => {
+    .action(async (flags: ScheduleAddFlags) => {
       const ctx = context();
       if (Boolean(flags.table) === Boolean(flags.folder)) {
         throw new ColdkeepError('InvalidInput', 'Give either --table or --folder.', {
           hint: 'e.g. coldkeep schedule add --table orders --cron "0 2 * * *"',
         });
       }
+      if (flags.folder && (flags.engine !== 'auto' || flags.incremental)) {
+        throw new ColdkeepError('InvalidInput', '--engine and --incremental are for table sources.', {
+          hint: 'Drop them for --folder; folder snapshots are always incremental.',
+        });
+      }
       const cron = flags.cron ? { cron: flags.cron } : {};
       const source = newSource(
         flags.table
-          ? { kind: 'table', table: flags.table, ...cron }
+          ? {
+              kind: 'table',
+              table: flags.table,
+              engine: flags.engine,
+              incremental: flags.incremental ?? false,
+              ...cron,
+            }
           : {
               kind: 'folder',
               dir: resolve(flags.folder!),
@@ -35,7 +62,12 @@ export function scheduleAddCommand(context: () => CliContext): Command {
       ctx.out(
         ctx.json
           ? JSON.stringify(source, null, 2)
-          : `Added ${source.kind} "${source.name}" (id ${source.id}), runs "${source.cron}".`,
+          : `Added ${source.kind} "${source.name}" (id ${source.id}), runs "${source.cron}"${engineText(source)}.`,
       );
     });
+}
+
+function engineText(source: Source): string {
+  if (source.kind !== 'table' || (!source.engine && !source.incremental)) return '';
+  return ` with the ${source.engine ?? 'auto'} engine${source.incremental ? ', incremental' : ''}`;
 }
