@@ -170,6 +170,7 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     await ui.open('sources');
     await page.waitForSelector(`#table-select option[value="${DEMO_TABLE}"]`, { state: 'attached' });
     await page.selectOption('#table-select', DEMO_TABLE);
+    await page.selectOption('#engine-select', 'scan');
     await page.fill('#new-cron', 'every night');
     await page.click('#add-table');
     await page.waitForSelector('#sources-status .error:has-text("not a cron expression")');
@@ -181,6 +182,7 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     await ui.screenshot('02-sources');
 
     const [tableSource, folderSource] = await app.sources();
+    assert.equal(tableSource?.kind === 'table' ? tableSource.engine : undefined, 'scan', 'the chosen engine is saved');
     const row = (id: string) => `#sources-table tr:has(button.run-source[data-source="${id}"])`;
     await page.click(`button.run-source[data-source="${tableSource!.id}"]`);
     await page.waitForSelector(`${row(tableSource!.id)} .last-run.succeeded`, { timeout: 60_000 });
@@ -199,6 +201,7 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     await page.waitForSelector('#run-details .restore-point');
     const backupId = (await page.textContent('#run-details .restore-point'))!;
     assert.match((await page.textContent('#run-details')) ?? '', /200 items/);
+    assert.match((await page.textContent('#run-details .engine')) ?? '', /^scan: asked for the scan engine/);
     await ui.screenshot('04-history-details');
 
     await ui.open('restore');
