@@ -71,9 +71,9 @@ export class DataFileUpload {
   }
 
   /** Writes a chunk of lines holding `items` items; waits when the upload is behind. */
-  async write(lines: string, items: number): Promise<void> {
+  async write(lines: string, items: number, bytes = Buffer.byteLength(lines)): Promise<void> {
     this.items += items;
-    this.uncompressedBytes += Buffer.byteLength(lines);
+    this.uncompressedBytes += bytes;
     if (!this.gzip.write(lines)) await Promise.race([once(this.gzip, 'drain'), this.uploaded]);
   }
 

@@ -24,17 +24,24 @@ export class SegmentWriter {
 
   constructor(private readonly options: SegmentWriterOptions) {}
 
-  /** Writes a page of items; returns the bytes of JSON it made. */
-  async writePage(items: Item[]): Promise<number> {
-    if (items.length === 0) return 0;
+  /**
+   * Writes a page of items; resolves to the bytes of JSON it made. Not async on purpose: the
+   * items become lines at once, and nothing holds them while the write waits for the upload.
+   */
+  writePage(items: Item[]): Promise<number> {
+    if (items.length === 0) return Promise.resolve(0);
     let lines = '';
     for (const item of items) lines += itemToLine(item);
+    return this.writeLines(lines, items.length, Buffer.byteLength(lines));
+  }
+
+  private async writeLines(lines: string, items: number, bytes: number): Promise<number> {
     if (this.current && this.current.uncompressedBytes >= this.options.rolloverBytes) {
       await this.finishCurrent();
     }
     this.current ??= this.open();
-    await this.current.write(lines, items.length);
-    return Buffer.byteLength(lines);
+    await this.current.write(lines, items, bytes);
+    return bytes;
   }
 
   /** Closes the last data file. A segment with no items writes no file. */

@@ -1,4 +1,9 @@
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  ScanCommand,
+  type ScanCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import { fromAwsError, isThrottling } from '../errors';
 import { type BackoffPolicy, DEFAULT_BACKOFF, throwIfAborted, withRetry } from '../jobs';
 import type { CapacityLimiter } from './capacityLimiter';
@@ -35,7 +40,7 @@ export async function* scanSegment(client: DynamoDBClient, options: SegmentScanO
   do {
     throwIfAborted(options.signal);
     await options.limiter?.acquire(options.signal);
-    const page = await withRetry(
+    let output: ScanCommandOutput | undefined = await withRetry(
       () =>
         client.send(
           new ScanCommand({
@@ -59,10 +64,18 @@ export async function* scanSegment(client: DynamoDBClient, options: SegmentScanO
     ).catch((err: unknown) => {
       throw fromAwsError(err, { doing: `scan table ${options.table}`, table: options.table });
     });
-    const consumedUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
+    const consumedUnits = output.ConsumedCapacity?.CapacityUnits ?? 0;
     options.limiter?.consume(consumedUnits);
-    startKey = page.LastEvaluatedKey;
-    yield { segment: options.segment, items: page.Items ?? [], consumedUnits };
+    startKey = output.LastEvaluatedKey;
+    let page: ScanPage | undefined = { segment: options.segment, items: output.Items ?? [], consumedUnits };
+    // eslint-disable-next-line no-useless-assignment -- see below: frees the SDK's output while suspended
+    output = undefined;
+    // A suspended generator keeps what its registers last held. Dropping the page as soon as
+    // the consumer asks for the next one lets it die young, instead of surviving (and being
+    // promoted to the old generation) through the next request.
+    yield page;
+    // eslint-disable-next-line no-useless-assignment -- frees the page for the garbage collector
+    page = undefined;
   } while (startKey);
 }
 
