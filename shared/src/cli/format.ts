@@ -1,19 +1,7 @@
 /** Human-readable figures for the CLI. */
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
+// Bytes and counts read the same in a terminal and in an email.
+export { bytesText as formatBytes, countText as formatCount } from '../notify/figures';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;

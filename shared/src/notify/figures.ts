@@ -1,4 +1,4 @@
-/** Figures as an email shows them. (The CLI has its own, for its columns.) */
+/** Figures as an email shows them; the CLI shows bytes and counts the same way (cli/format.ts). */
 
 export function bytesText(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -11,18 +11,14 @@ import {
   notifySettingsFromFlags,
   withNotification,
 } from '../notifyOptions';
-import { parseDate, parsePositiveInt, parseFraction, parseSize } from '../parse';
+import { parseDate, parseSize } from '../parse';
 import { addStorageOptions, type StorageFlags, storageFromFlags } from '../storageFlags';
+import { addScanOptions, type ScanFlags } from '../scanFlags';
 import { ensureSessionForTable } from './sessionContext';
 
-interface BackupTableFlags extends NotifyFlags, StorageFlags {
+interface BackupTableFlags extends NotifyFlags, StorageFlags, ScanFlags {
   bucket?: string;
   prefix?: string;
-  segments?: number;
-  concurrency?: number;
-  consistent?: boolean;
-  readFraction?: number;
-  readUnits?: number;
   engine?: EngineChoice;
   incremental?: boolean;
   at?: Date;
@@ -71,16 +67,8 @@ export function backupTableCommand(context: () => CliContext): Command {
       parseSize,
     )
     .option('--bucket <name>', 'destination bucket (default: $COLDKEEP_BUCKET)')
-    .option('--prefix <prefix>', 'key prefix in the bucket (default: "coldkeep", or $COLDKEEP_PREFIX)')
-    .option('--segments <n>', 'scan segments (default: chosen from the table size)', parsePositiveInt)
-    .option('--concurrency <n>', 'segments scanned at once (default: min(segments, 8))', parsePositiveInt)
-    .option('--consistent', 'strongly consistent reads (twice the read cost)')
-    .option(
-      '--read-fraction <f>',
-      'use at most this fraction of provisioned read capacity (default 0.5)',
-      parseFraction,
-    )
-    .option('--read-units <n>', 'read-unit budget per second (for on-demand tables)', parsePositiveInt);
+    .option('--prefix <prefix>', 'key prefix in the bucket (default: "coldkeep", or $COLDKEEP_PREFIX)');
+  addScanOptions(command);
   addStorageOptions(command);
   return addNotifyOptions(command, { link: true }).action(async (tableName: string, flags: BackupTableFlags) => {
     const ctx = context();

@@ -11,7 +11,7 @@ import {
   notifySettingsFromFlags,
   withNotification,
 } from '../notifyOptions';
-import { parseFraction, parsePositiveInt } from '../parse';
+import { addScanOptions, type ScanFlags } from '../scanFlags';
 import { ensureSessionForTable } from './sessionContext';
 
 /** A plain progress line on stderr at each phase change and every few seconds (none with --json). */
@@ -30,14 +30,9 @@ function progressLine(json: boolean): (p: ExportProgress) => void {
   };
 }
 
-interface ExportFlags extends NotifyFlags {
+interface ExportFlags extends NotifyFlags, ScanFlags {
   format: ExportFormat;
   to: string;
-  segments?: number;
-  concurrency?: number;
-  consistent?: boolean;
-  readFraction?: number;
-  readUnits?: number;
 }
 
 export function exportTableCommand(context: () => CliContext): Command {
@@ -47,16 +42,8 @@ export function exportTableCommand(context: () => CliContext): Command {
     )
     .argument('<table>', 'table name')
     .addOption(new Option('--format <format>', 'file format').choices(['json', 'csv']).makeOptionMandatory())
-    .requiredOption('--to <destination>', 's3://bucket/key or a local file path')
-    .option('--segments <n>', 'scan segments (default: chosen from the table size)', parsePositiveInt)
-    .option('--concurrency <n>', 'segments scanned at once (default: min(segments, 8))', parsePositiveInt)
-    .option('--consistent', 'strongly consistent reads (twice the read cost)')
-    .option(
-      '--read-fraction <f>',
-      'use at most this fraction of provisioned read capacity (default 0.5)',
-      parseFraction,
-    )
-    .option('--read-units <n>', 'read-unit budget per second (for on-demand tables)', parsePositiveInt);
+    .requiredOption('--to <destination>', 's3://bucket/key or a local file path');
+  addScanOptions(command);
   return addNotifyOptions(command, { link: true }).action(async (table: string, flags: ExportFlags) => {
     const ctx = context();
     const notify = notifySettingsFromFlags(flags);
