@@ -2,12 +2,11 @@
 // snapshots, ls, restore, verify, forget and prune, with --json and exit codes; backup and
 // restore email their result (success and failure) through the SES emulator.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { AwsClients, type RunningEmulators, startEmulators } from '@coldkeep/shared';
 import { createBucket, listKeys, uniqueName } from '../helpers/fixture';
 import { type CliRun, runCli } from '../helpers/cli';
@@ -61,9 +60,10 @@ describe('coldkeep files', () => {
     assert.equal(snap.uploadedBlobs, 2);
 
     await writeFile(join(src, 'a.txt'), 'alpha 2');
+    await writeFile(join(src, 'sub', 'b.md'), 'beta 2');
     const second = await coldkeep(['files', 'backup', src, '--source', source, '--exclude', '*.log'], env);
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /2 files, .*\(1 unchanged since .*\); 1 new blob\(s\)/);
+    assert.match(second.stdout, /2 files, .*\(0 unchanged since .*\); 2 new blob\(s\) \(1 pack\(s\)\)/);
 
     const list = await coldkeep(['files', 'snapshots'], env);
     assert.equal(list.code, 0, list.stderr);
@@ -89,20 +89,45 @@ describe('coldkeep files', () => {
     assert.equal(verify.code, 0, verify.stderr);
     assert.equal((JSON.parse(verify.stdout) as { verify: { readBlobs: number } }).verify.readBlobs, 2);
 
-    const beta = createHash('sha256').update('beta').digest('hex');
-    const betaKey = `cli/files/${source}/blobs/${beta.slice(0, 2)}/${beta}`;
-    assert.ok((await listKeys(clients.s3, env.COLDKEEP_BUCKET!, `cli/files/${source}/blobs/`)).includes(betaKey));
-    await clients.s3.send(new PutObjectCommand({ Bucket: env.COLDKEEP_BUCKET!, Key: betaKey, Body: 'BETA' }));
+    // The first snapshot's two small files share one pack; damage "beta" inside it.
+    const packs = await listKeys(clients.s3, env.COLDKEEP_BUCKET!, `cli/files/${source}/packs/`);
+    assert.equal(packs.length, 2, 'one pack per backup');
+    assert.equal(
+      await listKeys(clients.s3, env.COLDKEEP_BUCKET!, `cli/files/${source}/blobs/`).then((k) => k.length),
+      0,
+    );
+    const firstPack = packs.sort()[0]!;
+    const original = Buffer.from(
+      await (
+        await clients.s3.send(new GetObjectCommand({ Bucket: env.COLDKEEP_BUCKET!, Key: firstPack }))
+      ).Body!.transformToByteArray(),
+    );
+    const at = original.indexOf('beta');
+    assert.ok(at >= 0);
+    const tampered = Buffer.from(original);
+    tampered.write('BETA', at);
+    await clients.s3.send(new PutObjectCommand({ Bucket: env.COLDKEEP_BUCKET!, Key: firstPack, Body: tampered }));
     const damaged = await coldkeep(['--json', 'files', 'verify', snap.snapshotId, '--read-data', 'all'], env);
     assert.equal(damaged.code, 1);
-    assert.equal((JSON.parse(damaged.stdout) as { error: { code: string } }).error.code, 'SnapshotDamaged');
-    await clients.s3.send(new PutObjectCommand({ Bucket: env.COLDKEEP_BUCKET!, Key: betaKey, Body: 'beta' }));
+    const report = JSON.parse(damaged.stdout) as {
+      error: { code: string; details: { verify: { problems: { problem: string; paths: string[] }[] } } };
+    };
+    assert.equal(report.error.code, 'SnapshotDamaged');
+    assert.deepEqual(
+      report.error.details.verify.problems.map((p) => [p.problem, p.paths]),
+      [['hash-mismatch', ['sub/b.md']]],
+    );
+    await clients.s3.send(new PutObjectCommand({ Bucket: env.COLDKEEP_BUCKET!, Key: firstPack, Body: original }));
 
     const forget = await coldkeep(['--json', 'files', 'forget', '--keep-last', '1', '--prune'], env);
     assert.equal(forget.code, 0, forget.stderr);
-    const result = JSON.parse(forget.stdout) as { forget: { forgotten: string[] }; prune: { deletedBlobs: number } };
+    const result = JSON.parse(forget.stdout) as {
+      forget: { forgotten: string[] };
+      prune: { deletedBlobs: number; deletedPacks: number };
+    };
     assert.deepEqual(result.forget.forgotten, [snap.snapshotId]);
-    assert.equal(result.prune.deletedBlobs, 1, 'the old a.txt content');
+    assert.equal(result.prune.deletedPacks, 1, 'the pack of the old a.txt and b.md contents');
+    assert.deepEqual(await listKeys(clients.s3, env.COLDKEEP_BUCKET!, `cli/files/${source}/packs/`), [packs[1]]);
 
     const usage = await coldkeep(['files', 'forget'], env);
     assert.equal(usage.code, 2);
@@ -172,10 +197,10 @@ describe('coldkeep files', () => {
       }
       assert.doesNotMatch(body, /X-Amz-Signature=/);
     }
-    assert.match(restored!.subject, /^Coldkeep: Restore of snapshot \S+ into .*mail-out succeeded \(3 files, 16 B\)$/);
+    assert.match(restored!.subject, /^Coldkeep: Restore of snapshot \S+ into .*mail-out succeeded \(3 files, 18 B\)$/);
     for (const body of [restored!.body.text!, restored!.body.html!]) {
       assert.ok(body.includes(result.snapshot.snapshotId), body);
-      assert.match(body, /3 files, 1 folders, 0 links, 16 B; every SHA-256 checked/);
+      assert.match(body, /3 files, 1 folders, 0 links, 18 B; every SHA-256 checked/);
     }
     assert.match(failedSnapshot!.subject, /FAILED \(\[InvalidInput\]\)$/);
     assert.match(failedSnapshot!.body.text!, /no such folder/);

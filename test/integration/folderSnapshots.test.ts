@@ -73,7 +73,9 @@ async function readTree(root: string, rel = ''): Promise<Map<string, TreeEntry>>
   return out;
 }
 
-describe('folder snapshots', () => {
+// One object per blob (--pack-files-up-to 0, and every file over the pack limit); the packed
+// layout, the default for small files, has its own suite below.
+describe('folder snapshots, one object per blob', () => {
   let target: TestTarget;
   let work: string;
   let src: string;
@@ -88,6 +90,7 @@ describe('folder snapshots', () => {
     excludes: ['*.tmp', 'cache/'],
     multipartThreshold: 5 * MiB,
     partSize: 5 * MiB,
+    packFilesUpTo: 0,
     ...extra,
   });
 
@@ -369,7 +372,7 @@ describe('folder snapshots', () => {
     await assert.rejects(
       backupFolder(
         target.clients,
-        { dir, bucket: target.bucket, prefix: PREFIX, source: other, concurrency: 1 },
+        { dir, bucket: target.bucket, prefix: PREFIX, source: other, concurrency: 1, packFilesUpTo: 0 },
         {
           signal: controller.signal,
           onProgress: (p) => {
@@ -386,7 +389,13 @@ describe('folder snapshots', () => {
       `only blobs are left: ${left.join(', ')}`,
     );
     assert.ok(left.length >= 5 && left.length < 30);
-    const rerun = await backupFolder(target.clients, { dir, bucket: target.bucket, prefix: PREFIX, source: other });
+    const rerun = await backupFolder(target.clients, {
+      dir,
+      bucket: target.bucket,
+      prefix: PREFIX,
+      source: other,
+      packFilesUpTo: 0,
+    });
     assert.equal(rerun.uploadedBlobs, 30 - left.length);
     assert.equal(rerun.files, 30);
   });

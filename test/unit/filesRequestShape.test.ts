@@ -60,7 +60,7 @@ beforeEach(() => s3Mock.reset());
 afterEach(() => s3Mock.reset());
 
 describe('folder backup request shape', () => {
-  test('blobs carry SSE-KMS, Object Lock, their SHA-256 and the lifecycle tag; the snapshot is Standard; the lock has no retention', async () => {
+  test('blobs and packs carry SSE-KMS, Object Lock, their SHA-256 and the lifecycle tag; pack indexes and the snapshot are Standard; the lock has no retention', async () => {
     const dir = join(work, 'src');
     await mkdir(dir, { recursive: true });
     const small = Buffer.from('small file');
@@ -87,18 +87,20 @@ describe('folder backup request shape', () => {
     });
     assert.equal(report.uploadedBlobs, 2);
     const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input as PutObjectCommandInput);
-    const blob = puts.find((p) => p.Key === `coldkeep/files/docs/blobs/${sha(small).slice(0, 2)}/${sha(small)}`);
-    assert.ok(blob, `blob put among ${puts.map((p) => p.Key).join(', ')}`);
+    // The small file's blob is packed (a pack of one here); the pack is archive data.
+    const pack = puts.find((p) => p.Key?.startsWith('coldkeep/files/docs/packs/'));
+    assert.ok(pack, `pack put among ${puts.map((p) => p.Key).join(', ')}`);
+    assert.deepEqual(pack.Body, small);
     assert.deepEqual(
       {
-        Tagging: blob.Tagging,
-        ServerSideEncryption: blob.ServerSideEncryption,
-        SSEKMSKeyId: blob.SSEKMSKeyId,
-        BucketKeyEnabled: blob.BucketKeyEnabled,
-        ObjectLockMode: blob.ObjectLockMode,
-        ObjectLockRetainUntilDate: blob.ObjectLockRetainUntilDate,
-        ChecksumAlgorithm: blob.ChecksumAlgorithm,
-        ChecksumSHA256: blob.ChecksumSHA256,
+        Tagging: pack.Tagging,
+        ServerSideEncryption: pack.ServerSideEncryption,
+        SSEKMSKeyId: pack.SSEKMSKeyId,
+        BucketKeyEnabled: pack.BucketKeyEnabled,
+        ObjectLockMode: pack.ObjectLockMode,
+        ObjectLockRetainUntilDate: pack.ObjectLockRetainUntilDate,
+        ChecksumAlgorithm: pack.ChecksumAlgorithm,
+        ChecksumSHA256: pack.ChecksumSHA256,
       },
       {
         Tagging: 'coldkeep-lifecycle=archive',
@@ -111,6 +113,14 @@ describe('folder backup request shape', () => {
         ChecksumSHA256: Buffer.from(sha(small), 'hex').toString('base64'),
       },
     );
+    const packId = pack.Key!.slice('coldkeep/files/docs/packs/'.length);
+    const index = puts.find((p) => p.Key === `coldkeep/files/docs/index/${packId}.json.gz`);
+    assert.ok(index, 'the pack has an index');
+    assert.ok(puts.indexOf(index) > puts.indexOf(pack), 'the index is written after its pack');
+    assert.equal(index.Tagging, undefined, 'pack indexes stay in Standard: no lifecycle tag');
+    assert.equal(index.ObjectLockMode, 'COMPLIANCE');
+    assert.equal(index.ServerSideEncryption, 'aws:kms');
+    assert.deepEqual(JSON.parse(gunzipSync(index.Body as Buffer).toString()).blobs, [[sha(small), 0, small.length]]);
     const snapshot = puts.find((p) => p.Key === `coldkeep/files/docs/snapshots/${report.snapshotId}.json.gz`);
     assert.ok(snapshot);
     assert.equal(snapshot.Tagging, undefined, 'snapshot manifests stay in Standard: no lifecycle tag');
@@ -120,10 +130,10 @@ describe('folder backup request shape', () => {
     assert.equal(snapshot.Metadata?.['coldkeep-files'], '2');
     const manifest = JSON.parse(gunzipSync(snapshot.Body as Buffer).toString()) as SnapshotManifest;
     assert.deepEqual(
-      manifest.entries.map((e) => [e.path, e.type === 'file' ? e.sha256 : '']),
+      manifest.entries.map((e) => (e.type === 'file' ? [e.path, e.sha256, e.pack, e.packOffset] : [])),
       [
-        ['big.bin', sha(big)],
-        ['small.txt', sha(small)],
+        ['big.bin', sha(big), undefined, undefined],
+        ['small.txt', sha(small), packId, 0],
       ],
     );
     assert.equal(puts.indexOf(snapshot), puts.length - 1, 'the snapshot is the last object written');
@@ -281,6 +291,16 @@ describe('prune and Object Lock', () => {
     const snapshotId = '20261120T010203Z-cafe';
     const key = (digest: string): string => `coldkeep/files/docs/blobs/${digest.slice(0, 2)}/${digest}`;
     const [retained, held, expired, plain] = ['retained', 'held', 'expired', 'plain'].map((name) => key(sha(name)));
+    const packKey = (id: string): string => `coldkeep/files/docs/packs/${id}`;
+    const indexKey = (id: string): string => `coldkeep/files/docs/index/${id}.json.gz`;
+    // p1 is used; p2 is not; p3 is not, but its index is under retention (so the pack stays:
+    // an index never outlives its pack); p4's pack is gone and its index is left over.
+    const [p1, p2, p3, p4] = [
+      '20261120T010203Z-p1',
+      '20261120T010203Z-p2',
+      '20261120T010203Z-p3',
+      '20261120T010203Z-p4',
+    ];
     const manifest: SnapshotManifest = {
       format: SNAPSHOT_FORMAT,
       formatVersion: SNAPSHOT_FORMAT_VERSION,
@@ -300,6 +320,16 @@ describe('prune and Object Lock', () => {
       storage: {},
       entries: [
         { type: 'file', path: 'a.txt', size: referenced.length, mtimeMs: 0, mode: 0o600, sha256: sha(referenced) },
+        {
+          type: 'file',
+          path: 'b.txt',
+          size: 5,
+          mtimeMs: 0,
+          mode: 0o600,
+          sha256: sha('packed'),
+          pack: p1,
+          packOffset: 0,
+        },
       ],
     };
     s3Mock.on(PutObjectCommand).resolves({});
@@ -312,6 +342,12 @@ describe('prune and Object Lock', () => {
     s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/blobs/' }).resolves({
       Contents: [key(sha(referenced)), retained!, held!, expired!, plain!].map((Key) => ({ Key, Size: 5 })),
     });
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/packs/' }).resolves({
+      Contents: [p1, p2, p3].map((id) => ({ Key: packKey(id), Size: 100 })),
+    });
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/index/' }).resolves({
+      Contents: [p1, p2, p3, p4].map((id) => ({ Key: indexKey(id), Size: 10 })),
+    });
     s3Mock
       .on(GetObjectCommand, { Key: `coldkeep/files/docs/snapshots/${snapshotId}.json.gz` })
       .callsFake(() => ({ Body: body(gzipSync(JSON.stringify(manifest))) }));
@@ -321,6 +357,7 @@ describe('prune and Object Lock', () => {
     s3Mock
       .on(HeadObjectCommand, { Key: expired })
       .resolves({ ObjectLockRetainUntilDate: new Date('2020-01-01T00:00:00.000Z') });
+    s3Mock.on(HeadObjectCommand, { Key: indexKey(p3) }).resolves({ ObjectLockRetainUntilDate: RETAIN_UNTIL });
 
     const report = await pruneBlobs(clients(), {
       bucket: BUCKET,
@@ -332,19 +369,26 @@ describe('prune and Object Lock', () => {
         .commandCalls(HeadObjectCommand)
         .map((c) => c.args[0].input.Key)
         .sort(),
-      [retained, held, expired, plain].sort(),
-      'only unreferenced blobs are checked',
+      [retained, held, expired, plain, packKey(p2), packKey(p3), indexKey(p2), indexKey(p3), indexKey(p4)].sort(),
+      'only unreferenced objects are checked',
     );
     assert.deepEqual(
       report.lockedKept.sort((a, b) => a.key.localeCompare(b.key)),
       [
         { key: retained!, until: RETAIN_UNTIL.toISOString() },
         { key: held!, legalHold: true },
+        { key: indexKey(p3), until: RETAIN_UNTIL.toISOString() },
       ].sort((a, b) => a.key.localeCompare(b.key)),
     );
-    const deletes = s3Mock.commandCalls(DeleteObjectsCommand);
-    assert.equal(deletes.length, 1);
-    assert.deepEqual(deletes[0]!.args[0].input.Delete!.Objects!.map((o) => o.Key).sort(), [expired, plain].sort());
+    const deletes = s3Mock
+      .commandCalls(DeleteObjectsCommand)
+      .map((c) => c.args[0].input.Delete!.Objects!.map((o) => o.Key));
+    assert.deepEqual(deletes.length, 2, 'indexes first, then the rest');
+    assert.deepEqual(deletes[0]!.sort(), [indexKey(p2), indexKey(p4)].sort());
+    assert.deepEqual(deletes[1]!.sort(), [packKey(p2), expired, plain].sort());
     assert.equal(report.deletedBlobs, 2);
+    assert.equal(report.deletedPacks, 1);
+    assert.equal(report.storedPacks, 3);
+    assert.equal(report.referencedPacks, 1);
   });
 });

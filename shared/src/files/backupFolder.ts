@@ -10,9 +10,18 @@ import { DEFAULT_LIFECYCLE_TAG, newBackupId, type StorageOptions } from '../back
 import { ColdkeepError, withAftermath } from '../errors';
 import { type JobOptions, runPoolAsync, throwIfAborted } from '../jobs';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
-import { BlobStore, FileChangedError, listBlobs } from './blobStore';
+import {
+  type BlobPlace,
+  BlobStore,
+  FileChangedError,
+  listBlobs,
+  listPacks,
+  OWN_OBJECT,
+  placeFields,
+} from './blobStore';
 import { excludeRules } from './excludes';
 import { defaultSourceName, s3SourceUri, type SourceLocation, sourceLocation } from './layout';
+import { readPackIndexes } from './packIndex';
 import { readSnapshot, resolveSnapshotId, snapshotIds, writeSnapshot } from './snapshotCatalog';
 import {
   type FileEntry,
@@ -46,6 +55,13 @@ export interface FolderBackupInput extends StorageOptions {
   multipartThreshold?: number;
   /** Multipart part size (default 8 MiB). */
   partSize?: number;
+  /**
+   * Files up to this size go into packs of about `packSize` bytes instead of an object each
+   * (default 1 MiB; 0 stores every file as an object of its own).
+   */
+  packFilesUpTo?: number;
+  /** Target size of a pack (default 8 MiB). */
+  packSize?: number;
   /** A lock not refreshed for this long is stale (default 30 minutes). */
   lockStaleMs?: number;
   /** For tests: the clock. */
@@ -91,6 +107,8 @@ export interface FolderBackupReport {
   hashedBytes: number;
   uploadedBlobs: number;
   uploadedBytes: number;
+  /** Pack objects uploaded (small files' blobs go into packs). */
+  uploadedPacks: number;
   skipped: SkippedPath[];
   /** Files that kept changing while they were read; the content stored is one that was read whole. */
   changedWhileReading: string[];
@@ -168,6 +186,9 @@ export async function backupFolder(
   const snapshotId = newBackupId(started);
   const multipartThreshold = Math.max(input.multipartThreshold ?? 8 * MiB, 5 * MiB);
   const partSize = Math.max(input.partSize ?? 8 * MiB, 5 * MiB);
+  // Only files read whole can be packed: the limit never exceeds the multipart threshold.
+  const packFilesUpTo = Math.min(Math.max(input.packFilesUpTo ?? MiB, 0), multipartThreshold);
+  const packSize = Math.max(input.packSize ?? 8 * MiB, 1);
 
   const progress: FolderBackupProgress = {
     phase: 'prepare',
@@ -200,6 +221,7 @@ export async function backupFolder(
   }
   if (locked.status === 'rejected') throw locked.reason;
   const lock = locked.value;
+  let blobStore: BlobStore | undefined;
   try {
     // The parent tells which files are unchanged and which blobs surely exist. Without one,
     // the listing of stored blobs does (and lets a re-run after a failure reuse its uploads).
@@ -211,14 +233,36 @@ export async function backupFolder(
     }
     const parentFiles = new Map<string, FileEntry>();
     for (const e of parent?.entries ?? []) if (e.type === 'file') parentFiles.set(e.path, e);
-    const known = new Set<string>();
+    // Pack indexes add what the parent does not name: packs of a run interrupted since (or,
+    // with no parent, every pack).
+    const known = new Map<string, BlobPlace>();
     let complete = false;
-    if (parent) for (const e of parentFiles.values()) known.add(e.sha256);
-    else {
-      for (const sha of (await listBlobs(clients.s3, loc, signal)).keys()) known.add(sha);
+    if (parent) {
+      for (const e of parentFiles.values()) known.set(e.sha256, e);
+      for (const [sha, place] of await readPackIndexes(clients.s3, loc, parent.snapshotId, signal))
+        if (!known.has(sha)) known.set(sha, place);
+    } else {
+      // Without a parent nothing is taken on trust: an index counts only if its pack is there.
+      const [stored, packs, packed] = await Promise.all([
+        listBlobs(clients.s3, loc, signal),
+        listPacks(clients.s3, loc, signal),
+        readPackIndexes(clients.s3, loc, undefined, signal),
+      ]);
+      for (const sha of stored.keys()) known.set(sha, OWN_OBJECT);
+      for (const [sha, place] of packed) if (!known.has(sha) && packs.has(place.pack)) known.set(sha, place);
       complete = true;
     }
-    const blobs = new BlobStore({ s3: clients.s3, location: loc, storage: input, partSize, known, complete });
+    const blobs = new BlobStore({
+      s3: clients.s3,
+      location: loc,
+      storage: input,
+      partSize,
+      packSize,
+      known,
+      complete,
+      signal,
+    });
+    blobStore = blobs;
 
     const entries: SnapshotEntry[] = [];
     const skipped: SkippedPath[] = [];
@@ -297,9 +341,20 @@ export async function backupFolder(
               walked = after;
               continue;
             }
-            await blobs.ensure(sha256, () => blobs.putBuffer(sha256, body, poolSignal), poolSignal);
+            const place =
+              packFilesUpTo > 0 && body.length <= packFilesUpTo
+                ? await blobs.storeSmall(sha256, body)
+                : await blobs.ensure(sha256, () => blobs.putBuffer(sha256, body, poolSignal), poolSignal);
             if (!sameVersion(before, after)) changedWhileReading.push(path);
-            return { type: 'file', path, size: body.length, mtimeMs: after.mtimeMs, mode: after.mode & 0o7777, sha256 };
+            return {
+              type: 'file',
+              path,
+              size: body.length,
+              mtimeMs: after.mtimeMs,
+              mode: after.mode & 0o7777,
+              sha256,
+              ...placeFields(place),
+            };
           }
           const before = await stat(absPath);
           const { sha256, bytes } = await hashFile(absPath, poolSignal);
@@ -311,9 +366,17 @@ export async function backupFolder(
             continue;
           }
           // putFile re-hashes the stream and aborts the upload if the file changed since.
-          await blobs.ensure(sha256, () => blobs.putFile(sha256, absPath, poolSignal), poolSignal);
+          const place = await blobs.ensure(sha256, () => blobs.putFile(sha256, absPath, poolSignal), poolSignal);
           if (!sameVersion(before, after)) changedWhileReading.push(path);
-          return { type: 'file', path, size: bytes, mtimeMs: after.mtimeMs, mode: after.mode & 0o7777, sha256 };
+          return {
+            type: 'file',
+            path,
+            size: bytes,
+            mtimeMs: after.mtimeMs,
+            mode: after.mode & 0o7777,
+            sha256,
+            ...placeFields(place),
+          };
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') return undefined; // deleted since the walk: not part of this snapshot
@@ -348,6 +411,8 @@ export async function backupFolder(
       },
       signal,
     );
+    // The snapshot may only name packs that are whole in the bucket.
+    await blobs.flush();
     throwIfAborted(signal);
 
     progress.phase = 'manifest';
@@ -400,6 +465,7 @@ export async function backupFolder(
       hashedBytes: progress.hashedBytes,
       uploadedBlobs: blobs.uploadedBlobs,
       uploadedBytes: blobs.uploadedBytes,
+      uploadedPacks: blobs.uploadedPacks,
       skipped,
       changedWhileReading,
       startedAt: manifest.startedAt,
@@ -417,6 +483,8 @@ export async function backupFolder(
       fallbackHint: 'Run the backup again; it resumes from the blobs already uploaded.',
     });
   } finally {
+    // Pack uploads still under way after a failure end before the lock goes.
+    await blobStore?.settle();
     await lock.release();
   }
 }

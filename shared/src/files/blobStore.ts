@@ -1,38 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
-import {
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-  type _Object,
-} from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { lifecycleTags, objectParams, objectUpload, type StorageOptions } from '../backup';
 import { ColdkeepError, fromAwsError } from '../errors';
 import { withRetry } from '../jobs';
-import { blobHashOf, blobKey, blobsDir, type SourceLocation } from './layout';
+import { listObjects } from './objectListing';
+import { blobHashOf, blobKey, blobsDir, packIdOf, packsDir, type SourceLocation } from './layout';
+import { PackWriter } from './packWriter';
 
-/** Every object under a prefix, page by page (1000 keys a request). */
-export async function* listObjects(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  signal?: AbortSignal,
-): AsyncGenerator<_Object> {
-  let token: string | undefined;
-  do {
-    const page = await s3
-      .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), {
-        abortSignal: signal,
-      })
-      .catch((err: unknown) => {
-        throw fromAwsError(err, { doing: `list ${prefix}`, bucket });
-      });
-    yield* page.Contents ?? [];
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-}
+// The catalog and the other jobs take the listing from here.
+export { listObjects } from './objectListing';
 
 export interface StoredBlob {
   sha256: string;
@@ -54,6 +32,28 @@ export async function listBlobs(
       blobs.set(sha256, { sha256, key: o.Key!, size: o.Size ?? 0, storageClass: o.StorageClass ?? 'STANDARD' });
   }
   return blobs;
+}
+
+export interface StoredPack {
+  packId: string;
+  key: string;
+  size: number;
+  storageClass: string;
+}
+
+/** The packs stored for a source, from the listing. */
+export async function listPacks(
+  s3: S3Client,
+  loc: SourceLocation,
+  signal?: AbortSignal,
+): Promise<Map<string, StoredPack>> {
+  const packs = new Map<string, StoredPack>();
+  for await (const o of listObjects(s3, loc.bucket, packsDir(loc), signal)) {
+    const packId = packIdOf(o.Key ?? '');
+    if (packId)
+      packs.set(packId, { packId, key: o.Key!, size: o.Size ?? 0, storageClass: o.StorageClass ?? 'STANDARD' });
+  }
+  return packs;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -91,67 +91,125 @@ export class FileChangedError extends Error {
   }
 }
 
+/**
+ * Where a stored blob is: in a pack (`pack`, `packOffset`), or an object of its own under
+ * blobs/ (no `pack`). A file entry of a snapshot is itself a BlobPlace, so the parent's entries
+ * serve as the places of 100,000s of known blobs without a copy.
+ */
+export type BlobPlace = Readonly<{ pack?: string; packOffset?: number }>;
+
+/** The place of a blob stored as an object of its own. */
+export const OWN_OBJECT: BlobPlace = Object.freeze({});
+
+/** The fields a file entry carries for a place. */
+export function placeFields(place: BlobPlace): { pack?: string; packOffset?: number } {
+  return place.pack === undefined ? {} : { pack: place.pack, packOffset: place.packOffset };
+}
+
 export interface BlobStoreOptions {
   s3: S3Client;
   location: SourceLocation;
   storage: StorageOptions;
   partSize: number;
-  /** Blobs known to exist (from the parent snapshot or a listing). */
-  known: Set<string>;
+  /** Target size of a pack of small blobs. */
+  packSize: number;
+  /** Blobs known to exist (from the parent snapshot, pack indexes or a listing), and where. */
+  known: Map<string, BlobPlace>;
   /** True when `known` is the full listing, so an unknown blob is missing without asking S3. */
   complete: boolean;
+  /** The job's signal, for the pack uploads that outlive one file's task. */
+  signal?: AbortSignal;
 }
 
 /**
- * The content-addressed blobs of one source. A blob is uploaded once: known blobs (from the
- * parent snapshot or a listing) are skipped, unknown ones are checked with HeadObject when the
- * listing was not read, and two files with the same content in one run share one upload.
+ * The content-addressed blobs of one source. A blob is stored once: known blobs (from the
+ * parent snapshot, pack indexes or a listing) are reused wherever they are, small new ones go
+ * into packs, big new ones become objects of their own (checked with HeadObject first when the
+ * listing was not read), and two files with the same content in one run share one copy.
  */
 export class BlobStore {
-  uploadedBlobs = 0;
-  uploadedBytes = 0;
-  private readonly inFlight = new Map<string, Promise<boolean>>();
+  private ownUploads = 0;
+  private ownBytes = 0;
+  private readonly inFlight = new Map<string, Promise<BlobPlace>>();
   private readonly tagging: string | undefined;
+  private readonly packs: PackWriter;
 
   constructor(private readonly options: BlobStoreOptions) {
     const tags = lifecycleTags(options.storage);
     this.tagging = tags.length
       ? new URLSearchParams(tags.map((t): [string, string] => [t.Key!, t.Value ?? ''])).toString()
       : undefined;
+    this.packs = new PackWriter({
+      s3: options.s3,
+      location: options.location,
+      storage: options.storage,
+      tagging: this.tagging,
+      packSize: options.packSize,
+      signal: options.signal,
+    });
+  }
+
+  /** Blobs stored by this run (packed or not), counted once their upload completed. */
+  get uploadedBlobs(): number {
+    return this.ownUploads + this.packs.uploadedBlobs;
+  }
+
+  get uploadedBytes(): number {
+    return this.ownBytes + this.packs.uploadedBytes;
+  }
+
+  get uploadedPacks(): number {
+    return this.packs.uploadedPacks;
   }
 
   keyOf(sha256: string): string {
     return blobKey(this.options.location, sha256);
   }
 
-  /**
-   * Makes sure a blob exists, calling `upload` if it does not (once per hash in a run).
-   * Resolves to true when this call uploaded it.
-   */
-  async ensure(sha256: string, upload: () => Promise<void>, signal?: AbortSignal): Promise<boolean> {
-    if (this.options.known.has(sha256)) return false;
+  /** Stores a small blob in a pack unless it is known; resolves to where it is. */
+  async storeSmall(sha256: string, body: Buffer): Promise<BlobPlace> {
+    const { known } = this.options;
+    if (known.has(sha256)) return known.get(sha256)!;
     const running = this.inFlight.get(sha256);
-    if (running) {
-      await running;
-      return false;
-    }
-    const work = (async () => {
-      if (!this.options.complete && (await this.exists(sha256, signal))) return false;
+    if (running) return running;
+    const place = this.packs.append(sha256, body);
+    known.set(sha256, place);
+    await this.packs.drain();
+    return place;
+  }
+
+  /** Uploads the last pack and waits for all pack uploads; a snapshot may name them after. */
+  flush(): Promise<void> {
+    return this.packs.flush();
+  }
+
+  /** Waits for the pack uploads under way, whatever their outcome (a failed job ends after them). */
+  settle(): Promise<void> {
+    return this.packs.settle();
+  }
+
+  /**
+   * Makes sure a blob exists as an object of its own, calling `upload` if it is stored nowhere
+   * (once per hash in a run). Resolves to where it is.
+   */
+  async ensure(sha256: string, upload: () => Promise<void>, signal?: AbortSignal): Promise<BlobPlace> {
+    const { known } = this.options;
+    if (known.has(sha256)) return known.get(sha256)!;
+    const running = this.inFlight.get(sha256);
+    if (running) return running;
+    const work = (async (): Promise<BlobPlace> => {
+      if (!this.options.complete && (await this.exists(sha256, signal))) return OWN_OBJECT;
       await upload();
-      return true;
+      return OWN_OBJECT;
     })();
     this.inFlight.set(sha256, work);
     try {
-      const uploaded = await work;
-      this.options.known.add(sha256);
-      return uploaded;
+      const place = await work;
+      known.set(sha256, place);
+      return place;
     } finally {
       this.inFlight.delete(sha256);
     }
-  }
-
-  async has(sha256: string, signal?: AbortSignal): Promise<boolean> {
-    return this.options.known.has(sha256) || (!this.options.complete && (await this.exists(sha256, signal)));
   }
 
   private async exists(sha256: string, signal?: AbortSignal): Promise<boolean> {
@@ -190,8 +248,8 @@ export class BlobStore {
     ).catch((err: unknown) => {
       throw fromAwsError(err, { doing: `upload blob ${sha256}`, bucket: location.bucket });
     });
-    this.uploadedBlobs++;
-    this.uploadedBytes += body.length;
+    this.ownUploads++;
+    this.ownBytes += body.length;
   }
 
   /**
@@ -227,7 +285,7 @@ export class BlobStore {
       signal?.removeEventListener('abort', onAbort);
       source.destroy();
     }
-    this.uploadedBlobs++;
-    this.uploadedBytes += tap.bytes;
+    this.ownUploads++;
+    this.ownBytes += tap.bytes;
   }
 }

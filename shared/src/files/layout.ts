@@ -7,7 +7,9 @@ import { ColdkeepError } from '../errors';
 /**
  * Where a folder source lives in the bucket (design.md, "Backup format in S3"):
  *   <prefix>/files/<sourceId>/snapshots/<snapshotId>.json.gz
- *   <prefix>/files/<sourceId>/blobs/<sha256[0:2]>/<sha256>
+ *   <prefix>/files/<sourceId>/blobs/<sha256[0:2]>/<sha256>   (files over the pack limit, one object each)
+ *   <prefix>/files/<sourceId>/packs/<packId>                 (small files' blobs, concatenated)
+ *   <prefix>/files/<sourceId>/index/<packId>.json.gz          (which blobs a pack holds, and where)
  *   <prefix>/files/<sourceId>/locks/<kind>-<id>.json      (backup and prune locks)
  */
 export interface SourceLocation {
@@ -44,6 +46,32 @@ export function blobsDir(loc: SourceLocation): string {
 
 export function blobKey(loc: SourceLocation, sha256: string): string {
   return `${blobsDir(loc)}${sha256.slice(0, 2)}/${sha256}`;
+}
+
+export function packsDir(loc: SourceLocation): string {
+  return `${sourceDir(loc)}packs/`;
+}
+
+export function packKey(loc: SourceLocation, packId: string): string {
+  return `${packsDir(loc)}${packId}`;
+}
+
+export function packIndexDir(loc: SourceLocation): string {
+  return `${sourceDir(loc)}index/`;
+}
+
+export function packIndexKey(loc: SourceLocation, packId: string): string {
+  return `${packIndexDir(loc)}${packId}.json.gz`;
+}
+
+/** The pack id a pack key names. */
+export function packIdOf(key: string): string | undefined {
+  return /\/packs\/([0-9A-Za-z-]+)$/.exec(key)?.[1];
+}
+
+/** The pack id a pack index key names. */
+export function packIdOfIndex(key: string): string | undefined {
+  return /\/index\/([0-9A-Za-z-]+)\.json\.gz$/.exec(key)?.[1];
 }
 
 export function locksDir(loc: SourceLocation): string {

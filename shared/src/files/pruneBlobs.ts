@@ -3,9 +3,9 @@ import type { AwsClients } from '../aws';
 import { type StorageOptions } from '../backup';
 import { fromAwsError } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
-import { listBlobs, type StoredBlob } from './blobStore';
+import { listBlobs, listObjects, listPacks } from './blobStore';
 import { deleteKeys } from './forgetSnapshots';
-import { sourceLocation } from './layout';
+import { packIdOfIndex, packIndexDir, packIndexKey, type SourceLocation, sourceLocation } from './layout';
 import { readSnapshot, snapshotIds } from './snapshotCatalog';
 import { acquireSourceLock } from './sourceLock';
 
@@ -35,12 +35,18 @@ export interface PruneReport {
   source: string;
   dryRun: boolean;
   snapshots: number;
+  /** Blobs stored as objects of their own. */
   storedBlobs: number;
   referencedBlobs: number;
   /** Unreferenced blobs deleted (or, in a dry run, that would be). */
   deletedBlobs: number;
+  /** Packs (small files' blobs) stored, referenced and deleted; a pack goes when no snapshot needs any blob in it. */
+  storedPacks: number;
+  referencedPacks: number;
+  deletedPacks: number;
+  /** Bytes of the blobs and packs deleted. */
   deletedBytes: number;
-  /** Unreferenced blobs kept because Object Lock retention or a legal hold protects them. */
+  /** Unreferenced objects kept because Object Lock retention or a legal hold protects them. */
   lockedKept: { key: string; until?: string; legalHold?: boolean }[];
   /** Deletions S3 refused. */
   notDeleted: { key: string; reason: string }[];
@@ -48,8 +54,25 @@ export interface PruneReport {
   durationMs: number;
 }
 
+interface Candidate {
+  key: string;
+  size: number;
+  kind: 'blob' | 'pack' | 'index';
+  packId?: string;
+}
+
+/** The packs that have an index object (whether or not the pack itself is still there). */
+async function listIndexedPacks(s3: AwsClients['s3'], loc: SourceLocation, signal?: AbortSignal): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const o of listObjects(s3, loc.bucket, packIndexDir(loc), signal)) {
+    const id = packIdOfIndex(o.Key ?? '');
+    if (id) ids.add(id);
+  }
+  return ids;
+}
+
 /**
- * Deletes the blobs no snapshot of the source references. Never while a backup of the source
+ * Deletes the blobs and packs no snapshot of the source references. Never while a backup of the source
  * runs (a lock object in S3 guards it), and never an object under Object Lock retention or
  * legal hold (checked with HeadObject first, so no delete marker hides a locked blob either).
  */
@@ -74,12 +97,17 @@ export async function pruneBlobs(
     Object.assign(progress, { phase: 'read-snapshots', snapshots: ids.length });
     onProgress?.({ ...progress });
     const referenced = new Set<string>();
+    const referencedPacks = new Set<string>();
     await runPool(
       ids,
       4,
       async (id, poolSignal) => {
         const manifest = await readSnapshot(clients.s3, loc, id, poolSignal);
-        for (const e of manifest.entries) if (e.type === 'file') referenced.add(e.sha256);
+        for (const e of manifest.entries) {
+          if (e.type !== 'file') continue;
+          if (e.pack === undefined) referenced.add(e.sha256);
+          else referencedPacks.add(e.pack);
+        }
         progress.snapshotsRead++;
         onProgress?.({ ...progress });
       },
@@ -87,54 +115,89 @@ export async function pruneBlobs(
     );
     progress.phase = 'list-blobs';
     onProgress?.({ ...progress });
-    const stored = await listBlobs(clients.s3, loc, signal);
-    const candidates = [...stored.values()].filter((b) => !referenced.has(b.sha256));
+    const [stored, packs, indexed] = await Promise.all([
+      listBlobs(clients.s3, loc, signal),
+      listPacks(clients.s3, loc, signal),
+      listIndexedPacks(clients.s3, loc, signal),
+    ]);
+    // An index never outlives its pack (a backup would trust it): indexes go first, and a pack
+    // only when its index is gone.
+    const candidates: Candidate[] = [
+      ...[...indexed]
+        .filter((id) => !referencedPacks.has(id))
+        .map((id): Candidate => ({ key: packIndexKey(loc, id), size: 0, kind: 'index', packId: id })),
+      ...[...packs.values()]
+        .filter((p) => !referencedPacks.has(p.packId))
+        .map((p): Candidate => ({ key: p.key, size: p.size, kind: 'pack', packId: p.packId })),
+      ...[...stored.values()]
+        .filter((b) => !referenced.has(b.sha256))
+        .map((b): Candidate => ({ key: b.key, size: b.size, kind: 'blob' })),
+    ];
     Object.assign(progress, { phase: 'check-locks', candidates: candidates.length });
     onProgress?.({ ...progress });
 
-    const deletable: StoredBlob[] = [];
+    const deletable: Candidate[] = [];
     const lockedKept: PruneReport['lockedKept'] = [];
     await runPool(
       candidates,
       16,
-      async (blob, poolSignal) => {
+      async (candidate, poolSignal) => {
         const head = await clients.s3
-          .send(new HeadObjectCommand({ Bucket: loc.bucket, Key: blob.key }), { abortSignal: poolSignal })
+          .send(new HeadObjectCommand({ Bucket: loc.bucket, Key: candidate.key }), { abortSignal: poolSignal })
           .catch((err: unknown) => {
-            throw fromAwsError(err, { doing: `check the retention of ${blob.key}`, bucket: loc.bucket });
+            throw fromAwsError(err, { doing: `check the retention of ${candidate.key}`, bucket: loc.bucket });
           });
         const until = head.ObjectLockRetainUntilDate;
         const retained = until !== undefined && until.getTime() > now.getTime();
         const legalHold = head.ObjectLockLegalHoldStatus === 'ON';
         if (retained || legalHold) {
           lockedKept.push({
-            key: blob.key,
+            key: candidate.key,
             ...(retained ? { until: until.toISOString() } : {}),
             ...(legalHold ? { legalHold } : {}),
           });
-        } else deletable.push(blob);
+        } else deletable.push(candidate);
       },
       signal,
     );
     progress.phase = 'delete';
     onProgress?.({ ...progress });
-    const notDeleted = input.dryRun
-      ? []
-      : await deleteKeys(
-          clients.s3,
-          loc.bucket,
-          deletable.map((b) => b.key),
-          signal,
-        );
-    const deleted = deletable.filter((b) => !notDeleted.some((n) => n.key === b.key));
+    const deleted: Candidate[] = [];
+    const notDeleted: PruneReport['notDeleted'] = [];
+    if (!input.dryRun) {
+      const indexes = deletable.filter((c) => c.kind === 'index');
+      const refusedIndexes = await deleteKeys(
+        clients.s3,
+        loc.bucket,
+        indexes.map((c) => c.key),
+        signal,
+      );
+      const indexKept = new Set(refusedIndexes.map((r) => r.key));
+      for (const c of lockedKept) indexKept.add(c.key);
+      const rest = deletable.filter(
+        (c) => c.kind !== 'index' && !(c.kind === 'pack' && indexKept.has(packIndexKey(loc, c.packId!))),
+      );
+      const refused = await deleteKeys(
+        clients.s3,
+        loc.bucket,
+        rest.map((c) => c.key),
+        signal,
+      );
+      notDeleted.push(...refusedIndexes, ...refused);
+      const failed = new Set(notDeleted.map((r) => r.key));
+      deleted.push(...[...indexes, ...rest].filter((c) => !failed.has(c.key)));
+    } else deleted.push(...deletable);
     return {
       source: loc.source,
       dryRun: input.dryRun ?? false,
       snapshots: ids.length,
       storedBlobs: stored.size,
       referencedBlobs: [...stored.keys()].filter((sha) => referenced.has(sha)).length,
-      deletedBlobs: deleted.length,
-      deletedBytes: deleted.reduce((n, b) => n + b.size, 0),
+      deletedBlobs: deleted.filter((c) => c.kind === 'blob').length,
+      storedPacks: packs.size,
+      referencedPacks: [...packs.keys()].filter((id) => referencedPacks.has(id)).length,
+      deletedPacks: deleted.filter((c) => c.kind === 'pack').length,
+      deletedBytes: deleted.reduce((n, c) => n + c.size, 0),
       lockedKept,
       notDeleted,
       staleLocksIgnored: lock.staleIgnored,

@@ -1,6 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, lstat, lutimes, mkdir, realpath, rename, rm, symlink, unlink, utimes } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  lutimes,
+  mkdir,
+  realpath,
+  rename,
+  rm,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,8 +22,9 @@ import type { AwsClients } from '../aws';
 import { ColdkeepError, fromAwsError, withAftermath } from '../errors';
 import { type JobOptions, runPool, throwIfAborted, withRetry } from '../jobs';
 import { type ObjectArchiveState, type RetrievalTier, thawArchived } from '../restore/thawArchived';
-import { listBlobs } from './blobStore';
-import { blobKey, type SourceLocation, sourceLocation } from './layout';
+import { listBlobs, listPacks } from './blobStore';
+import { blobKey, packKey, type SourceLocation, sourceLocation } from './layout';
+import { type PackSlice, readPackSlices, sliceKey } from './packReader';
 import { selectEntries } from './pathSelection';
 import { readSnapshot, resolveSnapshotId } from './snapshotCatalog';
 import type { FileEntry, SnapshotEntry } from './snapshotManifest';
@@ -60,7 +73,7 @@ export interface SnapshotRestoreReport {
   bytes: number;
   /** Paths that existed in the target and were left alone (no overwrite). */
   skippedExisting: string[];
-  /** Blobs whose retrieval from an archive class was needed. */
+  /** Objects (blobs of their own, or packs) whose retrieval from an archive class was needed. */
   thawedBlobs: number;
   durationMs: number;
 }
@@ -76,6 +89,41 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+function tempPathFor(finalPath: string): string {
+  return join(dirname(finalPath), `.coldkeep-${randomBytes(6).toString('hex')}.part`);
+}
+
+/** Gives a written temp file the entry's mode and mtime and moves it into place. */
+async function settleFile(tempPath: string, file: FileEntry, finalPath: string): Promise<void> {
+  await chmod(tempPath, file.mode);
+  await utimes(tempPath, file.mtimeMs / 1000, file.mtimeMs / 1000);
+  await rename(tempPath, finalPath);
+}
+
+function damagedBlob(file: FileEntry, key: string, actual: string, users: FileEntry[] = [file]): ColdkeepError {
+  const paths = users.map((u) => u.path);
+  return new ColdkeepError(
+    'ChecksumMismatch',
+    `The blob of ${paths.join(', ')} is damaged: its SHA-256 is ${actual}, the snapshot says ${file.sha256}.`,
+    {
+      hint: `${paths.length === 1 ? 'That file was' : 'Those files were'} not written. Restore from another snapshot; "coldkeep files verify --read-data all" finds every damaged blob.`,
+      details: { path: file.path, ...(paths.length > 1 ? { paths } : {}), key, expected: file.sha256, actual },
+    },
+  );
+}
+
+/** Writes a file whose bytes were read (from a pack) and checked. */
+async function writeChecked(file: FileEntry, finalPath: string, body: Buffer): Promise<void> {
+  const tempPath = tempPathFor(finalPath);
+  try {
+    await writeFile(tempPath, body, { mode: 0o600 });
+    await settleFile(tempPath, file, finalPath);
+  } catch (err) {
+    await rm(tempPath, { force: true });
+    throw err;
+  }
+}
+
 /**
  * Downloads a blob to `tempPath`, hashing it on the way; renames it to `finalPath` only when
  * the SHA-256 is the one the snapshot names. A damaged blob never replaces anything.
@@ -88,7 +136,7 @@ async function downloadBlob(
   signal: AbortSignal,
 ): Promise<void> {
   const key = blobKey(loc, file.sha256);
-  const tempPath = join(dirname(finalPath), `.coldkeep-${randomBytes(6).toString('hex')}.part`);
+  const tempPath = tempPathFor(finalPath);
   try {
     const actual = await withRetry(
       async () => {
@@ -107,19 +155,8 @@ async function downloadBlob(
     ).catch((err: unknown) => {
       throw fromAwsError(err, { doing: `download ${key}`, bucket: loc.bucket });
     });
-    if (actual !== file.sha256) {
-      throw new ColdkeepError(
-        'ChecksumMismatch',
-        `The blob of ${file.path} is damaged: its SHA-256 is ${actual}, the snapshot says ${file.sha256}.`,
-        {
-          hint: 'That file was not written. Restore it from another snapshot; "coldkeep files verify --read-data all" finds every damaged blob.',
-          details: { path: file.path, key, expected: file.sha256, actual },
-        },
-      );
-    }
-    await chmod(tempPath, file.mode);
-    await utimes(tempPath, file.mtimeMs / 1000, file.mtimeMs / 1000);
-    await rename(tempPath, finalPath);
+    if (actual !== file.sha256) throw damagedBlob(file, key, actual);
+    await settleFile(tempPath, file, finalPath);
   } catch (err) {
     await rm(tempPath, { force: true });
     throw err;
@@ -129,33 +166,63 @@ async function downloadBlob(
 const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE', 'INTELLIGENT_TIERING']);
 
 /**
- * Which of the needed blobs sit in an archive class, from one listing (not a request per blob);
- * missing blobs fail the restore before anything is written. A function of its own so that the
- * listing (100,000s of entries) is garbage as soon as it is read.
+ * The objects (blobs of their own, packs) the selected files need that sit in an archive class,
+ * from one listing each (not a request per object); missing ones fail the restore before
+ * anything is written. A function of its own so that the listings are garbage once read.
  */
-async function archivedBlobs(
+async function archivedObjects(
   s3: S3Client,
   loc: SourceLocation,
-  needed: Set<string>,
   files: FileEntry[],
   signal: AbortSignal | undefined,
 ): Promise<string[]> {
-  if (needed.size === 0) return [];
-  const stored = await listBlobs(s3, loc, signal);
-  const missing = [...needed].filter((sha) => !stored.has(sha));
-  if (missing.length) {
-    const lost = new Set(missing);
-    const paths = files.filter((f) => lost.has(f.sha256)).map((f) => f.path);
+  const neededBlobs = new Set<string>();
+  const neededPacks = new Set<string>();
+  for (const f of files) {
+    if (f.pack === undefined) neededBlobs.add(f.sha256);
+    else neededPacks.add(f.pack);
+  }
+  const [blobs, packs] = await Promise.all([
+    neededBlobs.size ? listBlobs(s3, loc, signal) : new Map<string, { storageClass: string }>(),
+    neededPacks.size ? listPacks(s3, loc, signal) : new Map<string, { storageClass: string }>(),
+  ]);
+  const lost = files.filter((f) => (f.pack === undefined ? !blobs.has(f.sha256) : !packs.has(f.pack)));
+  if (lost.length) {
+    const missing = [
+      ...new Set(lost.map((f) => (f.pack === undefined ? blobKey(loc, f.sha256) : packKey(loc, f.pack)))),
+    ];
     throw new ColdkeepError(
       'RestoreFailed',
-      `${missing.length} blob(s) the snapshot needs are missing from the bucket (e.g. for ${paths[0]}). Nothing was restored.`,
+      `${missing.length} object(s) the snapshot needs are missing from the bucket (e.g. for ${lost[0]!.path}). Nothing was restored.`,
       {
         hint: 'Run "coldkeep files verify" on this snapshot; restore these files from another snapshot, or the rest with a path filter.',
-        details: { missingBlobs: missing.slice(0, 100), paths: paths.slice(0, 100) },
+        details: { missing: missing.slice(0, 100), paths: lost.slice(0, 100).map((f) => f.path) },
       },
     );
   }
-  return [...needed].filter((sha) => ARCHIVE_CLASSES.has(stored.get(sha)!.storageClass));
+  return [
+    ...[...neededBlobs]
+      .filter((sha) => ARCHIVE_CLASSES.has(blobs.get(sha)!.storageClass))
+      .map((sha) => blobKey(loc, sha)),
+    ...[...neededPacks].filter((id) => ARCHIVE_CLASSES.has(packs.get(id)!.storageClass)).map((id) => packKey(loc, id)),
+  ];
+}
+
+/** A unit of restore work: a file with a blob of its own, or the files whose blobs share a pack. */
+type RestoreTask = { file: FileEntry } | { pack: string; files: FileEntry[] };
+
+function restoreTasks(files: FileEntry[]): RestoreTask[] {
+  const own: RestoreTask[] = [];
+  const packs = new Map<string, FileEntry[]>();
+  for (const f of files) {
+    if (f.pack === undefined) own.push({ file: f });
+    else {
+      const group = packs.get(f.pack);
+      if (group) group.push(f);
+      else packs.set(f.pack, [f]);
+    }
+  }
+  return [...[...packs].map(([pack, group]) => ({ pack, files: group })), ...own];
 }
 
 /**
@@ -191,15 +258,14 @@ export async function restoreSnapshot(
   progress.files = files.length;
   progress.bytes = files.reduce((n, f) => n + f.size, 0);
 
-  const needed = new Set(files.map((f) => f.sha256));
-  const archived = await archivedBlobs(clients.s3, loc, needed, files, signal);
+  const archived = await archivedObjects(clients.s3, loc, files, signal);
   if (archived.length) {
     progress.phase = 'thaw';
     onProgress?.({ ...progress, waitingFor: archived.length });
     await thawArchived(
       clients.s3,
       loc.bucket,
-      archived.map((sha) => blobKey(loc, sha)),
+      archived,
       { tier: input.tier, days: input.days, wait: input.wait, pollIntervalMs: input.pollIntervalMs, noun: 'blobs' },
       signal,
       (pending: ObjectArchiveState[]) => onProgress?.({ ...progress, phase: 'thaw', waitingFor: pending.length }),
@@ -211,6 +277,7 @@ export async function restoreSnapshot(
   const realTarget = await realpath(target);
   const skippedExisting: string[] = [];
   const damaged: ColdkeepError[] = [];
+  let skippedFiles = 0;
   const checkedDirs = new Map<string, Promise<void>>();
   // A symlink in the target (old or restored) must never carry a write outside it.
   const checkParent = (path: string): Promise<void> => {
@@ -236,34 +303,73 @@ export async function restoreSnapshot(
     progress.phase = 'restore';
     onProgress?.({ ...progress });
     for (const d of dirs) await mkdir(destination(d.path), { recursive: true, mode: 0o700 });
-    await runPool(
-      files,
-      input.concurrency ?? 8,
-      async (file, poolSignal) => {
-        const dest = destination(file.path);
-        await checkParent(dest);
-        if (await exists(dest)) {
-          if (!input.overwrite) {
-            skippedExisting.push(file.path);
-            progress.filesDone++;
-            onProgress?.({ ...progress });
+    // False when the file exists and is left alone (then it counts as done).
+    const prepare = async (file: FileEntry, dest: string): Promise<boolean> => {
+      await checkParent(dest);
+      if (!(await exists(dest))) return true;
+      if (!input.overwrite) {
+        skippedExisting.push(file.path);
+        skippedFiles++;
+        progress.filesDone++;
+        onProgress?.({ ...progress });
+        return false;
+      }
+      if ((await lstat(dest)).isDirectory()) {
+        throw new ColdkeepError('RestoreFailed', `${dest} is a folder; the snapshot has a file there.`, {
+          hint: 'Move the folder away, or restore into another target.',
+        });
+      }
+      return true;
+    };
+    const done = (file: FileEntry): void => {
+      progress.filesDone++;
+      progress.bytesDone += file.size;
+      onProgress?.({ ...progress });
+    };
+    const restorePacked = async (pack: string, group: FileEntry[], poolSignal: AbortSignal): Promise<void> => {
+      // Files with the same content share one slice of the pack.
+      const users = new Map<string, { slice: PackSlice; files: FileEntry[] }>();
+      for (const file of group) {
+        if (!(await prepare(file, destination(file.path)))) continue;
+        const slice: PackSlice = { sha256: file.sha256, packOffset: file.packOffset ?? 0, size: file.size };
+        const same = users.get(sliceKey(slice));
+        if (same) same.files.push(file);
+        else users.set(sliceKey(slice), { slice, files: [file] });
+      }
+      await readPackSlices(
+        clients.s3,
+        loc,
+        pack,
+        [...users.values()].map((u) => u.slice),
+        async (slice, body, actual) => {
+          const sharing = users.get(sliceKey(slice))!.files;
+          if (actual !== slice.sha256) {
+            damaged.push(damagedBlob(sharing[0]!, packKey(loc, pack), actual, sharing));
             return;
           }
-          if ((await lstat(dest)).isDirectory()) {
-            throw new ColdkeepError('RestoreFailed', `${dest} is a folder; the snapshot has a file there.`, {
-              hint: 'Move the folder away, or restore into another target.',
-            });
+          for (const file of sharing) {
+            await writeChecked(file, destination(file.path), body);
+            done(file);
           }
-        }
+        },
+        poolSignal,
+      );
+    };
+    await runPool(
+      restoreTasks(files),
+      input.concurrency ?? 8,
+      async (task, poolSignal) => {
+        if ('pack' in task) return restorePacked(task.pack, task.files, poolSignal);
+        const { file } = task;
+        const dest = destination(file.path);
+        if (!(await prepare(file, dest))) return;
         try {
           await downloadBlob(clients.s3, loc, file, dest, poolSignal);
+          done(file);
         } catch (err) {
           if (err instanceof ColdkeepError && err.code === 'ChecksumMismatch') damaged.push(err);
           else throw err;
         }
-        progress.filesDone++;
-        progress.bytesDone += file.size;
-        onProgress?.({ ...progress });
       },
       signal,
     );
@@ -302,8 +408,8 @@ export async function restoreSnapshot(
   if (damaged.length) {
     throw new ColdkeepError(
       'ChecksumMismatch',
-      `${damaged.length} file(s) were not restored because their blobs are damaged (first: ${String(damaged[0]!.details?.path)}); ` +
-        `${files.length - damaged.length - skippedExisting.length} other file(s) were restored into ${target}.`,
+      `${files.length - progress.filesDone} file(s) were not restored because their blobs are damaged (first: ${String(damaged[0]!.details?.path)}); ` +
+        `${progress.filesDone - skippedFiles} other file(s) were restored into ${target}.`,
       {
         hint: damaged[0]!.hint,
         details: { damaged: damaged.map((d) => d.details), target },
@@ -314,7 +420,7 @@ export async function restoreSnapshot(
     source: loc.source,
     snapshotId,
     target,
-    files: files.length - skippedExisting.filter((p) => !links.some((l) => l.path === p)).length,
+    files: files.length - skippedFiles,
     dirs: dirs.length,
     symlinks: links.length,
     bytes: progress.bytesDone,

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { ColdkeepError } from '../errors';
 
 export const SNAPSHOT_FORMAT = 'coldkeep.folder-snapshot';
-export const SNAPSHOT_FORMAT_VERSION = 1;
+/** 2 added packs: a file entry may name the pack its blob sits in. Version 1 snapshots read the same. */
+export const SNAPSHOT_FORMAT_VERSION = 2;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -19,6 +20,10 @@ const entry = z.discriminatedUnion('type', [
     /** Permission bits (mode & 0o7777). */
     mode: z.number().int().nonnegative(),
     sha256,
+    /** The pack holding the blob (small files); absent when the blob is an object of its own. */
+    pack: z.string().optional(),
+    /** Where the blob starts in the pack; it is `size` bytes long. */
+    packOffset: z.number().int().nonnegative().optional(),
   }),
   z.object({
     type: z.literal('dir'),
@@ -37,7 +42,7 @@ const entry = z.discriminatedUnion('type', [
 
 export const snapshotManifestSchema = z.object({
   format: z.literal(SNAPSHOT_FORMAT),
-  formatVersion: z.literal(SNAPSHOT_FORMAT_VERSION),
+  formatVersion: z.union([z.literal(1), z.literal(SNAPSHOT_FORMAT_VERSION)]),
   snapshotId: z.string(),
   source: z.string(),
   tool: z.object({ name: z.string(), version: z.string() }),
@@ -76,6 +81,7 @@ export async function encodeSnapshot(manifest: SnapshotManifest): Promise<Buffer
 
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const SHA256 = /^[0-9a-f]{64}$/;
+const PACK_ID = /^[0-9A-Za-z-]{1,64}$/;
 
 /**
  * What the zod schema says about one entry, by hand: zod takes seconds over a few hundred
@@ -90,6 +96,10 @@ function checkEntry(e: unknown): string | undefined {
     if (!isInt(x.size)) return 'size';
     if (!isInt(x.mode)) return 'mode';
     if (typeof x.sha256 !== 'string' || !SHA256.test(x.sha256)) return 'sha256';
+    if (x.pack !== undefined) {
+      if (typeof x.pack !== 'string' || !PACK_ID.test(x.pack)) return 'pack';
+      if (!isInt(x.packOffset)) return 'packOffset';
+    }
   } else if (x.type === 'dir') {
     if (!isInt(x.mode)) return 'mode';
   } else if (x.type === 'symlink') {

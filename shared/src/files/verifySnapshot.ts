@@ -4,8 +4,9 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws';
 import { fromAwsError } from '../errors';
 import { type JobOptions, runPool, throwIfAborted, withRetry } from '../jobs';
-import { listBlobs } from './blobStore';
-import { blobKey, sourceLocation } from './layout';
+import { listBlobs, listPacks } from './blobStore';
+import { blobKey, packKey, sourceLocation } from './layout';
+import { readPackSlices, sliceKey } from './packReader';
 import { readSnapshot, resolveSnapshotId } from './snapshotCatalog';
 import type { FileEntry } from './snapshotManifest';
 
@@ -34,7 +35,10 @@ export interface SnapshotVerifyProgress {
 
 export interface BlobProblem {
   sha256: string;
+  /** The object the blob is (or is in, for a packed blob). */
   key: string;
+  /** The pack, for a packed blob. */
+  pack?: string;
   /** Files of the snapshot that use it (first few). */
   paths: string[];
   problem: 'missing' | 'size-mismatch' | 'hash-mismatch';
@@ -58,6 +62,15 @@ export interface SnapshotVerifyReport {
 
 const ARCHIVED = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 
+/** A blob as the snapshot uses it: where it is, and the files that need it. */
+interface BlobUse {
+  sha256: string;
+  size: number;
+  pack: string | undefined;
+  packOffset: number;
+  files: FileEntry[];
+}
+
 /**
  * Checks that every blob a snapshot needs exists with the right size, and re-hashes a sample of
  * them or all of them on request. Archived blobs are counted, not retrieved.
@@ -73,44 +86,61 @@ export async function verifySnapshot(
   const snapshotId = await resolveSnapshotId(clients.s3, loc, input.snapshotId, signal);
   const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal);
   const files = manifest.entries.filter((e): e is FileEntry => e.type === 'file');
-  const bySha = new Map<string, FileEntry[]>();
-  for (const f of files) bySha.set(f.sha256, [...(bySha.get(f.sha256) ?? []), f]);
+  // One blob per place: files with the same content at the same place share it.
+  const blobs = new Map<string, BlobUse>();
+  for (const f of files) {
+    const id = `${f.pack ?? ''}:${f.packOffset ?? ''}:${f.sha256}`;
+    const use = blobs.get(id);
+    if (use) use.files.push(f);
+    else blobs.set(id, { sha256: f.sha256, size: f.size, pack: f.pack, packOffset: f.packOffset ?? 0, files: [f] });
+  }
   const progress: SnapshotVerifyProgress = {
     phase: 'list',
     source: loc.source,
     snapshotId,
-    blobs: bySha.size,
+    blobs: blobs.size,
     read: 0,
     toRead: 0,
   };
   onProgress?.({ ...progress });
 
-  const stored = await listBlobs(clients.s3, loc, signal);
+  const uses = [...blobs.values()];
+  const [stored, packs] = await Promise.all([
+    uses.some((u) => u.pack === undefined) ? listBlobs(clients.s3, loc, signal) : undefined,
+    uses.some((u) => u.pack !== undefined) ? listPacks(clients.s3, loc, signal) : undefined,
+  ]);
   const problems: BlobProblem[] = [];
-  const problem = (sha256: string, kind: BlobProblem['problem'], detail?: string): void => {
+  const keyOf = (use: BlobUse): string => (use.pack === undefined ? blobKey(loc, use.sha256) : packKey(loc, use.pack));
+  const problem = (use: BlobUse, kind: BlobProblem['problem'], detail?: string): void => {
     problems.push({
-      sha256,
-      key: blobKey(loc, sha256),
-      paths: bySha
-        .get(sha256)!
-        .slice(0, 5)
-        .map((f) => f.path),
+      sha256: use.sha256,
+      key: keyOf(use),
+      ...(use.pack !== undefined ? { pack: use.pack } : {}),
+      paths: use.files.slice(0, 5).map((f) => f.path),
       problem: kind,
       ...(detail ? { detail } : {}),
     });
   };
-  const readable: string[] = [];
+  const readable: BlobUse[] = [];
   let archivedNotRead = 0;
-  for (const [sha, users] of bySha) {
-    const blob = stored.get(sha);
-    if (!blob) problem(sha, 'missing');
-    else if (blob.size !== users[0]!.size)
-      problem(sha, 'size-mismatch', `stored ${blob.size} bytes, expected ${users[0]!.size}`);
-    else if (ARCHIVED.has(blob.storageClass)) archivedNotRead++;
-    else readable.push(sha);
+  for (const use of uses) {
+    if (use.pack === undefined) {
+      const blob = stored!.get(use.sha256);
+      if (!blob) problem(use, 'missing');
+      else if (blob.size !== use.size) problem(use, 'size-mismatch', `stored ${blob.size} bytes, expected ${use.size}`);
+      else if (ARCHIVED.has(blob.storageClass)) archivedNotRead++;
+      else readable.push(use);
+    } else {
+      const pack = packs!.get(use.pack);
+      const end = use.packOffset + use.size;
+      if (!pack) problem(use, 'missing', `pack ${use.pack} is missing`);
+      else if (pack.size < end) problem(use, 'size-mismatch', `pack holds ${pack.size} bytes, the blob ends at ${end}`);
+      else if (ARCHIVED.has(pack.storageClass)) archivedNotRead++;
+      else readable.push(use);
+    }
   }
 
-  let toRead: string[] = [];
+  let toRead: BlobUse[] = [];
   if (input.readData === 'all') toRead = readable;
   else if (input.readData === 'sample') {
     const random = input.random ?? Math.random;
@@ -126,11 +156,43 @@ export async function verifySnapshot(
   progress.toRead = toRead.length;
   onProgress?.({ ...progress });
   let readBytes = 0;
+  const checked = (use: BlobUse, actual: string): void => {
+    if (actual !== use.sha256) problem(use, 'hash-mismatch', `content hashes to ${actual}`);
+    progress.read++;
+    onProgress?.({ ...progress });
+  };
+  // A pack is read once (one ranged GET) for all of its blobs to check.
+  const packed = new Map<string, BlobUse[]>();
+  const own: BlobUse[] = [];
+  for (const use of toRead) {
+    if (use.pack === undefined) own.push(use);
+    else {
+      const group = packed.get(use.pack);
+      if (group) group.push(use);
+      else packed.set(use.pack, [use]);
+    }
+  }
+  const tasks: (BlobUse | { pack: string; uses: BlobUse[] })[] = [
+    ...[...packed].map(([pack, packUses]) => ({ pack, uses: packUses })),
+    ...own,
+  ];
   await runPool(
-    toRead,
+    tasks,
     input.concurrency ?? 8,
-    async (sha, poolSignal) => {
-      const key = blobKey(loc, sha);
+    async (task, poolSignal) => {
+      if ('uses' in task) {
+        const bySlice = new Map(task.uses.map((u) => [sliceKey(u), u]));
+        readBytes += await readPackSlices(
+          clients.s3,
+          loc,
+          task.pack,
+          task.uses,
+          async (slice, _body, actual) => checked(bySlice.get(sliceKey(slice))!, actual),
+          poolSignal,
+        );
+        return;
+      }
+      const key = blobKey(loc, task.sha256);
       const actual = await withRetry(
         async () => {
           const response = await clients.s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }), {
@@ -147,9 +209,7 @@ export async function verifySnapshot(
       ).catch((err: unknown) => {
         throw fromAwsError(err, { doing: `read ${key}`, bucket: loc.bucket });
       });
-      if (actual !== sha) problem(sha, 'hash-mismatch', `content hashes to ${actual}`);
-      progress.read++;
-      onProgress?.({ ...progress });
+      checked(task, actual);
     },
     signal,
   );
@@ -158,7 +218,7 @@ export async function verifySnapshot(
     snapshotId,
     ok: problems.length === 0,
     files: files.length,
-    blobs: bySha.size,
+    blobs: blobs.size,
     readBlobs: toRead.length,
     readBytes,
     archivedNotRead,

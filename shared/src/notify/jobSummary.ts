@@ -122,7 +122,10 @@ export function snapshotSummary(report: FolderBackupReport): JobSummary {
         `${countText(report.files)} files, ${countText(report.dirs)} folders, ${countText(report.symlinks)} links, ${bytesText(report.bytes)}`,
       ],
       ['Unchanged', `${countText(report.unchangedFiles)} files since ${report.parent ?? 'no parent (first snapshot)'}`],
-      ['Uploaded', `${countText(report.uploadedBlobs)} new blob(s), ${bytesText(report.uploadedBytes)}`],
+      [
+        'Uploaded',
+        `${countText(report.uploadedBlobs)} new blob(s) (${countText(report.uploadedPacks)} pack(s)), ${bytesText(report.uploadedBytes)}`,
+      ],
       ...(report.skipped.length
         ? [['Skipped', `${countText(report.skipped.length)} path(s)`] as [string, string]]
         : []),

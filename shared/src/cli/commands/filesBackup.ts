@@ -28,6 +28,7 @@ interface FilesBackupFlags extends NotifyFlags, StorageFlags {
   maxFileSize?: string;
   parent?: string;
   concurrency?: number;
+  packFilesUpTo?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -57,6 +58,7 @@ export function toFolderBackupInput(dir: string, flags: FilesBackupFlags, now = 
   if (flags.maxFileSize) input.maxFileSize = parseSize(flags.maxFileSize);
   if (flags.parent) input.parent = flags.parent;
   if (flags.concurrency) input.concurrency = flags.concurrency;
+  if (flags.packFilesUpTo !== undefined) input.packFilesUpTo = parseSize(flags.packFilesUpTo);
   return input;
 }
 
@@ -72,7 +74,11 @@ export function filesBackupCommand(context: () => CliContext): Command {
     .option('--no-default-excludes', 'keep OS litter too (.DS_Store, Thumbs.db, …)')
     .option('--max-file-size <size>', 'skip files larger than this (e.g. 2G), with a note')
     .option('--parent <snapshot>', 'compare with this snapshot (default: the latest; "none" reads every file)')
-    .option('--concurrency <n>', 'files read and uploaded at once (default 8)', parsePositiveInt);
+    .option('--concurrency <n>', 'files read and uploaded at once (default 8)', parsePositiveInt)
+    .option(
+      '--pack-files-up-to <size>',
+      'pack files up to this size into ~8 MiB pack objects (default 1M; 0: one object per file)',
+    );
   addStorageOptions(command, 'blobs');
   // No download link: a snapshot is many shared blobs, not one file (see snapshotSummary).
   addNotifyOptions(command, { link: false });
@@ -111,7 +117,7 @@ export function filesBackupCommand(context: () => CliContext): Command {
         [
           `Snapshot ${report.snapshotId} of ${report.dir}: ${formatCount(report.files)} files, ${formatBytes(report.bytes)} ` +
             `(${formatCount(report.unchangedFiles)} unchanged since ${report.parent ?? 'no parent'}); ` +
-            `${formatCount(report.uploadedBlobs)} new blob(s), ${formatBytes(report.uploadedBytes)} uploaded, ${formatDuration(report.durationMs)}.`,
+            `${formatCount(report.uploadedBlobs)} new blob(s) (${formatCount(report.uploadedPacks)} pack(s)), ${formatBytes(report.uploadedBytes)} uploaded, ${formatDuration(report.durationMs)}.`,
           `Source:   ${report.source}`,
           `Location: ${report.uri}`,
           ...report.skipped.slice(0, 20).map((s) => `Skipped:  ${s.path} — ${s.reason}`),

@@ -62,7 +62,9 @@ export function filesForgetCommand(context: () => CliContext): Command {
           `${report.dryRun ? 'Would forget' : 'Forgot'} ${report.forgotten.length} of ${report.decisions.length} snapshot(s) of ${report.source}.`,
           ...report.notDeleted.map((n) => `Not deleted: ${n.snapshotId} — ${n.reason}`),
           ...(pruned
-            ? [`Pruned ${formatCount(pruned.deletedBlobs)} blob(s), ${formatBytes(pruned.deletedBytes)}.`]
+            ? [
+                `Pruned ${formatCount(pruned.deletedBlobs)} blob(s) and ${formatCount(pruned.deletedPacks)} pack(s), ${formatBytes(pruned.deletedBytes)}.`,
+              ]
             : []),
         ].join('\n'),
       );

@@ -32,10 +32,10 @@ export function filesPruneCommand(context: () => CliContext): Command {
       if (ctx.json) return ctx.out(JSON.stringify({ ok: true, prune: report }, null, 2));
       ctx.out(
         [
-          `${report.dryRun ? 'Would delete' : 'Deleted'} ${formatCount(report.deletedBlobs)} unreferenced blob(s), ${formatBytes(report.deletedBytes)}; ` +
-            `${formatCount(report.referencedBlobs)} blob(s) used by ${report.snapshots} snapshot(s) kept.`,
+          `${report.dryRun ? 'Would delete' : 'Deleted'} ${formatCount(report.deletedBlobs)} unreferenced blob(s) and ${formatCount(report.deletedPacks)} pack(s), ${formatBytes(report.deletedBytes)}; ` +
+            `${formatCount(report.referencedBlobs)} blob(s) and ${formatCount(report.referencedPacks)} pack(s) used by ${report.snapshots} snapshot(s) kept.`,
           ...(report.lockedKept.length
-            ? [`Kept ${report.lockedKept.length} unreferenced blob(s) under Object Lock retention or legal hold.`]
+            ? [`Kept ${report.lockedKept.length} unreferenced object(s) under Object Lock retention or legal hold.`]
             : []),
           ...report.notDeleted.slice(0, 10).map((n) => `Not deleted: ${n.key} — ${n.reason}`),
           ...report.staleLocksIgnored.map((k) => `Ignored a stale lock: ${k}`),

@@ -53,7 +53,7 @@ export function filesVerifyCommand(context: () => CliContext): Command {
           'SnapshotDamaged',
           `Snapshot ${report.snapshotId} of ${report.source} has ${report.problems.length} damaged or missing blob(s).`,
           {
-            hint: 'The files named are not restorable from this snapshot; back the folder up again (a new snapshot re-uploads missing content) or restore them from another snapshot.',
+            hint: 'The files named are not restorable from this snapshot: restore them from another one. A backup with --parent none stores again the content whose blob or pack is missing.',
             details: { verify: report },
           },
         );
