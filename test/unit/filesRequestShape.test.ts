@@ -285,6 +285,74 @@ describe('folder restore of archived blobs', () => {
   });
 });
 
+describe('folder restore of archived packs', () => {
+  test('a pack in Glacier is thawed (not its blobs), and nothing is read before', async () => {
+    const content = Buffer.from('packed and archived');
+    const snapshotId = '20261120T010203Z-f00d';
+    const packId = '20261120T010203Z-0a0b0c0d';
+    const packKey = `coldkeep/files/docs/packs/${packId}`;
+    const manifest: SnapshotManifest = {
+      format: SNAPSHOT_FORMAT,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      snapshotId,
+      source: 'docs',
+      tool: { name: 'coldkeep', version: 'test' },
+      host: 'h',
+      dir: '/home/me/docs',
+      startedAt: '2026-11-20T01:02:03.000Z',
+      finishedAt: '2026-11-20T01:02:04.000Z',
+      files: 2,
+      dirs: 0,
+      symlinks: 0,
+      bytes: 2 * content.length,
+      excludes: [],
+      skipped: [],
+      storage: {},
+      entries: ['a.txt', 'b.txt'].map((path, i) => ({
+        type: 'file' as const,
+        path,
+        size: content.length,
+        mtimeMs: 0,
+        mode: 0o600,
+        sha256: sha(content),
+        pack: packId,
+        packOffset: i * content.length,
+      })),
+    };
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/snapshots/' }).resolves({
+      Contents: [{ Key: `coldkeep/files/docs/snapshots/${snapshotId}.json.gz` }],
+    });
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/packs/' }).resolves({
+      Contents: [{ Key: packKey, Size: 2 * content.length, StorageClass: 'GLACIER' }],
+    });
+    s3Mock
+      .on(GetObjectCommand, { Key: `coldkeep/files/docs/snapshots/${snapshotId}.json.gz` })
+      .callsFake(() => ({ Body: body(gzipSync(JSON.stringify(manifest))) }));
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER' });
+    s3Mock.on(RestoreObjectCommand).resolves({});
+    await assert.rejects(
+      restoreSnapshot(clients(), {
+        bucket: BUCKET,
+        source: 'docs',
+        snapshotId: 'latest',
+        target: join(work, 'out-packs'),
+      }),
+      (err: ColdkeepError) => {
+        assert.equal(err.code, 'ArchivedObjects');
+        assert.match(err.message, /1 of 1 packs are archived \(GLACIER\)/);
+        assert.deepEqual(err.details?.archived, [packKey]);
+        return true;
+      },
+    );
+    assert.deepEqual(
+      s3Mock.commandCalls(RestoreObjectCommand).map((c) => c.args[0].input.Key),
+      [packKey],
+    );
+    assert.equal(s3Mock.commandCalls(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/blobs/' }).length, 0);
+    assert.equal(s3Mock.commandCalls(GetObjectCommand, { Key: packKey }).length, 0, 'nothing read before it is thawed');
+  });
+});
+
 describe('prune and Object Lock', () => {
   test('unreferenced blobs under retention or legal hold are kept (HeadObject first); only the others are deleted', async () => {
     const referenced = Buffer.from('still needed');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { fromAwsError } from '../errors';
+import { ColdkeepError, fromAwsError } from '../errors';
 import { withRetry } from '../jobs';
 import { packKey, type SourceLocation } from './layout';
 
@@ -56,6 +56,10 @@ export async function readPackSlices(
         }),
         { abortSignal: signal },
       );
+      // A pack shorter than the snapshot says is damaged: what it holds is read, the rest is
+      // reported, and nothing is downloaded again.
+      const short =
+        response.ContentLength !== undefined && response.ContentLength < last.packOffset + last.size - first;
       let position = first;
       let current: Buffer | undefined;
       let filled = 0;
@@ -85,6 +89,7 @@ export async function readPackSlices(
         }
         position += data.length;
       }
+      if (next < pending.length && short) throw new PackTooShortError(key, position, pending.slice(next));
       if (next < pending.length) {
         // Retryable like a dropped connection: the next attempt resumes at the missing slice.
         throw Object.assign(new Error(`The download of ${key} ended early, at byte ${position}.`), {
@@ -97,6 +102,24 @@ export async function readPackSlices(
     throw fromAwsError(err, { doing: `read pack ${key}`, bucket: loc.bucket });
   });
   return bytesRead;
+}
+
+/** The pack ends before slices the snapshot places in it: those cannot be read. */
+export class PackTooShortError extends ColdkeepError {
+  constructor(
+    key: string,
+    readonly endsAt: number,
+    readonly unread: PackSlice[],
+  ) {
+    super(
+      'ChecksumMismatch',
+      `The pack ${key} ends at byte ${endsAt}, before ${unread.length} blob(s) the snapshot places in it.`,
+      {
+        hint: 'The pack is damaged: restore those files from another snapshot; "coldkeep files verify" lists every file it holds.',
+        details: { key, endsAt, blobs: unread.map((u) => u.sha256).slice(0, 100) },
+      },
+    );
+  }
 }
 
 /** One slice per place (files with the same content share one), in pack order. */

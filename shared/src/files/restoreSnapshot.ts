@@ -23,8 +23,8 @@ import { ColdkeepError, fromAwsError, withAftermath } from '../errors';
 import { type JobOptions, runPool, throwIfAborted, withRetry } from '../jobs';
 import { type ObjectArchiveState, type RetrievalTier, thawArchived } from '../restore/thawArchived';
 import { listBlobs, listPacks } from './blobStore';
-import { blobKey, packKey, type SourceLocation, sourceLocation } from './layout';
-import { type PackSlice, readPackSlices, sliceKey } from './packReader';
+import { blobKey, packKey, packsDir, type SourceLocation, sourceLocation } from './layout';
+import { type PackSlice, PackTooShortError, readPackSlices, sliceKey } from './packReader';
 import { selectEntries } from './pathSelection';
 import { readSnapshot, resolveSnapshotId } from './snapshotCatalog';
 import type { FileEntry, SnapshotEntry } from './snapshotManifest';
@@ -208,6 +208,12 @@ async function archivedObjects(
   ];
 }
 
+/** What the thaw messages call the archived objects: blobs, packs, or both. */
+function archivedNoun(keys: string[], loc: SourceLocation): string {
+  const packs = keys.filter((k) => k.startsWith(packsDir(loc))).length;
+  return packs === 0 ? 'blobs' : packs === keys.length ? 'packs' : 'blobs and packs';
+}
+
 /** A unit of restore work: a file with a blob of its own, or the files whose blobs share a pack. */
 type RestoreTask = { file: FileEntry } | { pack: string; files: FileEntry[] };
 
@@ -266,7 +272,13 @@ export async function restoreSnapshot(
       clients.s3,
       loc.bucket,
       archived,
-      { tier: input.tier, days: input.days, wait: input.wait, pollIntervalMs: input.pollIntervalMs, noun: 'blobs' },
+      {
+        tier: input.tier,
+        days: input.days,
+        wait: input.wait,
+        pollIntervalMs: input.pollIntervalMs,
+        noun: archivedNoun(archived, loc),
+      },
       signal,
       (pending: ObjectArchiveState[]) => onProgress?.({ ...progress, phase: 'thaw', waitingFor: pending.length }),
     );
@@ -336,24 +348,36 @@ export async function restoreSnapshot(
         if (same) same.files.push(file);
         else users.set(sliceKey(slice), { slice, files: [file] });
       }
-      await readPackSlices(
-        clients.s3,
-        loc,
-        pack,
-        [...users.values()].map((u) => u.slice),
-        async (slice, body, actual) => {
-          const sharing = users.get(sliceKey(slice))!.files;
-          if (actual !== slice.sha256) {
-            damaged.push(damagedBlob(sharing[0]!, packKey(loc, pack), actual, sharing));
-            return;
-          }
-          for (const file of sharing) {
-            await writeChecked(file, destination(file.path), body);
-            done(file);
-          }
-        },
-        poolSignal,
-      );
+      try {
+        await readPackSlices(
+          clients.s3,
+          loc,
+          pack,
+          [...users.values()].map((u) => u.slice),
+          async (slice, body, actual) => {
+            const sharing = users.get(sliceKey(slice))!.files;
+            if (actual !== slice.sha256) {
+              damaged.push(damagedBlob(sharing[0]!, packKey(loc, pack), actual, sharing));
+              return;
+            }
+            for (const file of sharing) {
+              await writeChecked(file, destination(file.path), body);
+              done(file);
+            }
+          },
+          poolSignal,
+        );
+      } catch (err) {
+        // The files before the break are written; the ones the pack cannot hold are reported.
+        if (!(err instanceof PackTooShortError)) throw err;
+        const paths = err.unread.flatMap((slice) => users.get(sliceKey(slice))!.files.map((f) => f.path));
+        damaged.push(
+          new ColdkeepError('ChecksumMismatch', err.message, {
+            hint: err.hint,
+            details: { path: paths[0], paths: paths.slice(0, 100), key: packKey(loc, pack) },
+          }),
+        );
+      }
     };
     await runPool(
       restoreTasks(files),
