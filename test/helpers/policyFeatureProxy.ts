@@ -20,8 +20,8 @@ import { crc32 } from 'node:zlib';
 
 export interface FeatureProxy {
   url: string;
-  /** Keys containing this text look archived until restored (e.g. "/data/"). Undefined: off. */
-  archiveKeysContaining?: string;
+  /** Keys containing this text (or matching this pattern) look archived until restored (e.g. "/data/"). Undefined: off. */
+  archiveKeysContaining?: string | RegExp;
   /** Keys RestoreObject was called for. */
   readonly restored: Set<string>;
   /** Tables whose TTL is reported on (attribute "expiresAt"). */
@@ -121,18 +121,21 @@ export async function startFeatureProxy(target: string, lifetimeMs = 5 * 60_000)
         res.writeHead(500, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
         return res.end(xml);
       }
-      if (req.method === 'HEAD' && proxy.archiveKeysContaining && path.includes(proxy.archiveKeysContaining)) {
+      const looksArchived = (key: string): boolean => {
+        const archived = proxy.archiveKeysContaining;
+        return archived instanceof RegExp ? archived.test(key) : archived !== undefined && key.includes(archived);
+      };
+      if (req.method === 'HEAD' && looksArchived(path)) {
         return forward(req, res, body, (headers, key) => {
           headers['x-amz-storage-class'] = 'GLACIER';
           if (restored.has(key))
             headers['x-amz-restore'] = 'ongoing-request="false", expiry-date="Fri, 21 Dec 2040 00:00:00 GMT"';
         });
       }
-      const archived = proxy.archiveKeysContaining;
-      if (req.method === 'GET' && archived && /[?&]list-type=2(&|$)/.test(url)) {
+      if (req.method === 'GET' && proxy.archiveKeysContaining && /[?&]list-type=2(&|$)/.test(url)) {
         return forward(req, res, body, undefined, (xml) =>
           xml.replace(/<Contents>[\s\S]*?<\/Contents>/g, (entry) =>
-            /<Key>([^<]*)<\/Key>/.exec(entry)?.[1]?.includes(archived)
+            looksArchived(/<Key>([^<]*)<\/Key>/.exec(entry)?.[1] ?? '')
               ? entry.replace(/<StorageClass>[^<]*<\/StorageClass>/, '<StorageClass>GLACIER</StorageClass>')
               : entry,
           ),
