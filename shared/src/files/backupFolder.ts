@@ -30,6 +30,7 @@ import {
   type SnapshotEntry,
   type SnapshotManifest,
 } from './snapshotManifest';
+import { readWholeSync, SYNC_IO_LIMIT } from './smallFileIo';
 import { acquireSourceLock } from './sourceLock';
 import { walkFolder } from './walk';
 
@@ -239,7 +240,9 @@ export async function backupFolder(
     let complete = false;
     if (parent) {
       for (const e of parentFiles.values()) known.set(e.sha256, e);
-      for (const [sha, place] of await readPackIndexes(clients.s3, loc, parent.snapshotId, signal))
+      // The parent's own packs are named by its entries: only packs written after it finished.
+      const parentEnd = newBackupId(new Date(parent.finishedAt), () => Buffer.alloc(0));
+      for (const [sha, place] of await readPackIndexes(clients.s3, loc, parentEnd, signal))
         if (!known.has(sha)) known.set(sha, place);
     } else {
       // Without a parent nothing is taken on trust: an index counts only if its pack is there.
@@ -261,6 +264,7 @@ export async function backupFolder(
       known,
       complete,
       signal,
+      now,
     });
     blobStore = blobs;
 
@@ -313,6 +317,7 @@ export async function backupFolder(
       absPath: string,
       before: Stats,
     ): Promise<{ body: Buffer; before: Stats; after: Stats }> => {
+      if (before.size <= SYNC_IO_LIMIT) return { ...readWholeSync(absPath, before.size), before };
       const body = await readFile(absPath);
       return { body, before, after: await stat(absPath) };
     };

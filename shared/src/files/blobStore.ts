@@ -119,6 +119,8 @@ export interface BlobStoreOptions {
   complete: boolean;
   /** The job's signal, for the pack uploads that outlive one file's task. */
   signal?: AbortSignal;
+  /** The job's clock: pack ids sort by time with the snapshot ids. */
+  now?: () => Date;
 }
 
 /**
@@ -146,6 +148,7 @@ export class BlobStore {
       tagging: this.tagging,
       packSize: options.packSize,
       signal: options.signal,
+      now: options.now,
     });
   }
 

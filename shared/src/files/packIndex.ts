@@ -43,10 +43,10 @@ export async function decodePackIndex(body: Uint8Array): Promise<PackIndex | und
 }
 
 /**
- * The packed blobs the pack indexes of a source name, sha256 → place. With `after` (a snapshot
- * id), only packs written since that snapshot started: ids sort by time, and packs older than
- * the parent are already named by the parent's entries; newer ones come from a run that was
- * interrupted, whose blobs the next run reuses instead of uploading again.
+ * The packed blobs the pack indexes of a source name, sha256 → place. With `after` (an id, or
+ * the start of one), only packs whose ids sort after it: ids sort by time, so a backup asks for
+ * the packs written since its parent finished — those of a run that was interrupted, whose blobs
+ * it reuses instead of uploading again.
  */
 export async function readPackIndexes(
   s3: S3Client,

@@ -18,8 +18,8 @@ export interface PackWriterOptions {
   maxPendingUploads?: number;
   /** The job's signal: cancelling it aborts the uploads. */
   signal?: AbortSignal;
-  /** For tests: pack ids. */
-  newPackId?: () => string;
+  /** The job's clock: a pack id is a backup id of when the pack was opened, plus 4 random bytes. */
+  now?: () => Date;
 }
 
 interface OpenPack {
@@ -87,7 +87,7 @@ export class PackWriter {
   }
 
   private open(capacity: number): OpenPack {
-    const id = this.options.newPackId?.() ?? `${newBackupId()}${randomBytes(4).toString('hex')}`;
+    const id = `${newBackupId(this.options.now?.())}${randomBytes(4).toString('hex')}`;
     return { id, buffer: Buffer.allocUnsafe(capacity), size: 0, blobs: [] };
   }
 

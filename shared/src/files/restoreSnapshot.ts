@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, lstatSync } from 'node:fs';
 import {
   chmod,
   lstat,
@@ -26,6 +26,7 @@ import { listBlobs, listPacks } from './blobStore';
 import { blobKey, packKey, packsDir, type SourceLocation, sourceLocation } from './layout';
 import { type PackSlice, PackTooShortError, readPackSlices, sliceKey } from './packReader';
 import { selectEntries } from './pathSelection';
+import { SYNC_IO_LIMIT, writeWholeSync } from './smallFileIo';
 import { readSnapshot, resolveSnapshotId } from './snapshotCatalog';
 import type { FileEntry, SnapshotEntry } from './snapshotManifest';
 
@@ -82,15 +83,17 @@ function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    () => false,
-  );
+// Synchronous: a restore asks this of every file (see smallFileIo.ts for why).
+function exists(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
+// A random stem per process and a counter: unique names without a random draw per file.
+const tempStem = `.coldkeep-${randomBytes(4).toString('hex')}`;
+let tempCount = 0;
+
 function tempPathFor(finalPath: string): string {
-  return join(dirname(finalPath), `.coldkeep-${randomBytes(6).toString('hex')}.part`);
+  return join(dirname(finalPath), `${tempStem}-${(tempCount++).toString(36)}.part`);
 }
 
 /** Gives a written temp file the entry's mode and mtime and moves it into place. */
@@ -116,6 +119,7 @@ function damagedBlob(file: FileEntry, key: string, actual: string, users: FileEn
 async function writeChecked(file: FileEntry, finalPath: string, body: Buffer): Promise<void> {
   const tempPath = tempPathFor(finalPath);
   try {
+    if (body.length <= SYNC_IO_LIMIT) return writeWholeSync(tempPath, finalPath, body, file.mode, file.mtimeMs);
     await writeFile(tempPath, body, { mode: 0o600 });
     await settleFile(tempPath, file, finalPath);
   } catch (err) {
@@ -318,7 +322,7 @@ export async function restoreSnapshot(
     // False when the file exists and is left alone (then it counts as done).
     const prepare = async (file: FileEntry, dest: string): Promise<boolean> => {
       await checkParent(dest);
-      if (!(await exists(dest))) return true;
+      if (!exists(dest)) return true;
       if (!input.overwrite) {
         skippedExisting.push(file.path);
         skippedFiles++;
@@ -401,7 +405,7 @@ export async function restoreSnapshot(
     for (const link of links) {
       const dest = destination(link.path);
       await checkParent(dest);
-      if (await exists(dest)) {
+      if (exists(dest)) {
         if (!input.overwrite) {
           skippedExisting.push(link.path);
           continue;
