@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -30,7 +30,7 @@ import {
   type SnapshotEntry,
   type SnapshotManifest,
 } from './snapshotManifest';
-import { readWholeSync, SYNC_IO_LIMIT } from './smallFileIo';
+import { readWhole, readWholeSync, SYNC_IO_LIMIT } from './smallFileIo';
 import { acquireSourceLock } from './sourceLock';
 import { walkFolder } from './walk';
 
@@ -316,11 +316,14 @@ export async function backupFolder(
     const readSmall = async (
       absPath: string,
       before: Stats,
+      into: Buffer | undefined,
     ): Promise<{ body: Buffer; before: Stats; after: Stats }> => {
-      if (before.size <= SYNC_IO_LIMIT) return { ...readWholeSync(absPath, before.size), before };
-      const body = await readFile(absPath);
-      return { body, before, after: await stat(absPath) };
+      if (before.size <= SYNC_IO_LIMIT) return { ...readWholeSync(absPath, before.size, into), before };
+      return { ...(await readWhole(absPath, before.size, into)), before };
     };
+    // Files bound for a pack are read into a reused buffer and copied into the pack, so reading
+    // 100,000 of them leaves no buffer garbage behind (one buffer per file being read at once).
+    const readBuffers: Buffer[] = [];
 
     const storeFile = async (
       path: string,
@@ -328,11 +331,27 @@ export async function backupFolder(
       walked: Stats,
       poolSignal: AbortSignal,
     ): Promise<FileEntry | undefined> => {
+      const packable = packFilesUpTo > 0 && walked.size <= packFilesUpTo;
+      const readBuffer = packable ? (readBuffers.pop() ?? Buffer.allocUnsafe(packFilesUpTo + 1)) : undefined;
+      try {
+        return await storeFileWith(path, absPath, walked, poolSignal, readBuffer);
+      } finally {
+        if (readBuffer) readBuffers.push(readBuffer);
+      }
+    };
+
+    const storeFileWith = async (
+      path: string,
+      absPath: string,
+      walked: Stats,
+      poolSignal: AbortSignal,
+      readBuffer: Buffer | undefined,
+    ): Promise<FileEntry | undefined> => {
       for (let attempt = 1; attempt <= MAX_READ_ATTEMPTS; attempt++) {
         throwIfAborted(poolSignal);
         try {
           if (walked.size <= multipartThreshold) {
-            const { body, before, after } = await readSmall(absPath, walked);
+            const { body, before, after } = await readSmall(absPath, walked, readBuffer);
             const sha256 = createHash('sha256').update(body).digest('hex');
             progress.hashedFiles++;
             progress.hashedBytes += body.length;

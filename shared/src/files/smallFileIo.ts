@@ -1,4 +1,5 @@
 import type { Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { closeSync, fchmodSync, fstatSync, futimesSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 
 /**
@@ -10,22 +11,31 @@ import { closeSync, fchmodSync, fstatSync, futimesSync, openSync, readSync, rena
  */
 export const SYNC_IO_LIMIT = 64 * 1024;
 
+/** A buffer for `length` bytes: `into` when it is big enough, else a new one. */
+function bufferFor(length: number, into: Buffer | undefined): Buffer {
+  return into && into.length >= length ? into : Buffer.allocUnsafe(length);
+}
+
+/** The same bytes in a buffer twice as big (the file grew since it was sized). */
+function grown(buffer: Buffer): Buffer {
+  const bigger = Buffer.allocUnsafe(buffer.length * 2);
+  buffer.copy(bigger);
+  return bigger;
+}
+
 /**
- * Reads a whole small file through one descriptor: the content, and the file's stats after
- * the read (from the same descriptor, so they describe what was read).
+ * Reads a whole file through one descriptor: the content (in `into` when it fits, so a caller
+ * can reuse one buffer for many files), and the file's stats after the read, from the same
+ * descriptor, so they describe what was read. Synchronous: for small files (SYNC_IO_LIMIT).
  */
-export function readWholeSync(absPath: string, sizeHint: number): { body: Buffer; after: Stats } {
+export function readWholeSync(absPath: string, sizeHint: number, into?: Buffer): { body: Buffer; after: Stats } {
   const fd = openSync(absPath, 'r');
   try {
     // One byte more than expected tells a file that grew since the walk.
-    let buffer = Buffer.allocUnsafe(sizeHint + 1);
+    let buffer = bufferFor(sizeHint + 1, into);
     let length = 0;
     for (;;) {
-      if (length === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger);
-        buffer = bigger;
-      }
+      if (length === buffer.length) buffer = grown(buffer);
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
@@ -33,6 +43,28 @@ export function readWholeSync(absPath: string, sizeHint: number): { body: Buffer
     return { body: buffer.subarray(0, length), after: fstatSync(fd) };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** `readWholeSync` for bigger files, through the thread pool. */
+export async function readWhole(
+  absPath: string,
+  sizeHint: number,
+  into?: Buffer,
+): Promise<{ body: Buffer; after: Stats }> {
+  const handle = await open(absPath, 'r');
+  try {
+    let buffer = bufferFor(sizeHint + 1, into);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) buffer = grown(buffer);
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return { body: buffer.subarray(0, length), after: await handle.stat() };
+  } finally {
+    await handle.close();
   }
 }
 
