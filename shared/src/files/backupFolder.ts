@@ -10,18 +10,9 @@ import { DEFAULT_LIFECYCLE_TAG, newBackupId, type StorageOptions } from '../back
 import { ColdkeepError, withAftermath } from '../errors';
 import { type JobOptions, runPoolAsync, throwIfAborted } from '../jobs';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
-import {
-  type BlobPlace,
-  BlobStore,
-  FileChangedError,
-  listBlobs,
-  listPacks,
-  OWN_OBJECT,
-  placeFields,
-} from './blobStore';
+import { BlobStore, FileChangedError, knownBlobs, placeFields } from './blobStore';
 import { excludeRules } from './excludes';
 import { defaultSourceName, s3SourceUri, type SourceLocation, sourceLocation } from './layout';
-import { readPackIndexes } from './packIndex';
 import { readSnapshot, resolveSnapshotId, snapshotIds, writeSnapshot } from './snapshotCatalog';
 import {
   type FileEntry,
@@ -234,27 +225,7 @@ export async function backupFolder(
     }
     const parentFiles = new Map<string, FileEntry>();
     for (const e of parent?.entries ?? []) if (e.type === 'file') parentFiles.set(e.path, e);
-    // Pack indexes add what the parent does not name: packs of a run interrupted since (or,
-    // with no parent, every pack).
-    const known = new Map<string, BlobPlace>();
-    let complete = false;
-    if (parent) {
-      for (const e of parentFiles.values()) known.set(e.sha256, e);
-      // The parent's own packs are named by its entries: only packs written after it finished.
-      const parentEnd = newBackupId(new Date(parent.finishedAt), () => Buffer.alloc(0));
-      for (const [sha, place] of await readPackIndexes(clients.s3, loc, parentEnd, signal))
-        if (!known.has(sha)) known.set(sha, place);
-    } else {
-      // Without a parent nothing is taken on trust: an index counts only if its pack is there.
-      const [stored, packs, packed] = await Promise.all([
-        listBlobs(clients.s3, loc, signal),
-        listPacks(clients.s3, loc, signal),
-        readPackIndexes(clients.s3, loc, undefined, signal),
-      ]);
-      for (const sha of stored.keys()) known.set(sha, OWN_OBJECT);
-      for (const [sha, place] of packed) if (!known.has(sha) && packs.has(place.pack)) known.set(sha, place);
-      complete = true;
-    }
+    const { known, complete } = await knownBlobs(clients.s3, loc, parentFiles.values(), parent?.finishedAt, signal);
     const blobs = new BlobStore({
       s3: clients.s3,
       location: loc,

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { lifecycleTags, objectParams, objectUpload, type StorageOptions } from '../backup';
+import { lifecycleTags, newBackupId, objectParams, objectUpload, type StorageOptions } from '../backup';
 import { ColdkeepError, fromAwsError } from '../errors';
 import { withRetry } from '../jobs';
 import { listObjects } from './objectListing';
 import { blobHashOf, blobKey, blobsDir, packIdOf, packsDir, type SourceLocation } from './layout';
+import { readPackIndexes } from './packIndex';
 import { PackWriter } from './packWriter';
 
 // The catalog and the other jobs take the listing from here.
@@ -54,6 +55,38 @@ export async function listPacks(
       packs.set(packId, { packId, key: o.Key!, size: o.Size ?? 0, storageClass: o.StorageClass ?? 'STANDARD' });
   }
   return packs;
+}
+
+/**
+ * The blobs a backup may take as stored, and where. With a parent: its files' blobs where its
+ * entries place them (a prune cannot remove them while the backup holds its lock), plus the
+ * packs indexed since the parent finished (a run interrupted since), and `complete` is false (a
+ * big file's unknown blob gets a HeadObject). Without one, nothing is taken on trust: the blob
+ * listing, and every index whose pack is listed; `complete` is true.
+ */
+export async function knownBlobs(
+  s3: S3Client,
+  loc: SourceLocation,
+  parentFiles: Iterable<BlobPlace & { sha256: string }>,
+  parentFinishedAt: string | undefined,
+  signal?: AbortSignal,
+): Promise<{ known: Map<string, BlobPlace>; complete: boolean }> {
+  const known = new Map<string, BlobPlace>();
+  if (parentFinishedAt !== undefined) {
+    for (const e of parentFiles) known.set(e.sha256, e);
+    const after = newBackupId(new Date(parentFinishedAt), () => Buffer.alloc(0));
+    for (const [sha, place] of await readPackIndexes(s3, loc, after, signal))
+      if (!known.has(sha)) known.set(sha, place);
+    return { known, complete: false };
+  }
+  const [stored, packs, packed] = await Promise.all([
+    listBlobs(s3, loc, signal),
+    listPacks(s3, loc, signal),
+    readPackIndexes(s3, loc, undefined, signal),
+  ]);
+  for (const sha of stored.keys()) known.set(sha, OWN_OBJECT);
+  for (const [sha, place] of packed) if (!known.has(sha) && packs.has(place.pack)) known.set(sha, place);
+  return { known, complete: true };
 }
 
 function isNotFound(err: unknown): boolean {
