@@ -378,6 +378,32 @@ describe('packed folder snapshots', () => {
     assert.deepEqual(await readTree(out), await readTree(dir));
   });
 
+  test('a pack or index upload that fails is sent again; the snapshot names only whole packs', async () => {
+    const source = uniqueName('flaky');
+    const dir = join(work, source);
+    await makeTree(dir);
+    proxy.setRules([
+      {
+        match: { method: 'PUT', pathIncludes: `/files/${source}/packs/` },
+        action: { kind: 's3InternalError' },
+        times: 2,
+      },
+      { match: { method: 'PUT', pathIncludes: `/files/${source}/index/` }, action: { kind: 's3SlowDown' }, times: 1 },
+    ]);
+    const report = await backupFolder(viaProxy, {
+      dir,
+      bucket: target.bucket,
+      prefix: PREFIX,
+      source,
+      packSize: 16 * KiB,
+    });
+    proxy.setRules([]);
+    assert.deepEqual(proxy.stats.injected, { ...proxy.stats.injected, s3InternalError: 2, s3SlowDown: 1 });
+    assert.equal(report.uploadedPacks, (await keysOf(source, 'packs')).length);
+    const checked = await verify(source, report.snapshotId);
+    assert.equal(checked.ok, true, JSON.stringify(checked.problems));
+  });
+
   test('a snapshot that mixes one-object blobs (an older format or --pack-files-up-to 0) and packs restores and verifies', async () => {
     const source = uniqueName('mixed');
     const dir = join(work, source);
