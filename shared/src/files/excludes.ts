@@ -20,12 +20,20 @@ export interface ExcludeRules {
   /** Patterns in gitignore syntax, relative to the folder backed up. */
   patterns: string[];
   matcher: Ignore;
+  /** Paths tested by `matcher` so far (see `isExcluded`). */
+  tested: number;
 }
 
-export function excludeRules(patterns: string[] = [], useDefaults = true): ExcludeRules {
-  const all = [...(useDefaults ? DEFAULT_EXCLUDES : []), ...patterns.map((p) => p.trim()).filter(Boolean)];
+/**
+ * `ignore` remembers the answer for every path it was asked about, and a walk asks once per
+ * path: over 100,000s of paths that memo cost tens of MB and a third of the matching time. The
+ * walk never asks twice, so a fresh matcher every so many paths loses nothing.
+ */
+const PATHS_PER_MATCHER = 4096;
+
+function matcherFor(patterns: string[]): Ignore {
   const matcher = ignore();
-  for (const pattern of all) {
+  for (const pattern of patterns) {
     try {
       matcher.add(pattern);
     } catch (err) {
@@ -35,10 +43,19 @@ export function excludeRules(patterns: string[] = [], useDefaults = true): Exclu
       });
     }
   }
-  return { patterns: all, matcher };
+  return matcher;
+}
+
+export function excludeRules(patterns: string[] = [], useDefaults = true): ExcludeRules {
+  const all = [...(useDefaults ? DEFAULT_EXCLUDES : []), ...patterns.map((p) => p.trim()).filter(Boolean)];
+  return { patterns: all, matcher: matcherFor(all), tested: 0 };
 }
 
 /** Whether a relative path is excluded; directories are matched with a trailing "/". */
 export function isExcluded(rules: ExcludeRules, relPath: string, isDir: boolean): boolean {
+  if (++rules.tested > PATHS_PER_MATCHER) {
+    rules.matcher = matcherFor(rules.patterns);
+    rules.tested = 1;
+  }
   return rules.matcher.ignores(isDir ? `${relPath}/` : relPath);
 }
