@@ -4,17 +4,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import {
   applyRetention,
   ColdkeepError,
   decodeSnapshot,
   defaultSourceName,
+  encodeSnapshot,
   excludeRules,
+  gzipSnapshotJson,
   isExcluded,
   selectEntries,
   type SnapshotEntry,
+  type SnapshotManifest,
   walkFolder,
   type WalkItem,
 } from '@coldkeep/shared';
@@ -124,6 +127,20 @@ describe('snapshot manifest checks', () => {
         decode([{ ...file, path }]),
         (err: ColdkeepError) => err.code === 'ManifestInvalid' && /unsafe path/.test(err.message),
       );
+    }
+  });
+  test('the streamed manifest is the same gzip JSON as encodeSnapshot, unknown fields passed through', async () => {
+    const entries = Array.from({ length: 2500 }, (_, i) => ({
+      ...file,
+      path: `d/f${i}-"quoted" \u00e9\u2603`,
+      size: i,
+      ...(i % 7 === 0 ? { extra: { pack: 'p', offset: i } } : {}),
+    }));
+    for (const list of [[], [file], entries]) {
+      const manifest = { ...base, entries: list, laterField: [1, 'x'] } as unknown as SnapshotManifest;
+      const streamed = await gzipSnapshotJson(manifest);
+      assert.equal(gunzipSync(streamed).toString('utf8'), JSON.stringify(manifest));
+      assert.deepEqual(streamed, await encodeSnapshot(manifest), 'byte for byte');
     }
   });
   test('a damaged entry is named', async () => {

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createGzip, constants as zlibConstants } from 'node:zlib';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -10,7 +13,7 @@ import { ColdkeepError, fromAwsError } from '../errors';
 import { runPool, withRetry } from '../jobs';
 import { listObjects } from './blobStore';
 import { filesRoot, snapshotIdOf, snapshotKey, snapshotsDir, type SourceLocation, sourceLocation } from './layout';
-import { decodeSnapshot, encodeSnapshot, type SnapshotManifest } from './snapshotManifest';
+import { decodeSnapshot, type SnapshotManifest } from './snapshotManifest';
 
 export interface SnapshotQuery {
   bucket: string;
@@ -175,6 +178,37 @@ export async function readSnapshot(
   return decodeSnapshot(body, `s3://${loc.bucket}/${key}`);
 }
 
+/** Entries serialised per write into the gzip stream. */
+const ENTRIES_PER_CHUNK = 1000;
+
+/**
+ * The manifest as gzip JSON: the same JSON text as `encodeSnapshot`'s (`JSON.stringify` of the
+ * whole manifest, every field passed through as it is), compressed as it is produced. The
+ * whole text (~20 MB at 100,000 files) and its Buffer copy never exist at once: only the gzip
+ * output and one slice of entries do.
+ */
+export async function gzipSnapshotJson(manifest: SnapshotManifest): Promise<Buffer> {
+  // The manifest with a unique string where its entries go; the text around it is written as is.
+  const marker = `coldkeep-entries-${randomUUID()}`;
+  const [head, tail] = JSON.stringify({ ...manifest, entries: marker }).split(`"${marker}"`) as [string, string];
+  const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
+  const chunks: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = once(gzip, 'end');
+  const write = async (text: string): Promise<void> => {
+    if (!gzip.write(text)) await once(gzip, 'drain');
+  };
+  await write(`${head}[`);
+  const entries = manifest.entries;
+  for (let start = 0; start < entries.length; start += ENTRIES_PER_CHUNK) {
+    const slice = entries.slice(start, start + ENTRIES_PER_CHUNK).map((e) => JSON.stringify(e) ?? 'null');
+    await write((start > 0 ? ',' : '') + slice.join(','));
+  }
+  gzip.end(`]${tail}`);
+  await ended;
+  return Buffer.concat(chunks);
+}
+
 /** Writes a snapshot manifest: Standard storage (no lifecycle tag), the figures as metadata. */
 export async function writeSnapshot(
   s3: S3Client,
@@ -184,7 +218,7 @@ export async function writeSnapshot(
   signal?: AbortSignal,
 ): Promise<string> {
   const key = snapshotKey(loc, manifest.snapshotId);
-  const body = await encodeSnapshot(manifest);
+  const body = await gzipSnapshotJson(manifest);
   await s3
     .send(
       new PutObjectCommand({
