@@ -14,6 +14,8 @@ import {
   encodeSnapshot,
   excludeRules,
   gzipSnapshotJson,
+  isRetryable,
+  readWholeBody,
   isExcluded,
   selectEntries,
   type SnapshotEntry,
@@ -141,6 +143,19 @@ describe('snapshot manifest checks', () => {
       const streamed = await gzipSnapshotJson(manifest);
       assert.equal(gunzipSync(streamed).toString('utf8'), JSON.stringify(manifest));
       assert.deepEqual(streamed, await encodeSnapshot(manifest), 'byte for byte');
+    }
+  });
+  test('a manifest body is read into one buffer of its Content-Length; a short or long one is a retryable error', async () => {
+    async function* body(...chunks: string[]): AsyncGenerator<Uint8Array> {
+      for (const c of chunks) yield Buffer.from(c);
+    }
+    assert.equal(Buffer.from(await readWholeBody(body('ab', 'cd', 'e'), 5)).toString(), 'abcde');
+    assert.equal(Buffer.from(await readWholeBody(body('ab', 'cd'), undefined)).toString(), 'abcd');
+    for (const [chunks, length] of [
+      [['ab', 'cd'], 5],
+      [['ab', 'cd'], 3],
+    ] as const) {
+      await assert.rejects(readWholeBody(body(...chunks), length), (err: Error) => isRetryable(err));
     }
   });
   test('a damaged entry is named', async () => {
