@@ -11,8 +11,8 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
     .option('--table <name>', 'only backups of this table')
     .action(async (flags: { bucket?: string; prefix?: string; table?: string }) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/index.js');
-      const { listBackups } = await import('../../catalog/index.js');
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { listBackups } = await import('../../catalog/listBackups.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const catalog = await listBackups(clients.s3, {

@@ -31,8 +31,8 @@ export function backupsShowCommand(context: () => Promise<CliContext>): Command 
     .option('--prefix <prefix>', 'key prefix (default: "coldkeep")')
     .action(async (ref: string, flags: { bucket?: string; prefix?: string; table?: string }) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/index.js');
-      const { planRestore } = await import('../../restore/index.js');
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { planRestore } = await import('../../restore/restorePlan.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const plan = await planRestore(clients.s3, sourceFrom(ref, flags));

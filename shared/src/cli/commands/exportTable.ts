@@ -45,8 +45,8 @@ export function exportTableCommand(context: () => Promise<CliContext>): Command 
   return addNotifyOptions(command, { link: true }).action(async (table: string, flags: ExportFlags) => {
     const ctx = await context();
     const { ensureSessionForTable } = await import('./sessionContext.js');
-    const { AwsClients } = await import('../../aws/index.js');
-    const { exportTable } = await import('../../export/index.js');
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { exportTable } = await import('../../export/exportTable.js');
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);
     try {

@@ -77,8 +77,8 @@ export function filesBackupCommand(context: () => Promise<CliContext>): Command 
   addNotifyOptions(command, { link: false });
   return command.action(async (dir: string, flags: FilesBackupFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/index.js');
-    const { backupFolder } = await import('../../files/index.js');
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { backupFolder } = await import('../../files/backupFolder.js');
     const input = toFolderBackupInput(dir, flags);
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);

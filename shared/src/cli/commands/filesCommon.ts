@@ -32,7 +32,7 @@ export async function resolveSource(clients: AwsClients, flags: SourceFlags): Pr
   const bucket = requireBucket(flags.bucket);
   const prefix = prefixFrom(flags.prefix);
   if (flags.source) return { bucket, prefix, source: flags.source };
-  const { listSnapshots } = await import('../../files/index.js');
+  const { listSnapshots } = await import('../../files/snapshotCatalog.js');
   const sources = [...new Set((await listSnapshots(clients, { bucket, prefix })).map((s) => s.source))];
   if (sources.length === 1) return { bucket, prefix, source: sources[0]! };
   throw new ColdkeepError(

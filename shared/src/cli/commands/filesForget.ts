@@ -30,8 +30,9 @@ export function filesForgetCommand(context: () => Promise<CliContext>): Command 
   addSourceOptions(command);
   return command.action(async (flags: FilesForgetFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/index.js');
-    const { forgetSnapshots, pruneBlobs } = await import('../../files/index.js');
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { forgetSnapshots } = await import('../../files/forgetSnapshots.js');
+    const { pruneBlobs } = await import('../../files/pruneBlobs.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const where = await resolveSource(clients, flags);

@@ -47,8 +47,8 @@ export function filesRestoreCommand(context: () => Promise<CliContext>): Command
   addNotifyOptions(command, { link: false });
   return command.action(async (snapshot: string, flags: FilesRestoreFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/index.js');
-    const { restoreSnapshot } = await import('../../files/index.js');
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { restoreSnapshot } = await import('../../files/restoreSnapshot.js');
     if (!flags.target) {
       throw new ColdkeepError('InvalidInput', 'No --target folder given.', {
         hint: 'Add --target DIR (an empty folder is safest; existing files are left alone unless --overwrite).',

@@ -21,8 +21,8 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
   addSourceOptions(command);
   return command.action(async (snapshot: string, flags: FilesVerifyFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/index.js');
-    const { verifySnapshot } = await import('../../files/index.js');
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { verifySnapshot } = await import('../../files/verifySnapshot.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const where = await resolveSource(clients, flags);

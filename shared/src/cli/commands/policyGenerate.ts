@@ -26,7 +26,7 @@ export function policyGenerateCommand(context: () => Promise<CliContext>): Comma
     .option('--email-identity <identity>', 'SES identity mail is sent from (notify)')
     .action(async (flags: GenerateFlags) => {
       const ctx = await context();
-      const { generatePolicy, parseOperations } = await import('../../policy/index.js');
+      const { generatePolicy, parseOperations } = await import('../../policy/generatePolicy.js');
       const prefix = flags.prefix ?? process.env.COLDKEEP_PREFIX;
       const bucket = flags.bucket ?? (process.env.COLDKEEP_BUCKET || undefined);
       const generated = generatePolicy({

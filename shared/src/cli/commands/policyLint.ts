@@ -28,7 +28,7 @@ async function lintFile(file: string, kind: PolicyKind | undefined): Promise<Fil
       },
     );
   }
-  const { lintPolicy } = await import('../../policy/index.js');
+  const { lintPolicy } = await import('../../policy/lintPolicy.js');
   return { file, ...(await lintPolicy(text, { fileName: file, ...(kind ? { kind } : {}) })) };
 }
 
@@ -55,7 +55,8 @@ export function policyLintCommand(context: () => Promise<CliContext>): Command {
     )
     .action(async (files: string[], flags: LintFlags) => {
       const ctx = await context();
-      const { countBySeverity, toSarif } = await import('../../policy/index.js');
+      const { countBySeverity } = await import('../../policy/findings.js');
+      const { toSarif } = await import('../../policy/sarif.js');
       if (flags.sarif && ctx.json) {
         throw new ColdkeepError('InvalidInput', '--sarif and --json are two output formats; choose one.', {
           hint: 'Use --sarif for code scanning, --json for scripts.',

@@ -65,7 +65,7 @@ export function policySnippetsCommand(context: () => Promise<CliContext>): Comma
     .action(async (name: string | undefined, flags: SnippetFlags) => {
       const ctx = await context();
       const { fillSnippet, findSnippet, POLICY_SNIPPETS, snippetBody, snippetPlaceholders } =
-        await import('../../policy/index.js');
+        await import('../../policy/snippets.js');
       if (!name) {
         if (ctx.json) {
           return ctx.out(

@@ -62,8 +62,9 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
   return addNotifyOptions(command, { link: false }).action(async (ref: string, flags: RestoreFlags) => {
     const ctx = await context();
     const { ensureSessionForRestore } = await import('./sessionContext.js');
-    const { AwsClients } = await import('../../aws/index.js');
-    const { planRestore, restoreTable } = await import('../../restore/index.js');
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { planRestore } = await import('../../restore/restorePlan.js');
+    const { restoreTable } = await import('../../restore/restoreTable.js');
     const input: RestoreTableInput = {
       source: sourceFrom(ref, flags),
       ...(flags.target ? { target: flags.target } : {}),

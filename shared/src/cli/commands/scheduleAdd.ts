@@ -32,7 +32,7 @@ export function scheduleAddCommand(context: () => Promise<CliContext>): Command 
     .action(async (flags: ScheduleAddFlags) => {
       const ctx = await context();
       const { scheduleStore } = await import('./scheduleCommon.js');
-      const { newSource } = await import('../../schedule/index.js');
+      const { newSource } = await import('../../schedule/sources.js');
       if (Boolean(flags.table) === Boolean(flags.folder)) {
         throw new ColdkeepError('InvalidInput', 'Give either --table or --folder.', {
           hint: 'e.g. coldkeep schedule add --table orders --cron "0 2 * * *"',

@@ -20,8 +20,8 @@ export function stackDeleteCommand(context: () => Promise<CliContext>): Command 
     .option('--yes', 'do not ask for confirmation')
     .action(async (name: string, flags: { yes?: boolean }) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/index.js');
-      const { deleteStack } = await import('../../stacks/index.js');
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { deleteStack } = await import('../../stacks/deleteStack.js');
       const stackName = await stackNameFor(name);
       if (!flags.yes) {
         if (!process.stdin.isTTY) {

@@ -48,8 +48,8 @@ export function stackDeployCommand(context: () => Promise<CliContext>): Command 
     )
     .action(async (template: string, flags: DeployFlags) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/index.js');
-      const { deployStack } = await import('../../stacks/index.js');
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { deployStack } = await import('../../stacks/deployStack.js');
       const clients = new AwsClients(ctx.settings);
       const say = (line: string): void => {
         process.stderr.write(`${line}\n`);

@@ -10,7 +10,7 @@ export function collectParam(value: string, previous: Record<string, string> = {
 
 /** A template name stands for the stack it deploys by default; anything else is a stack name. */
 export async function stackNameFor(name: string, templatesDir?: string): Promise<string> {
-  const { defaultStackName, templateNames } = await import('../../stacks/index.js');
+  const { defaultStackName, templateNames } = await import('../../stacks/templateCatalog.js');
   let names: string[] = [];
   try {
     names = templateNames(templatesDir ? { templatesDir } : {});

@@ -9,8 +9,8 @@ export function stackStatusCommand(context: () => Promise<CliContext>): Command 
     .argument('<name>', 'stack name, or a template name for its default stack (coldkeep-<template>)')
     .action(async (name: string) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/index.js');
-      const { stackStatus } = await import('../../stacks/index.js');
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { stackStatus } = await import('../../stacks/stackStatus.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const status = await stackStatus(clients, await stackNameFor(name));

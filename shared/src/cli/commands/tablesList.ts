@@ -8,8 +8,8 @@ export function tablesListCommand(context: () => Promise<CliContext>): Command {
     .description('list the DynamoDB tables in the region, with their item counts and sizes')
     .action(async () => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/index.js');
-      const { describeTable, listTables } = await import('../../tables/index.js');
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { describeTable, listTables } = await import('../../tables/describeTable.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const names = await listTables(clients.dynamodb);
