@@ -6,7 +6,7 @@ export function sessionClearCommand(context: () => Promise<CliContext>): Command
     .description("forget the cached MFA session of a profile (the AWS CLI's own cache is left alone)")
     .action(async () => {
       const ctx = await context();
-      const { cliSession } = await import('./sessionContext.js');
+      const { cliSession } = await import('./cliSession.js');
       const session = cliSession(ctx.settings);
       const cleared = await session.clear();
       if (ctx.json) return ctx.out(JSON.stringify({ ok: true, profile: session.profile, cleared }, null, 2));

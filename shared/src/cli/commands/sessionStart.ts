@@ -22,7 +22,7 @@ export function sessionStartCommand(context: () => Promise<CliContext>): Command
     .option('--renew', 'start a new session even if the cached one is still valid')
     .action(async (flags: { code?: string; renew?: boolean }) => {
       const ctx = await context();
-      const { cliSession } = await import('./sessionContext.js');
+      const { cliSession } = await import('./cliSession.js');
       const session = cliSession(ctx.settings);
       if (flags.code === undefined && !process.stdin.isTTY && !flags.renew) {
         // Without a terminal only a cached session can do; say how to give a code.

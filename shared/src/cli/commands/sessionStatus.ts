@@ -7,7 +7,7 @@ export function sessionStatusCommand(context: () => Promise<CliContext>): Comman
     .description('show the cached MFA session of a profile: who, until when (never the credentials)')
     .action(async () => {
       const ctx = await context();
-      const { cliSession } = await import('./sessionContext.js');
+      const { cliSession } = await import('./cliSession.js');
       const session = cliSession(ctx.settings);
       const status = await session.status();
       if (ctx.json)
