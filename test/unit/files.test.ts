@@ -17,6 +17,7 @@ import {
   isRetryable,
   readWholeBody,
   isExcluded,
+  isExcludedEntry,
   selectEntries,
   type SnapshotEntry,
   type SnapshotManifest,
@@ -184,6 +185,29 @@ describe('source names and excludes', () => {
     assert.equal(isExcluded(rules, 'app/build', false), false, 'a file named build is not the folder');
     assert.equal(isExcluded(excludeRules([], false), '.DS_Store', false), false);
   });
+  test('a walk entry is judged by its name when every pattern is about names, else by its path', () => {
+    const byName = excludeRules(['*.log', '!keep.log', 'build/']);
+    assert.equal(byName.byName, true);
+    for (const [path, isDir, expected] of [
+      ['a/b/debug.log', false, true],
+      ['a/b/keep.log', false, false],
+      ['a/build', true, true],
+      ['a/build', false, false],
+      ['a/.DS_Store', false, true],
+      ['a/b/c.txt', false, false],
+    ] as const) {
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      assert.equal(isExcludedEntry(byName, path, name, isDir), expected, path);
+      assert.equal(isExcluded(byName, path, isDir), expected, `${path}: the same as by path`);
+    }
+    const byPath = excludeRules(['/top.txt', 'docs/*.md', '**/tmp/']);
+    assert.equal(byPath.byName, false);
+    assert.equal(isExcludedEntry(byPath, 'top.txt', 'top.txt', false), true);
+    assert.equal(isExcludedEntry(byPath, 'a/top.txt', 'top.txt', false), false, 'anchored at the root');
+    assert.equal(isExcludedEntry(byPath, 'docs/x.md', 'x.md', false), true);
+    assert.equal(isExcludedEntry(byPath, 'src/x.md', 'x.md', false), false);
+    assert.equal(isExcludedEntry(byPath, 'a/b/tmp', 'tmp', true), true);
+  });
 });
 
 describe('folder walk', () => {
@@ -218,6 +242,13 @@ describe('folder walk', () => {
       const inB = seen.filter((s) => s.startsWith('file b/'));
       assert.equal(inB.length, 600);
       assert.deepEqual(inB, [...inB].sort(), 'the folder in order across its stat slices');
+      const anchored = await walked(root, { excludes: excludeRules(['/b/f1*', 'build/', '/a.txt']) });
+      assert.equal(
+        anchored.filter((s) => s.startsWith('file b/')).length,
+        500,
+        'a pattern with a path is matched on the path',
+      );
+      assert.ok(!anchored.includes('file a.txt') && anchored.includes('file Z.txt'));
 
       const controller = new AbortController();
       controller.abort();

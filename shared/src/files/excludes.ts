@@ -22,6 +22,8 @@ export interface ExcludeRules {
   matcher: Ignore;
   /** Paths tested by `matcher` so far (see `isExcluded`). */
   tested: number;
+  /** No pattern holds a "/" but a trailing one: whether a path is excluded depends on its last name only. */
+  byName: boolean;
 }
 
 /**
@@ -48,7 +50,8 @@ function matcherFor(patterns: string[]): Ignore {
 
 export function excludeRules(patterns: string[] = [], useDefaults = true): ExcludeRules {
   const all = [...(useDefaults ? DEFAULT_EXCLUDES : []), ...patterns.map((p) => p.trim()).filter(Boolean)];
-  return { patterns: all, matcher: matcherFor(all), tested: 0 };
+  const byName = all.every((p) => !p.replace(/^!/, '').replace(/\/+$/, '').includes('/'));
+  return { patterns: all, matcher: matcherFor(all), tested: 0, byName };
 }
 
 /** Whether a relative path is excluded; directories are matched with a trailing "/". */
@@ -58,4 +61,13 @@ export function isExcluded(rules: ExcludeRules, relPath: string, isDir: boolean)
     rules.tested = 1;
   }
   return rules.matcher.ignores(isDir ? `${relPath}/` : relPath);
+}
+
+/**
+ * `isExcluded` for a walk, which never enters an excluded folder: the entry's parent is known
+ * to be kept, so when every pattern is about names (the defaults, "*.log", "node_modules/") the
+ * name alone decides, and `ignore` is spared splitting and looking up every parent (half its time).
+ */
+export function isExcludedEntry(rules: ExcludeRules, relPath: string, name: string, isDir: boolean): boolean {
+  return isExcluded(rules, rules.byName ? name : relPath, isDir);
 }

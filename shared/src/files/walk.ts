@@ -3,7 +3,7 @@ import { readdir, readlink } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { throwIfAborted } from '../jobs';
-import { type ExcludeRules, isExcluded } from './excludes';
+import { type ExcludeRules, isExcludedEntry } from './excludes';
 
 /**
  * Names lstat-ed per turn of the event loop. The walk stats synchronously: for the 100,000s of
@@ -119,7 +119,7 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
       continue;
     }
     const isDir = stats.isDirectory();
-    if (isExcluded(options.excludes, path, isDir)) continue;
+    if (isExcludedEntry(options.excludes, path, name, isDir)) continue;
     const absPath = childPath(listing.absDir, name);
     if (isDir) {
       yield { type: 'dir', path, absPath, stats };
