@@ -111,7 +111,8 @@ export function filesRestoreCommand(context: () => Promise<CliContext>): Command
             `${report.symlinks} link(s) of ${report.source} ${report.snapshotId} into ${report.target} in ${formatDuration(report.durationMs)}; every file's SHA-256 checked.`,
           ...(report.skippedExisting.length
             ? [
-                `Left alone (already there): ${report.skippedExisting.slice(0, 10).join(', ')}` +
+                // In path order: the restore's workers report them as they finish.
+                `Left alone (already there): ${[...report.skippedExisting].sort().slice(0, 10).join(', ')}` +
                   `${report.skippedExisting.length > 10 ? `, … ${report.skippedExisting.length - 10} more` : ''}. Add --overwrite to replace them.`,
               ]
             : []),
