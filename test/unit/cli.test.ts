@@ -1,6 +1,7 @@
 // The coldkeep CLI: exit codes and messages of main(argv), and how backup flags become a
 // BackupTableInput. Nothing here reaches AWS: every case fails or finishes before a client is used.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { BackupTableInput } from '@coldkeep/shared';
 import { buildProgram, main } from '@coldkeep/shared/dist/cli/main';
@@ -157,6 +158,25 @@ describe('coldkeep main(argv)', () => {
       assert.equal(result, 2, flags.join(' '));
       assert.match(stderr, message, `${flags.join(' ')}: stderr was ${JSON.stringify(stderr)}`);
     }
+  });
+
+  test('start-up loads the command definitions only: no AWS SDK, zod, policy, schedule or folder code', () => {
+    // A fresh process: this test process has loaded the whole core already.
+    const script = `require(${JSON.stringify(require.resolve('@coldkeep/shared/dist/cli/main'))}).buildProgram();
+      process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as string[];
+    const heavy = loaded.filter(
+      (path) =>
+        /node_modules[\\/](@aws-sdk|@smithy|zod|yaml|croner|ignore)[\\/]/.test(path) ||
+        /dist[\\/](aws[\\/]clients|files|backup|catalog|restore|tables|export|demo|stacks|session|notify[\\/]notifyJob)/.test(
+          path,
+        ),
+    );
+    assert.deepEqual(heavy, []);
+    assert.ok(
+      loaded.some((path) => path.includes('filesBackup')),
+      'the command definitions are loaded',
+    );
   });
 
   test('buildProgram has the documented command tree', () => {

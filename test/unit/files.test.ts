@@ -1,16 +1,28 @@
 // Folder snapshot logic that needs no S3: retention, path selection, manifest checks, names, excludes.
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import {
   applyRetention,
   ColdkeepError,
   decodeSnapshot,
   defaultSourceName,
+  encodeSnapshot,
   excludeRules,
+  gzipSnapshotJson,
+  isRetryable,
+  readWholeBody,
   isExcluded,
+  isExcludedEntry,
   selectEntries,
   type SnapshotEntry,
+  type SnapshotManifest,
+  walkFolder,
+  type WalkItem,
 } from '@coldkeep/shared';
 
 describe('retention', () => {
@@ -120,6 +132,33 @@ describe('snapshot manifest checks', () => {
       );
     }
   });
+  test('the streamed manifest is the same gzip JSON as encodeSnapshot, unknown fields passed through', async () => {
+    const entries = Array.from({ length: 2500 }, (_, i) => ({
+      ...file,
+      path: `d/f${i}-"quoted" \u00e9\u2603`,
+      size: i,
+      ...(i % 7 === 0 ? { extra: { pack: 'p', offset: i } } : {}),
+    }));
+    for (const list of [[], [file], entries]) {
+      const manifest = { ...base, entries: list, laterField: [1, 'x'] } as unknown as SnapshotManifest;
+      const streamed = await gzipSnapshotJson(manifest);
+      assert.equal(gunzipSync(streamed).toString('utf8'), JSON.stringify(manifest));
+      assert.deepEqual(streamed, await encodeSnapshot(manifest), 'byte for byte');
+    }
+  });
+  test('a manifest body is read into one buffer of its Content-Length; a short or long one is a retryable error', async () => {
+    async function* body(...chunks: string[]): AsyncGenerator<Uint8Array> {
+      for (const c of chunks) yield Buffer.from(c);
+    }
+    assert.equal(Buffer.from(await readWholeBody(body('ab', 'cd', 'e'), 5)).toString(), 'abcde');
+    assert.equal(Buffer.from(await readWholeBody(body('ab', 'cd'), undefined)).toString(), 'abcd');
+    for (const [chunks, length] of [
+      [['ab', 'cd'], 5],
+      [['ab', 'cd'], 3],
+    ] as const) {
+      await assert.rejects(readWholeBody(body(...chunks), length), (err: Error) => isRetryable(err));
+    }
+  });
   test('a damaged entry is named', async () => {
     await assert.rejects(decode([file, { ...file, sha256: 'xyz' }]), /entries\.1\.sha256/);
     await assert.rejects(decode([{ ...file, type: 'fifo' }]), /entries\.0\.type/);
@@ -145,5 +184,87 @@ describe('source names and excludes', () => {
     assert.equal(isExcluded(rules, 'app/build', true), true);
     assert.equal(isExcluded(rules, 'app/build', false), false, 'a file named build is not the folder');
     assert.equal(isExcluded(excludeRules([], false), '.DS_Store', false), false);
+  });
+  test('a walk entry is judged by its name when every pattern is about names, else by its path', () => {
+    const byName = excludeRules(['*.log', '!keep.log', 'build/']);
+    assert.equal(byName.byName, true);
+    for (const [path, isDir, expected] of [
+      ['a/b/debug.log', false, true],
+      ['a/b/keep.log', false, false],
+      ['a/build', true, true],
+      ['a/build', false, false],
+      ['a/.DS_Store', false, true],
+      ['a/b/c.txt', false, false],
+    ] as const) {
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      assert.equal(isExcludedEntry(byName, path, name, isDir), expected, path);
+      assert.equal(isExcluded(byName, path, isDir), expected, `${path}: the same as by path`);
+    }
+    const byPath = excludeRules(['/top.txt', 'docs/*.md', '**/tmp/']);
+    assert.equal(byPath.byName, false);
+    assert.equal(isExcludedEntry(byPath, 'top.txt', 'top.txt', false), true);
+    assert.equal(isExcludedEntry(byPath, 'a/top.txt', 'top.txt', false), false, 'anchored at the root');
+    assert.equal(isExcludedEntry(byPath, 'docs/x.md', 'x.md', false), true);
+    assert.equal(isExcludedEntry(byPath, 'src/x.md', 'x.md', false), false);
+    assert.equal(isExcludedEntry(byPath, 'a/b/tmp', 'tmp', true), true);
+  });
+});
+
+describe('folder walk', () => {
+  const walked = async (root: string, options: Partial<Parameters<typeof walkFolder>[1]> = {}): Promise<string[]> => {
+    const seen: string[] = [];
+    for await (const item of walkFolder(root, { excludes: excludeRules(['build/']), ...options }))
+      seen.push(`${item.type} ${item.path}${item.type === 'skipped' ? ` (${item.reason.split(' ')[0]})` : ''}`);
+    return seen;
+  };
+
+  test('depth first, byte order, excludes never entered, links not followed, special files and big files noted', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'coldkeep-walk-'));
+    try {
+      // More names than one stat slice holds, so the walk reads a folder in several slices.
+      await mkdir(join(root, 'b'));
+      for (let i = 0; i < 600; i++) await writeFile(join(root, 'b', `f${String(i).padStart(3, '0')}`), '');
+      await mkdir(join(root, 'build', 'deep'), { recursive: true });
+      await writeFile(join(root, 'build', 'deep', 'x'), '');
+      await writeFile(join(root, 'a.txt'), 'a');
+      await writeFile(join(root, 'Z.txt'), 'z');
+      await writeFile(join(root, 'big.bin'), Buffer.alloc(100));
+      await writeFile(join(root, '.DS_Store'), '');
+      await symlink('b', join(root, 'link'));
+      execFileSync('mkfifo', [join(root, 'pipe')]);
+
+      const seen = await walked(root, { maxFileSize: 50 });
+      assert.deepEqual(seen.slice(0, 4), ['file Z.txt', 'file a.txt', 'dir b', 'file b/f000']);
+      assert.deepEqual(
+        seen.filter((s) => !s.startsWith('file b/')),
+        ['file Z.txt', 'file a.txt', 'dir b', 'skipped big.bin (larger)', 'symlink link', 'skipped pipe (named)'],
+      );
+      const inB = seen.filter((s) => s.startsWith('file b/'));
+      assert.equal(inB.length, 600);
+      assert.deepEqual(inB, [...inB].sort(), 'the folder in order across its stat slices');
+      const anchored = await walked(root, { excludes: excludeRules(['/b/f1*', 'build/', '/a.txt']) });
+      assert.equal(
+        anchored.filter((s) => s.startsWith('file b/')).length,
+        500,
+        'a pattern with a path is matched on the path',
+      );
+      assert.ok(!anchored.includes('file a.txt') && anchored.includes('file Z.txt'));
+
+      const controller = new AbortController();
+      controller.abort();
+      await assert.rejects(
+        walked(root, { signal: controller.signal }),
+        (err: ColdkeepError) => err.code === 'Cancelled',
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a root that cannot be listed is one skipped item', async () => {
+    const items: WalkItem[] = [];
+    for await (const item of walkFolder(join(tmpdir(), 'coldkeep-walk-missing-folder'), { excludes: excludeRules() }))
+      items.push(item);
+    assert.deepEqual(items, [{ type: 'skipped', path: '.', reason: 'cannot list the folder (ENOENT)' }]);
   });
 });

@@ -1,9 +1,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { InitializeMiddleware, Logger, MetadataBearer, MiddlewareStack } from '@aws-sdk/types';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
@@ -63,6 +63,19 @@ export function commonClientConfig(settings: AwsSettings, service: ServiceName) 
 }
 
 /**
+ * An SDK client package, loaded when its first client is made: a folder backup never loads
+ * SES or CloudFormation (~20 ms and a few MB each), and a CLI command only what it uses.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- a synchronous load on first use, for the getters below */
+const sdk = {
+  dynamodb: () => require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb'),
+  s3: () => require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'),
+  ses: () => require('@aws-sdk/client-sesv2') as typeof import('@aws-sdk/client-sesv2'),
+  cloudformation: () => require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
  * One place that builds SDK clients. Clients are made on first use and shared by the jobs
  * that get this object, so connection pools are reused; `destroy()` closes them.
  */
@@ -83,7 +96,7 @@ export class AwsClients {
 
   get dynamodb(): DynamoDBClient {
     this.dynamodbClient ??= withOperationHook(
-      new DynamoDBClient(commonClientConfig(this.settings, 'dynamodb')),
+      new (sdk.dynamodb().DynamoDBClient)(commonClientConfig(this.settings, 'dynamodb')),
       this.settings,
       'dynamodb',
     );
@@ -92,7 +105,7 @@ export class AwsClients {
 
   get s3(): S3Client {
     this.s3Client ??= withOperationHook(
-      new S3Client({
+      new (sdk.s3().S3Client)({
         ...commonClientConfig(this.settings, 's3'),
         // Emulators and most S3-compatible stores serve only path-style addressing.
         forcePathStyle: endpointFor(this.settings, 's3') !== undefined,
@@ -111,7 +124,7 @@ export class AwsClients {
   /** SES v2, for notifications. */
   get ses(): SESv2Client {
     this.sesClient ??= withOperationHook(
-      new SESv2Client({
+      new (sdk.ses().SESv2Client)({
         ...commonClientConfig(this.settings, 'ses'),
         // An email is a side note to a job: never let a silent endpoint hold the job's result
         // back for minutes (some SES emulators never answer calls they do not implement).
@@ -131,7 +144,7 @@ export class AwsClients {
   /** CloudFormation, for the stacks module (deploys of infra-templates/). */
   get cloudformation(): CloudFormationClient {
     this.cloudformationClient ??= withOperationHook(
-      new CloudFormationClient(commonClientConfig(this.settings, 'cloudformation')),
+      new (sdk.cloudformation().CloudFormationClient)(commonClientConfig(this.settings, 'cloudformation')),
       this.settings,
       'cloudformation',
     );

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../aws';
+import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../aws/settings';
 import { CancelledError, ColdkeepError, isCancelled } from '../errors';
-import { CliCredentials } from './commands/sessionContext';
+import type { CliCredentials } from './commands/sessionContext';
 import { ProgressDisplay } from './progress';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
@@ -23,7 +23,11 @@ export interface CliContext {
   out: (text: string) => void;
 }
 
-export function makeContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
+/**
+ * The context of a command's action. Made when the action runs, not when the CLI starts: the
+ * credential code (MFA sessions, STS) loads only for a command that talks to AWS as a profile.
+ */
+export async function makeContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
   const fromFlags: AwsSettings = {};
   if (options.profile) fromFlags.profile = options.profile;
   if (options.region) fromFlags.region = options.region;
@@ -33,7 +37,10 @@ export function makeContext(options: GlobalOptions, env: NodeJS.ProcessEnv = pro
     fromFlags.endpoints = Object.fromEntries(SERVICES.map((service) => [service, options.endpointUrl]));
   }
   const settings = mergeSettings(settingsFromEnv(env), fromFlags);
-  const credentials = CliCredentials.for(settings, env);
+  const { ProfileCredentials } = await import('../session/profileCredentials.js');
+  const credentials = ProfileCredentials.needed(settings, env)
+    ? (await import('./commands/sessionContext.js')).CliCredentials.for(settings, env)
+    : undefined;
   if (credentials) settings.credentials = credentials.provider;
   return {
     settings,

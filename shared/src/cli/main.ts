@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+// Start-up loads commander and the command definitions only. Each command's action imports the
+// core it needs when it runs (`await import()`), so `--version` and `--help` load no AWS SDK,
+// and `files backup` loads the S3 side but not SES, CloudFormation, policies or schedules.
+// Keep it so: a command file imports at its top only types and light modules (errors, format,
+// parse, storageFlags, notifyOptions); test/unit/cli.test.ts checks what start-up loads.
 import { Command, CommanderError } from 'commander';
 import { ColdkeepError } from '../errors';
 import { TOOL_VERSION } from '../version';
@@ -46,7 +51,7 @@ export function buildProgram(): Command {
     .option('--json', 'print machine-readable JSON on stdout')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const context = (): CliContext => makeContext(program.opts<GlobalOptions>());
+  const context = (): Promise<CliContext> => makeContext(program.opts<GlobalOptions>());
   program.command('tables').description('DynamoDB tables').addCommand(tablesListCommand(context));
   program.command('backup').description('make backups').addCommand(backupTableCommand(context));
   program

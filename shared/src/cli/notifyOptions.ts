@@ -1,16 +1,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { AwsClients } from '../aws';
 import { isCancelled } from '../errors';
-import {
-  failureSummary,
-  type JobSummary,
-  type LinkedArtefact,
-  MAX_LINK_SECONDS,
-  type NotificationReport,
-  notifyJob,
-  type NotifySettings,
-  notifySettingsFrom,
-} from '../notify';
+import type { JobSummary, LinkedArtefact, NotificationReport, NotifySettings } from '../notify';
+import { failureSummary } from '../notify/jobSummary';
+import { MAX_LINK_SECONDS, notifySettingsFrom } from '../notify/notifySettings';
 import type { CliContext } from './context';
 import { formatDuration } from './format';
 
@@ -108,6 +101,9 @@ export async function withNotification<R>(
   onSuccess: (report: R) => { summary: JobSummary; artefact?: LinkedArtefact | (() => Promise<LinkedArtefact>) },
 ): Promise<{ report: R; notification?: NotificationReport }> {
   const started = Date.now();
+  // SES and the pre-signer load only when there is an email to send.
+  const notifyJob = async (...args: Parameters<typeof import('../notify/notifyJob').notifyJob>) =>
+    (await import('../notify/notifyJob.js')).notifyJob(...args);
   let report: R;
   try {
     report = await run();

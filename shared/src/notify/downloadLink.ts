@@ -1,9 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ColdkeepError } from '../errors';
-
-/** S3 refuses pre-signed links that live longer than 7 days (SigV4). */
-export const MAX_LINK_SECONDS = 7 * 24 * 3600;
+import { MAX_LINK_SECONDS } from './notifySettings';
 
 export interface DownloadLink {
   /** Holds a signature (and, with temporary credentials, a session token): mail it, never log it. */

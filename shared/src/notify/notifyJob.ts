@@ -1,7 +1,8 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { AwsClients } from '../aws';
 import { failureFacts } from './jobSummary';
-import { type DownloadLink, MAX_LINK_SECONDS, presignDownload } from './downloadLink';
+import { type DownloadLink, presignDownload } from './downloadLink';
+import { MAX_LINK_SECONDS } from './notifySettings';
 import { composeEmail, type LinkedArtefact } from './emailMessage';
 import { type NotifyError, sesFailure } from './sesErrors';
 import type { JobSummary } from './jobSummary';

@@ -1,5 +1,4 @@
 import { ColdkeepError } from '../errors';
-import { MAX_LINK_SECONDS } from './downloadLink';
 
 /** Who gets a job's email, from whom, and how long its download link lives. */
 export interface NotifySettings {
@@ -10,6 +9,9 @@ export interface NotifySettings {
   /** SES region, when it differs from the job's (SES is not offered everywhere). */
   sesRegion?: string;
 }
+
+/** S3 refuses pre-signed links that live longer than 7 days (SigV4). */
+export const MAX_LINK_SECONDS = 7 * 24 * 3600;
 
 const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { ColdkeepError } from '../errors';
+import { DEFAULT_CRON } from './defaultCron';
 
 /** What Coldkeep backs up on a schedule: a DynamoDB table, or a folder on this machine. */
 export type SourceKind = 'table' | 'folder';
 
-/** Nightly at 02:00 local time: what a new source gets unless told otherwise. */
-export const DEFAULT_CRON = '0 2 * * *';
+export { DEFAULT_CRON };
 
 /** Checks a cron expression (5 fields, or 6 with seconds first) and returns it trimmed. */
 export function checkCron(expression: string): string {

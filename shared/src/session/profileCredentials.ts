@@ -14,7 +14,8 @@ export class ProfileCredentials {
 
   constructor(
     protected readonly settings: AwsSettings,
-    private readonly makeSession: () => MfaSession,
+    /** May load the session code itself: it is needed only for a profile with mfa_serial. */
+    private readonly makeSession: () => MfaSession | Promise<MfaSession>,
     protected readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
@@ -38,7 +39,7 @@ export class ProfileCredentials {
     this.resolved ??= (async () => {
       const profile = await findAwsProfile(profileName(this.settings.profile, this.env), this.env);
       if (profile?.mfaSerial) {
-        const session = this.makeSession();
+        const session = await this.makeSession();
         return { session, provider: () => session.credentials() };
       }
       return { provider: fromNodeProviderChain(this.settings.profile ? { profile: this.settings.profile } : {}) };

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
-import { AwsClients } from '../../aws';
-import { backupTable, type BackupTableInput, type EngineChoice } from '../../backup';
-import { backupArtefact, backupSummary } from '../../notify';
+import type { BackupTableInput, EngineChoice } from '../../backup';
+import { backupSummary } from '../../notify/jobSummary';
 import { type CliContext, requireBucket, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import {
@@ -14,7 +13,6 @@ import {
 import { parseDate, parseSize } from '../parse';
 import { addStorageOptions, type StorageFlags, storageFromFlags } from '../storageFlags';
 import { addScanOptions, type ScanFlags } from '../scanFlags';
-import { ensureSessionForTable } from './sessionContext';
 
 interface BackupTableFlags extends NotifyFlags, StorageFlags, ScanFlags {
   bucket?: string;
@@ -45,7 +43,7 @@ export function toBackupInput(tableName: string, flags: BackupTableFlags, now = 
   return input;
 }
 
-export function backupTableCommand(context: () => CliContext): Command {
+export function backupTableCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('table')
     .description(
       "back up a DynamoDB table to S3 (segmented parallel scan, or DynamoDB's managed export; the manifest is written last)",
@@ -71,7 +69,11 @@ export function backupTableCommand(context: () => CliContext): Command {
   addScanOptions(command);
   addStorageOptions(command);
   return addNotifyOptions(command, { link: true }).action(async (tableName: string, flags: BackupTableFlags) => {
-    const ctx = context();
+    const ctx = await context();
+    const { ensureSessionForTable } = await import('./sessionContext.js');
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { backupTable } = await import('../../backup/backupTable.js');
+    const { backupArtefact } = await import('../../notify/backupArtefact.js');
     const input = toBackupInput(tableName, flags);
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);

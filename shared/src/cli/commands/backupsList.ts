@@ -1,17 +1,18 @@
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
-import { type BackupSummary, listBackups } from '../../catalog';
+import type { BackupSummary } from '../../catalog';
 import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount, table } from '../format';
 
-export function backupsListCommand(context: () => CliContext): Command {
+export function backupsListCommand(context: () => Promise<CliContext>): Command {
   return new Command('list')
     .description('list the complete backups in a bucket, newest first')
     .option('--bucket <name>', 'bucket (default: $COLDKEEP_BUCKET)')
     .option('--prefix <prefix>', 'key prefix (default: "coldkeep", or $COLDKEEP_PREFIX)')
     .option('--table <name>', 'only backups of this table')
     .action(async (flags: { bucket?: string; prefix?: string; table?: string }) => {
-      const ctx = context();
+      const ctx = await context();
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { listBackups } = await import('../../catalog/listBackups.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const catalog = await listBackups(clients.s3, {

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
-import { planRestore, type RestoreSource } from '../../restore';
+import type { RestoreSource } from '../../restore';
 import { ColdkeepError } from '../../errors';
 import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount } from '../format';
@@ -23,7 +22,7 @@ export function sourceFrom(ref: string, flags: { bucket?: string; prefix?: strin
   };
 }
 
-export function backupsShowCommand(context: () => CliContext): Command {
+export function backupsShowCommand(context: () => Promise<CliContext>): Command {
   return new Command('show')
     .description('show one backup: its schema, counts and files')
     .argument('<backup>', 's3:// URI of the backup, or a backup id / "latest" with --table')
@@ -31,7 +30,9 @@ export function backupsShowCommand(context: () => CliContext): Command {
     .option('--bucket <name>', 'bucket (default: $COLDKEEP_BUCKET)')
     .option('--prefix <prefix>', 'key prefix (default: "coldkeep")')
     .action(async (ref: string, flags: { bucket?: string; prefix?: string; table?: string }) => {
-      const ctx = context();
+      const ctx = await context();
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { planRestore } = await import('../../restore/restorePlan.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const plan = await planRestore(clients.s3, sourceFrom(ref, flags));

@@ -1,11 +1,10 @@
 import { Command } from 'commander';
-import { runDemo } from '../../demo';
 import { ColdkeepError } from '../../errors';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import { parsePositiveInt } from '../parse';
 
-export function demoCommand(context: () => CliContext): Command {
+export function demoCommand(context: () => Promise<CliContext>): Command {
   return new Command('demo')
     .description('run the whole flow on embedded local emulators: no AWS account, no network')
     .option('--items <n>', 'students to load (default 10000)', parsePositiveInt)
@@ -13,7 +12,8 @@ export function demoCommand(context: () => CliContext): Command {
     .option('--data-dir <dir>', 'where the emulators keep their data (default: a new temp folder)')
     .option('--keep-running', 'leave the emulators running afterwards, to explore with the CLI')
     .action(async (flags: { items?: number; segments?: number; dataDir?: string; keepRunning?: boolean }) => {
-      const ctx = context();
+      const ctx = await context();
+      const { runDemo } = await import('../../demo/runDemo.js');
       const started = Date.now();
       const say = (line: string): void => {
         if (!ctx.json) process.stderr.write(`${line}\n`);

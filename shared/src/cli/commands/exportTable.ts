@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
-import { AwsClients } from '../../aws';
-import { exportTable, type ExportFormat, type ExportProgress } from '../../export';
-import { exportSummary } from '../../notify';
+import type { ExportFormat, ExportProgress } from '../../export';
+import { exportSummary } from '../../notify/jobSummary';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import {
@@ -12,7 +11,6 @@ import {
   withNotification,
 } from '../notifyOptions';
 import { addScanOptions, type ScanFlags } from '../scanFlags';
-import { ensureSessionForTable } from './sessionContext';
 
 /** A plain progress line on stderr at each phase change and every few seconds (none with --json). */
 function progressLine(json: boolean): (p: ExportProgress) => void {
@@ -35,7 +33,7 @@ interface ExportFlags extends NotifyFlags, ScanFlags {
   to: string;
 }
 
-export function exportTableCommand(context: () => CliContext): Command {
+export function exportTableCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('table')
     .description(
       'write a whole table as one JSON or CSV file, to S3 or a local path (to open in other tools; not a backup)',
@@ -45,7 +43,10 @@ export function exportTableCommand(context: () => CliContext): Command {
     .requiredOption('--to <destination>', 's3://bucket/key or a local file path');
   addScanOptions(command);
   return addNotifyOptions(command, { link: true }).action(async (table: string, flags: ExportFlags) => {
-    const ctx = context();
+    const ctx = await context();
+    const { ensureSessionForTable } = await import('./sessionContext.js');
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { exportTable } = await import('../../export/exportTable.js');
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);
     try {

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
 import { ColdkeepError } from '../../errors';
-import { backupFolder, type FolderBackupInput } from '../../files';
-import { snapshotSummary } from '../../notify';
+import type { FolderBackupInput } from '../../files';
+import { snapshotSummary } from '../../notify/jobSummary';
 import { type CliContext, requireBucket, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import {
@@ -62,7 +61,7 @@ export function toFolderBackupInput(dir: string, flags: FilesBackupFlags, now = 
   return input;
 }
 
-export function filesBackupCommand(context: () => CliContext): Command {
+export function filesBackupCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('backup')
     .description('snapshot a folder to S3: only new content is uploaded; the snapshot is written last')
     .argument('<dir>', 'the folder to back up')
@@ -83,7 +82,9 @@ export function filesBackupCommand(context: () => CliContext): Command {
   // No download link: a snapshot is many shared blobs, not one file (see snapshotSummary).
   addNotifyOptions(command, { link: false });
   return command.action(async (dir: string, flags: FilesBackupFlags) => {
-    const ctx = context();
+    const ctx = await context();
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { backupFolder } = await import('../../files/backupFolder.js');
     const input = toFolderBackupInput(dir, flags);
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);

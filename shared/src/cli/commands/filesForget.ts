@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
-import { forgetSnapshots, pruneBlobs } from '../../files';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount } from '../format';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
@@ -20,7 +18,7 @@ const count = (value: string): number => {
   return n;
 };
 
-export function filesForgetCommand(context: () => CliContext): Command {
+export function filesForgetCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('forget')
     .description('apply a retention policy: delete the snapshots it does not keep (blobs stay until prune)')
     .option('--keep-last <n>', 'keep the newest N snapshots', count)
@@ -31,7 +29,10 @@ export function filesForgetCommand(context: () => CliContext): Command {
     .option('--prune', 'then prune the blobs no kept snapshot needs');
   addSourceOptions(command);
   return command.action(async (flags: FilesForgetFlags) => {
-    const ctx = context();
+    const ctx = await context();
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { forgetSnapshots } = await import('../../files/forgetSnapshots.js');
+    const { pruneBlobs } = await import('../../files/pruneBlobs.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const where = await resolveSource(clients, flags);

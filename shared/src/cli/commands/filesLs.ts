@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
-import { readSnapshot, resolveSnapshotId, selectEntries, sourceLocation } from '../../files';
 import type { CliContext } from '../context';
 import { formatBytes, table } from '../format';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
@@ -10,14 +8,18 @@ function modeString(mode: number): string {
   return [...bits].map((c, i) => (mode & (1 << (8 - i)) ? c : '-')).join('');
 }
 
-export function filesLsCommand(context: () => CliContext): Command {
+export function filesLsCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('ls')
     .description('list what a snapshot holds (all of it, or under a path or glob)')
     .argument('<snapshot>', 'snapshot id (or its start), or "latest"')
     .argument('[path...]', 'sub-paths or globs (gitignore syntax)');
   addSourceOptions(command);
   return command.action(async (snapshot: string, paths: string[], flags: SourceFlags) => {
-    const ctx = context();
+    const ctx = await context();
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { readSnapshot, resolveSnapshotId } = await import('../../files/snapshotCatalog.js');
+    const { selectEntries } = await import('../../files/pathSelection.js');
+    const { sourceLocation } = await import('../../files/layout.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const { bucket, prefix, source } = await resolveSource(clients, flags);

@@ -1,17 +1,17 @@
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
-import { pruneBlobs } from '../../files';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount } from '../format';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
-export function filesPruneCommand(context: () => CliContext): Command {
+export function filesPruneCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('prune')
     .description('delete the blobs no snapshot needs (never locked objects, never during a backup of the source)')
     .option('--dry-run', 'say what would be deleted, delete nothing');
   addSourceOptions(command);
   return command.action(async (flags: SourceFlags & { dryRun?: boolean }) => {
-    const ctx = context();
+    const ctx = await context();
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { pruneBlobs } = await import('../../files/pruneBlobs.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const where = await resolveSource(clients, flags);

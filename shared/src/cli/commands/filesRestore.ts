@@ -1,8 +1,6 @@
 import { Command, Option } from 'commander';
-import { AwsClients } from '../../aws';
 import { ColdkeepError } from '../../errors';
-import { restoreSnapshot } from '../../files';
-import { snapshotRestoreSummary } from '../../notify';
+import { snapshotRestoreSummary } from '../../notify/jobSummary';
 import type { RetrievalTier } from '../../restore';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
@@ -29,7 +27,7 @@ interface FilesRestoreFlags extends NotifyFlags, SourceFlags {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export function filesRestoreCommand(context: () => CliContext): Command {
+export function filesRestoreCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('restore')
     .description("restore a snapshot (or paths of it) into a folder, checking every file's SHA-256")
     .argument('<snapshot>', 'snapshot id (or its start), or "latest"')
@@ -48,7 +46,9 @@ export function filesRestoreCommand(context: () => CliContext): Command {
   addSourceOptions(command);
   addNotifyOptions(command, { link: false });
   return command.action(async (snapshot: string, flags: FilesRestoreFlags) => {
-    const ctx = context();
+    const ctx = await context();
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { restoreSnapshot } = await import('../../files/restoreSnapshot.js');
     if (!flags.target) {
       throw new ColdkeepError('InvalidInput', 'No --target folder given.', {
         hint: 'Add --target DIR (an empty folder is safest; existing files are left alone unless --overwrite).',
@@ -111,7 +111,8 @@ export function filesRestoreCommand(context: () => CliContext): Command {
             `${report.symlinks} link(s) of ${report.source} ${report.snapshotId} into ${report.target} in ${formatDuration(report.durationMs)}; every file's SHA-256 checked.`,
           ...(report.skippedExisting.length
             ? [
-                `Left alone (already there): ${report.skippedExisting.slice(0, 10).join(', ')}` +
+                // In path order: the restore's workers report them as they finish.
+                `Left alone (already there): ${[...report.skippedExisting].sort().slice(0, 10).join(', ')}` +
                   `${report.skippedExisting.length > 10 ? `, … ${report.skippedExisting.length - 10} more` : ''}. Add --overwrite to replace them.`,
               ]
             : []),

@@ -1,18 +1,18 @@
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
-import { listSnapshots } from '../../files';
 import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount, table } from '../format';
 import { prefixFrom } from '../storageFlags';
 
-export function filesSnapshotsCommand(context: () => CliContext): Command {
+export function filesSnapshotsCommand(context: () => Promise<CliContext>): Command {
   return new Command('snapshots')
     .description('list folder snapshots, newest first')
     .option('--bucket <name>', 'bucket (default: $COLDKEEP_BUCKET)')
     .option('--prefix <prefix>', 'key prefix (default: "coldkeep", or $COLDKEEP_PREFIX)')
     .option('--source <name>', 'only this source')
     .action(async (flags: { bucket?: string; prefix?: string; source?: string }) => {
-      const ctx = context();
+      const ctx = await context();
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { listSnapshots } = await import('../../files/snapshotCatalog.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const snapshots = await listSnapshots(clients, {

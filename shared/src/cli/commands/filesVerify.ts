@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
-import { AwsClients } from '../../aws';
 import { ColdkeepError } from '../../errors';
-import { verifySnapshot } from '../../files';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount } from '../format';
 import { parsePositiveInt } from '../parse';
@@ -12,7 +10,7 @@ interface FilesVerifyFlags extends SourceFlags {
   sample?: number;
 }
 
-export function filesVerifyCommand(context: () => CliContext): Command {
+export function filesVerifyCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('verify')
     .description('check that every blob a snapshot needs exists (and re-hash some or all of them)')
     .argument('[snapshot]', 'snapshot id (or its start), or "latest"', 'latest')
@@ -22,7 +20,9 @@ export function filesVerifyCommand(context: () => CliContext): Command {
     .option('--sample <n>', 'blobs re-hashed with --read-data sample (default 20)', parsePositiveInt);
   addSourceOptions(command);
   return command.action(async (snapshot: string, flags: FilesVerifyFlags) => {
-    const ctx = context();
+    const ctx = await context();
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { verifySnapshot } = await import('../../files/verifySnapshot.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const where = await resolveSource(clients, flags);

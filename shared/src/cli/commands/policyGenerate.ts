@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CORE_OPERATIONS, generatePolicy, parseOperations } from '../../policy';
+import { CORE_OPERATIONS } from '../../policy/actionTable';
 import type { CliContext } from '../context';
 
 interface GenerateFlags {
@@ -13,7 +13,7 @@ interface GenerateFlags {
   emailIdentity?: string;
 }
 
-export function policyGenerateCommand(context: () => CliContext): Command {
+export function policyGenerateCommand(context: () => Promise<CliContext>): Command {
   return new Command('generate')
     .description("print the least-privilege identity policy for Coldkeep's own operations, scoped to ARNs")
     .requiredOption('--for <operations>', `comma-separated: ${CORE_OPERATIONS.join(', ')}`)
@@ -24,8 +24,9 @@ export function policyGenerateCommand(context: () => CliContext): Command {
     .option('--object-lock', 'backups are written with Object Lock retention (adds s3:PutObjectRetention)')
     .option('--account <id>', 'account ID in the ARNs (default: "*")')
     .option('--email-identity <identity>', 'SES identity mail is sent from (notify)')
-    .action((flags: GenerateFlags) => {
-      const ctx = context();
+    .action(async (flags: GenerateFlags) => {
+      const ctx = await context();
+      const { generatePolicy, parseOperations } = await import('../../policy/generatePolicy.js');
       const prefix = flags.prefix ?? process.env.COLDKEEP_PREFIX;
       const bucket = flags.bucket ?? (process.env.COLDKEEP_BUCKET || undefined);
       const generated = generatePolicy({

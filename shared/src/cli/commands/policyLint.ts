@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { ColdkeepError } from '../../errors';
-import { countBySeverity, lintPolicy, type LintResult, type PolicyKind, toSarif } from '../../policy';
+import type { LintResult, PolicyKind } from '../../policy';
 import type { CliContext } from '../context';
 
 interface LintFlags {
@@ -28,15 +28,19 @@ async function lintFile(file: string, kind: PolicyKind | undefined): Promise<Fil
       },
     );
   }
+  const { lintPolicy } = await import('../../policy/lintPolicy.js');
   return { file, ...(await lintPolicy(text, { fileName: file, ...(kind ? { kind } : {}) })) };
 }
 
-function summary(results: FileResult[]): { errors: number; warnings: number; infos: number } {
+function summary(
+  countBySeverity: typeof import('../../policy').countBySeverity,
+  results: FileResult[],
+): { errors: number; warnings: number; infos: number } {
   const counts = countBySeverity(results.flatMap((r) => r.findings));
   return { errors: counts.error, warnings: counts.warning, infos: counts.info };
 }
 
-export function policyLintCommand(context: () => CliContext): Command {
+export function policyLintCommand(context: () => Promise<CliContext>): Command {
   return new Command('lint')
     .description(
       'check IAM policies (JSON) and the policies in CloudFormation templates (YAML or JSON); exits 1 when there are errors',
@@ -50,7 +54,9 @@ export function policyLintCommand(context: () => CliContext): Command {
       ).choices(['identity', 'resource', 'trust']),
     )
     .action(async (files: string[], flags: LintFlags) => {
-      const ctx = context();
+      const ctx = await context();
+      const { countBySeverity } = await import('../../policy/findings.js');
+      const { toSarif } = await import('../../policy/sarif.js');
       if (flags.sarif && ctx.json) {
         throw new ColdkeepError('InvalidInput', '--sarif and --json are two output formats; choose one.', {
           hint: 'Use --sarif for code scanning, --json for scripts.',
@@ -58,7 +64,7 @@ export function policyLintCommand(context: () => CliContext): Command {
       }
       const results: FileResult[] = [];
       for (const file of files) results.push(await lintFile(file, flags.kind));
-      const totals = summary(results);
+      const totals = summary(countBySeverity, results);
 
       if (flags.sarif) {
         const uri = (f: string): string => relative(process.cwd(), f).split(sep).join('/');

@@ -1,14 +1,7 @@
 import { Command } from 'commander';
 import { ColdkeepError } from '../../errors';
-import {
-  fillSnippet,
-  findSnippet,
-  PLACEHOLDERS,
-  type PlaceholderValues,
-  POLICY_SNIPPETS,
-  snippetBody,
-  snippetPlaceholders,
-} from '../../policy';
+import type { PlaceholderValues } from '../../policy';
+import { PLACEHOLDERS } from '../../policy/placeholders';
 import type { CliContext } from '../context';
 import { table } from '../format';
 
@@ -53,7 +46,7 @@ export function valuesFromFlags(flags: SnippetFlags, region: string | undefined)
   return values;
 }
 
-export function policySnippetsCommand(context: () => CliContext): Command {
+export function policySnippetsCommand(context: () => Promise<CliContext>): Command {
   return new Command('snippets')
     .description('list the policy snippets, or print one with its placeholders filled from the flags')
     .argument('[name]', 'snippet to print')
@@ -69,8 +62,10 @@ export function policySnippetsCommand(context: () => CliContext): Command {
     .option('--trail <name>', PLACEHOLDERS.TrailName.description)
     .option('--function <name>', PLACEHOLDERS.FunctionName.description)
     .option('--editor', 'print the editor snippet body (${1:…} tab-stops) instead')
-    .action((name: string | undefined, flags: SnippetFlags) => {
-      const ctx = context();
+    .action(async (name: string | undefined, flags: SnippetFlags) => {
+      const ctx = await context();
+      const { fillSnippet, findSnippet, POLICY_SNIPPETS, snippetBody, snippetPlaceholders } =
+        await import('../../policy/snippets.js');
       if (!name) {
         if (ctx.json) {
           return ctx.out(

@@ -1,13 +1,6 @@
 import { Command, Option } from 'commander';
-import { AwsClients } from '../../aws';
-import {
-  planRestore,
-  type RestoreEngine,
-  restoreTable,
-  type RestoreTableInput,
-  type RetrievalTier,
-} from '../../restore';
-import { restoreSummary } from '../../notify';
+import type { RestoreEngine, RestoreTableInput, RetrievalTier } from '../../restore';
+import { restoreSummary } from '../../notify/jobSummary';
 import { type CliContext, withCancel } from '../context';
 import { formatCount, formatDuration } from '../format';
 import {
@@ -19,7 +12,6 @@ import {
 } from '../notifyOptions';
 import { parsePositiveInt } from '../parse';
 import { sourceFrom } from './backupsShow';
-import { ensureSessionForRestore } from './sessionContext';
 
 interface RestoreFlags extends NotifyFlags {
   table?: string;
@@ -36,7 +28,7 @@ interface RestoreFlags extends NotifyFlags {
   engine?: RestoreEngine;
 }
 
-export function restoreCommand(context: () => CliContext): Command {
+export function restoreCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('restore')
     .description('restore a table backup (or a DynamoDB export) into a table, verifying every file first')
     .argument('<backup>', 's3:// URI of a backup or export, or a backup id / "latest" with --table')
@@ -68,7 +60,11 @@ export function restoreCommand(context: () => CliContext): Command {
         .default('write'),
     );
   return addNotifyOptions(command, { link: false }).action(async (ref: string, flags: RestoreFlags) => {
-    const ctx = context();
+    const ctx = await context();
+    const { ensureSessionForRestore } = await import('./sessionContext.js');
+    const { AwsClients } = await import('../../aws/clients.js');
+    const { planRestore } = await import('../../restore/restorePlan.js');
+    const { restoreTable } = await import('../../restore/restoreTable.js');
     const input: RestoreTableInput = {
       source: sourceFrom(ref, flags),
       ...(flags.target ? { target: flags.target } : {}),

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ColdkeepError } from '../../errors';
-import { DEFAULT_CRON, newSource, type Source, type SourceEngineChoice } from '../../schedule';
+import type { Source, SourceEngineChoice } from '../../schedule';
+import { DEFAULT_CRON } from '../../schedule/defaultCron';
 import type { CliContext } from '../context';
-import { scheduleStore } from './scheduleCommon';
 
 interface ScheduleAddFlags {
   table?: string;
@@ -15,7 +15,7 @@ interface ScheduleAddFlags {
   dir?: string;
 }
 
-export function scheduleAddCommand(context: () => CliContext): Command {
+export function scheduleAddCommand(context: () => Promise<CliContext>): Command {
   return new Command('add')
     .description('add a table or a folder to back up on a cron schedule')
     .option('--table <name>', 'a DynamoDB table')
@@ -30,7 +30,9 @@ export function scheduleAddCommand(context: () => CliContext): Command {
     .option('--exclude <pattern...>', 'for folders: gitignore-style patterns to leave out')
     .option('--dir <path>', 'schedule folder (default: $COLDKEEP_SCHEDULE_DIR, else the config folder)')
     .action(async (flags: ScheduleAddFlags) => {
-      const ctx = context();
+      const ctx = await context();
+      const { scheduleStore } = await import('./scheduleCommon.js');
+      const { newSource } = await import('../../schedule/sources.js');
       if (Boolean(flags.table) === Boolean(flags.folder)) {
         throw new ColdkeepError('InvalidInput', 'Give either --table or --folder.', {
           hint: 'e.g. coldkeep schedule add --table orders --cron "0 2 * * *"',

@@ -1,16 +1,16 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context';
 import { parsePositiveInt } from '../parse';
-import { runLine, scheduleStore } from './scheduleCommon';
 
-export function scheduleHistoryCommand(context: () => CliContext): Command {
+export function scheduleHistoryCommand(context: () => Promise<CliContext>): Command {
   return new Command('history')
     .description('finished runs, newest first, with their reports')
     .option('--source <id>', 'only runs of this source')
     .option('--limit <n>', 'at most this many runs (default 20)', parsePositiveInt)
     .option('--dir <path>', 'schedule folder (default: $COLDKEEP_SCHEDULE_DIR, else the config folder)')
     .action(async (flags: { source?: string; limit?: number; dir?: string }) => {
-      const ctx = context();
+      const ctx = await context();
+      const { runLine, scheduleStore } = await import('./scheduleCommon.js');
       const runs = await scheduleStore(flags.dir).history({
         limit: flags.limit ?? 20,
         ...(flags.source ? { sourceId: flags.source } : {}),

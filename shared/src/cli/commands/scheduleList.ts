@@ -1,15 +1,15 @@
 import { Command } from 'commander';
-import { nextRunAt } from '../../schedule';
 import type { CliContext } from '../context';
 import { table } from '../format';
-import { scheduleStore } from './scheduleCommon';
 
-export function scheduleListCommand(context: () => CliContext): Command {
+export function scheduleListCommand(context: () => Promise<CliContext>): Command {
   return new Command('list')
     .description('list the scheduled sources (tables and folders) and when each runs next')
     .option('--dir <path>', 'schedule folder (default: $COLDKEEP_SCHEDULE_DIR, else the config folder)')
     .action(async (flags: { dir?: string }) => {
-      const ctx = context();
+      const ctx = await context();
+      const { scheduleStore } = await import('./scheduleCommon.js');
+      const { nextRunAt } = await import('../../schedule/sources.js');
       const file = await scheduleStore(flags.dir).read();
       const rows = file.sources.map((s) => ({
         ...s,

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { CancelledError, ColdkeepError, type ErrorCode } from '../../errors';
-import { type RunRecord, Scheduler } from '../../schedule';
+import type { RunRecord } from '../../schedule';
 import { type CliContext, withCancel } from '../context';
-import { cliRunners, runLine, scheduleStore } from './scheduleCommon';
 
 interface ScheduleRunFlags {
   bucket?: string;
@@ -13,7 +12,7 @@ interface ScheduleRunFlags {
   watch?: boolean;
 }
 
-export function scheduleRunCommand(context: () => CliContext): Command {
+export function scheduleRunCommand(context: () => Promise<CliContext>): Command {
   return new Command('run')
     .description(
       'run what is due: each source whose scheduled time passed without a run, once (for cron or a systemd timer); ' +
@@ -26,7 +25,9 @@ export function scheduleRunCommand(context: () => CliContext): Command {
     .option('--watch', 'keep running: catch up, then run every source on its schedule until Ctrl-C')
     .option('--dir <path>', 'schedule folder (default: $COLDKEEP_SCHEDULE_DIR, else the config folder)')
     .action(async (flags: ScheduleRunFlags) => {
-      const ctx = context();
+      const ctx = await context();
+      const { cliRunners, runLine, scheduleStore } = await import('./scheduleCommon.js');
+      const { Scheduler } = await import('../../schedule/scheduler.js');
       const { runners, close } = cliRunners(ctx, flags);
       const runs: RunRecord[] = [];
       const scheduler = new Scheduler({

@@ -1,23 +1,9 @@
-import { join } from 'node:path';
 import type { AwsClients, AwsSettings } from '../../aws';
-import { coldkeepConfigDir, FileSecretStore, MfaSession, type OutliveCheck, ProfileCredentials } from '../../session';
 import type { RestorePlan } from '../../restore';
-import { describeTable } from '../../tables';
+import type { OutliveCheck } from '../../session';
+import { ProfileCredentials } from '../../session/profileCredentials';
 import type { CliContext } from '../context';
 import { formatDuration } from '../format';
-import { TerminalMfaPrompt } from './sessionPrompt';
-
-/** The CLI's session for the profile in `settings`: the 0600 file store, the terminal prompt on a TTY. */
-export function cliSession(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env): MfaSession {
-  const { credentials: _own, ...stsSettings } = settings;
-  return new MfaSession({
-    settings: stsSettings,
-    ...(settings.profile ? { profile: settings.profile } : {}),
-    store: new FileSecretStore(join(coldkeepConfigDir(env), 'secrets.json')),
-    ...(process.stdin.isTTY ? { prompt: new TerminalMfaPrompt() } : {}),
-    env,
-  });
-}
 
 /**
  * The credentials of every CLI command. A profile with mfa_serial gets its MFA session
@@ -26,7 +12,8 @@ export function cliSession(settings: AwsSettings, env: NodeJS.ProcessEnv = proce
  */
 export class CliCredentials extends ProfileCredentials {
   constructor(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env) {
-    super(settings, () => cliSession(settings, env), env);
+    // STS and the session store load only for a profile with mfa_serial.
+    super(settings, async () => (await import('./cliSession.js')).cliSession(settings, env), env);
   }
 
   /** Undefined when the SDK's own default chain should be used unchanged. */
@@ -62,6 +49,7 @@ export async function ensureSessionForTable(
   signal?: AbortSignal,
 ): Promise<void> {
   if (!(await ctx.credentials?.session())) return;
+  const { describeTable } = await import('../../tables/describeTable.js');
   const schema = await describeTable(clients.dynamodb, table, signal);
   await ensureSessionForEstimate(ctx, 60_000 + (schema.approximateSizeBytes / SCAN_BYTES_PER_SECOND) * 1000, signal);
 }

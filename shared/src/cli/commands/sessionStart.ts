@@ -3,7 +3,6 @@ import { ColdkeepError } from '../../errors';
 import type { SessionStatus } from '../../session';
 import type { CliContext } from '../context';
 import { formatDuration } from '../format';
-import { cliSession } from './sessionContext';
 
 /** "MFA session for profile p: IAM user alice in account 1234, until … (11h 59m left)." No secrets. */
 export function describeStatus(status: SessionStatus): string {
@@ -16,13 +15,14 @@ export function describeStatus(status: SessionStatus): string {
   ].join('\n');
 }
 
-export function sessionStartCommand(context: () => CliContext): Command {
+export function sessionStartCommand(context: () => Promise<CliContext>): Command {
   return new Command('start')
     .description('start an MFA session for a profile with mfa_serial (GetSessionToken, or AssumeRole with role_arn)')
     .option('--code <code>', 'the 6-digit code your MFA device shows now (asked on the terminal when absent)')
     .option('--renew', 'start a new session even if the cached one is still valid')
     .action(async (flags: { code?: string; renew?: boolean }) => {
-      const ctx = context();
+      const ctx = await context();
+      const { cliSession } = await import('./cliSession.js');
       const session = cliSession(ctx.settings);
       if (flags.code === undefined && !process.stdin.isTTY && !flags.renew) {
         // Without a terminal only a cached session can do; say how to give a code.

@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context';
-import { cliSession } from './sessionContext';
 import { describeStatus } from './sessionStart';
 
-export function sessionStatusCommand(context: () => CliContext): Command {
+export function sessionStatusCommand(context: () => Promise<CliContext>): Command {
   return new Command('status')
     .description('show the cached MFA session of a profile: who, until when (never the credentials)')
     .action(async () => {
-      const ctx = context();
+      const ctx = await context();
+      const { cliSession } = await import('./cliSession.js');
       const session = cliSession(ctx.settings);
       const status = await session.status();
       if (ctx.json)

@@ -1,8 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
 import { ColdkeepError } from '../../errors';
-import { deleteStack } from '../../stacks';
 import { type CliContext, withCancel } from '../context';
 import { eventLine, stackNameFor } from './stackShared';
 
@@ -15,14 +13,16 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-export function stackDeleteCommand(context: () => CliContext): Command {
+export function stackDeleteCommand(context: () => Promise<CliContext>): Command {
   return new Command('delete')
     .description('delete a stack (buckets and keys that hold backups are kept) and stream its events')
     .argument('<name>', 'stack name, or a template name for its default stack (coldkeep-<template>)')
     .option('--yes', 'do not ask for confirmation')
     .action(async (name: string, flags: { yes?: boolean }) => {
-      const ctx = context();
-      const stackName = stackNameFor(name);
+      const ctx = await context();
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { deleteStack } = await import('../../stacks/deleteStack.js');
+      const stackName = await stackNameFor(name);
       if (!flags.yes) {
         if (!process.stdin.isTTY) {
           throw new ColdkeepError('InvalidInput', `Deleting stack ${stackName} needs confirmation.`, {

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
-import { deployStack, type DeployReport, type StackChange } from '../../stacks';
+import type { DeployReport, StackChange } from '../../stacks';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatDuration, table } from '../format';
 import { collectParam, eventLine } from './stackShared';
@@ -32,7 +31,7 @@ function reportLines(r: DeployReport): string[] {
   ];
 }
 
-export function stackDeployCommand(context: () => CliContext): Command {
+export function stackDeployCommand(context: () => Promise<CliContext>): Command {
   return new Command('deploy')
     .description('deploy a template as a stack through a change set: show the changes, execute, stream the events')
     .argument('<template>', 'template name ("coldkeep stack templates" lists them)')
@@ -48,7 +47,9 @@ export function stackDeployCommand(context: () => CliContext): Command {
       'the Lambda bundle to upload (default: $COLDKEEP_LAMBDA_BUNDLE, else infra-templates/dist)',
     )
     .action(async (template: string, flags: DeployFlags) => {
-      const ctx = context();
+      const ctx = await context();
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { deployStack } = await import('../../stacks/deployStack.js');
       const clients = new AwsClients(ctx.settings);
       const say = (line: string): void => {
         process.stderr.write(`${line}\n`);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { defaultStackName, type StackEvent, templateNames } from '../../stacks';
+import type { StackEvent } from '../../stacks';
 
 /** --param K=V, repeatable; the value may hold "=" and commas (list parameters). */
 export function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -9,7 +9,8 @@ export function collectParam(value: string, previous: Record<string, string> = {
 }
 
 /** A template name stands for the stack it deploys by default; anything else is a stack name. */
-export function stackNameFor(name: string, templatesDir?: string): string {
+export async function stackNameFor(name: string, templatesDir?: string): Promise<string> {
+  const { defaultStackName, templateNames } = await import('../../stacks/templateCatalog.js');
   let names: string[] = [];
   try {
     names = templateNames(templatesDir ? { templatesDir } : {});

@@ -1,19 +1,19 @@
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
-import { stackStatus } from '../../stacks';
 import type { CliContext } from '../context';
 import { table } from '../format';
 import { stackNameFor } from './stackShared';
 
-export function stackStatusCommand(context: () => CliContext): Command {
+export function stackStatusCommand(context: () => Promise<CliContext>): Command {
   return new Command('status')
     .description("a stack's status, outputs and parameters")
     .argument('<name>', 'stack name, or a template name for its default stack (coldkeep-<template>)')
     .action(async (name: string) => {
-      const ctx = context();
+      const ctx = await context();
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { stackStatus } = await import('../../stacks/stackStatus.js');
       const clients = new AwsClients(ctx.settings);
       try {
-        const status = await stackStatus(clients, stackNameFor(name));
+        const status = await stackStatus(clients, await stackNameFor(name));
         if (ctx.json) return ctx.out(JSON.stringify(status, null, 2));
         if (!status.exists) {
           ctx.out(`Stack ${status.stackName} does not exist in ${clients.region}.`);

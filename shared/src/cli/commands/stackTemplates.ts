@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ColdkeepError } from '../../errors';
-import { listTemplates, type TemplateParameter } from '../../stacks';
+import type { TemplateParameter } from '../../stacks';
 import type { CliContext } from '../context';
 import { table } from '../format';
 
@@ -14,7 +14,7 @@ function constraints(p: TemplateParameter): string {
   return parts.join(', ');
 }
 
-export function stackTemplatesCommand(context: () => CliContext): Command {
+export function stackTemplatesCommand(context: () => Promise<CliContext>): Command {
   return new Command('templates')
     .description('list the CloudFormation templates Coldkeep deploys, or one with its parameters')
     .argument('[name]', 'a template: show its parameters')
@@ -23,7 +23,8 @@ export function stackTemplatesCommand(context: () => CliContext): Command {
       'folder of the templates (default: $COLDKEEP_TEMPLATES_DIR, else the bundled ones)',
     )
     .action(async (name: string | undefined, flags: { templatesDir?: string }) => {
-      const ctx = context();
+      const ctx = await context();
+      const { listTemplates } = await import('../../stacks/templateCatalog.js');
       const all = await listTemplates(flags.templatesDir ? { templatesDir: flags.templatesDir } : {});
       const chosen = name ? all.filter((t) => t.name === name) : all;
       if (name && chosen.length === 0) {

@@ -1,15 +1,15 @@
 import { Command } from 'commander';
-import { AwsClients } from '../../aws';
-import { describeTable, listTables } from '../../tables';
 import { runPool } from '../../jobs';
 import { type CliContext } from '../context';
 import { formatBytes, formatCount, table } from '../format';
 
-export function tablesListCommand(context: () => CliContext): Command {
+export function tablesListCommand(context: () => Promise<CliContext>): Command {
   return new Command('list')
     .description('list the DynamoDB tables in the region, with their item counts and sizes')
     .action(async () => {
-      const ctx = context();
+      const ctx = await context();
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { describeTable, listTables } = await import('../../tables/describeTable.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const names = await listTables(clients.dynamodb);
