@@ -112,7 +112,12 @@ function checkEntry(e: unknown): string | undefined {
 export async function decodeSnapshot(body: Uint8Array, where: string): Promise<SnapshotManifest> {
   let json: unknown;
   try {
-    json = JSON.parse((await promisify(gunzip)(body)).toString('utf8'));
+    // One output chunk of the size the gzip trailer states (ISIZE, the size mod 4 GiB): zlib
+    // would otherwise gather 16 KiB chunks and copy them into one buffer at the end.
+    const stated =
+      body.length >= 18 ? Buffer.from(body.buffer, body.byteOffset, body.length).readUInt32LE(body.length - 4) : 0;
+    const chunkSize = Math.min(Math.max(stated, 64 * 1024), 1024 * 1024 * 1024);
+    json = JSON.parse((await promisify(gunzip)(body, { chunkSize })).toString('utf8'));
   } catch (err) {
     throw new ColdkeepError('ManifestInvalid', `The snapshot at ${where} is not gzip JSON.`, {
       hint: 'The object is damaged or is not a Coldkeep snapshot; pick another snapshot.',
