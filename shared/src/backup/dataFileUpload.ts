@@ -70,11 +70,13 @@ export class DataFileUpload {
     this.uploaded.catch(() => undefined);
   }
 
-  /** Writes a chunk of lines holding `items` items; waits when the upload is behind. */
-  async write(lines: string, items: number, bytes = Buffer.byteLength(lines)): Promise<void> {
+  /** Writes lines (`bytes` in all, holding `items` items); waits when the upload is behind. */
+  async write(chunks: readonly Buffer[], items: number, bytes: number): Promise<void> {
     this.items += items;
     this.uncompressedBytes += bytes;
-    if (!this.gzip.write(lines)) await Promise.race([once(this.gzip, 'drain'), this.uploaded]);
+    let flowing = true;
+    for (const chunk of chunks) flowing = this.gzip.write(chunk);
+    if (!flowing) await Promise.race([once(this.gzip, 'drain'), this.uploaded]);
   }
 
   /** Ends the object and waits until S3 has it (tags included). */
