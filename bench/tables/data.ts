@@ -152,7 +152,8 @@ export async function loadItems(
   return { items: n, avgItemBytes: sizeSum / n, jsonBytes, loadMs: Date.now() - started };
 }
 
-function post(url: URL, agent: Agent, action: string, body: string): Promise<string> {
+/** One DynamoDB request, unsigned, over HTTP; resolves to the response body. */
+export function post(url: URL, agent: Agent, action: string, body: string): Promise<string> {
   const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
   return new Promise((resolve, reject) => {
     const req = request(

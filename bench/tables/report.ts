@@ -21,6 +21,11 @@ export interface Phase {
   emulatorCpuSeconds: number;
   /** The emulators' JavaScript thread: near 1 CPU-second per second means it is saturated. */
   emulatorMainThreadCpuSeconds: number;
+  /**
+   * Each server process over the phase (dynalite and s3rver run in a process each; the ceiling
+   * step's replay server): CPU seconds, all threads, and its JavaScript thread's.
+   */
+  servers?: Record<string, { cpuSeconds: number; mainThreadCpuSeconds: number }>;
   /** Busy CPU of the whole machine over the phase: minus tool and emulator, other processes. */
   machineCpuSeconds: number;
   processes: number;
@@ -44,6 +49,8 @@ export interface SizeResult {
   /** The table as DynamoDB JSON lines ({"Item":{...}} per line): what MB/s is measured on. */
   jsonBytes: number;
   tableCached: boolean;
+  /** The machine's load average (1, 5, 15 min) when the size started and ended: others' work on a shared machine. */
+  loadAverage?: { start: number[]; end: number[] };
   loadSeconds: number;
   emulatorRssBytesAtEnd: number;
   phases: Phase[];
@@ -79,15 +86,23 @@ function row(p: Phase, s: SizeResult): string {
     f((p.cpuSeconds / p.items) * 100_000, 2),
     f(p.peakRssBytes / MiB, 0),
     f(p.emulatorCpuSeconds),
-    pct(p.emulatorMainThreadCpuSeconds / p.wallSeconds),
+    serversBusy(p),
     pct(p.cpuSeconds / p.wallSeconds),
     f(Math.max(0, p.machineCpuSeconds - p.cpuSeconds - p.emulatorCpuSeconds)),
   ];
   return `| ${cells.join(' | ')} |`;
 }
 
+/** Each server's JavaScript thread, busy as a share of the wall time ("dynalite 77% / s3rver 12%"). */
+function serversBusy(p: Phase): string {
+  if (!p.servers) return pct(p.emulatorMainThreadCpuSeconds / p.wallSeconds);
+  return Object.entries(p.servers)
+    .map(([name, x]) => `${name} ${pct(x.mainThreadCpuSeconds / p.wallSeconds)}`)
+    .join(' / ');
+}
+
 const HEADER = [
-  '| tool | phase | items | wall s | items/s | MB/s (DDB JSON) | tool CPU s | tool CPU s / 100k items | tool peak RSS MB | emulator CPU s | emulator JS thread busy | tool CPU / wall | other processes CPU s |',
+  '| tool | phase | items | wall s | items/s | MB/s (DDB JSON) | tool CPU s | tool CPU s / 100k items | tool peak RSS MB | server CPU s | server JS thread busy | tool CPU / wall | other processes CPU s |',
   '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 
@@ -141,7 +156,7 @@ function bottleneck(p: Phase): string {
   const emu = p.emulatorMainThreadCpuSeconds / p.wallSeconds;
   const toolMain = p.mainThreadCpuSeconds !== undefined ? p.mainThreadCpuSeconds / p.wallSeconds : undefined;
   const tool = p.cpuSeconds / p.wallSeconds;
-  const parts = [`emulator JS thread ${pct(emu)} busy`];
+  const parts = [p.servers ? `JS threads busy: ${serversBusy(p)}` : `emulator JS thread ${pct(emu)} busy`];
   if (toolMain !== undefined) parts.push(`Coldkeep JS thread ${pct(toolMain)} busy (all threads ${pct(tool)})`);
   else parts.push(`tool ${pct(tool)} of one CPU`);
   let verdict: string;
@@ -158,9 +173,10 @@ export function toMarkdown(r: BenchResults): string {
   out.push(
     'Coldkeep (`backupTable` / `restoreTable`, each in its own Node process) against the AWS CLI ' +
       '(`aws dynamodb scan --total-segments N --segment i`, one process per segment, then `aws s3 cp`), ' +
-      'on dynalite (on disk) + s3rver in one emulator process, all on 127.0.0.1. ' +
-      'CPU and peak RSS from `/usr/bin/time` (whole processes, start-up included); emulator CPU from ' +
-      '`/proc/<pid>/stat` over each phase. MB/s is of the table as DynamoDB JSON lines. How to run and ' +
+      'on dynalite (on disk) and s3rver, each in a process of its own, all on 127.0.0.1. ' +
+      "CPU and peak RSS from `/usr/bin/time` (whole processes, start-up included); each server's CPU from " +
+      '`/proc/<pid>/stat` over each phase. MB/s is of the table as DynamoDB JSON lines. The ceiling row is ' +
+      'the same backup against a server that replays recorded Scan pages at once and drops uploads. How to run and ' +
       'read it: bench/README.md.',
     '',
   );
@@ -187,7 +203,11 @@ export function toMarkdown(r: BenchResults): string {
         : []),
       `${f(s.avgItemBytes, 0)} B per item (DynamoDB size), ${f(s.jsonBytes / MB, 1)} MB as DynamoDB JSON; ` +
         `${s.segments} segments, Coldkeep scanning ${s.concurrency} at once. ` +
-        `Table ${s.tableCached ? 'from the cache' : `loaded in ${f(s.loadSeconds, 0)} s`}.`,
+        `Table ${s.tableCached ? 'from the cache' : `loaded in ${f(s.loadSeconds, 0)} s`}.` +
+        (s.loadAverage
+          ? ` Load average (1/5/15 min) ${s.loadAverage.start.map((x) => f(x, 2)).join(' / ')} at the start, ` +
+            `${s.loadAverage.end.map((x) => f(x, 2)).join(' / ')} at the end.`
+          : ''),
       '',
       ...HEADER,
       ...s.phases.map((p) => row(p, s)),
@@ -237,6 +257,7 @@ export function toMarkdown(r: BenchResults): string {
         );
       }
     }
+    out.push(...bottleneckSection(s));
     for (const [what, p] of [
       ['backup', s.profile?.backup],
       ['restore', s.profile?.restore],
@@ -270,6 +291,58 @@ export function toMarkdown(r: BenchResults): string {
   return out.join('\n');
 }
 
+/** How much faster Coldkeep's backup runs with no emulator behind it (the ceiling step). */
+export function ceilingFactor(s: SizeResult): { real: Phase; ceiling: Phase; factor: number } | undefined {
+  const real = find(s, 'coldkeep', 'backup');
+  const ceiling = find(s, 'coldkeep', 'ceiling');
+  if (!real || !ceiling) return undefined;
+  return { real, ceiling, factor: real.wallSeconds / ceiling.wallSeconds };
+}
+
+/** The explicit answer to "is the emulator or Coldkeep the limit?", from the real run and the ceiling step. */
+function bottleneckSection(s: SizeResult): string[] {
+  const c = ceilingFactor(s);
+  if (!c) return [];
+  const { real, ceiling, factor } = c;
+  const rate = (p: Phase): string => Math.round(p.items / p.wallSeconds).toLocaleString('en-US');
+  const busy = (seconds: number | undefined, p: Phase): string =>
+    seconds === undefined ? '–' : pct(seconds / p.wallSeconds);
+  const servers = Object.entries(real.servers ?? {});
+  const other = Math.max(0, real.machineCpuSeconds - real.cpuSeconds - real.emulatorCpuSeconds);
+  const lines = [
+    'Is the emulator or Coldkeep the limit of the backup?',
+    '',
+    `- With the emulators: ${f(real.wallSeconds)} s, ${rate(real)} items/s. Share of the wall time each ` +
+      `process's JavaScript thread was busy: ` +
+      servers
+        .map(([name, x]) => `${name} ${busy(x.mainThreadCpuSeconds, real)} (${f(x.cpuSeconds)} CPU-s in all)`)
+        .join(', ') +
+      `, Coldkeep ${busy(real.mainThreadCpuSeconds, real)} (${f(real.cpuSeconds)} CPU-s in all, ` +
+      `${pct(real.cpuSeconds / real.wallSeconds)} of one CPU with zlib and GC threads); other processes ${f(other)} CPU-s.`,
+    `- Without them (the ceiling step: the same backup against a server that replays recorded dynalite Scan ` +
+      `pages at once and drops uploads): ${f(ceiling.wallSeconds)} s, **${rate(ceiling)} items/s**, Coldkeep's ` +
+      `JavaScript thread ${busy(ceiling.mainThreadCpuSeconds, ceiling)} busy, ` +
+      `${f((ceiling.cpuSeconds / ceiling.items) * 100_000, 2)} CPU-s per 100k items, peak RSS ${f(ceiling.peakRssBytes / MiB, 0)} MB; ` +
+      `the replay server used ${f(ceiling.emulatorCpuSeconds)} CPU-s.`,
+  ];
+  const dynalite = real.servers?.dynalite;
+  const emulatorBusy = dynalite
+    ? busy(dynalite.mainThreadCpuSeconds, real)
+    : busy(real.emulatorMainThreadCpuSeconds, real);
+  if (factor >= 2) {
+    lines.push(
+      `- So the emulator is the limit: Coldkeep alone backs up ${f(factor, 1)}× as fast as with dynalite ` +
+        `(dynalite's JavaScript thread busy ${emulatorBusy} of the wall time, Coldkeep's ${busy(real.mainThreadCpuSeconds, real)}).`,
+    );
+  } else {
+    lines.push(
+      `- So Coldkeep is (also) a limit here: alone it is only ${f(factor, 1)}× as fast as with dynalite ` +
+        `(dynalite's JavaScript thread busy ${emulatorBusy}, Coldkeep's ${busy(real.mainThreadCpuSeconds, real)}).`,
+    );
+  }
+  return [...lines, ''];
+}
+
 function targetChecks(r: BenchResults): string[] {
   const lines: string[] = [];
   for (const s of r.sizes) {
@@ -292,7 +365,14 @@ function targetChecks(r: BenchResults): string[] {
         `- ${n} items, Coldkeep CPU per item below the AWS CLI's: ${x.cpuPerItem < 1 ? 'met' : 'MISSED'} (${f(x.cpuPerItem, 2)}×)`,
       );
     }
-    if (ck) {
+    const c = ceilingFactor(s);
+    if (c) {
+      lines.push(
+        `- ${n} items, the emulator (not Coldkeep) is the bottleneck of the backup: ${c.factor >= 2 ? 'met' : 'MISSED'} ` +
+          `(Coldkeep alone ${f(c.factor, 1)}× as fast: ${Math.round(c.ceiling.items / c.ceiling.wallSeconds).toLocaleString('en-US')} ` +
+          `against ${Math.round(c.real.items / c.real.wallSeconds).toLocaleString('en-US')} items/s)`,
+      );
+    } else if (ck) {
       const emu = ck.emulatorMainThreadCpuSeconds / ck.wallSeconds;
       const tool = (ck.mainThreadCpuSeconds ?? ck.cpuSeconds) / ck.wallSeconds;
       const met = emu >= 0.85 && tool < emu;

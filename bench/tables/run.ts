@@ -10,16 +10,18 @@
  * Every phase records wall time, the tool's CPU seconds and peak RSS (/usr/bin/time), and the
  * emulator process's CPU seconds (/proc/<pid>/stat). Results: bench/results/tables-<date>.{md,json}.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cp, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { Agent } from 'node:http';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { AwsClients, RunningEmulators } from '@coldkeep/shared';
-import { createBenchTable, DATA_VERSION, loadItems } from './data';
+import { createBenchTable, DATA_VERSION, loadItems, post } from './data';
 import {
   killRunning,
   machineBusySeconds,
@@ -46,6 +48,8 @@ interface Options {
   concurrency?: number;
   peer: boolean;
   restore: boolean;
+  /** Also back up against the ceiling server (instant replay of Scan pages, a discarding S3). */
+  ceiling: boolean;
   cache: boolean;
   profile: boolean;
   keep: boolean;
@@ -65,6 +69,7 @@ function parseArgs(argv: string[]): Options {
     segments: 4,
     peer: true,
     restore: true,
+    ceiling: true,
     cache: true,
     profile: false,
     keep: false,
@@ -90,6 +95,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--concurrency') options.concurrency = count(value());
     else if (arg === '--no-peer') options.peer = false;
     else if (arg === '--no-restore') options.restore = false;
+    else if (arg === '--no-ceiling') options.ceiling = false;
     else if (arg === '--no-cache') options.cache = false;
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--keep') options.keep = true;
@@ -221,23 +227,36 @@ async function preparedTable(n: number, runDir: string, options: Options): Promi
   return { ...meta, cached };
 }
 
-/** Runs `work` and adds the emulator's CPU seconds (all threads, and its JavaScript thread) over the same span. */
+/** The processes that serve a phase, by name: dynalite and s3rver (each in its own process), or the ceiling server. */
+type Servers = Record<string, number>;
+
 /**
- * Runs `work` and records, over the same span: the emulator's CPU seconds (all threads, and
- * its JavaScript thread), and the whole machine's busy CPU seconds — other processes on a
+ * Runs `work` and records, over the same span: each server process's CPU seconds (all threads,
+ * and its JavaScript thread), and the whole machine's busy CPU seconds — other processes on a
  * shared machine show up as the difference.
  */
-async function observe<T>(pid: number, work: () => Promise<T>): Promise<{ result: T } & Observed> {
+async function observe<T>(servers: Servers, work: () => Promise<T>): Promise<{ result: T } & Observed> {
   checkStop();
-  const before = processCpuSeconds(pid);
-  const mainBefore = mainThreadCpuSeconds(pid);
+  const names = Object.keys(servers);
+  const before = names.map((name) => [processCpuSeconds(servers[name]!), mainThreadCpuSeconds(servers[name]!)]);
   const machineBefore = machineBusySeconds();
   const result = await work();
+  const machineCpuSeconds = machineBusySeconds() - machineBefore;
+  const perServer: Observed['servers'] = {};
+  names.forEach((name, i) => {
+    perServer[name] = {
+      cpuSeconds: processCpuSeconds(servers[name]!) - before[i]![0]!,
+      mainThreadCpuSeconds: mainThreadCpuSeconds(servers[name]!) - before[i]![1]!,
+    };
+  });
+  const all = Object.values(perServer);
   return {
     result,
-    emulatorCpuSeconds: processCpuSeconds(pid) - before,
-    emulatorMainThreadCpuSeconds: mainThreadCpuSeconds(pid) - mainBefore,
-    machineCpuSeconds: machineBusySeconds() - machineBefore,
+    emulatorCpuSeconds: sum(all.map((x) => x.cpuSeconds)),
+    // The busiest server's JavaScript thread: each is single-threaded, so that one limits.
+    emulatorMainThreadCpuSeconds: Math.max(...all.map((x) => x.mainThreadCpuSeconds)),
+    machineCpuSeconds,
+    servers: perServer,
   };
 }
 
@@ -245,6 +264,7 @@ interface Observed {
   emulatorCpuSeconds: number;
   emulatorMainThreadCpuSeconds: number;
   machineCpuSeconds: number;
+  servers: NonNullable<Phase['servers']>;
 }
 
 function checkExit(what: string, r: TimedResult): void {
@@ -349,23 +369,29 @@ async function countItems(clients: AwsClients, table: string): Promise<number> {
 async function runSize(n: number, options: Options): Promise<SizeResult> {
   const runDir = join(CACHE, `run-${n}-${process.pid}`);
   currentRunDir = runDir;
+  const loadAtStart = loadavg();
   await rm(runDir, { recursive: true, force: true });
   await mkdir(runDir, { recursive: true });
   let emulators: RunningEmulators | undefined;
+  let s3Emulator: RunningEmulators | undefined;
   let clients: AwsClients | undefined;
   try {
     const table = await preparedTable(n, runDir, options);
+    // dynalite and s3rver each in a process of its own (the other server in each stays idle),
+    // so that each one's CPU, and how busy its single JavaScript thread is, can be told apart.
     emulators = await core().startEmulators({ dataDir: join(runDir, 'data'), dynamodbOnDisk: true });
+    s3Emulator = await core().startEmulators({ dataDir: join(runDir, 's3data') });
     assertLoopback(emulators);
-    const endpoints = emulators.endpoints;
-    const s3 = (clients = new (core().AwsClients)(emulators.settings)).s3;
+    assertLoopback(s3Emulator);
+    const endpoints = { ...emulators.endpoints, s3: s3Emulator.endpoints.s3 };
+    const settings = { ...emulators.settings, endpoints: { ...emulators.settings.endpoints, s3: endpoints.s3 } };
+    const s3 = (clients = new (core().AwsClients)(settings)).s3;
     // dynalite's ItemCount is always 0: count with a scan, which also warms the caches for
     // whichever tool goes first.
     const counted = await countItems(clients, TABLE);
     if (counted !== n) throw new Error(`The table holds ${counted} items, expected ${n}`);
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const emuPid = emulators.pid;
-    const settings = emulators.settings;
+    const emuPid: Servers = { dynalite: emulators.pid, s3rver: s3Emulator.pid };
     const segments = options.segments;
     const concurrency = options.concurrency ?? segments;
     say(
@@ -494,6 +520,13 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
         detail: { storedBytes: uploaded },
       };
       say(`  ${fmtPhase(copyPhase)}`);
+      const totalServers: NonNullable<Phase['servers']> = {};
+      for (const name of Object.keys(scan.servers)) {
+        totalServers[name] = {
+          cpuSeconds: scan.servers[name]!.cpuSeconds + copy.servers[name]!.cpuSeconds,
+          mainThreadCpuSeconds: scan.servers[name]!.mainThreadCpuSeconds + copy.servers[name]!.mainThreadCpuSeconds,
+        };
+      }
       const total: Phase = {
         tool: 'aws-cli',
         phase: 'backup total (scan + cp)',
@@ -502,8 +535,9 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
         cpuSeconds: scanPhase.cpuSeconds + copyPhase.cpuSeconds,
         peakRssBytes: Math.max(scanPhase.peakRssBytes, copyPhase.peakRssBytes),
         emulatorCpuSeconds: scanPhase.emulatorCpuSeconds + copyPhase.emulatorCpuSeconds,
-        emulatorMainThreadCpuSeconds: scanPhase.emulatorMainThreadCpuSeconds + copyPhase.emulatorMainThreadCpuSeconds,
+        emulatorMainThreadCpuSeconds: Math.max(...Object.values(totalServers).map((x) => x.mainThreadCpuSeconds)),
         machineCpuSeconds: scanPhase.machineCpuSeconds + copyPhase.machineCpuSeconds,
+        servers: totalServers,
         processes: segments + 1,
         detail: { storedBytes: uploaded },
       };
@@ -567,6 +601,49 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
       say(`  ${fmtPhase(phases.at(-1)!)}`);
     }
 
+    // 3b. The ceiling: the same backup against a server that answers at once (Scan pages
+    // recorded from dynalite, replayed; uploads read and dropped): Coldkeep's own limit.
+    if (options.ceiling) {
+      say('coldkeep backup against the ceiling server (recorded Scan pages replayed, uploads dropped)');
+      const recording = await recordScanPages(endpoints.dynamodb, segments, join(runDir, 'ceiling-recording.json'));
+      const server = await startCeiling(recording.file, n);
+      try {
+        const ceilingSettings = {
+          ...settings,
+          endpoints: { dynamodb: server.endpoint, s3: server.endpoint, ses: server.endpoint },
+        };
+        const job = {
+          mode: 'backup',
+          settings: ceilingSettings,
+          table: TABLE,
+          bucket: BUCKET,
+          segments,
+          concurrency,
+          prefix: 'bench-ceiling',
+        };
+        const o = await observe({ ceiling: server.pid }, () => runWorker(job, runDir, options));
+        const report = o.result.output.report as { itemCount: number; bytes: number; uncompressedBytes: number };
+        if (report.itemCount !== n) throw new Error(`The ceiling backup saw ${report.itemCount} items, expected ${n}`);
+        phases.push({
+          tool: 'coldkeep',
+          phase: 'ceiling: backup, no emulator (instant replay)',
+          items: n,
+          ...workerFigures(o),
+          processes: 1,
+          detail: {
+            storedBytes: report.bytes,
+            uncompressedBytes: report.uncompressedBytes,
+            memoryPeaks: o.result.output.peaks,
+            recordedPagesPerSegment: CEILING_PAGES,
+            pageLimit: recording.limit,
+          },
+        });
+        say(`  ${fmtPhase(phases.at(-1)!)}`);
+      } finally {
+        server.stop();
+      }
+    }
+
     // 4. Optional experiments: Coldkeep's backup with a change made from outside (diagnosis).
     for (const experiment of options.experiments) {
       if (!/^(quiet-logger|(old|semi)-space-\d+)$/.test(experiment))
@@ -616,7 +693,8 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
       jsonBytes: table.jsonBytes,
       tableCached: table.cached,
       loadSeconds: table.loadMs / 1000,
-      emulatorRssBytesAtEnd: processRssBytes(emuPid),
+      loadAverage: { start: loadAtStart, end: loadavg() },
+      emulatorRssBytesAtEnd: processRssBytes(emulators.pid) + processRssBytes(s3Emulator.pid),
       phases,
       ...(profile ? { profile } : {}),
     };
@@ -624,8 +702,104 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
     clients?.destroy();
     killRunning();
     await emulators?.stop();
+    await s3Emulator?.stop();
     if (!options.keep) await rm(runDir, { recursive: true, force: true });
   }
+}
+
+/** Scan pages recorded per segment for the ceiling server, which replays them in turn. */
+const CEILING_PAGES = 8;
+
+interface CeilingRecording {
+  describeTable: string;
+  limit: number;
+  totalSegments: number;
+  hashKey: string;
+  pages: string[][];
+}
+
+/**
+ * DescribeTable and the first pages of every segment, as dynalite answers them, with the page
+ * size Coldkeep will ask for (from the same DescribeTable figures).
+ */
+async function recordScanPages(
+  endpoint: string,
+  totalSegments: number,
+  file: string,
+): Promise<{ file: string; limit: number }> {
+  const url = new URL(endpoint);
+  const agent = new Agent({ keepAlive: true });
+  try {
+    const describeTable = await post(url, agent, 'DescribeTable', JSON.stringify({ TableName: TABLE }));
+    const table = (
+      JSON.parse(describeTable) as {
+        Table: { ItemCount?: number; TableSizeBytes?: number; KeySchema: { AttributeName: string; KeyType: string }[] };
+      }
+    ).Table;
+    const limit = core().choosePageLimit(table.ItemCount ?? 0, table.TableSizeBytes ?? 0);
+    const hashKey = table.KeySchema.find((k) => k.KeyType === 'HASH')!.AttributeName;
+    const pages: string[][] = [];
+    for (let segment = 0; segment < totalSegments; segment++) {
+      const list: string[] = [];
+      let start: unknown;
+      while (list.length < CEILING_PAGES) {
+        const body = await post(
+          url,
+          agent,
+          'Scan',
+          JSON.stringify({
+            TableName: TABLE,
+            Segment: segment,
+            TotalSegments: totalSegments,
+            Limit: limit,
+            ReturnConsumedCapacity: 'TOTAL',
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        const page = JSON.parse(body) as { Count: number; LastEvaluatedKey?: unknown };
+        if (page.Count !== limit) break; // the segment's last page: too short to replay
+        list.push(body);
+        start = page.LastEvaluatedKey;
+        if (!start) break;
+      }
+      if (!list.length) throw new Error(`Segment ${segment} has no full page of ${limit} items to record`);
+      pages.push(list);
+    }
+    const recording: CeilingRecording = { describeTable, limit, totalSegments, hashKey, pages };
+    await writeFile(file, JSON.stringify(recording));
+    return { file, limit };
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** Starts bench/tables/ceiling.mjs in a process of its own on the recording run.ts wrote. */
+async function startCeiling(
+  recordingFile: string,
+  items: number,
+): Promise<{ endpoint: string; pid: number; stop: () => void }> {
+  const child = spawn(process.execPath, [join(BENCH, 'tables', 'ceiling.mjs'), recordingFile, String(items)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  const line = await new Promise<string>((resolveLine, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (l) => {
+      lines.close();
+      resolveLine(l);
+    });
+    child.once('exit', (code) => reject(new Error(`The ceiling server exited (${code}) before it listened`)));
+  });
+  const { endpoint } = JSON.parse(line) as { endpoint: string };
+  if (new URL(endpoint).hostname !== '127.0.0.1') throw new Error(`Ceiling endpoint ${endpoint} is not loopback`);
+  return {
+    endpoint,
+    pid: child.pid!,
+    stop: () => {
+      child.stdin?.end();
+      child.kill('SIGTERM');
+    },
+  };
 }
 
 function observed(o: Observed): Observed {
@@ -633,6 +807,7 @@ function observed(o: Observed): Observed {
     emulatorCpuSeconds: o.emulatorCpuSeconds,
     emulatorMainThreadCpuSeconds: o.emulatorMainThreadCpuSeconds,
     machineCpuSeconds: o.machineCpuSeconds,
+    servers: o.servers,
   };
 }
 
