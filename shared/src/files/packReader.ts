@@ -36,7 +36,7 @@ export async function readPackSlices(
   onSlice: SliceHandler,
   signal?: AbortSignal,
 ): Promise<number> {
-  const slices = dedupeByOffset(wanted);
+  const slices = distinctSlices(wanted);
   // Empty files need no bytes from the pack.
   for (const s of slices.filter((x) => x.size === 0)) await onSlice(s, Buffer.alloc(0), EMPTY_SHA256);
   const pending = slices.filter((x) => x.size > 0);
@@ -123,7 +123,7 @@ export class PackTooShortError extends ColdkeepError {
 }
 
 /** One slice per place (files with the same content share one), in pack order. */
-function dedupeByOffset(wanted: PackSlice[]): PackSlice[] {
+function distinctSlices(wanted: PackSlice[]): PackSlice[] {
   const byPlace = new Map<string, PackSlice>();
   for (const s of wanted) byPlace.set(sliceKey(s), s);
   return [...byPlace.values()].sort((a, b) => a.packOffset - b.packOffset);

@@ -14,7 +14,7 @@ export interface PackWriterOptions {
   tagging: string | undefined;
   /** A pack is sealed and uploaded once it holds this many bytes. */
   packSize: number;
-  /** Sealed packs uploading at once; `add` waits when more are pending (memory stays bounded). */
+  /** Sealed packs uploading at once; `drain` waits while more are pending (memory stays bounded). */
   maxPendingUploads?: number;
   /** The job's signal: cancelling it aborts the uploads. */
   signal?: AbortSignal;
