@@ -412,6 +412,21 @@ describe('packed folder snapshots', () => {
     assert.equal(checked.ok, true, JSON.stringify(checked.problems));
   });
 
+  test('a backup to a bucket that does not exist says so, with a hint, before reading anything', async () => {
+    const dir = join(work, 'no-bucket');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'a.txt'), 'a');
+    await assert.rejects(
+      backupFolder(target.clients, { dir, bucket: uniqueName('missing-bucket'), prefix: PREFIX, source: 'x' }),
+      (err: ColdkeepError) => {
+        assert.equal(err.code, 'NoSuchBucket');
+        assert.match(err.message, /does not exist/);
+        assert.match(err.hint ?? '', /--bucket|create the bucket/);
+        return true;
+      },
+    );
+  });
+
   test('a snapshot that mixes one-object blobs (an older format or --pack-files-up-to 0) and packs restores and verifies', async () => {
     const source = uniqueName('mixed');
     const dir = join(work, source);

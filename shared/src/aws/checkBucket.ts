@@ -1,14 +1,26 @@
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ColdkeepError, fromAwsError } from '../errors';
 
 /**
  * Fails early, with a hint, when the bucket is missing, elsewhere or closed to us —
- * before a long scan is spent on a backup that could never be written.
+ * before a long scan is spent on a backup that could never be written. With `probePrefix`, the
+ * probe is a one-key listing of that prefix instead of HeadBucket: the same permission
+ * (s3:ListBucket) and the same answers when the bucket is missing, elsewhere or closed, but
+ * s3rver answers HeadBucket by listing the whole bucket (0.2–0.4 s with a few thousand keys).
  */
-export async function checkBucket(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<void> {
+export async function checkBucket(
+  s3: S3Client,
+  bucket: string,
+  signal?: AbortSignal,
+  probePrefix?: string,
+): Promise<void> {
   const region = await s3.config.region();
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+    const probe =
+      probePrefix === undefined
+        ? new HeadBucketCommand({ Bucket: bucket })
+        : new ListObjectsV2Command({ Bucket: bucket, Prefix: probePrefix, MaxKeys: 1 });
+    await s3.send(probe, { abortSignal: signal });
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     const name = (err as { name?: string }).name;

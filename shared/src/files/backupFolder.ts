@@ -12,7 +12,7 @@ import { type JobOptions, runPoolAsync, throwIfAborted } from '../jobs';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { BlobStore, FileChangedError, knownBlobs, placeFields } from './blobStore';
 import { excludeRules } from './excludes';
-import { defaultSourceName, s3SourceUri, type SourceLocation, sourceLocation } from './layout';
+import { defaultSourceName, locksDir, s3SourceUri, type SourceLocation, sourceLocation } from './layout';
 import { readSnapshot, resolveSnapshotId, snapshotIds, writeSnapshot } from './snapshotCatalog';
 import {
   type FileEntry,
@@ -199,7 +199,7 @@ export async function backupFolder(
 
   // The bucket check and the lock go out together; a missing bucket is reported by the check.
   const [bucketChecked, locked] = await Promise.allSettled([
-    checkBucket(clients.s3, input.bucket, signal),
+    checkBucket(clients.s3, input.bucket, signal, locksDir(loc)),
     acquireSourceLock(clients.s3, loc, 'backup', {
       staleMs: input.lockStaleMs,
       storage: input,

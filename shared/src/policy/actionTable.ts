@@ -418,8 +418,8 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
       {
         action: 's3:ListBucket',
         on: 'bucket',
-        calls: ['s3.HeadBucket', 's3.ListObjectsV2'],
-        why: 'check the bucket before a backup; list sources, snapshots, blobs (what exists, storage classes) and locks',
+        calls: ['s3.ListObjectsV2'],
+        why: 'check the bucket before a backup (a one-key listing of the locks); list sources, snapshots, blobs, packs, pack indexes (what exists, storage classes) and locks',
       },
       {
         action: 's3:GetObject',
