@@ -13,7 +13,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { BlobStore, FileChangedError, knownBlobs, placeFields } from './blobStore';
 import { excludeRules } from './excludes';
 import { defaultSourceName, locksDir, s3SourceUri, type SourceLocation, sourceLocation } from './layout';
-import { readSnapshot, resolveSnapshotId, snapshotIds, writeSnapshot } from './snapshotCatalog';
+import { putSnapshot, readSnapshot, resolveSnapshotId, snapshotIds } from './snapshotCatalog';
 import {
   type FileEntry,
   SNAPSHOT_FORMAT,
@@ -22,6 +22,7 @@ import {
   type SnapshotManifest,
 } from './snapshotManifest';
 import { readWhole, readWholeSync, SYNC_IO_LIMIT } from './smallFileIo';
+import { type SnapshotHead, type SnapshotTail, SnapshotWriter } from './snapshotWriter';
 import { acquireSourceLock } from './sourceLock';
 import { walkFolder } from './walk';
 
@@ -214,6 +215,7 @@ export async function backupFolder(
   if (locked.status === 'rejected') throw locked.reason;
   const lock = locked.value;
   let blobStore: BlobStore | undefined;
+  let manifestWriter: SnapshotWriter | undefined;
   try {
     // The parent tells which files are unchanged and which blobs surely exist. Without one,
     // the listing of stored blobs does (and lets a re-run after a failure reuse its uploads).
@@ -239,7 +241,53 @@ export async function backupFolder(
     });
     blobStore = blobs;
 
-    const entries: SnapshotEntry[] = [];
+    const lifecycleTag = input.lifecycleTag === undefined ? DEFAULT_LIFECYCLE_TAG : input.lifecycleTag;
+    const head: SnapshotHead = {
+      format: SNAPSHOT_FORMAT,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      snapshotId,
+      source: loc.source,
+      tool: { name: TOOL_NAME, version: TOOL_VERSION },
+      host: hostname(),
+      dir,
+      ...(parent ? { parent: parent.snapshotId } : {}),
+      startedAt: started.toISOString(),
+      excludes: excludes.patterns,
+      storage: {
+        ...(lifecycleTag ? { lifecycleTag: { key: lifecycleTag.key, value: lifecycleTag.value } } : {}),
+        ...(input.sse ? { sse: input.sse } : {}),
+        ...(input.objectLock
+          ? { objectLock: { mode: input.objectLock.mode, retainUntil: input.objectLock.retainUntil.toISOString() } }
+          : {}),
+      },
+    };
+    const manifest = new SnapshotWriter(head);
+    manifestWriter = manifest;
+    // Entries in walk order: a slot each, a file's filled in by its worker (undefined while it is
+    // stored, null if it ends up left out). The first slots, once final, go into the manifest
+    // and are let go: the backup holds the entries in flight, not all of them.
+    let slots: (SnapshotEntry | null | undefined)[] = [];
+    let slotBase = 0;
+    const writeReady = (): void => {
+      let ready = 0;
+      while (ready < slots.length && slots[ready] !== undefined) {
+        const entry = slots[ready++];
+        if (entry) manifest.add(entry);
+      }
+      if (ready > 0) {
+        slots = slots.slice(ready);
+        slotBase += ready;
+      }
+    };
+    const record = (entry: SnapshotEntry): void => {
+      slots.push(entry);
+      writeReady();
+    };
+    const reserve = (): number => slots.push(undefined) - 1 + slotBase;
+    const fill = (index: number, entry: SnapshotEntry | undefined): void => {
+      slots[index - slotBase] = entry ?? null;
+      writeReady();
+    };
     const skipped: SkippedPath[] = [];
     const changedWhileReading: string[] = [];
     const counts = { dirs: 0, symlinks: 0 };
@@ -260,25 +308,24 @@ export async function backupFolder(
           progress.skipped++;
         } else if (item.type === 'dir') {
           counts.dirs++;
-          entries.push({ type: 'dir', path: item.path, mtimeMs: item.stats.mtimeMs, mode: item.stats.mode & 0o7777 });
+          record({ type: 'dir', path: item.path, mtimeMs: item.stats.mtimeMs, mode: item.stats.mode & 0o7777 });
         } else if (item.type === 'symlink') {
           counts.symlinks++;
-          entries.push({ type: 'symlink', path: item.path, mtimeMs: item.stats.mtimeMs, target: item.target });
+          record({ type: 'symlink', path: item.path, mtimeMs: item.stats.mtimeMs, target: item.target });
         } else {
           // Unchanged since the parent (same size and mtime): not read, and no task for the pool.
           const previous = parentFiles.get(item.path);
           if (previous && previous.size === item.stats.size && previous.mtimeMs === item.stats.mtimeMs) {
             const mode = item.stats.mode & 0o7777;
             // The parent's own entry when nothing differs: 100,000 entries are not copied.
-            entries.push(previous.mode === mode ? previous : { ...previous, mode });
+            record(previous.mode === mode ? previous : { ...previous, mode });
             progress.unchangedFiles++;
             progress.files++;
             progress.bytes += previous.size;
             if (progress.files % 1000 === 0) tick();
             continue;
           }
-          entries.push(undefined as unknown as SnapshotEntry);
-          yield { index: entries.length - 1, path: item.path, absPath: item.absPath, stats: item.stats };
+          yield { index: reserve(), path: item.path, absPath: item.absPath, stats: item.stats };
         }
       }
     }
@@ -397,12 +444,13 @@ export async function backupFolder(
       input.concurrency ?? 8,
       async (task, poolSignal) => {
         const entry = await storeFile(task.path, task.absPath, task.stats, poolSignal);
-        entries[task.index] = entry as SnapshotEntry;
+        fill(task.index, entry);
         if (entry) {
           progress.files++;
           progress.bytes += entry.size;
         }
         tick();
+        await manifest.drained();
       },
       signal,
     );
@@ -412,37 +460,17 @@ export async function backupFolder(
 
     progress.phase = 'manifest';
     tick();
-    const kept = entries.filter((e): e is SnapshotEntry => e !== undefined);
-    const files = kept.filter((e): e is FileEntry => e.type === 'file');
     const finished = now();
-    const lifecycleTag = input.lifecycleTag === undefined ? DEFAULT_LIFECYCLE_TAG : input.lifecycleTag;
-    const manifest: SnapshotManifest = {
-      format: SNAPSHOT_FORMAT,
-      formatVersion: SNAPSHOT_FORMAT_VERSION,
-      snapshotId,
-      source: loc.source,
-      tool: { name: TOOL_NAME, version: TOOL_VERSION },
-      host: hostname(),
-      dir,
-      ...(parent ? { parent: parent.snapshotId } : {}),
-      startedAt: started.toISOString(),
+    const tail: SnapshotTail = {
       finishedAt: finished.toISOString(),
-      files: files.length,
+      files: progress.files,
       dirs: counts.dirs,
       symlinks: counts.symlinks,
-      bytes: files.reduce((n, f) => n + f.size, 0),
-      excludes: excludes.patterns,
+      bytes: progress.bytes,
       skipped,
-      storage: {
-        ...(lifecycleTag ? { lifecycleTag: { key: lifecycleTag.key, value: lifecycleTag.value } } : {}),
-        ...(input.sse ? { sse: input.sse } : {}),
-        ...(input.objectLock
-          ? { objectLock: { mode: input.objectLock.mode, retainUntil: input.objectLock.retainUntil.toISOString() } }
-          : {}),
-      },
-      entries: kept,
     };
-    const key = await writeSnapshot(clients.s3, loc, manifest, input, signal);
+    const body = await manifest.finish(tail);
+    const key = await putSnapshot(clients.s3, loc, { ...head, ...tail }, body, input, signal);
     return {
       snapshotId,
       source: loc.source,
@@ -451,10 +479,10 @@ export async function backupFolder(
       snapshotKey: key,
       dir,
       ...(parent ? { parent: parent.snapshotId } : {}),
-      files: manifest.files,
-      dirs: manifest.dirs,
-      symlinks: manifest.symlinks,
-      bytes: manifest.bytes,
+      files: tail.files,
+      dirs: tail.dirs,
+      symlinks: tail.symlinks,
+      bytes: tail.bytes,
       unchangedFiles: progress.unchangedFiles,
       hashedFiles: progress.hashedFiles,
       hashedBytes: progress.hashedBytes,
@@ -463,8 +491,8 @@ export async function backupFolder(
       uploadedPacks: blobs.uploadedPacks,
       skipped,
       changedWhileReading,
-      startedAt: manifest.startedAt,
-      finishedAt: manifest.finishedAt,
+      startedAt: head.startedAt,
+      finishedAt: tail.finishedAt,
       durationMs: finished.getTime() - started.getTime(),
     };
   } catch (err) {
@@ -479,6 +507,7 @@ export async function backupFolder(
     });
   } finally {
     // Pack uploads still under way after a failure end before the lock goes.
+    manifestWriter?.destroy();
     await blobStore?.settle();
     await lock.release();
   }

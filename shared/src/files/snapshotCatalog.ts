@@ -241,8 +241,19 @@ export async function writeSnapshot(
   storage: StorageOptions,
   signal?: AbortSignal,
 ): Promise<string> {
-  const key = snapshotKey(loc, manifest.snapshotId);
-  const body = await gzipSnapshotJson(manifest);
+  return putSnapshot(s3, loc, manifest, await gzipSnapshotJson(manifest), storage, signal);
+}
+
+/** Puts a snapshot manifest's gzip JSON (`body`), with `figures` as the object's metadata. */
+export async function putSnapshot(
+  s3: S3Client,
+  loc: SourceLocation,
+  figures: Pick<SnapshotManifest, 'snapshotId' | 'files' | 'bytes' | 'dir' | 'host'>,
+  body: Buffer,
+  storage: StorageOptions,
+  signal?: AbortSignal,
+): Promise<string> {
+  const key = snapshotKey(loc, figures.snapshotId);
   await s3
     .send(
       new PutObjectCommand({
@@ -251,10 +262,10 @@ export async function writeSnapshot(
         Body: body,
         ContentType: 'application/gzip',
         Metadata: {
-          [meta.files]: String(manifest.files),
-          [meta.bytes]: String(manifest.bytes),
-          [meta.dir]: encodeURIComponent(manifest.dir),
-          [meta.host]: encodeURIComponent(manifest.host),
+          [meta.files]: String(figures.files),
+          [meta.bytes]: String(figures.bytes),
+          [meta.dir]: encodeURIComponent(figures.dir),
+          [meta.host]: encodeURIComponent(figures.host),
         },
         ...objectParams(storage),
       }),
