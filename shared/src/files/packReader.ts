@@ -12,8 +12,11 @@ export interface PackSlice {
   size: number;
 }
 
-/** What was read for a slice: its bytes and their SHA-256 (the caller compares it with the name). */
-export type SliceHandler = (slice: PackSlice, body: Buffer, actualSha256: string) => Promise<void>;
+/**
+ * What was read for a slice: the caller's slice object, its bytes (valid until the returned
+ * promise settles) and their SHA-256 (the caller compares it with the name).
+ */
+export type SliceHandler<S extends PackSlice> = (slice: S, body: Buffer, actualSha256: string) => Promise<void>;
 
 /** Slices at one place are one blob: files with the same content share it. */
 export function sliceKey(slice: PackSlice): string {
@@ -28,12 +31,12 @@ const EMPTY_SHA256 = createHash('sha256').digest('hex');
  * by. A broken download resumes at the first slice not yet handed over, so no slice is handed
  * over twice. Only one slice is held in memory at a time.
  */
-export async function readPackSlices(
+export async function readPackSlices<S extends PackSlice>(
   s3: S3Client,
   loc: SourceLocation,
   packId: string,
-  wanted: PackSlice[],
-  onSlice: SliceHandler,
+  wanted: S[],
+  onSlice: SliceHandler<S>,
   signal?: AbortSignal,
 ): Promise<number> {
   const slices = distinctSlices(wanted);
@@ -123,8 +126,8 @@ export class PackTooShortError extends ColdkeepError {
 }
 
 /** One slice per place (files with the same content share one), in pack order. */
-function distinctSlices(wanted: PackSlice[]): PackSlice[] {
-  const byPlace = new Map<string, PackSlice>();
+function distinctSlices<S extends PackSlice>(wanted: S[]): S[] {
+  const byPlace = new Map<string, S>();
   for (const s of wanted) byPlace.set(sliceKey(s), s);
   return [...byPlace.values()].sort((a, b) => a.packOffset - b.packOffset);
 }

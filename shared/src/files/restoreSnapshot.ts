@@ -24,7 +24,7 @@ import { type JobOptions, runPool, throwIfAborted, withRetry } from '../jobs';
 import { type ObjectArchiveState, type RetrievalTier, thawArchived } from '../restore/thawArchived';
 import { listBlobs, listPacks } from './blobStore';
 import { blobKey, packKey, packsDir, type SourceLocation, sourceLocation } from './layout';
-import { type PackSlice, PackTooShortError, readPackSlices, sliceKey } from './packReader';
+import { type PackSlice, PackTooShortError, readPackSlices } from './packReader';
 import { selectEntries } from './pathSelection';
 import { SYNC_IO_LIMIT, writeWholeSync } from './smallFileIo';
 import { readSnapshot, resolveSnapshotId } from './snapshotCatalog';
@@ -343,23 +343,24 @@ export async function restoreSnapshot(
       onProgress?.({ ...progress });
     };
     const restorePacked = async (pack: string, group: FileEntry[], poolSignal: AbortSignal): Promise<void> => {
-      // Files with the same content share one slice of the pack.
-      const users = new Map<string, { slice: PackSlice; files: FileEntry[] }>();
-      for (const file of group) {
-        if (!(await prepare(file, destination(file.path)))) continue;
-        const slice: PackSlice = { sha256: file.sha256, packOffset: file.packOffset ?? 0, size: file.size };
-        const same = users.get(sliceKey(slice));
-        if (same) same.files.push(file);
-        else users.set(sliceKey(slice), { slice, files: [file] });
+      // Files with the same content share one slice of the pack: in pack order, they are neighbours.
+      const slices: (PackSlice & { files: FileEntry[] })[] = [];
+      const wanted: FileEntry[] = [];
+      for (const file of group) if (await prepare(file, destination(file.path))) wanted.push(file);
+      wanted.sort((a, b) => (a.packOffset ?? 0) - (b.packOffset ?? 0) || a.size - b.size);
+      for (const file of wanted) {
+        const last = slices[slices.length - 1];
+        if (last && last.packOffset === (file.packOffset ?? 0) && last.size === file.size) last.files.push(file);
+        else slices.push({ sha256: file.sha256, packOffset: file.packOffset ?? 0, size: file.size, files: [file] });
       }
       try {
         await readPackSlices(
           clients.s3,
           loc,
           pack,
-          [...users.values()].map((u) => u.slice),
+          slices,
           async (slice, body, actual) => {
-            const sharing = users.get(sliceKey(slice))!.files;
+            const sharing = slice.files;
             if (actual !== slice.sha256) {
               damaged.push(damagedBlob(sharing[0]!, packKey(loc, pack), actual, sharing));
               return;
@@ -374,7 +375,8 @@ export async function restoreSnapshot(
       } catch (err) {
         // The files before the break are written; the ones the pack cannot hold are reported.
         if (!(err instanceof PackTooShortError)) throw err;
-        const paths = err.unread.flatMap((slice) => users.get(sliceKey(slice))!.files.map((f) => f.path));
+        // unread holds the slice objects given, so their files too.
+        const paths = (err.unread as typeof slices).flatMap((slice) => slice.files.map((f) => f.path));
         damaged.push(
           new ColdkeepError('ChecksumMismatch', err.message, {
             hint: err.hint,
