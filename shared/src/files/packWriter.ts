@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { newBackupId, objectParams, type StorageOptions } from '../backup';
 import { fromAwsError } from '../errors';
@@ -123,35 +124,41 @@ export class PackWriter {
     const body = pack.buffer.subarray(0, pack.size);
     const sha256 = createHash('sha256').update(body).digest();
     const params = objectParams(storage);
-    const put = (key: string, input: Omit<ConstructorParameters<typeof PutObjectCommand>[0], 'Bucket' | 'Key'>) =>
+    type PutInput = Omit<ConstructorParameters<typeof PutObjectCommand>[0], 'Bucket' | 'Key'>;
+    // The input is made anew for each attempt: a stream body is spent by the one before.
+    const put = (key: string, input: () => PutInput) =>
       withRetry(
-        () => s3.send(new PutObjectCommand({ Bucket: location.bucket, Key: key, ...input }), { abortSignal: signal }),
+        () => s3.send(new PutObjectCommand({ Bucket: location.bucket, Key: key, ...input() }), { abortSignal: signal }),
         {
           signal,
         },
       ).catch((err: unknown) => {
         throw fromAwsError(err, { doing: `upload ${key}`, bucket: location.bucket });
       });
-    await put(packKey(location, pack.id), {
-      Body: body,
+    // Sent as a stream of 64 KiB views, not one 8 MiB write: over TLS each write is encrypted into
+    // a new buffer of its size, and 8 MiB ones outlived scavenges (~60 MB more RSS on 10k files).
+    await put(packKey(location, pack.id), () => ({
+      Body: Readable.from(slicesOf(body, 64 * 1024), { objectMode: false }),
       ContentLength: body.length,
       ContentType: 'application/octet-stream',
       ...params,
       ...(params.ChecksumAlgorithm ? { ChecksumSHA256: sha256.toString('base64') } : {}),
       ...(tagging ? { Tagging: tagging } : {}),
-    });
+    }));
     // The index goes second: an index always names a pack that is whole.
-    await put(packIndexKey(location, pack.id), {
-      Body: await encodePackIndex({
-        format: PACK_INDEX_FORMAT,
-        formatVersion: 1,
-        packId: pack.id,
-        size: pack.size,
-        sha256: sha256.toString('hex'),
-        blobs: pack.blobs,
-      }),
-      ContentType: 'application/gzip',
-      ...params,
+    const index = await encodePackIndex({
+      format: PACK_INDEX_FORMAT,
+      formatVersion: 1,
+      packId: pack.id,
+      size: pack.size,
+      sha256: sha256.toString('hex'),
+      blobs: pack.blobs,
     });
+    await put(packIndexKey(location, pack.id), () => ({ Body: index, ContentType: 'application/gzip', ...params }));
   }
+}
+
+/** Views of `buffer`, `size` bytes each (no copies). */
+function* slicesOf(buffer: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < buffer.length; at += size) yield buffer.subarray(at, at + size);
 }
