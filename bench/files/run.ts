@@ -524,14 +524,15 @@ function toMarkdown(env: Record<string, unknown>, results: DatasetResult[]): str
       r.steps.find((s) => s.tool === tool && s.step === step && s.ok)?.wallSeconds;
     const ratio = (a?: number, b?: number): string => (a !== undefined && b ? (a / b).toFixed(2) : 'n/a');
     const ck = (step: Step): number | undefined => wall('coldkeep', step);
-    const rss = Math.max(...r.steps.filter((s) => s.tool === 'coldkeep').map((s) => s.toolPeakRssMB));
+    const ckRss = r.steps.filter((s) => s.tool === 'coldkeep').map((s) => s.toolPeakRssMB);
+    const rss = ckRss.length ? `${Math.max(...ckRss).toFixed(0)} MB` : 'n/a';
     lines.push(
       '',
       'Targets:',
       '',
       `- no-change re-run, Coldkeep ÷ restic: **${ratio(ck('no-change re-run'), wall('restic', 'no-change re-run'))}** (target < 1)`,
       `- first backup, Coldkeep ÷ rclone copy: **${ratio(ck('first backup'), wall('rclone', 'first backup'))}** (target ≤ 1.5)`,
-      `- Coldkeep peak RSS over all steps: **${rss.toFixed(0)} MB** (target < 250 MB at 100,000 files)`,
+      `- Coldkeep peak RSS over all steps: **${rss}** (target < 250 MB at 100,000 files)`,
       '',
     );
   }

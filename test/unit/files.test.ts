@@ -11,16 +11,15 @@ import {
   ColdkeepError,
   decodeSnapshot,
   defaultSourceName,
-  encodeSnapshot,
   excludeRules,
-  gzipSnapshotJson,
+  type SnapshotHead,
+  SnapshotWriter,
   isRetryable,
   readWholeBody,
   isExcluded,
   isExcludedEntry,
   selectEntries,
   type SnapshotEntry,
-  type SnapshotManifest,
   walkFolder,
   type WalkItem,
 } from '@coldkeep/shared';
@@ -132,18 +131,22 @@ describe('snapshot manifest checks', () => {
       );
     }
   });
-  test('the streamed manifest is the same gzip JSON as encodeSnapshot, unknown fields passed through', async () => {
+  test('the manifest written entry by entry decodes to the same manifest; pack places and unknown fields pass through', async () => {
     const entries = Array.from({ length: 2500 }, (_, i) => ({
       ...file,
       path: `d/f${i}-"quoted" \u00e9\u2603`,
       size: i,
-      ...(i % 7 === 0 ? { extra: { pack: 'p', offset: i } } : {}),
+      ...(i % 7 === 0 ? { pack: `20261123T000000Z-${i}`, packOffset: i, extra: { x: i } } : {}),
     }));
+    const { finishedAt, files, dirs, symlinks, bytes, skipped, ...head } = base;
     for (const list of [[], [file], entries]) {
-      const manifest = { ...base, entries: list, laterField: [1, 'x'] } as unknown as SnapshotManifest;
-      const streamed = await gzipSnapshotJson(manifest);
-      assert.equal(gunzipSync(streamed).toString('utf8'), JSON.stringify(manifest));
-      assert.deepEqual(streamed, await encodeSnapshot(manifest), 'byte for byte');
+      const writer = new SnapshotWriter({ ...head, laterField: [1, 'x'] } as unknown as SnapshotHead);
+      for (const e of list) writer.add(e as SnapshotEntry);
+      await writer.drained();
+      const body = await writer.finish({ finishedAt, files, dirs, symlinks, bytes, skipped });
+      const json = JSON.parse(gunzipSync(body).toString('utf8')) as Record<string, unknown>;
+      assert.deepEqual(json, { ...base, entries: list, laterField: [1, 'x'] });
+      assert.deepEqual((await decodeSnapshot(body, 'test')).entries, list);
     }
   });
   test('a manifest body is read into one buffer of its Content-Length; a short or long one is a retryable error', async () => {

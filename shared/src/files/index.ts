@@ -8,6 +8,7 @@ export * from './packReader';
 export * from './packWriter';
 export * from './sourceLock';
 export * from './snapshotCatalog';
+export * from './snapshotWriter';
 export * from './pathSelection';
 export * from './backupFolder';
 export * from './restoreSnapshot';

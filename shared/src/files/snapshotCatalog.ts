@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createGzip, constants as zlibConstants } from 'node:zlib';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -200,48 +197,6 @@ export async function readSnapshot(
     throw fromAwsError(err, { doing: `read snapshot ${key}`, bucket: loc.bucket });
   });
   return decodeSnapshot(body, `s3://${loc.bucket}/${key}`);
-}
-
-/** Entries serialised per write into the gzip stream. */
-const ENTRIES_PER_CHUNK = 1000;
-
-/**
- * The manifest as gzip JSON: the same JSON text as `encodeSnapshot`'s (`JSON.stringify` of the
- * whole manifest, every field passed through as it is), compressed as it is produced. The
- * whole text (~20 MB at 100,000 files) and its Buffer copy never exist at once: only the gzip
- * output and one slice of entries do.
- */
-export async function gzipSnapshotJson(manifest: SnapshotManifest): Promise<Buffer> {
-  // The manifest with a unique string where its entries go; the text around it is written as is.
-  const marker = `coldkeep-entries-${randomUUID()}`;
-  const [head, tail] = JSON.stringify({ ...manifest, entries: marker }).split(`"${marker}"`) as [string, string];
-  const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
-  const chunks: Buffer[] = [];
-  gzip.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const ended = once(gzip, 'end');
-  const write = async (text: string): Promise<void> => {
-    if (!gzip.write(text)) await once(gzip, 'drain');
-  };
-  await write(`${head}[`);
-  const entries = manifest.entries;
-  for (let start = 0; start < entries.length; start += ENTRIES_PER_CHUNK) {
-    const slice = entries.slice(start, start + ENTRIES_PER_CHUNK).map((e) => JSON.stringify(e) ?? 'null');
-    await write((start > 0 ? ',' : '') + slice.join(','));
-  }
-  gzip.end(`]${tail}`);
-  await ended;
-  return Buffer.concat(chunks);
-}
-
-/** Writes a snapshot manifest: Standard storage (no lifecycle tag), the figures as metadata. */
-export async function writeSnapshot(
-  s3: S3Client,
-  loc: SourceLocation,
-  manifest: SnapshotManifest,
-  storage: StorageOptions,
-  signal?: AbortSignal,
-): Promise<string> {
-  return putSnapshot(s3, loc, manifest, await gzipSnapshotJson(manifest), storage, signal);
 }
 
 /** Puts a snapshot manifest's gzip JSON (`body`), with `figures` as the object's metadata. */
