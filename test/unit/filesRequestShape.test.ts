@@ -59,6 +59,30 @@ after(async () => {
 beforeEach(() => s3Mock.reset());
 afterEach(() => s3Mock.reset());
 
+/** A snapshot manifest of the source "docs" holding `entries` (the figures follow from them). */
+function snapshotOf(snapshotId: string, entries: SnapshotManifest['entries']): SnapshotManifest {
+  const files = entries.filter((e) => e.type === 'file');
+  return {
+    format: SNAPSHOT_FORMAT,
+    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    snapshotId,
+    source: 'docs',
+    tool: { name: 'coldkeep', version: 'test' },
+    host: 'h',
+    dir: '/home/me/docs',
+    startedAt: '2026-11-20T01:02:03.000Z',
+    finishedAt: '2026-11-20T01:02:04.000Z',
+    files: files.length,
+    dirs: 0,
+    symlinks: 0,
+    bytes: files.reduce((n, f) => n + (f.type === 'file' ? f.size : 0), 0),
+    excludes: [],
+    skipped: [],
+    storage: {},
+    entries,
+  };
+}
+
 describe('folder backup request shape', () => {
   test('blobs and packs carry SSE-KMS, Object Lock, their SHA-256 and the lifecycle tag; pack indexes and the snapshot are Standard; the lock has no retention', async () => {
     const dir = join(work, 'src');
@@ -161,27 +185,9 @@ describe('folder restore of archived blobs', () => {
   const digest = sha(content);
   const blobKey = `coldkeep/files/docs/blobs/${digest.slice(0, 2)}/${digest}`;
   const snapshotId = '20261120T010203Z-beef';
-  const manifest: SnapshotManifest = {
-    format: SNAPSHOT_FORMAT,
-    formatVersion: SNAPSHOT_FORMAT_VERSION,
-    snapshotId,
-    source: 'docs',
-    tool: { name: 'coldkeep', version: 'test' },
-    host: 'h',
-    dir: '/home/me/docs',
-    startedAt: '2026-11-20T01:02:03.000Z',
-    finishedAt: '2026-11-20T01:02:04.000Z',
-    files: 1,
-    dirs: 0,
-    symlinks: 0,
-    bytes: content.length,
-    excludes: [],
-    skipped: [],
-    storage: {},
-    entries: [
-      { type: 'file', path: 'old.txt', size: content.length, mtimeMs: 1_600_000_000_000, mode: 0o640, sha256: digest },
-    ],
-  };
+  const manifest = snapshotOf(snapshotId, [
+    { type: 'file', path: 'old.txt', size: content.length, mtimeMs: 1_600_000_000_000, mode: 0o640, sha256: digest },
+  ]);
 
   function useArchive(storageClass: string): void {
     s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/snapshots/' }).resolves({
@@ -293,24 +299,9 @@ describe('folder restore of archived packs', () => {
     const snapshotId = '20261120T010203Z-f00d';
     const packId = '20261120T010203Z-0a0b0c0d';
     const packKey = `coldkeep/files/docs/packs/${packId}`;
-    const manifest: SnapshotManifest = {
-      format: SNAPSHOT_FORMAT,
-      formatVersion: SNAPSHOT_FORMAT_VERSION,
+    const manifest = snapshotOf(
       snapshotId,
-      source: 'docs',
-      tool: { name: 'coldkeep', version: 'test' },
-      host: 'h',
-      dir: '/home/me/docs',
-      startedAt: '2026-11-20T01:02:03.000Z',
-      finishedAt: '2026-11-20T01:02:04.000Z',
-      files: 2,
-      dirs: 0,
-      symlinks: 0,
-      bytes: 2 * content.length,
-      excludes: [],
-      skipped: [],
-      storage: {},
-      entries: ['a.txt', 'b.txt'].map((path, i) => ({
+      ['a.txt', 'b.txt'].map((path, i) => ({
         type: 'file' as const,
         path,
         size: content.length,
@@ -320,7 +311,7 @@ describe('folder restore of archived packs', () => {
         pack: packId,
         packOffset: i * content.length,
       })),
-    };
+    );
     s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/snapshots/' }).resolves({
       Contents: [{ Key: `coldkeep/files/docs/snapshots/${snapshotId}.json.gz` }],
     });
@@ -371,37 +362,19 @@ describe('prune and Object Lock', () => {
       '20261120T010203Z-p3',
       '20261120T010203Z-p4',
     ];
-    const manifest: SnapshotManifest = {
-      format: SNAPSHOT_FORMAT,
-      formatVersion: SNAPSHOT_FORMAT_VERSION,
-      snapshotId,
-      source: 'docs',
-      tool: { name: 'coldkeep', version: 'test' },
-      host: 'h',
-      dir: '/home/me/docs',
-      startedAt: '2026-11-20T01:02:03.000Z',
-      finishedAt: '2026-11-20T01:02:04.000Z',
-      files: 1,
-      dirs: 0,
-      symlinks: 0,
-      bytes: referenced.length,
-      excludes: [],
-      skipped: [],
-      storage: {},
-      entries: [
-        { type: 'file', path: 'a.txt', size: referenced.length, mtimeMs: 0, mode: 0o600, sha256: sha(referenced) },
-        {
-          type: 'file',
-          path: 'b.txt',
-          size: 5,
-          mtimeMs: 0,
-          mode: 0o600,
-          sha256: sha('packed'),
-          pack: p1,
-          packOffset: 0,
-        },
-      ],
-    };
+    const manifest = snapshotOf(snapshotId, [
+      { type: 'file', path: 'a.txt', size: referenced.length, mtimeMs: 0, mode: 0o600, sha256: sha(referenced) },
+      {
+        type: 'file',
+        path: 'b.txt',
+        size: 5,
+        mtimeMs: 0,
+        mode: 0o600,
+        sha256: sha('packed'),
+        pack: p1,
+        packOffset: 0,
+      },
+    ]);
     s3Mock.on(PutObjectCommand).resolves({});
     s3Mock.on(DeleteObjectCommand).resolves({});
     s3Mock.on(DeleteObjectsCommand).resolves({});
