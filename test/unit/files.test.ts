@@ -149,6 +149,27 @@ describe('snapshot manifest checks', () => {
       assert.deepEqual((await decodeSnapshot(body, 'test')).entries, list);
     }
   });
+  test('the manifest keeps walk order when files are filled in out of order; a file left out leaves no entry', async () => {
+    const { finishedAt, files, dirs, symlinks, bytes, skipped, ...head } = base;
+    const writer = new SnapshotWriter(head as unknown as SnapshotHead);
+    const at = (path: string) => ({ ...file, path }) as SnapshotEntry;
+    writer.add(at('a'));
+    const b = writer.reserve();
+    const c = writer.reserve();
+    writer.add(at('d'));
+    const e = writer.reserve();
+    writer.fill(e, at('e'));
+    writer.fill(c, undefined);
+    writer.fill(b, at('b'));
+    const body = await writer.finish({ finishedAt, files, dirs, symlinks, bytes, skipped });
+    assert.deepEqual(
+      (await decodeSnapshot(body, 'test')).entries.map((x) => x.path),
+      ['a', 'b', 'd', 'e'],
+    );
+    const unfinished = new SnapshotWriter(head as unknown as SnapshotHead);
+    unfinished.reserve();
+    await assert.rejects(unfinished.finish({ finishedAt, files, dirs, symlinks, bytes, skipped }), /never filled/);
+  });
   test('a manifest body is read into one buffer of its Content-Length; a short or long one is a retryable error', async () => {
     async function* body(...chunks: string[]): AsyncGenerator<Uint8Array> {
       for (const c of chunks) yield Buffer.from(c);

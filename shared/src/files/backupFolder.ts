@@ -18,7 +18,6 @@ import {
   type FileEntry,
   SNAPSHOT_FORMAT,
   SNAPSHOT_FORMAT_VERSION,
-  type SnapshotEntry,
   type SnapshotManifest,
 } from './snapshotManifest';
 import { readWhole, readWholeSync, SYNC_IO_LIMIT } from './smallFileIo';
@@ -263,31 +262,6 @@ export async function backupFolder(
     };
     const manifest = new SnapshotWriter(head);
     manifestWriter = manifest;
-    // Entries in walk order: a slot each, a file's filled in by its worker (undefined while it is
-    // stored, null if it ends up left out). The first slots, once final, go into the manifest
-    // and are let go: the backup holds the entries in flight, not all of them.
-    let slots: (SnapshotEntry | null | undefined)[] = [];
-    let slotBase = 0;
-    const writeReady = (): void => {
-      let ready = 0;
-      while (ready < slots.length && slots[ready] !== undefined) {
-        const entry = slots[ready++];
-        if (entry) manifest.add(entry);
-      }
-      if (ready > 0) {
-        slots = slots.slice(ready);
-        slotBase += ready;
-      }
-    };
-    const record = (entry: SnapshotEntry): void => {
-      slots.push(entry);
-      writeReady();
-    };
-    const reserve = (): number => slots.push(undefined) - 1 + slotBase;
-    const fill = (index: number, entry: SnapshotEntry | undefined): void => {
-      slots[index - slotBase] = entry ?? null;
-      writeReady();
-    };
     const skipped: SkippedPath[] = [];
     const changedWhileReading: string[] = [];
     const counts = { dirs: 0, symlinks: 0 };
@@ -299,8 +273,8 @@ export async function backupFolder(
       onProgress?.({ ...progress });
     };
 
-    // Directories, links and skips are recorded as the walk meets them; files get their slot
-    // in walk order and are filled in by the workers, so the manifest order is stable.
+    // Directories, links and skips are recorded as the walk meets them; files get their place
+    // in walk order and are filled in by the workers (the writer keeps the order).
     async function* fileTasks(): AsyncGenerator<{ index: number; path: string; absPath: string; stats: Stats }> {
       for await (const item of walkFolder(dir, { excludes, maxFileSize: input.maxFileSize, signal })) {
         if (item.type === 'skipped') {
@@ -308,24 +282,24 @@ export async function backupFolder(
           progress.skipped++;
         } else if (item.type === 'dir') {
           counts.dirs++;
-          record({ type: 'dir', path: item.path, mtimeMs: item.stats.mtimeMs, mode: item.stats.mode & 0o7777 });
+          manifest.add({ type: 'dir', path: item.path, mtimeMs: item.stats.mtimeMs, mode: item.stats.mode & 0o7777 });
         } else if (item.type === 'symlink') {
           counts.symlinks++;
-          record({ type: 'symlink', path: item.path, mtimeMs: item.stats.mtimeMs, target: item.target });
+          manifest.add({ type: 'symlink', path: item.path, mtimeMs: item.stats.mtimeMs, target: item.target });
         } else {
           // Unchanged since the parent (same size and mtime): not read, and no task for the pool.
           const previous = parentFiles.get(item.path);
           if (previous && previous.size === item.stats.size && previous.mtimeMs === item.stats.mtimeMs) {
             const mode = item.stats.mode & 0o7777;
             // The parent's own entry when nothing differs: 100,000 entries are not copied.
-            record(previous.mode === mode ? previous : { ...previous, mode });
+            manifest.add(previous.mode === mode ? previous : { ...previous, mode });
             progress.unchangedFiles++;
             progress.files++;
             progress.bytes += previous.size;
             if (progress.files % 1000 === 0) tick();
             continue;
           }
-          yield { index: reserve(), path: item.path, absPath: item.absPath, stats: item.stats };
+          yield { index: manifest.reserve(), path: item.path, absPath: item.absPath, stats: item.stats };
         }
       }
     }
@@ -444,7 +418,7 @@ export async function backupFolder(
       input.concurrency ?? 8,
       async (task, poolSignal) => {
         const entry = await storeFile(task.path, task.absPath, task.stats, poolSignal);
-        fill(task.index, entry);
+        manifest.fill(task.index, entry);
         if (entry) {
           progress.files++;
           progress.bytes += entry.size;
