@@ -14,12 +14,7 @@ import { BlobStore, FileChangedError, knownBlobs, placeFields } from './blobStor
 import { excludeRules } from './excludes';
 import { defaultSourceName, locksDir, s3SourceUri, type SourceLocation, sourceLocation } from './layout';
 import { putSnapshot, readSnapshot, resolveSnapshotId, snapshotIds } from './snapshotCatalog';
-import {
-  type FileEntry,
-  SNAPSHOT_FORMAT,
-  SNAPSHOT_FORMAT_VERSION,
-  type SnapshotManifest,
-} from './snapshotManifest';
+import { type FileEntry, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshotManifest';
 import { readWhole, readWholeSync, SYNC_IO_LIMIT } from './smallFileIo';
 import { type SnapshotHead, type SnapshotTail, SnapshotWriter } from './snapshotWriter';
 import { acquireSourceLock } from './sourceLock';
