@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { gunzip, gzip, constants as zlibConstants } from 'node:zlib';
+import { gunzip } from 'node:zlib';
 import { z } from 'zod';
 import { ColdkeepError } from '../errors';
 
@@ -74,10 +74,6 @@ const headerSchema = snapshotManifestSchema.extend({ entries: z.array(z.unknown(
 export type SnapshotManifest = z.infer<typeof snapshotManifestSchema>;
 export type SnapshotEntry = z.infer<typeof entry>;
 export type FileEntry = Extract<SnapshotEntry, { type: 'file' }>;
-
-export async function encodeSnapshot(manifest: SnapshotManifest): Promise<Buffer> {
-  return promisify(gzip)(Buffer.from(JSON.stringify(manifest)), { level: zlibConstants.Z_BEST_SPEED });
-}
 
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const SHA256 = /^[0-9a-f]{64}$/;
