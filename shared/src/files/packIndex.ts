@@ -42,6 +42,22 @@ export async function decodePackIndex(body: Uint8Array): Promise<PackIndex | und
   }
 }
 
+/** The ids of the packs that have an index object (ids after `after` only, when given), in id order. */
+export async function listPackIndexIds(
+  s3: S3Client,
+  loc: SourceLocation,
+  after: string | undefined,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const dir = packIndexDir(loc);
+  const ids: string[] = [];
+  for await (const o of listObjects(s3, loc.bucket, dir, signal, after ? `${dir}${after}` : undefined)) {
+    const id = packIdOfIndex(o.Key ?? '');
+    if (id) ids.push(id);
+  }
+  return ids;
+}
+
 /**
  * The packed blobs the pack indexes of a source name, sha256 → place. With `after` (an id, or
  * the start of one), only packs whose ids sort after it: ids sort by time, so a backup asks for
@@ -54,12 +70,7 @@ export async function readPackIndexes(
   after: string | undefined,
   signal?: AbortSignal,
 ): Promise<Map<string, PackedBlobRef>> {
-  const dir = packIndexDir(loc);
-  const ids: string[] = [];
-  for await (const o of listObjects(s3, loc.bucket, dir, signal, after ? `${dir}${after}` : undefined)) {
-    const id = packIdOfIndex(o.Key ?? '');
-    if (id) ids.push(id);
-  }
+  const ids = await listPackIndexIds(s3, loc, after, signal);
   const places = new Map<string, PackedBlobRef>();
   await runPool(
     ids,

@@ -18,11 +18,6 @@ export interface PackSlice {
  */
 export type SliceHandler<S extends PackSlice> = (slice: S, body: Buffer, actualSha256: string) => Promise<void>;
 
-/** Slices at one place are one blob: files with the same content share it. */
-export function sliceKey(slice: PackSlice): string {
-  return `${slice.packOffset}:${slice.size}`;
-}
-
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 /**
@@ -39,7 +34,8 @@ export async function readPackSlices<S extends PackSlice>(
   onSlice: SliceHandler<S>,
   signal?: AbortSignal,
 ): Promise<number> {
-  const slices = distinctSlices(wanted);
+  // In pack order; callers give one slice per place (files with one content share it).
+  const slices = [...wanted].sort((a, b) => a.packOffset - b.packOffset);
   // Empty files need no bytes from the pack.
   for (const s of slices.filter((x) => x.size === 0)) await onSlice(s, Buffer.alloc(0), EMPTY_SHA256);
   const pending = slices.filter((x) => x.size > 0);
@@ -123,11 +119,4 @@ export class PackTooShortError extends ColdkeepError {
       },
     );
   }
-}
-
-/** One slice per place (files with the same content share one), in pack order. */
-function distinctSlices<S extends PackSlice>(wanted: S[]): S[] {
-  const byPlace = new Map<string, S>();
-  for (const s of wanted) byPlace.set(sliceKey(s), s);
-  return [...byPlace.values()].sort((a, b) => a.packOffset - b.packOffset);
 }

@@ -3,9 +3,10 @@ import type { AwsClients } from '../aws';
 import { type StorageOptions } from '../backup';
 import { fromAwsError } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
-import { listBlobs, listObjects, listPacks } from './blobStore';
+import { listBlobs, listPacks } from './blobStore';
 import { deleteKeys } from './forgetSnapshots';
-import { packIdOfIndex, packIndexDir, packIndexKey, type SourceLocation, sourceLocation } from './layout';
+import { packIndexKey, sourceLocation } from './layout';
+import { listPackIndexIds } from './packIndex';
 import { readSnapshot, snapshotIds } from './snapshotCatalog';
 import { acquireSourceLock } from './sourceLock';
 
@@ -61,16 +62,6 @@ interface Candidate {
   packId?: string;
 }
 
-/** The packs that have an index object (whether or not the pack itself is still there). */
-async function listIndexedPacks(s3: AwsClients['s3'], loc: SourceLocation, signal?: AbortSignal): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const o of listObjects(s3, loc.bucket, packIndexDir(loc), signal)) {
-    const id = packIdOfIndex(o.Key ?? '');
-    if (id) ids.add(id);
-  }
-  return ids;
-}
-
 /**
  * Deletes the blobs and packs no snapshot of the source references. Never while a backup of the source
  * runs (a lock object in S3 guards it), and never an object under Object Lock retention or
@@ -118,7 +109,7 @@ export async function pruneBlobs(
     const [stored, packs, indexed] = await Promise.all([
       listBlobs(clients.s3, loc, signal),
       listPacks(clients.s3, loc, signal),
-      listIndexedPacks(clients.s3, loc, signal),
+      listPackIndexIds(clients.s3, loc, undefined, signal).then((ids) => new Set(ids)),
     ]);
     // An index never outlives its pack (a backup would trust it): indexes go first, and a pack
     // only when its index is gone.

@@ -6,7 +6,7 @@ import { fromAwsError } from '../errors';
 import { type JobOptions, runPool, throwIfAborted, withRetry } from '../jobs';
 import { listBlobs, listPacks } from './blobStore';
 import { blobKey, packKey, sourceLocation } from './layout';
-import { readPackSlices, sliceKey } from './packReader';
+import { readPackSlices } from './packReader';
 import { readSnapshot, resolveSnapshotId } from './snapshotCatalog';
 import type { FileEntry } from './snapshotManifest';
 
@@ -181,13 +181,12 @@ export async function verifySnapshot(
     input.concurrency ?? 8,
     async (task, poolSignal) => {
       if ('uses' in task) {
-        const bySlice = new Map(task.uses.map((u) => [sliceKey(u), u]));
         readBytes += await readPackSlices(
           clients.s3,
           loc,
           task.pack,
           task.uses,
-          async (slice, _body, actual) => checked(bySlice.get(sliceKey(slice))!, actual),
+          async (use, _body, actual) => checked(use, actual),
           poolSignal,
         );
         return;
