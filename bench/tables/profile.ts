@@ -32,7 +32,7 @@ const INCLUSIVE_OF_INTEREST = [
   'schemaLogFilter', // the SDK's logger middleware: a copy of every input and output, for a no-op logger
   'deserializeResponse',
   'serializeRequest',
-  'itemToLine',
+  'splitScanBody', // a Scan page's items cut out of the response body as text
   'lineToItem',
   'writePage',
   'signRequest',

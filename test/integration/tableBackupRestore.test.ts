@@ -8,11 +8,13 @@ import {
   backupTable,
   ColdkeepError,
   type Item,
+  itemToLine,
   lineToItem,
   listBackups,
   parseManifest,
   restoreTable,
   scanSegment,
+  scanSegmentJson,
 } from '@coldkeep/shared';
 import {
   assertSameItems,
@@ -231,6 +233,42 @@ describe('table backup and restore against dynalite and s3rver', () => {
           })) {
             assert.equal(page.segment, segment);
             seen.push(...page.items.map((item) => item.pk!.S!));
+          }
+        }),
+      );
+      assert.equal(seen.length, items.length, `${totalSegments} segments: no item twice, none missing`);
+      assert.equal(new Set(seen).size, items.length);
+    }
+  });
+
+  test('segments read as JSON text yield every item exactly once, as DynamoDB sent it', async () => {
+    const table = uniqueName('segments-json');
+    const items: Item[] = Array.from({ length: 1200 }, (_, i) => ({
+      pk: { S: `item-${i} "quoted" \\ é` },
+      v: { N: String(i) },
+      b: { B: Uint8Array.from([i % 256, 0, 255]) },
+      m: { M: { l: { L: [{ S: 'x' }, { BOOL: true }] } } },
+    }));
+    await createTable(target.clients.dynamodb, { TableName: table });
+    await putItems(target.clients.dynamodb, table, items);
+    const expected = new Map(items.map((item) => [item.pk!.S!, JSON.parse(itemToLine(item)) as { Item: unknown }]));
+    for (const totalSegments of [1, 5]) {
+      const seen: string[] = [];
+      await Promise.all(
+        Array.from({ length: totalSegments }, async (_, segment) => {
+          for await (const page of scanSegmentJson(target.clients.dynamodb, {
+            table,
+            segment,
+            totalSegments,
+            pageLimit: 97,
+          })) {
+            assert.equal(page.segment, segment);
+            assert.ok(page.consumedUnits > 0, 'the page still says what it consumed');
+            for (const text of page.items) {
+              const item = JSON.parse(text.toString('utf8')) as { pk: { S: string } };
+              assert.deepEqual({ Item: item }, expected.get(item.pk.S), 'the same item the SDK would have read');
+              seen.push(item.pk.S);
+            }
           }
         }),
       );

@@ -10,7 +10,7 @@ import {
   describeTable,
   readBudget,
   type ScanPage,
-  scanSegment,
+  scanSegmentJson,
   type TableSchema,
 } from '../tables';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
@@ -282,7 +282,7 @@ export async function backupTable(
       async (segment, poolSignal) => {
         const writer = writers[segment]!;
         const segmentProgress = progress.segments[segment]!;
-        const pages = scanSegment(clients.dynamodb, {
+        const pages = scanSegmentJson(clients.dynamodb, {
           table: input.table,
           segment,
           totalSegments,
@@ -517,7 +517,7 @@ async function cleanUpFailedBackup(
  * of piling up in V8's old generation (a 1M-item backup's heap was mostly such pages).
  */
 async function writePages(
-  pages: AsyncGenerator<ScanPage>,
+  pages: AsyncGenerator<ScanPage<Buffer>>,
   writer: SegmentWriter,
   signal: AbortSignal | undefined,
   onPage: (items: number, consumedUnits: number, bytes: number) => void,
@@ -535,12 +535,12 @@ async function writePages(
 
 /** Starts writing the page `pending` brings and asks for the next; keeps no reference to the page. */
 async function takePage(
-  pending: Promise<IteratorResult<ScanPage>>,
-  pages: AsyncGenerator<ScanPage>,
+  pending: Promise<IteratorResult<ScanPage<Buffer>>>,
+  pages: AsyncGenerator<ScanPage<Buffer>>,
   writer: SegmentWriter,
   signal: AbortSignal | undefined,
 ): Promise<
-  | { written: Promise<number>; next: Promise<IteratorResult<ScanPage>>; items: number; consumedUnits: number }
+  | { written: Promise<number>; next: Promise<IteratorResult<ScanPage<Buffer>>>; items: number; consumedUnits: number }
   | undefined
 > {
   const result = await pending;

@@ -1,73 +1,14 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ColdkeepError } from '../errors';
-import type { Item } from '../tables';
+import { type Item, itemFromDynamoJson, itemToDynamoJson } from '../tables';
 
 /**
  * Items as DynamoDB JSON lines, `{"Item":{...}}` one per line: the format of DynamoDB's
  * own export, so ImportTable can read Coldkeep backups and Coldkeep can read native exports.
- * The SDK hands binary values (B, BS) over as bytes; on the wire they are base64.
  */
-
-/** Assigns even a key named "__proto__" as an own attribute (plain assignment would set the prototype). */
-function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function b64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-// Copies only the parts of an item that hold binary values; most items pass through as they are.
-function encodeValue(value: AttributeValue): unknown {
-  if (value.B !== undefined) return { B: b64(value.B) };
-  if (value.BS !== undefined) return { BS: value.BS.map(b64) };
-  if (value.M !== undefined) {
-    const m = encodeMap(value.M);
-    return m === value.M ? value : { M: m };
-  }
-  if (value.L !== undefined) {
-    let changed = false;
-    const l = value.L.map((v) => {
-      const e = encodeValue(v);
-      if (e !== v) changed = true;
-      return e;
-    });
-    return changed ? { L: l } : value;
-  }
-  return value;
-}
-
-function encodeMap(map: Record<string, AttributeValue>): Record<string, unknown> {
-  let out: Record<string, unknown> | undefined;
-  for (const key in map) {
-    const v = map[key]!;
-    const e = encodeValue(v);
-    if (e !== v) {
-      out ??= { ...map };
-      setOwn(out, key, e);
-    }
-  }
-  return out ?? map;
-}
 
 /** One item as one line, with the trailing newline. */
 export function itemToLine(item: Item): string {
-  return `{"Item":${JSON.stringify(encodeMap(item))}}\n`;
-}
-
-function decodeValue(value: Record<string, unknown>): AttributeValue {
-  if (typeof value.B === 'string') return { B: Buffer.from(value.B, 'base64') };
-  if (Array.isArray(value.BS)) return { BS: (value.BS as string[]).map((s) => Buffer.from(s, 'base64')) };
-  if (value.M && typeof value.M === 'object')
-    return { M: decodeMap(value.M as Record<string, Record<string, unknown>>) };
-  if (Array.isArray(value.L)) return { L: (value.L as Record<string, unknown>[]).map(decodeValue) };
-  return value as unknown as AttributeValue;
-}
-
-function decodeMap(map: Record<string, Record<string, unknown>>): Item {
-  const out: Item = {};
-  for (const key in map) setOwn(out, key, decodeValue(map[key]!));
-  return out;
+  return `{"Item":${itemToDynamoJson(item)}}\n`;
 }
 
 /** Parses one line back into an item; `where` names the file and line for the error. */
@@ -87,7 +28,7 @@ export function lineToItem(line: string, where: string): Item {
       hint: 'Only DynamoDB JSON export files ({"Item": {...}} per line) can be restored.',
     });
   }
-  return decodeMap(item as Record<string, Record<string, unknown>>);
+  return itemFromDynamoJson(item as Record<string, Record<string, unknown>>);
 }
 
 /**
@@ -110,7 +51,7 @@ export function lineToChange(line: string, where: string): ChangeRecord {
     });
   }
   const asMap = (v: unknown): Item | undefined =>
-    v && typeof v === 'object' ? decodeMap(v as Record<string, Record<string, unknown>>) : undefined;
+    v && typeof v === 'object' ? itemFromDynamoJson(v as Record<string, Record<string, unknown>>) : undefined;
   const item = asMap(parsed.Item);
   if (item) return { type: 'put', item };
   const keys = asMap(parsed.Keys);

@@ -1,7 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Item } from '../tables';
 import { DataFileUpload, type DataFileResult } from './dataFileUpload';
-import { itemToLine } from './itemLines';
 import type { StorageOptions } from './storageOptions';
 
 export interface SegmentWriterOptions {
@@ -16,8 +14,10 @@ export interface SegmentWriterOptions {
   partSize?: number;
 }
 
-/** Characters of JSON lines per Buffer handed to gzip. */
-const LINES_CHUNK = 32 * 1024;
+const LINE_START = Buffer.from('{"Item":');
+const LINE_END = Buffer.from('}\n');
+/** Bytes of lines per Buffer handed to gzip: one per page would be a large allocation per write. */
+const LINES_CHUNK = 64 * 1024;
 
 /** Writes one segment's items into one or more data files, rolling over at a size threshold. */
 export class SegmentWriter {
@@ -28,30 +28,33 @@ export class SegmentWriter {
   constructor(private readonly options: SegmentWriterOptions) {}
 
   /**
-   * Writes a page of items; resolves to the bytes of JSON it made. Not async on purpose: the
-   * items become lines at once, and nothing holds them while the write waits for the upload.
-   * The lines go out as Buffers of about 32 KiB: a page as one string (~0.5 MB) is a large
-   * object to V8, promoted to the old generation by the first scavenge it lives through, and
-   * then garbage that only a full collection frees; small ones die young.
+   * Writes a page of items, each given as its DynamoDB JSON text on one line (`scanSegmentJson`);
+   * resolves to the bytes of lines it made. Not async on purpose: the items are copied into
+   * lines at once, so nothing holds the page while the write waits for the upload.
    */
-  writePage(items: Item[]): Promise<number> {
+  writePage(items: readonly Buffer[]): Promise<number> {
     if (items.length === 0) return Promise.resolve(0);
+    const framing = LINE_START.length + LINE_END.length;
     const chunks: Buffer[] = [];
     let bytes = 0;
-    let text = '';
-    for (const item of items) {
-      text += itemToLine(item);
-      if (text.length >= LINES_CHUNK) {
-        const chunk = Buffer.from(text);
-        chunks.push(chunk);
-        bytes += chunk.length;
-        text = '';
+    let k = 0;
+    while (k < items.length) {
+      // Whole lines per chunk, at least one, up to about LINES_CHUNK bytes.
+      let size = items[k]!.length + framing;
+      let last = k + 1;
+      while (last < items.length && size + items[last]!.length + framing <= LINES_CHUNK) {
+        size += items[last]!.length + framing;
+        last++;
       }
-    }
-    if (text) {
-      const chunk = Buffer.from(text);
+      const chunk = Buffer.allocUnsafe(size);
+      let at = 0;
+      for (; k < last; k++) {
+        at += LINE_START.copy(chunk, at);
+        at += items[k]!.copy(chunk, at);
+        at += LINE_END.copy(chunk, at);
+      }
       chunks.push(chunk);
-      bytes += chunk.length;
+      bytes += size;
     }
     return this.writeLines(chunks, items.length, bytes);
   }

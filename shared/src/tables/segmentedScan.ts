@@ -4,15 +4,20 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import type { Readable } from 'node:stream';
+import type { HttpResponse } from '@aws-sdk/types';
 import { fromAwsError, isThrottling } from '../errors';
 import { type BackoffPolicy, DEFAULT_BACKOFF, throwIfAborted, withRetry } from '../jobs';
 import type { CapacityLimiter } from './capacityLimiter';
+import { itemToDynamoJson } from './dynamoJson';
+import { splitScanBody } from './scanBody';
 
 export type Item = Record<string, AttributeValue>;
 
-export interface ScanPage {
+/** A page of a segment's items: objects from `scanSegment`, DynamoDB JSON text from `scanSegmentJson`. */
+export interface ScanPage<T = Item> {
   segment: number;
-  items: Item[];
+  items: T[];
   /** Read capacity units the page consumed (0 when the store does not say). */
   consumedUnits: number;
 }
@@ -31,29 +36,78 @@ export interface SegmentScanOptions {
   onThrottle?: () => void;
 }
 
+/** Sends one Scan request; resolves to the SDK's output and the page's items in the caller's form. */
+type SendScan<T> = (
+  command: ScanCommand,
+  signal: AbortSignal | undefined,
+) => Promise<{ output: ScanCommandOutput; items: T[] }>;
+
+/** Scans one segment of a table, page by page, each item as the SDK's AttributeValue objects. */
+export function scanSegment(client: DynamoDBClient, options: SegmentScanOptions): AsyncGenerator<ScanPage<Item>> {
+  return scanPages(options, async (command, signal) => {
+    const output = await client.send(command, { abortSignal: signal });
+    return { output, items: output.Items ?? [] };
+  });
+}
+
 /**
- * Scans one segment of a table, page by page. Throttling is retried with exponential
- * backoff and jitter (on top of the SDK's own adaptive retries), other transient faults too.
+ * Scans one segment of a table, page by page, each item as its DynamoDB JSON text, on one line,
+ * as the response held it: what a backup writes, without the SDK parsing every item into
+ * objects that the backup would only print again (most of a backup's CPU, bench/README.md).
  */
-export async function* scanSegment(client: DynamoDBClient, options: SegmentScanOptions): AsyncGenerator<ScanPage> {
+export function scanSegmentJson(client: DynamoDBClient, options: SegmentScanOptions): AsyncGenerator<ScanPage<Buffer>> {
+  return scanPages(options, async (command, signal) => {
+    let items: Buffer[] | undefined;
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const response = result.response as HttpResponse;
+        if (response.statusCode !== 200 || !response.body) return result;
+        const body = await readBody(response.body as Readable);
+        const split = splitScanBody(body);
+        items = split?.items;
+        // The SDK reads the page's other fields (LastEvaluatedKey, ConsumedCapacity) from the rest;
+        // a body that would not split goes to it whole, and it says what is wrong with it.
+        response.body = split?.rest ?? body;
+        return result;
+      },
+      // Inside the SDK's deserializer (priority "normal"), so this sees the body before it does.
+      { step: 'deserialize', priority: 'low', name: 'coldkeepItemsAsJson' },
+    );
+    const output = await client.send(command, { abortSignal: signal });
+    // No body was cut (one of a shape the splitter does not know, or an answer from a test
+    // double that never went over HTTP): the SDK parsed the items, so print them.
+    items ??= (output.Items ?? []).map((item) => Buffer.from(itemToDynamoJson(item)));
+    return { output, items };
+  });
+}
+
+async function readBody(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/**
+ * Scans one segment page by page. Throttling is retried with exponential backoff and jitter
+ * (on top of the SDK's own adaptive retries), other transient faults too.
+ */
+async function* scanPages<T>(options: SegmentScanOptions, send: SendScan<T>): AsyncGenerator<ScanPage<T>> {
   let startKey: Item | undefined;
   do {
     throwIfAborted(options.signal);
     await options.limiter?.acquire(options.signal);
-    let output: ScanCommandOutput | undefined = await withRetry(
-      () =>
-        client.send(
-          new ScanCommand({
-            TableName: options.table,
-            Segment: options.segment,
-            TotalSegments: options.totalSegments,
-            ConsistentRead: options.consistentRead,
-            Limit: options.pageLimit,
-            ExclusiveStartKey: startKey,
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-          { abortSignal: options.signal },
-        ),
+    const input = {
+      TableName: options.table,
+      Segment: options.segment,
+      TotalSegments: options.totalSegments,
+      ConsistentRead: options.consistentRead,
+      Limit: options.pageLimit,
+      ExclusiveStartKey: startKey,
+      ReturnConsumedCapacity: 'TOTAL' as const,
+    };
+    let answer: { output: ScanCommandOutput; items: T[] } | undefined = await withRetry(
+      () => send(new ScanCommand(input), options.signal),
       {
         signal: options.signal,
         policy: options.backoff ?? DEFAULT_BACKOFF,
@@ -64,12 +118,12 @@ export async function* scanSegment(client: DynamoDBClient, options: SegmentScanO
     ).catch((err: unknown) => {
       throw fromAwsError(err, { doing: `scan table ${options.table}`, table: options.table });
     });
-    const consumedUnits = output.ConsumedCapacity?.CapacityUnits ?? 0;
+    const consumedUnits = answer.output.ConsumedCapacity?.CapacityUnits ?? 0;
     options.limiter?.consume(consumedUnits);
-    startKey = output.LastEvaluatedKey;
-    let page: ScanPage | undefined = { segment: options.segment, items: output.Items ?? [], consumedUnits };
+    startKey = answer.output.LastEvaluatedKey;
+    let page: ScanPage<T> | undefined = { segment: options.segment, items: answer.items, consumedUnits };
     // eslint-disable-next-line no-useless-assignment -- see below: frees the SDK's output while suspended
-    output = undefined;
+    answer = undefined;
     // A suspended generator keeps what its registers last held. Dropping the page as soon as
     // the consumer asks for the next one lets it die young, instead of surviving (and being
     // promoted to the old generation) through the next request.
