@@ -6,9 +6,15 @@ import type { Item } from './segmentedScan';
  * The SDK hands binary values (B, BS) over as bytes; in the text they are base64.
  */
 
-/** Assigns even a key named "__proto__" as an own attribute (plain assignment would set the prototype). */
+/**
+ * Assigns even a key named "__proto__" as an own attribute (plain assignment would set the
+ * prototype). Only that key takes the slow path: defineProperty on every attribute was 6% of a
+ * restore's CPU.
+ */
 function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else target[key] = value;
 }
 
 function b64(bytes: Uint8Array): string {
