@@ -193,10 +193,22 @@ describe('backup and restore under injected faults', () => {
       pk: { S: `n${i}` },
       v: { N: String(i) },
       b: { B: randomBytes(8) },
+      s: { S: `é "}{" \\ ${i}` },
     }));
+    // The second file's lines come in every form a JSON-lines reader meets (CRLF ends, spaces
+    // between tokens, blank lines, no line end at the last): each must give the same item.
+    const variedLines = (chunk: Item[]): string =>
+      chunk
+        .map((item, k) => {
+          const line = itemToLine(item).trimEnd();
+          const inner = line.slice('{"Item":'.length, -1);
+          return [`${line}\n`, `${line}\r\n`, ` { "Item" : ${inner} }\n`, `\n${line}\n`][k % 4];
+        })
+        .join('')
+        .trimEnd();
     const exportDir = 'exports/AWSDynamoDB/01700000000000-abcdef12/';
     const files = [items.slice(0, 70), items.slice(70)].map((chunk, i) => {
-      const body = gzipSync(chunk.map(itemToLine).join(''));
+      const body = gzipSync(i === 0 ? chunk.map(itemToLine).join('') : variedLines(chunk));
       return { key: `${exportDir}data/file${i}.json.gz`, body, items: chunk.length };
     });
     for (const f of files) await direct.s3.send(new PutObjectCommand({ Bucket: bucket, Key: f.key, Body: f.body }));

@@ -22,6 +22,7 @@ import {
   isThrottling,
   type Item,
   itemToLine,
+  lineItemJson,
   lineToItem,
   manifestKey,
   mergeSettings,
@@ -295,6 +296,26 @@ describe('item lines (DynamoDB JSON)', () => {
     assert.deepEqual(Object.keys(item), ['pk', '__proto__', 'm']);
     assert.deepEqual(Object.getOwnPropertyDescriptor(item, '__proto__')?.value, { S: 'x' });
     assert.deepEqual(Object.keys(item.m!.M!), ['__proto__']);
+  });
+
+  test('lineItemJson gives the item text of an exact {"Item":…} line and nothing else', () => {
+    const item = '{"pk":{"S":"a \\"}{\\" \\\\"},"m":{"M":{"l":{"L":[{"N":"1"}]}}}}';
+    const text = (line: string) => lineItemJson(Buffer.from(line))?.toString('utf8');
+    assert.equal(text(`{"Item":${item}}`), item);
+    assert.deepEqual(JSON.parse(text(itemToLine({ pk: { S: '}"{' } }).trimEnd())!), JSON.parse('{"pk":{"S":"}\\"{"}}'));
+    for (const other of [
+      `{"Item":${item},"Other":1}`, // more than the item
+      `{"Item":${item}} `, // trailing space
+      ` {"Item":${item}}`,
+      `{ "Item": ${item}}`,
+      `{"Item":${item}`, // cut short
+      `{"Item":"text"}`,
+      `{"Keys":${item},"NewImage":${item}}`, // a change record
+      '',
+      '{"Item":}',
+    ]) {
+      assert.equal(text(other), undefined, other);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { ColdkeepError } from '../errors';
-import { type Item, itemFromDynamoJson, itemToDynamoJson } from '../tables';
+import { type Item, itemFromDynamoJson, itemToDynamoJson, skipNested } from '../tables';
 
 /**
  * Items as DynamoDB JSON lines, `{"Item":{...}}` one per line: the format of DynamoDB's
@@ -9,6 +9,22 @@ import { type Item, itemFromDynamoJson, itemToDynamoJson } from '../tables';
 /** One item as one line, with the trailing newline. */
 export function itemToLine(item: Item): string {
   return `{"Item":${itemToDynamoJson(item)}}\n`;
+}
+
+const ITEM_LINE_START = Buffer.from('{"Item":');
+
+/**
+ * The item of a line that is exactly `{"Item":<object>}` (every line of a full backup, Coldkeep's
+ * or DynamoDB's), as the DynamoDB JSON text it holds, for a restore to send on without parsing;
+ * undefined for any other line (a change record, spaces between tokens), which `lineToChange` reads.
+ */
+export function lineItemJson(line: Buffer): Buffer | undefined {
+  const start = ITEM_LINE_START.length;
+  if (line.length <= start + 1 || ITEM_LINE_START.compare(line, 0, start) !== 0 || line[start] !== 0x7b) {
+    return undefined;
+  }
+  const end = skipNested(line, start);
+  return end === line.length - 1 && line[end] === 0x7d ? line.subarray(start, end) : undefined;
 }
 
 /** Parses one line back into an item; `where` names the file and line for the error. */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsClients } from '../aws';
-import type { ChangeRecord } from '../backup';
+import { type ChangeRecord, lineItemJson, lineToChange } from '../backup';
 import { ColdkeepError, withAftermath } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
 import { CapacityLimiter } from '../tables';
@@ -11,7 +11,7 @@ import { type ImportFacts, importRestore } from './importRestore';
 import { type PlannedFile, planRestore, type RestorePlan, type RestoreSource } from './restorePlan';
 import { applyTtl, assertSameKeys, countItems, createTableFromSchema, inspectTarget } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
-import { downloadVerified, readChanges } from './verifiedDownload';
+import { downloadVerified, isBlankLine, readChanges, readLines } from './verifiedDownload';
 
 export interface RestoreTableInput {
   source: RestoreSource;
@@ -323,7 +323,8 @@ async function restoreFile(
   onWritten: (count: number) => void,
 ): Promise<FileCounts> {
   const counts: FileCounts = { records: 0, puts: 0, deletes: 0, delta: 0 };
-  const tally = (change: ChangeRecord): void => {
+  // A full backup's line, put as the text it is, counts as a put of unknown history.
+  const tally = (change: ChangeRecord | { type: 'put'; existedBefore?: undefined }): void => {
     counts.records++;
     if (change.type === 'put') {
       counts.puts++;
@@ -350,7 +351,17 @@ async function restoreFile(
     });
     report.outcome = 'partial';
     try {
-      for await (const change of readChanges(path, file.key)) {
+      let n = 0;
+      for await (const line of readLines(path)) {
+        n++;
+        const itemJson = lineItemJson(line);
+        if (itemJson) {
+          tally({ type: 'put' });
+          await writer.putJson(itemJson);
+          continue;
+        }
+        if (isBlankLine(line)) continue;
+        const change = lineToChange(line.toString('utf8'), `${file.key}:${n}`);
         tally(change);
         if (change.type === 'put') await writer.put(change.item);
         else await writer.delete(change.key);

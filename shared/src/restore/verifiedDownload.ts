@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type ChangeRecord, lineToChange, lineToItem, s3Uri } from '../backup';
+import { type ChangeRecord, lineToChange, s3Uri } from '../backup';
 import { ColdkeepError, fromAwsError } from '../errors';
 import { withRetry } from '../jobs';
-import type { Item } from '../tables';
 import type { PlannedFile } from './restorePlan';
 
 /**
@@ -62,24 +60,44 @@ export async function downloadVerified(
   }
 }
 
-/** The items of a downloaded (and verified) gzip DynamoDB JSON file, in order. */
-export async function* readItems(path: string, where: string): AsyncGenerator<Item> {
-  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
-    yield lineToItem(line, `${where}:${n}`);
+/**
+ * The lines of a downloaded (and verified) gzip file, in order, without their line ends (`\n` or
+ * `\r\n`), as bytes: a full backup's lines go to DynamoDB as they are (`lineItemJson`).
+ */
+export async function* readLines(path: string): AsyncGenerator<Buffer> {
+  let partial: Buffer | undefined;
+  for await (const chunk of createReadStream(path).pipe(createGunzip()) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, end);
+      yield withoutCr(partial ? Buffer.concat([partial, piece]) : piece);
+      partial = undefined;
+      start = end + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      partial = partial ? Buffer.concat([partial, rest]) : rest;
+    }
   }
+  if (partial?.length) yield withoutCr(partial);
+}
+
+function withoutCr(line: Buffer): Buffer {
+  return line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line;
+}
+
+/** Whether a line holds nothing but spaces (such lines are skipped, as JSON lines readers do). */
+export function isBlankLine(line: Buffer): boolean {
+  for (const c of line) if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  return true;
 }
 
 /** The change records of a downloaded (and verified) file: puts for a full backup, puts and deletes for an incremental one. */
 export async function* readChanges(path: string, where: string): AsyncGenerator<ChangeRecord> {
-  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
   let n = 0;
-  for await (const line of lines) {
+  for await (const line of readLines(path)) {
     n++;
-    if (line.trim() === '') continue;
-    yield lineToChange(line, `${where}:${n}`);
+    if (isBlankLine(line)) continue;
+    yield lineToChange(line.toString('utf8'), `${where}:${n}`);
   }
 }

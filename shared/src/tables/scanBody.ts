@@ -46,8 +46,8 @@ function skipString(b: Buffer, i: number): number {
   return -1;
 }
 
-/** The index after the object or array opening at `i`, or -1 when it does not close. */
-function skipNested(b: Buffer, i: number): number {
+/** The index after the JSON object or array opening at `i`, or -1 when it does not close. */
+export function skipNested(b: Buffer, i: number): number {
   let depth = 0;
   for (let j = i; j < b.length; j++) {
     const c = b[j];
