@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { pipeline as pipelineCallback, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -66,7 +66,9 @@ export async function downloadVerified(
  */
 export async function* readLines(path: string): AsyncGenerator<Buffer> {
   let partial: Buffer | undefined;
-  for await (const chunk of createReadStream(path).pipe(createGunzip()) as AsyncIterable<Buffer>) {
+  // pipeline, not pipe: a read error then ends the loop with that error instead of leaving it waiting.
+  const gunzipped = pipelineCallback(createReadStream(path), createGunzip(), () => undefined);
+  for await (const chunk of gunzipped as AsyncIterable<Buffer>) {
     let start = 0;
     for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, end);
