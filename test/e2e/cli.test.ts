@@ -102,6 +102,53 @@ describe('the coldkeep CLI', () => {
     assert.equal((JSON.parse(missing.stdout) as { error: { code: string } }).error.code, 'NoSuchTable');
   });
 
+  test('backups delete names the backup and deletes nothing without --yes; with it, the backup is gone', async () => {
+    const table = uniqueName('cli-delete');
+    await createTable(clients.dynamodb, { TableName: table });
+    await putItems(
+      clients.dynamodb,
+      table,
+      Array.from({ length: 40 }, (_, i) => ({ pk: { S: `d${i}` } })),
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const backup = await coldkeep(['--json', 'backup', 'table', table, '--bucket', bucket, '--prefix', 'del'], env);
+      assert.equal(backup.code, 0, backup.stderr);
+      ids.push((JSON.parse(backup.stdout) as { backup: { backupId: string } }).backup.backupId);
+    }
+    const where = ['--table', table, '--bucket', bucket, '--prefix', 'del'];
+    const keysBefore = await listKeys(clients.s3, bucket, 'del/');
+
+    const unconfirmed = await coldkeep(['backups', 'delete', 'latest', ...where], env);
+    assert.equal(unconfirmed.code, 2);
+    assert.match(unconfirmed.stderr, new RegExp(`Not deleted: backup ${ids[1]} of ${table}`));
+    assert.match(unconfirmed.stderr, /Hint: .*--yes/);
+    assert.deepEqual(await listKeys(clients.s3, bucket, 'del/'), keysBefore);
+
+    const deleted = await coldkeep(['--json', 'backups', 'delete', 'latest', ...where, '--yes'], env);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const report = (JSON.parse(deleted.stdout) as { deleted: { uri: string; deletedObjects: number } }).deleted;
+    assert.ok(report.uri.endsWith(`/${table}/${ids[1]}/`), report.uri);
+    assert.equal(report.deletedObjects, keysBefore.filter((k) => k.includes(`/${ids[1]}/`)).length);
+    const left = await coldkeep(['--json', 'backups', 'list', ...where], env);
+    assert.deepEqual(
+      (JSON.parse(left.stdout) as { backups: { backupId: string }[] }).backups.map((b) => b.backupId),
+      [ids[0]],
+    );
+
+    // By URI, as "backups list" prints it; an id that is not there says so.
+    const byUri = await coldkeep(['backups', 'delete', report.uri.replace(ids[1]!, ids[0]!), '--yes'], env);
+    assert.equal(byUri.code, 0, byUri.stderr);
+    assert.match(byUri.stdout, new RegExp(`Deleted backup ${ids[0]} of ${table}`));
+    assert.deepEqual(await listKeys(clients.s3, bucket, 'del/'), []);
+    const gone = await coldkeep(['--json', 'backups', 'delete', ids[0]!, ...where, '--yes'], env);
+    assert.equal(gone.code, 1);
+    assert.equal((JSON.parse(gone.stdout) as { error: { code: string } }).error.code, 'BackupNotFound');
+    const notABackup = await coldkeep(['backups', 'delete', `s3://${bucket}/del/`, '--yes'], env);
+    assert.equal(notABackup.code, 2);
+    assert.match(notABackup.stderr, /is not the folder of a Coldkeep table backup/);
+  });
+
   test('Ctrl-C during a backup exits 130, aborts the uploads and leaves no manifest', async () => {
     const table = uniqueName('cli-cancel');
     await createTable(clients.dynamodb, { TableName: table });

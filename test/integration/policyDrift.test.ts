@@ -18,6 +18,8 @@ import {
   backupFolder,
   backupSummary,
   backupTable,
+  deleteBackup,
+  findBackup,
   type CoreOperation,
   declarationOf,
   describeTable,
@@ -44,7 +46,15 @@ import { createBucket, createTable, putItems, uniqueName } from '../helpers/fixt
 import { type FeatureProxy, startFeatureProxy } from '../helpers/policyFeatureProxy';
 import { simulate } from '../helpers/policySimulation';
 
-const EXERCISED: CoreOperation[] = ['tables-list', 'backup-table', 'list-backups', 'restore', 'files', 'notify'];
+const EXERCISED: CoreOperation[] = [
+  'tables-list',
+  'backup-table',
+  'list-backups',
+  'delete-backup',
+  'restore',
+  'files',
+  'notify',
+];
 const MiB = 1024 * 1024;
 const FROM = 'coldkeep@example.com';
 const PREFIX = 'drift';
@@ -227,6 +237,27 @@ describe('the generated least-privilege policy matches what the code calls', () 
         backupArtefact(recording.s3, wide, storage),
       );
       assert.equal(large.link?.key.endsWith('.json.gz'), true);
+    });
+
+    // delete-backup: "coldkeep backups delete". A locked backup is refused once its manifest is
+    // read; an unlocked one, found as "latest", is deleted (manifest first, then its files).
+    await backupTable(direct, { table: tables.small, bucket, prefix: PREFIX, segments: 2, sse: storage.sse });
+    await as('delete-backup', async () => {
+      const locked = await findBackup(recording.s3, {
+        bucket,
+        prefix: PREFIX,
+        table: tables.orders,
+        backupId: 'latest',
+      });
+      await assert.rejects(deleteBackup(recording.s3, locked), { code: 'BackupLocked' });
+      const newest = await findBackup(recording.s3, {
+        bucket,
+        prefix: PREFIX,
+        table: tables.small,
+        backupId: 'latest',
+      });
+      const deleted = await deleteBackup(recording.s3, newest);
+      assert.ok(deleted.deletedObjects >= 3, `manifest and two data files (${deleted.deletedObjects})`);
     });
   });
 

@@ -9,6 +9,7 @@ import { ColdkeepError } from '../errors';
 import { TOOL_VERSION } from '../version';
 import { type CliContext, EXIT, type GlobalOptions, makeContext, reportError } from './context';
 import { backupsListCommand } from './commands/backupsList';
+import { backupsDeleteCommand } from './commands/backupsDelete';
 import { backupsShowCommand } from './commands/backupsShow';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
@@ -58,7 +59,8 @@ export function buildProgram(): Command {
     .command('backups')
     .description('the backup catalog')
     .addCommand(backupsListCommand(context))
-    .addCommand(backupsShowCommand(context));
+    .addCommand(backupsShowCommand(context))
+    .addCommand(backupsDeleteCommand(context));
   program.addCommand(restoreCommand(context));
   program
     .command('files')

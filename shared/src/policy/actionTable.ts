@@ -11,6 +11,7 @@ export const CORE_OPERATIONS = [
   'backup-table',
   'backup-table-export',
   'list-backups',
+  'delete-backup',
   'restore',
   'restore-import',
   'files',
@@ -277,6 +278,33 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
     grants: [
       { action: 's3:ListBucket', on: 'bucket', calls: ['s3.ListObjectsV2'], why: 'find backup folders' },
       { action: 's3:GetObject', on: 'all-table-backups', calls: ['s3.GetObject'], why: 'read each manifest' },
+      { ...KMS_READ, on: 'kms-key' },
+    ],
+  },
+  {
+    name: 'delete-backup',
+    status: 'available',
+    commands: ['backups delete'],
+    summary: 'delete one table backup: its manifest first, then its files; refused while Object Lock holds it',
+    grants: [
+      {
+        action: 's3:ListBucket',
+        on: 'bucket',
+        calls: ['s3.ListObjectsV2'],
+        why: 'find the backup ("latest" or an id) and list its files',
+      },
+      {
+        action: 's3:GetObject',
+        on: 'table-backups',
+        calls: ['s3.GetObject'],
+        why: "read the manifest: its Object Lock retention, and the catalog's listing",
+      },
+      {
+        action: 's3:DeleteObject',
+        on: 'table-backups',
+        calls: ['s3.DeleteObjects'],
+        why: 'delete the manifest, then the data files',
+      },
       { ...KMS_READ, on: 'kms-key' },
     ],
   },

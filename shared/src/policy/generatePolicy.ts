@@ -187,7 +187,15 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   if (
     !options.kmsKey &&
     grants.some(({ d }) =>
-      ['backup-table', 'backup-table-export', 'restore', 'restore-import', 'list-backups', 'files'].includes(d.name),
+      [
+        'backup-table',
+        'backup-table-export',
+        'restore',
+        'restore-import',
+        'list-backups',
+        'delete-backup',
+        'files',
+      ].includes(d.name),
     )
   ) {
     notes.push(

@@ -1,0 +1,79 @@
+import { Command } from 'commander';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { BackupLocation } from '../../backup';
+import { ColdkeepError } from '../../errors';
+import { type CliContext, requireBucket, withCancel } from '../context';
+
+interface BackupsDeleteFlags {
+  table?: string;
+  bucket?: string;
+  prefix?: string;
+  yes?: boolean;
+}
+
+/** The backup a `backups delete` argument names: its folder's s3:// URI, or an id / "latest" with --table. */
+async function locate(s3: S3Client, ref: string, flags: BackupsDeleteFlags): Promise<BackupLocation> {
+  const { parseManifestKey, parseS3Uri } = await import('../../backup/layout.js');
+  if (ref.startsWith('s3://')) {
+    const uri = parseS3Uri(ref);
+    const folder = uri?.key.replace(/\/?(manifest\.json)?$/, '');
+    const location = uri && folder ? parseManifestKey(uri.bucket, `${folder}/manifest.json`) : undefined;
+    if (!location) {
+      throw new ColdkeepError('InvalidInput', `${ref} is not the folder of a Coldkeep table backup.`, {
+        hint: 'Use the URI "coldkeep backups list" prints (s3://BUCKET/PREFIX/tables/ACCOUNT/REGION/TABLE/BACKUP_ID/), or a backup id with --table.',
+      });
+    }
+    return location;
+  }
+  if (!flags.table) {
+    throw new ColdkeepError('InvalidInput', `"${ref}" is not an s3:// URI, so the table must be named.`, {
+      hint: 'Pass --table TABLE with a backup id or "latest", e.g. coldkeep backups delete latest --table Orders --bucket B --yes.',
+    });
+  }
+  const { findBackup } = await import('../../catalog/listBackups.js');
+  return findBackup(s3, {
+    bucket: requireBucket(flags.bucket),
+    table: flags.table,
+    backupId: ref,
+    ...((flags.prefix ?? process.env.COLDKEEP_PREFIX) !== undefined
+      ? { prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX }
+      : {}),
+  });
+}
+
+export function backupsDeleteCommand(context: () => Promise<CliContext>): Command {
+  return new Command('delete')
+    .description('delete one table backup (manifest first, then its files); refused while Object Lock holds it')
+    .argument('<backup>', 's3:// URI of the backup, or a backup id / "latest" with --table')
+    .option('--table <name>', 'table the backup id belongs to')
+    .option('--bucket <name>', 'bucket (default: $COLDKEEP_BUCKET)')
+    .option('--prefix <prefix>', 'key prefix (default: "coldkeep")')
+    .option('--yes', 'really delete: without it, nothing is deleted and the backup is only named')
+    .action(async (ref: string, flags: BackupsDeleteFlags) => {
+      const ctx = await context();
+      const { AwsClients } = await import('../../aws/clients.js');
+      const { backupDir, s3Uri } = await import('../../backup/layout.js');
+      const { deleteBackup } = await import('../../catalog/deleteBackup.js');
+      const clients = new AwsClients(ctx.settings);
+      try {
+        const location = await locate(clients.s3, ref, flags);
+        const uri = s3Uri(location.bucket, backupDir(location));
+        if (!flags.yes) {
+          throw new ColdkeepError(
+            'InvalidInput',
+            `Not deleted: backup ${location.backupId} of ${location.table} (${uri}).`,
+            {
+              hint: 'Deleting a backup cannot be undone; run the same command with --yes to delete it.',
+            },
+          );
+        }
+        const report = await withCancel((signal) => deleteBackup(clients.s3, location, { signal }));
+        if (ctx.json) return ctx.out(JSON.stringify({ ok: true, deleted: report }, null, 2));
+        ctx.out(
+          `Deleted backup ${location.backupId} of ${location.table}: ${report.deletedObjects} object(s) under ${report.uri}.`,
+        );
+      } finally {
+        clients.destroy();
+      }
+    });
+}
