@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupLocation } from '../../backup';
 import { ColdkeepError } from '../../errors';
-import { type CliContext, requireBucket, withCancel } from '../context';
+import { type CliContext, withCancel } from '../context';
+import { sourceFrom } from './backupsShow';
 
 interface BackupsDeleteFlags {
   table?: string;
@@ -13,32 +14,21 @@ interface BackupsDeleteFlags {
 
 /** The backup a `backups delete` argument names: its folder's s3:// URI, or an id / "latest" with --table. */
 async function locate(s3: S3Client, ref: string, flags: BackupsDeleteFlags): Promise<BackupLocation> {
-  const { parseManifestKey, parseS3Uri } = await import('../../backup/layout.js');
-  if (ref.startsWith('s3://')) {
-    const uri = parseS3Uri(ref);
-    const folder = uri?.key.replace(/\/?(manifest\.json)?$/, '');
-    const location = uri && folder ? parseManifestKey(uri.bucket, `${folder}/manifest.json`) : undefined;
-    if (!location) {
-      throw new ColdkeepError('InvalidInput', `${ref} is not the folder of a Coldkeep table backup.`, {
-        hint: 'Use the URI "coldkeep backups list" prints (s3://BUCKET/PREFIX/tables/ACCOUNT/REGION/TABLE/BACKUP_ID/), or a backup id with --table.',
-      });
-    }
-    return location;
+  const source = sourceFrom(ref, flags);
+  if (!('uri' in source)) {
+    const { findBackup } = await import('../../catalog/listBackups.js');
+    return findBackup(s3, source);
   }
-  if (!flags.table) {
-    throw new ColdkeepError('InvalidInput', `"${ref}" is not an s3:// URI, so the table must be named.`, {
-      hint: 'Pass --table TABLE with a backup id or "latest", e.g. coldkeep backups delete latest --table Orders --bucket B --yes.',
+  const { parseManifestKey, parseS3Uri } = await import('../../backup/layout.js');
+  const uri = parseS3Uri(source.uri);
+  const folder = uri?.key.replace(/\/?(manifest\.json)?$/, '');
+  const location = uri && folder ? parseManifestKey(uri.bucket, `${folder}/manifest.json`) : undefined;
+  if (!location) {
+    throw new ColdkeepError('InvalidInput', `${ref} is not the folder of a Coldkeep table backup.`, {
+      hint: 'Use the URI "coldkeep backups list" prints (s3://BUCKET/PREFIX/tables/ACCOUNT/REGION/TABLE/BACKUP_ID/), or a backup id with --table.',
     });
   }
-  const { findBackup } = await import('../../catalog/listBackups.js');
-  return findBackup(s3, {
-    bucket: requireBucket(flags.bucket),
-    table: flags.table,
-    backupId: ref,
-    ...((flags.prefix ?? process.env.COLDKEEP_PREFIX) !== undefined
-      ? { prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX }
-      : {}),
-  });
+  return location;
 }
 
 export function backupsDeleteCommand(context: () => Promise<CliContext>): Command {
