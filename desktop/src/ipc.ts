@@ -40,6 +40,7 @@ export const enum IpcChannel {
   GetRun = 'coldkeep:history-get',
   ListRestorePoints = 'coldkeep:restore-points',
   Restore = 'coldkeep:restore-run',
+  CancelRestore = 'coldkeep:restore-cancel',
   ListTemplates = 'coldkeep:stacks-templates',
   TemplateParameters = 'coldkeep:stacks-parameters',
   PreviewStack = 'coldkeep:stacks-preview',
@@ -186,6 +187,8 @@ export interface IpcContract {
   [IpcChannel.GetRun]: { input: { runId: string }; output: RunRecord };
   [IpcChannel.ListRestorePoints]: { input: { sourceId: string }; output: RestorePoint[] };
   [IpcChannel.Restore]: { input: RestoreInput; output: RestoreResult };
+  /** Cancels the running restore of a source; `cancelled` is false when none was running. */
+  [IpcChannel.CancelRestore]: { input: { sourceId: string }; output: { cancelled: boolean } };
   [IpcChannel.ListTemplates]: { input: undefined; output: TemplateInfo[] };
   [IpcChannel.TemplateParameters]: { input: { template: string }; output: TemplateParameter[] };
   [IpcChannel.PreviewStack]: { input: StackInput; output: ChangePreview[] };
@@ -217,6 +220,7 @@ export const apiMethods = {
   getRun: IpcChannel.GetRun,
   listRestorePoints: IpcChannel.ListRestorePoints,
   restore: IpcChannel.Restore,
+  cancelRestore: IpcChannel.CancelRestore,
   listTemplates: IpcChannel.ListTemplates,
   templateParameters: IpcChannel.TemplateParameters,
   previewStack: IpcChannel.PreviewStack,

@@ -214,6 +214,17 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     assert.match((await page.textContent('#restore-result .ok')) ?? '', /200 items written to studentData-from-window/);
     await ui.screenshot('05-restore');
 
+    // A restore can be cancelled from the page: it stops, and its error says what it had written.
+    assert.equal(await page.isHidden('#restore-cancel'), true, 'no Cancel button while nothing runs');
+    await page.fill('#restore-target', 'studentData-cancelled');
+    await page.click('#restore-run');
+    await page.click('#restore-cancel');
+    await page.waitForSelector('#restore-status .error', { timeout: 60_000 });
+    assert.match((await page.textContent('#restore-status .error')) ?? '', /cancel/i);
+    assert.equal(await page.isHidden('#restore-cancel'), true);
+    assert.equal(app.restores.isRunning, false);
+    await ui.screenshot('05b-restore-cancelled');
+
     const clients = new AwsClients((await app.clients()).settings);
     try {
       const scan = await clients.dynamodb.send(

@@ -18,12 +18,14 @@ import {
 import { ALL_CHANNELS, IpcChannel, type IpcResult } from 'coldkeep-desktop/dist/ipc';
 import { type IpcHandlers, type IpcMainLike, registerIpcHandlers } from 'coldkeep-desktop/dist/main/ipcHandlers';
 import {
+  allJobs,
   applyStartAtLogin,
   catchUpOnResume,
   linuxAutostartEntry,
   type QuitChoice,
   QuitGuard,
 } from 'coldkeep-desktop/dist/main/lifecycle';
+import { RestoreJobs } from 'coldkeep-desktop/dist/main/restoreJobs';
 import { notificationFor, showRunNotification } from 'coldkeep-desktop/dist/main/runNotifications';
 import { SafeStorageSecretStore, type SafeStorageLike } from 'coldkeep-desktop/dist/main/safeStorageSecretStore';
 import { type TrayActions, TrayPresenter, type TrayState } from 'coldkeep-desktop/dist/main/trayMenu';
@@ -358,6 +360,42 @@ describe('desktop main: resume and quit', () => {
     assert.equal((await setting.running).status, 'cancelled');
     await until(() => setting.quits.length === 1);
     assert.equal(setting.asked(), 0);
+  });
+
+  test('a restore from the window: one per source at a time, cancelled from the page or by quitting', async () => {
+    const restores = new RestoreJobs();
+    const started: string[] = [];
+    // A restore that runs until cancelled, failing then as the core's restores do.
+    const untilCancelled = (name: string) => (signal: AbortSignal) =>
+      new Promise<string>((_resolve, reject) => {
+        started.push(name);
+        signal.addEventListener('abort', () => reject(new CancelledError('Restore cancelled.')));
+      });
+    const first = restores.run('src-a', untilCancelled('a'));
+    await assert.rejects(restores.run('src-a', untilCancelled('again')), { code: 'RunInProgress' });
+    assert.deepEqual(started, ['a'], 'the second restore of a source never started');
+    assert.equal(await restores.run('src-b', async () => 'b done'), 'b done', 'another source is not held back');
+    assert.equal(restores.isRunning, true);
+    assert.equal(restores.cancel('src-b'), false, 'nothing to cancel once it has finished');
+    assert.equal(restores.cancel('src-a'), true);
+    await assert.rejects(first, { code: 'Cancelled' });
+    assert.equal(restores.isRunning, false);
+
+    // Quitting sees a restore as a running job, next to the scheduler's runs, and cancels it.
+    const { scheduler } = await schedulerWith(async () => ok('done'));
+    const restoring = restores.run('src-c', untilCancelled('c'));
+    restoring.catch(() => undefined);
+    const quits: string[] = [];
+    const guard = new QuitGuard({
+      jobs: allJobs(scheduler, restores),
+      behaviour: () => 'cancel',
+      ask: async () => assert.fail('the setting says cancel'),
+      quit: () => quits.push('quit'),
+    });
+    assert.equal(guard.beforeQuit(), true, 'held back while the restore runs');
+    await assert.rejects(restoring, { code: 'Cancelled' });
+    await until(() => quits.length === 1);
+    assert.equal(guard.beforeQuit(), false);
   });
 
   test('no job: quitting is not held back', () => {

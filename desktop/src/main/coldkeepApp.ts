@@ -39,6 +39,7 @@ import type { IpcHandlers } from './ipcHandlers';
 import { IpcChannel } from '../ipc';
 import { coreFolderBackups } from './folderBackups';
 import type { FolderBackups, Stacks } from './services';
+import { RestoreJobs } from './restoreJobs';
 
 /** Where secrets go, and whether they can go there at all. */
 export interface SecretStorage {
@@ -75,6 +76,8 @@ export interface ColdkeepAppOptions {
  */
 export class ColdkeepApp {
   readonly scheduler: Scheduler;
+  /** Restores started from the window (cancellable; the quit guard waits for them too). */
+  readonly restores = new RestoreJobs();
   readonly store: ScheduleStore;
   private readonly options: ColdkeepAppOptions;
   private readonly folderBackups: FolderBackups;
@@ -374,27 +377,34 @@ export class ColdkeepApp {
       [IpcChannel.Restore]: async ({ sourceId, restorePoint, target, overwrite }) => {
         const source = await this.store.source(sourceId);
         const { clients, bucket, prefix } = await this.backupTarget();
-        if (source.kind === 'folder') {
-          return folderBackups.restoreSnapshot(
+        return this.restores.run(sourceId, async (signal) => {
+          if (source.kind === 'folder') {
+            return folderBackups.restoreSnapshot(
+              clients,
+              {
+                bucket,
+                source: source.id,
+                snapshotId: restorePoint,
+                target,
+                ...(prefix ? { prefix } : {}),
+                ...(overwrite ? { overwrite } : {}),
+              },
+              { signal },
+            );
+          }
+          const report = await restoreTable(
             clients,
             {
-              bucket,
-              source: source.id,
-              snapshotId: restorePoint,
+              source: { bucket, table: source.table, backupId: restorePoint, ...(prefix ? { prefix } : {}) },
               target,
-              ...(prefix ? { prefix } : {}),
               ...(overwrite ? { overwrite } : {}),
             },
-            {},
+            { signal },
           );
-        }
-        const report = await restoreTable(clients, {
-          source: { bucket, table: source.table, backupId: restorePoint, ...(prefix ? { prefix } : {}) },
-          target,
-          ...(overwrite ? { overwrite } : {}),
+          return { summary: `${report.itemsWritten} items written to ${report.target}`, report: { ...report } };
         });
-        return { summary: `${report.itemsWritten} items written to ${report.target}`, report: { ...report } };
       },
+      [IpcChannel.CancelRestore]: ({ sourceId }) => ({ cancelled: this.restores.cancel(sourceId) }),
       [IpcChannel.ListTemplates]: () => stacks.listTemplates(),
       [IpcChannel.TemplateParameters]: ({ template }) => stacks.templateParameters(template),
       [IpcChannel.PreviewStack]: async (input) => {

@@ -74,6 +74,7 @@ export const ipcInputs = {
   [IpcChannel.Restore]: z
     .object({ sourceId: id, restorePoint: id, target: name, overwrite: z.boolean().optional() })
     .strict(),
+  [IpcChannel.CancelRestore]: z.object({ sourceId: id }).strict(),
   [IpcChannel.ListTemplates]: none,
   [IpcChannel.TemplateParameters]: z.object({ template: id }).strict(),
   [IpcChannel.PreviewStack]: stackInput(),

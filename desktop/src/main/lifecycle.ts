@@ -8,6 +8,17 @@ export interface RunningJobs {
   whenIdle(): Promise<void>;
 }
 
+/** Several kinds of jobs (scheduled runs, restores) as one, for the quit guard. */
+export function allJobs(...jobs: RunningJobs[]): RunningJobs {
+  return {
+    get isRunning() {
+      return jobs.some((j) => j.isRunning);
+    },
+    cancelAll: async () => void (await Promise.all(jobs.map((j) => j.cancelAll()))),
+    whenIdle: async () => void (await Promise.all(jobs.map((j) => j.whenIdle()))),
+  };
+}
+
 export type QuitChoice = 'cancel' | 'wait' | 'stay';
 
 export interface QuitGuardOptions {
@@ -23,8 +34,9 @@ export interface QuitGuardOptions {
 }
 
 /**
- * Quitting while a backup runs: cancel it cleanly (uploads aborted, no manifest, history says
- * cancelled) or wait for it to finish, as the user chooses; or stay. Hook `beforeQuit` to the
+ * Quitting while a backup or a restore runs: cancel it cleanly (uploads aborted, no manifest,
+ * history says cancelled; a restore says what it wrote) or wait for it to finish, as the user
+ * chooses; or stay. Hook `beforeQuit` to the
  * app's 'before-quit': it prevents the quit while jobs run and quits again once they have stopped.
  */
 export class QuitGuard {

@@ -19,7 +19,14 @@ import {
 import { defaultScheduleDir, TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
 import { ColdkeepApp } from './coldkeepApp';
 import { registerIpcHandlers } from './ipcHandlers';
-import { applyStartAtLogin, catchUpOnResume, linuxAutostartEntry, QuitGuard, type QuitChoice } from './lifecycle';
+import {
+  allJobs,
+  applyStartAtLogin,
+  catchUpOnResume,
+  linuxAutostartEntry,
+  QuitGuard,
+  type QuitChoice,
+} from './lifecycle';
 import { showRunNotification } from './runNotifications';
 import { encryptionProblem, SafeStorageSecretStore } from './safeStorageSecretStore';
 import { denyAllPermissions, lockDownWebContents } from './security';
@@ -117,20 +124,22 @@ function main(): void {
   };
 
   const quitGuard = new QuitGuard({
+    // Scheduled runs and restores from the window, once the app has opened.
     jobs: {
       get isRunning() {
-        return coldkeep?.scheduler.isRunning ?? false;
+        return coldkeep ? allJobs(coldkeep.scheduler, coldkeep.restores).isRunning : false;
       },
-      cancelAll: async () => coldkeep?.scheduler.cancelAll(),
-      whenIdle: async () => coldkeep?.scheduler.whenIdle(),
+      cancelAll: async () => coldkeep && allJobs(coldkeep.scheduler, coldkeep.restores).cancelAll(),
+      whenIdle: async () => coldkeep && allJobs(coldkeep.scheduler, coldkeep.restores).whenIdle(),
     },
     behaviour: () => coldkeep?.settings.quitDuringJob ?? 'ask',
     ask: async () => {
       const choices: QuitChoice[] = ['cancel', 'wait', 'stay'];
       const { response } = await dialog.showMessageBox({
         type: 'question',
-        message: 'A backup is running.',
-        detail: 'Cancelling stops it cleanly: nothing half-written is left that looks like a backup.',
+        message: 'A backup or restore is running.',
+        detail:
+          'Cancelling stops it cleanly: nothing half-written is left that looks like a backup, and a restore says what it wrote.',
         buttons: ['Cancel It and Quit', 'Quit When It Ends', 'Keep Running'],
         defaultId: 1,
         cancelId: 2,

@@ -13,6 +13,8 @@ export const restorePage: Page = async (root, api) => {
   const overwrite = h('input', { type: 'checkbox', id: 'restore-overwrite' });
   const pickTarget = h('button', { class: 'secondary', id: 'restore-pick-folder' }, 'Choose Folder…');
   const run = h('button', { id: 'restore-run' }, 'Restore');
+  // Shown while a restore runs; the restore then fails with what it had written, and says so.
+  const cancel = h('button', { class: 'secondary', id: 'restore-cancel', hidden: true }, 'Cancel Restore');
   const result = h('div', { id: 'restore-result' });
 
   const loadPoints = async (): Promise<void> => {
@@ -31,6 +33,13 @@ export const restorePage: Page = async (root, api) => {
     }
   };
   sourceSelect.addEventListener('change', () => void loadPoints());
+  cancel.addEventListener('click', () => {
+    cancel.disabled = true;
+    void api
+      .cancelRestore({ sourceId: cancel.dataset.source ?? '' })
+      .catch((err: unknown) => replaceChildren(status, errorBox(err)))
+      .finally(() => (cancel.disabled = false));
+  });
   pickTarget.addEventListener(
     'click',
     () =>
@@ -44,12 +53,12 @@ export const restorePage: Page = async (root, api) => {
     () =>
       void busy(run, status, async () => {
         replaceChildren(result);
-        const done = await api.restore({
-          sourceId: sourceSelect.value,
-          restorePoint: pointSelect.value,
-          target: target.value,
-          overwrite: overwrite.checked,
-        });
+        const sourceId = sourceSelect.value;
+        cancel.dataset.source = sourceId;
+        cancel.hidden = false;
+        const done = await api
+          .restore({ sourceId, restorePoint: pointSelect.value, target: target.value, overwrite: overwrite.checked })
+          .finally(() => (cancel.hidden = true));
         replaceChildren(
           result,
           h('p', { class: 'ok' }, `Restored: ${done.summary}`),
@@ -73,7 +82,7 @@ export const restorePage: Page = async (root, api) => {
       h('label', {}, 'Backup ', pointSelect),
       h('label', {}, 'Into ', target, ' ', pickTarget),
       h('label', {}, overwrite, ' Write into a target that is not empty'),
-      run,
+      h('div', { class: 'toolbar' }, run, cancel),
     ),
     status,
     result,
