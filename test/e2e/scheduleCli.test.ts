@@ -125,4 +125,58 @@ describe('coldkeep schedule', () => {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /NoSuchSource/);
   });
+
+  test('schedule run --notify emails each finished run (SES): the failures only with --notify-on failures', async () => {
+    const mailEnv = {
+      ...env,
+      COLDKEEP_SCHEDULE_DIR: await mkdtemp(join(tmpdir(), 'coldkeep-schedule-mail-')),
+      COLDKEEP_ENDPOINT_URL_SES: emulators.endpoints.ses,
+    };
+    const mails = async () =>
+      (
+        (await (await fetch(`${emulators.endpoints.ses}/store`)).json()) as {
+          emails: { subject: string; destination: { to: string[] }; body: { text?: string } }[];
+        }
+      ).emails.filter((m) => m.destination.to.includes('night-shift@example.com'));
+    const tableName = uniqueName('mailed');
+    await createTable(clients.dynamodb, { TableName: tableName });
+    await putItems(
+      clients.dynamodb,
+      tableName,
+      Array.from({ length: 12 }, (_, i) => ({ pk: { S: `m${i}` } })),
+    );
+    const good = JSON.parse((await coldkeep(['--json', 'schedule', 'add', '--table', tableName], mailEnv)).stdout) as {
+      id: string;
+    };
+    const bad = JSON.parse(
+      (await coldkeep(['--json', 'schedule', 'add', '--table', uniqueName('gone')], mailEnv)).stdout,
+    ) as { id: string };
+    const notify = ['--notify', 'night-shift@example.com', '--from', 'coldkeep@example.com'];
+
+    const failuresOnly = await coldkeep(['schedule', 'run', '--all', ...notify, '--notify-on', 'failures'], mailEnv);
+    assert.equal(failuresOnly.code, 1, failuresOnly.stderr);
+    assert.match(failuresOnly.stdout, /Emailed night-shift@example\.com: "Coldkeep: Scheduled backup of .* FAILED/);
+    let sent = await mails();
+    assert.equal(sent.length, 1, 'only the failed run was emailed');
+    assert.match(sent[0]!.subject, /Scheduled backup of .*gone.* FAILED \(\[NoSuchTable\]\)/);
+    assert.match(sent[0]!.body.text ?? '', /Run +manual/);
+
+    await coldkeep(['schedule', 'remove', bad.id], mailEnv);
+    const all = await coldkeep(['--json', 'schedule', 'run', '--source', good.id, ...notify], mailEnv);
+    assert.equal(all.code, 0, all.stderr);
+    const result = JSON.parse(all.stdout) as { runs: RunRecord[]; notifications: { sent: boolean; subject: string }[] };
+    assert.equal(result.runs[0]!.status, 'succeeded');
+    assert.deepEqual(
+      result.notifications.map((n) => n.sent),
+      [true],
+    );
+    sent = await mails();
+    assert.equal(sent.length, 2);
+    assert.match(sent[1]!.subject, new RegExp(`Scheduled backup of table ${tableName} succeeded \\(12 items`));
+    assert.match(sent[1]!.body.text ?? '', new RegExp(`Backup id +${result.runs[0]!.result!.restorePoint}`));
+
+    const quiet = await coldkeep(['schedule', 'run', '--source', good.id], mailEnv);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal((await mails()).length, 2, 'no --notify, no email');
+  });
 });

@@ -15,13 +15,16 @@ import {
   type FolderBackupReport,
   missedRunAt,
   newSource,
+  type RunRecord,
   type RunReport,
+  runSummary,
   ScheduleStore,
   Scheduler,
   type SchedulerEvent,
   type Source,
   type SourceRunner,
   type SourceRunners,
+  shouldNotify,
   type TableSource,
   tableRunner,
 } from '@coldkeep/shared';
@@ -373,5 +376,77 @@ describe('schedule: scheduler', () => {
     assert.equal(scanRun.result?.report.engine, 'scan');
     assert.match(scanRun.result?.summary ?? '', /5 items, .*\(full scan\)/);
     assert.match(incrementalRun.result?.summary ?? '', /\(incremental export\)/);
+  });
+});
+
+describe('emails about scheduled runs', () => {
+  const run = (over: Partial<RunRecord>): RunRecord => ({
+    runId: 'r1',
+    sourceId: 's1',
+    sourceName: '/home/me/Documents',
+    kind: 'folder',
+    trigger: 'schedule',
+    scheduledFor: '2026-11-23T02:00:00.000Z',
+    startedAt: '2026-11-23T02:00:01.000Z',
+    finishedAt: '2026-11-23T02:00:03.000Z',
+    durationMs: 2000,
+    status: 'succeeded',
+    attempts: 1,
+    ...over,
+  });
+
+  test('a cancelled run is never emailed; "failures" emails only failed runs', () => {
+    assert.equal(shouldNotify(run({ status: 'succeeded' }), 'all'), true);
+    assert.equal(shouldNotify(run({ status: 'succeeded' }), 'failures'), false);
+    assert.equal(shouldNotify(run({ status: 'failed' }), 'failures'), true);
+    assert.equal(shouldNotify(run({ status: 'cancelled' }), 'all'), false);
+    assert.equal(shouldNotify(run({ status: 'cancelled' }), 'failures'), false);
+  });
+
+  test("the summary is the job's own, from the kept report, plus how the run came about", () => {
+    const report: FolderBackupReport = {
+      snapshotId: 'snap-1',
+      source: 'docs',
+      bucket: 'b',
+      uri: 's3://b/coldkeep/files/docs/',
+      snapshotKey: 'coldkeep/files/docs/snapshots/snap-1.json.gz',
+      dir: '/home/me/Documents',
+      files: 3,
+      dirs: 1,
+      symlinks: 0,
+      bytes: 300,
+      unchangedFiles: 0,
+      hashedFiles: 3,
+      hashedBytes: 300,
+      uploadedBlobs: 3,
+      uploadedBytes: 300,
+      uploadedPacks: 1,
+      skipped: [],
+      changedWhileReading: [],
+      startedAt: '2026-11-23T02:00:01.000Z',
+      finishedAt: '2026-11-23T02:00:03.000Z',
+      durationMs: 2000,
+    };
+    const snapshot = runSummary(run({ result: { summary: '3 files', restorePoint: 'snap-1', report: { ...report } } }));
+    assert.equal(snapshot.ok, true);
+    assert.equal(snapshot.what, 'Scheduled snapshot of folder /home/me/Documents');
+    assert.deepEqual(snapshot.facts.at(-1), ['Run', 'schedule for 2026-11-23T02:00:00.000Z']);
+    assert.ok(snapshot.facts.some(([label, value]) => label === 'Snapshot id' && value === 'snap-1'));
+    // A report without what the summary shows still makes an email, from the run's one line.
+    const thin = runSummary(run({ result: { summary: '3 files', report: {} } }));
+    assert.equal(thin.what, 'Scheduled backup of /home/me/Documents');
+    assert.equal(thin.headline, '3 files');
+
+    const failed = runSummary(
+      run({
+        status: 'failed',
+        attempts: 3,
+        error: { code: 'Throttled', message: 'Too many requests.', hint: 'Try later.' },
+      }),
+    );
+    assert.equal(failed.ok, false);
+    assert.equal(failed.what, 'Scheduled backup of /home/me/Documents');
+    assert.deepEqual(failed.error, { code: 'Throttled', message: 'Too many requests.', hint: 'Try later.' });
+    assert.deepEqual(failed.facts[0], ['Run', 'schedule for 2026-11-23T02:00:00.000Z, 3 tries']);
   });
 });

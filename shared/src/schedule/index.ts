@@ -3,3 +3,4 @@ export * from './sources';
 export * from './runHistory';
 export * from './sourceRunners';
 export * from './scheduler';
+export * from './runNotification';

@@ -12,7 +12,7 @@ export function scheduleStore(dir: string | undefined): ScheduleStore {
 export function cliRunners(
   ctx: CliContext,
   flags: { bucket?: string; prefix?: string },
-): { runners: SourceRunners; close: () => void } {
+): { runners: SourceRunners; clients: AwsClients; close: () => void } {
   const clients = new AwsClients(ctx.settings);
   const target = () => ({
     clients,
@@ -21,6 +21,7 @@ export function cliRunners(
   });
   return {
     runners: { table: tableRunner(target), folder: folderRunner(target) },
+    clients,
     close: () => clients.destroy(),
   };
 }

@@ -1,9 +1,12 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { CancelledError, ColdkeepError, type ErrorCode } from '../../errors';
-import type { RunRecord } from '../../schedule';
+import type { NotificationReport, NotifySettings } from '../../notify';
+import type { NotifyOn, RunRecord } from '../../schedule';
 import { type CliContext, withCancel } from '../context';
+import { addNotifyOptions, type NotifyFlags, notificationLines, notifySettingsFromFlags } from '../notifyOptions';
 
-interface ScheduleRunFlags {
+interface ScheduleRunFlags extends NotifyFlags {
+  notifyOn: NotifyOn;
   bucket?: string;
   prefix?: string;
   dir?: string;
@@ -13,7 +16,7 @@ interface ScheduleRunFlags {
 }
 
 export function scheduleRunCommand(context: () => Promise<CliContext>): Command {
-  return new Command('run')
+  const command = new Command('run')
     .description(
       'run what is due: each source whose scheduled time passed without a run, once (for cron or a systemd timer); ' +
         '--all or --source to run now, --watch to stay and run on schedule',
@@ -24,54 +27,75 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
     .option('--source <id...>', 'run these sources now')
     .option('--watch', 'keep running: catch up, then run every source on its schedule until Ctrl-C')
     .option('--dir <path>', 'schedule folder (default: $COLDKEEP_SCHEDULE_DIR, else the config folder)')
-    .action(async (flags: ScheduleRunFlags) => {
-      const ctx = await context();
-      const { cliRunners, runLine, scheduleStore } = await import('./scheduleCommon.js');
-      const { Scheduler } = await import('../../schedule/scheduler.js');
-      const { runners, close } = cliRunners(ctx, flags);
-      const runs: RunRecord[] = [];
-      const scheduler = new Scheduler({
-        store: scheduleStore(flags.dir),
-        runners,
-        onEvent: (event) => {
-          if (event.type === 'run-finished') {
-            runs.push(event.run);
-            if (!ctx.json) ctx.out(runLine(event.run));
-          } else if (event.type === 'retrying' && !ctx.json) {
-            process.stderr.write(
-              `Retrying ${event.sourceId} in ${Math.round(event.delayMs / 1000)} s (try ${event.attempt + 1}): ${event.error.message}\n`,
-            );
-          }
-        },
-      });
-      try {
-        await withCancel(async (signal) => {
-          signal.addEventListener('abort', () => void scheduler.cancelAll(), { once: true });
-          if (flags.all) await scheduler.runAll();
-          else if (flags.source?.length) await Promise.all(flags.source.map((id) => scheduler.runNow(id)));
-          else if (flags.watch) {
-            await scheduler.start();
-            await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-            scheduler.stop();
-            await scheduler.whenIdle();
-          } else await scheduler.catchUp();
-        });
-      } finally {
-        close();
-      }
-      const failed = runs.filter((r) => r.status !== 'succeeded');
-      if (failed.length > 0) {
-        // The exit code and --json error come from the first failure; every run is in the details.
-        const first = failed.find((r) => r.status === 'failed') ?? failed[0]!;
-        const code = (first.error?.code ?? 'Unexpected') as ErrorCode;
-        const message = `${failed.length} of ${runs.length} run(s) did not succeed; first: ${first.sourceName}: ${first.error?.message ?? first.status}`;
-        if (first.status === 'cancelled') throw new CancelledError(message, { details: { runs } });
-        throw new ColdkeepError(code, message, {
-          hint: first.error?.hint ?? 'See "coldkeep schedule history" for each run.',
-          details: { runs },
-        });
-      }
-      if (ctx.json) ctx.out(JSON.stringify({ ok: true, runs }, null, 2));
-      else if (runs.length === 0) ctx.out('Nothing was due.');
+    .addOption(
+      new Option('--notify-on <runs>', 'which runs are emailed (with --notify)')
+        .choices(['all', 'failures'])
+        .default('all'),
+    );
+  // No download link: the email is about the run; `coldkeep backups` and `files` find what it wrote.
+  addNotifyOptions(command, { link: false });
+  return command.action(async (flags: ScheduleRunFlags) => {
+    const ctx = await context();
+    const { cliRunners, runLine, scheduleStore } = await import('./scheduleCommon.js');
+    const { Scheduler } = await import('../../schedule/scheduler.js');
+    const { runSummary, shouldNotify } = await import('../../schedule/runNotification.js');
+    const notify = notifySettingsFromFlags(flags);
+    const { runners, clients, close } = cliRunners(ctx, flags);
+    const runs: RunRecord[] = [];
+    const notifications: NotificationReport[] = [];
+    const emailing: Promise<void>[] = [];
+    // Each finished run is emailed as it ends (a --watch run never ends); the command waits for the
+    // emails. notifyJob reports a failed send rather than throwing: an email never fails the run.
+    const email = async (run: RunRecord, settings: NotifySettings): Promise<void> => {
+      const { notifyJob } = await import('../../notify/notifyJob.js');
+      const notification = await notifyJob(clients, settings, runSummary(run));
+      notifications.push(notification);
+      if (!ctx.json) ctx.out(notificationLines(notification).join('\n'));
+    };
+    const scheduler = new Scheduler({
+      store: scheduleStore(flags.dir),
+      runners,
+      onEvent: (event) => {
+        if (event.type === 'run-finished') {
+          runs.push(event.run);
+          if (!ctx.json) ctx.out(runLine(event.run));
+          if (notify && shouldNotify(event.run, flags.notifyOn)) emailing.push(email(event.run, notify));
+        } else if (event.type === 'retrying' && !ctx.json) {
+          process.stderr.write(
+            `Retrying ${event.sourceId} in ${Math.round(event.delayMs / 1000)} s (try ${event.attempt + 1}): ${event.error.message}\n`,
+          );
+        }
+      },
     });
+    try {
+      await withCancel(async (signal) => {
+        signal.addEventListener('abort', () => void scheduler.cancelAll(), { once: true });
+        if (flags.all) await scheduler.runAll();
+        else if (flags.source?.length) await Promise.all(flags.source.map((id) => scheduler.runNow(id)));
+        else if (flags.watch) {
+          await scheduler.start();
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          scheduler.stop();
+          await scheduler.whenIdle();
+        } else await scheduler.catchUp();
+      });
+    } finally {
+      await Promise.all(emailing);
+      close();
+    }
+    const failed = runs.filter((r) => r.status !== 'succeeded');
+    if (failed.length > 0) {
+      // The exit code and --json error come from the first failure; every run is in the details.
+      const first = failed.find((r) => r.status === 'failed') ?? failed[0]!;
+      const code = (first.error?.code ?? 'Unexpected') as ErrorCode;
+      const message = `${failed.length} of ${runs.length} run(s) did not succeed; first: ${first.sourceName}: ${first.error?.message ?? first.status}`;
+      if (first.status === 'cancelled') throw new CancelledError(message, { details: { runs } });
+      throw new ColdkeepError(code, message, {
+        hint: first.error?.hint ?? 'See "coldkeep schedule history" for each run.',
+        details: { runs, ...(notify ? { notifications } : {}) },
+      });
+    }
+    if (ctx.json) ctx.out(JSON.stringify({ ok: true, runs, ...(notify ? { notifications } : {}) }, null, 2));
+    else if (runs.length === 0) ctx.out('Nothing was due.');
+  });
 }
