@@ -24,8 +24,10 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import {
   AwsClients,
   type ColdkeepError,
+  declarationOf,
   deleteStack,
   deployStack,
+  generatePolicy,
   loadTemplate,
   type StackProgress,
   stackStatus,
@@ -47,7 +49,17 @@ beforeEach(() => {
   s3.reset();
   clients = new AwsClients({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 });
-afterEach(() => clients.destroy());
+// Every call the stacks module made in these tests, as service.Operation, for the action table's check (last).
+const made = new Set<string>();
+afterEach(() => {
+  for (const [service, mock] of [
+    ['cloudformation', cf],
+    ['s3', s3],
+  ] as const) {
+    for (const call of mock.calls()) made.add(`${service}.${call.args[0].constructor.name.replace(/Command$/, '')}`);
+  }
+  clients.destroy();
+});
 
 let eventCounter = 0;
 function event(logicalId: string, type: string, status: string, reason?: string): StackEvent {
@@ -563,5 +575,21 @@ describe('stackStatus and deleteStack', () => {
     });
     const nothing = await deleteStack(clients, { stackName: 'gone' }, { pollIntervalMs: 1 });
     assert.equal(nothing.existed, false);
+  });
+});
+
+describe('the action table for stacks', () => {
+  test('declares exactly the calls deploy, status and delete made above (mocked: no emulator serves CloudFormation)', () => {
+    const declared = new Set(declarationOf('stacks').grants.flatMap((g) => g.calls));
+    assert.deepEqual([...made].sort(), [...declared].sort());
+    const { policy, notes } = generatePolicy({ operations: ['stacks'], bucket: 'acme-backups', prefix: 'nightly' });
+    const bundles = policy.Statement.find((s) => s.Sid === 'LambdaBundles')!;
+    assert.equal(bundles.Resource, 'arn:aws:s3:::acme-backups/nightly/lambda/*');
+    assert.deepEqual(bundles.Action, ['s3:GetObject', 's3:PutObject']);
+    assert.ok(notes.some((n) => /no emulator serves/.test(n)));
+    // Without a bucket the policy is still made, without the bundle upload, and says so.
+    const bare = generatePolicy({ operations: ['stacks'] });
+    assert.ok(bare.policy.Statement.every((s) => !(s.Action as string[]).some((a) => a.startsWith('s3:'))));
+    assert.ok(bare.notes.some((n) => /No --bucket: the upload of a Lambda bundle/.test(n)));
   });
 });

@@ -45,6 +45,8 @@ export type ResourceScope =
   | 'email-identity'
   /** Coldkeep's CloudFormation stacks (coldkeep-*). */
   | 'stacks'
+  /** The Lambda bundles a stack deploy uploads: <prefix>/lambda/* */
+  | 'lambda-bundles'
   /** DynamoDB exports of the tables given: table/<table>/export/* */
   | 'table-exports'
   /** DynamoDB imports into the tables given: table/<table>/import/* */
@@ -75,8 +77,8 @@ export interface OperationDeclaration {
   name: CoreOperation;
   /**
    * "available": built, and proven by the policy-drift test against the emulators.
-   * "aws-only": built, but it calls services no emulator serves (DynamoDB export/import): its
-   * calls are checked with aws-sdk-client-mock, the policy is not simulated.
+   * "aws-only": built, but it calls services no emulator serves (DynamoDB export/import,
+   * CloudFormation): its calls are checked with aws-sdk-client-mock, the policy is not simulated.
    * "planned": the capability is not built yet; its grants are declared for the front ends and are not proven.
    */
   status: 'available' | 'aws-only' | 'planned';
@@ -561,10 +563,28 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
   },
   {
     name: 'stacks',
-    status: 'planned',
+    status: 'aws-only',
     commands: ['stack deploy', 'stack status', 'stack delete'],
     summary: 'deploy the bundled templates through change sets (the resources themselves need their own permissions)',
     grants: [
+      {
+        action: 's3:ListBucket',
+        on: 'bucket',
+        calls: ['s3.HeadObject'],
+        why: 'a template that runs the Lambda bundle: S3 answers a missing bundle with 404 only to a caller that may list the bucket (403 otherwise)',
+      },
+      {
+        action: 's3:GetObject',
+        on: 'lambda-bundles',
+        calls: ['s3.HeadObject'],
+        why: 'is this bundle (named by its SHA-256) already uploaded?',
+      },
+      {
+        action: 's3:PutObject',
+        on: 'lambda-bundles',
+        calls: ['s3.PutObject'],
+        why: 'upload the Lambda bundle the template runs',
+      },
       {
         action: 'cloudformation:CreateChangeSet',
         on: 'stacks',

@@ -58,6 +58,7 @@ const SIDS: Record<ResourceScope, string> = {
   'kms-key': 'BackupKey',
   'email-identity': 'EmailIdentity',
   stacks: 'ColdkeepStacks',
+  'lambda-bundles': 'LambdaBundles',
   'table-exports': 'TableExports',
   'table-imports': 'TableImports',
   'import-log-groups': 'ImportLogGroups',
@@ -92,10 +93,16 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   if (options.kmsKey) features.push('sse-kms');
   if (options.objectLock) features.push('object-lock');
   const declarations = options.operations.map(declarationOf);
+  // A stack deploy reaches S3 only to upload a Lambda bundle: without a bucket those grants are
+  // left out (and a note says so) rather than the whole policy refused.
+  const bundleGrantsLeftOut = !options.bucket && declarations.some((d) => d.name === 'stacks');
   const grants = declarations.flatMap((d) =>
-    d.grants.filter((g) => !g.feature || features.includes(g.feature)).map((g) => ({ d, g })),
+    d.grants
+      .filter((g) => !g.feature || features.includes(g.feature))
+      .filter((g) => !(bundleGrantsLeftOut && d.name === 'stacks' && g.action.startsWith('s3:')))
+      .map((g) => ({ d, g })),
   );
-  const needsBucket = grants.some(({ g }) => /bucket|backups|snapshots/.test(g.on));
+  const needsBucket = grants.some(({ g }) => /bucket|backups|snapshots|bundles/.test(g.on));
   if (needsBucket && !options.bucket) {
     throw new ColdkeepError('InvalidInput', 'These operations use a bucket, and none was given.', {
       hint: 'Pass --bucket NAME (and --prefix if the backups are not under "coldkeep/").',
@@ -122,6 +129,8 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
         return [`arn:${p}:s3:::${bucket}/${root}*`];
       case 'file-snapshots':
         return [`arn:${p}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}files/*`];
+      case 'lambda-bundles':
+        return [`arn:${p}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}lambda/*`];
       case 'kms-key':
         return [kms!.resource];
       case 'email-identity':
@@ -175,7 +184,12 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   const awsOnly = declarations.filter((d) => d.status === 'aws-only').map((d) => d.name);
   if (awsOnly.length) {
     notes.push(
-      `${awsOnly.join(', ')}: DynamoDB export/import, which no emulator serves; their calls are checked in unit tests, the policy is not simulated.`,
+      `${awsOnly.join(', ')}: they call services no emulator serves (DynamoDB export/import, CloudFormation); their calls are checked in unit tests with mocks, the policy is not simulated.`,
+    );
+  }
+  if (bundleGrantsLeftOut) {
+    notes.push(
+      'No --bucket: the upload of a Lambda bundle (template table-backup-schedule) is not granted; pass --bucket (and --prefix) to include it.',
     );
   }
   if (account === '*' || region === '*') {
