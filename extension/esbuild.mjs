@@ -65,9 +65,17 @@ if (existsSync(emulatorServer)) {
 }
 cpSync(join(iamDataRoot, 'data'), join(out, 'iam-data', 'data'), { recursive: true });
 // The stack templates (Deploy Stack): the extension points the stacks module at dist/infra-templates.
-// Only the .yaml templates; templates that run the Lambda bundle need COLDKEEP_LAMBDA_BUNDLE.
+// The .yaml templates, and the Lambda bundle table-backup-schedule runs when it has been built
+// (`npm run build:lambda`, which the package script runs first): it sits where the template
+// looks for it, dist/ beside the templates.
 const templates = join(here, '..', 'infra-templates');
 mkdirSync(join(out, 'infra-templates'), { recursive: true });
 for (const file of readdirSync(templates).filter((f) => f.endsWith('.yaml'))) {
   cpSync(join(templates, file), join(out, 'infra-templates', file));
+}
+const lambdaBundles = join(templates, 'dist');
+if (existsSync(lambdaBundles)) {
+  for (const file of readdirSync(lambdaBundles).filter((f) => f.endsWith('.zip'))) {
+    cpSync(join(lambdaBundles, file), join(out, 'infra-templates', 'dist', file));
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -243,6 +243,11 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     execFileSync('npm', ['run', '-s', 'package'], { cwd: EXTENSION, stdio: ['ignore', 'ignore', 'inherit'] });
     const vsix = join(REPO, 'release', 'coldkeep-vscode.vsix');
     const size = statSync(vsix).size;
+    // A zip's central directory holds each entry's name as it is.
+    assert.ok(
+      readFileSync(vsix).includes('extension/dist/infra-templates/dist/table-backup.zip'),
+      'the Lambda bundle ships in the VSIX',
+    );
     process.stderr.write(`[vscode-e2e] VSIX: ${(size / 1e6).toFixed(2)} MB\n`);
     assert.ok(size < 5e6, `the VSIX is small (${size} bytes)`);
     // A fresh server whose only Coldkeep is the installed one (no extensionDevelopmentPath).
@@ -265,12 +270,18 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
         .locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error')
         .first()
         .waitFor({ timeout: 30_000 });
-      // The stack templates ship in the VSIX: Deploy Stack lists them without the repository.
+      // The stack templates ship in the VSIX: Deploy Stack lists them without the repository, and
+      // the Lambda bundle too: table-backup-schedule is not marked as missing it.
       await runCommand(page, 'Coldkeep: Deploy Stack');
       await page
         .locator('.quick-input-widget .monaco-list-row', { hasText: 'backup-bucket' })
         .first()
         .waitFor({ timeout: 30_000 });
+      const schedule = page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: 'table-backup-schedule' })
+        .first();
+      await schedule.waitFor({ timeout: 30_000 });
+      assert.doesNotMatch((await schedule.textContent()) ?? '', /needs the Lambda bundle/);
       await page.keyboard.press('Escape');
     } catch (err) {
       mkdirSync(ARTIFACTS, { recursive: true });

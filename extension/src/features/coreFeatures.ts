@@ -86,7 +86,7 @@ export function stackProgressTracker(): (p: StackProgress) => FeatureProgress {
   };
 }
 
-/** The template's Lambda zip is where a deploy will look for it (the VSIX does not ship it). */
+/** The template's Lambda zip is where a deploy will look for it (the VSIX ships it; a development build once `npm run build:lambda` ran). */
 function lambdaBundleFound(name: string, templates: TemplateSource): boolean {
   const path = lambdaBundlePath(loadTemplate(name, templates));
   return path !== undefined && existsSync(path);
