@@ -39,7 +39,13 @@ export type FaultAction =
    */
   | { kind: 'resetMidBody'; afterBytes?: number }
   /** Waits `ms` (at most the proxy's maxDelayMs), then forwards normally. */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /**
+   * Forwards the answer with one letter of its body changed (the middle one of the body's letters,
+   * moved to the next letter) and its headers, x-amz-crc32 included, as they were: damage in
+   * transit that leaves valid JSON, which only a checksum of the body catches.
+   */
+  | { kind: 'corruptBody' };
 
 export type FaultKind = FaultAction['kind'];
 
@@ -322,6 +328,19 @@ export async function startFaultProxy(
         return forwardThenReset(req, res, action.afterBytes);
       case 'unprocessedItems':
         return unprocessedItems(req, res, action.fraction ?? 0.5);
+      case 'corruptBody': {
+        const upRes = await sendUpstream(req, res);
+        const body = await readBody(upRes, Infinity);
+        const letters = [...body.keys()].filter((i) => body[i]! >= 0x61 && body[i]! < 0x7a);
+        const at = letters[Math.floor(letters.length / 2)];
+        if (at !== undefined) {
+          body[at] = body[at]! + 1;
+          inject(action.kind);
+        }
+        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, withoutHopByHop(upRes.headers));
+        res.end(body);
+        return;
+      }
     }
   };
 

@@ -92,6 +92,18 @@ describe('backup and restore under injected faults', () => {
     assertSameItems(await scanAll(direct.dynamodb, restored), items);
   });
 
+  test('a Scan answer damaged on the way (still valid JSON, wrong CRC32) is read again; the backup holds the true items', async () => {
+    const { table, items } = await seed(600, (i) => ({ pk: { S: `c${i}` }, name: { S: `name number ${i}` } }));
+    dynamoProxy.setRules([{ match: { operation: 'Scan' }, action: { kind: 'corruptBody' }, times: 2 }]);
+    const backup = await backupTable(clients, { table, bucket, segments: 2, pageLimit: 100 });
+    assert.equal(dynamoProxy.stats.injected.corruptBody, 2);
+    dynamoProxy.setRules([]);
+    assert.equal(backup.itemCount, items.length);
+    const restored = uniqueName('crc-restored');
+    await restoreTable(clients, { source: { uri: backup.uri }, target: restored });
+    assertSameItems(await scanAll(direct.dynamodb, restored), items);
+  });
+
   test('S3 SlowDown, InternalError and connections reset mid-download are retried and the data is intact', async () => {
     const { table, items } = await seed(1200, (i) => ({ pk: { S: `s${i}` }, blob: { B: randomBytes(64) } }));
     s3Proxy.setRules([

@@ -2,7 +2,9 @@
 // writes those bytes as they are, so they must be exactly each item and nothing else.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { splitScanBody } from '@coldkeep/shared';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { AwsClients, scanSegmentJson, splitScanBody } from '@coldkeep/shared';
+import { mockClient } from 'aws-sdk-client-mock';
 
 const every = {
   pk: { S: 'tricky "quoted" \\ back\\slash {braces} [brackets], commas: colons' },
@@ -117,5 +119,40 @@ describe('splitScanBody', () => {
       items,
       page.Items.map((item) => JSON.stringify(item)),
     );
+  });
+});
+
+describe('scanSegmentJson', () => {
+  test('a page whose Count differs from the items read is read again, and fails if it stays so', async () => {
+    const clients = new AwsClients({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const ddb = mockClient(clients.dynamodb);
+    try {
+      // A test double answers without HTTP: the SDK's parsed items are printed back.
+      ddb
+        .on(ScanCommand)
+        .resolvesOnce({ Items: [{ pk: { S: 'a' } }], Count: 2 })
+        .resolves({
+          Items: [{ pk: { S: 'a' } }, { pk: { S: 'b' }, bin: { B: Uint8Array.from([1, 2]) } }],
+          Count: 2,
+        });
+      const options = { table: 't', segment: 0, totalSegments: 1, backoff: { baseMs: 1, maxMs: 2, maxAttempts: 3 } };
+      const pages = [];
+      for await (const page of scanSegmentJson(clients.dynamodb, options)) pages.push(page);
+      assert.equal(ddb.commandCalls(ScanCommand).length, 2, 'the short page was read again');
+      assert.deepEqual(
+        pages[0]!.items.map((b) => b.toString('utf8')),
+        ['{"pk":{"S":"a"}}', '{"pk":{"S":"b"},"bin":{"B":"AQI="}}'],
+      );
+
+      ddb.reset();
+      ddb.on(ScanCommand).resolves({ Items: [], Count: 5 });
+      await assert.rejects(async () => {
+        for await (const _page of scanSegmentJson(clients.dynamodb, options)) assert.fail('no page is yielded');
+      }, /says it holds 5 items, but 0 were read/);
+      assert.equal(ddb.commandCalls(ScanCommand).length, 3, 'tried as often as the policy says');
+    } finally {
+      ddb.restore();
+      clients.destroy();
+    }
   });
 });

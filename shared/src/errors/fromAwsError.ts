@@ -31,13 +31,25 @@ export function isThrottling(err: unknown): boolean {
 }
 
 /** Transient faults worth another try: throttling, 5xx, dropped connections. */
+/** The name of the error a response damaged in transit raises (a wrong checksum or count): worth another try. */
+export const CORRUPT_RESPONSE = 'CorruptResponse';
+
 export function isRetryable(err: unknown): boolean {
   if (isThrottling(err)) return true;
   const e = err as AwsLikeError & { code?: string };
   const status = e?.$metadata?.httpStatusCode ?? 0;
   if (status >= 500) return true;
   const name = e?.name ?? '';
-  if (['InternalError', 'InternalServerError', 'ServiceUnavailable', 'RequestTimeout', 'TimeoutError'].includes(name))
+  if (
+    [
+      'InternalError',
+      'InternalServerError',
+      'ServiceUnavailable',
+      'RequestTimeout',
+      'TimeoutError',
+      CORRUPT_RESPONSE,
+    ].includes(name)
+  )
     return true;
   const code = e?.code ?? '';
   return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE'].includes(code);

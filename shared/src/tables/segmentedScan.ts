@@ -5,8 +5,9 @@ import {
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import type { HttpResponse } from '@aws-sdk/types';
-import { fromAwsError, isThrottling } from '../errors';
+import { CORRUPT_RESPONSE, fromAwsError, isThrottling } from '../errors';
 import { type BackoffPolicy, DEFAULT_BACKOFF, throwIfAborted, withRetry } from '../jobs';
 import type { CapacityLimiter } from './capacityLimiter';
 import { itemToDynamoJson } from './dynamoJson';
@@ -64,6 +65,14 @@ export function scanSegmentJson(client: DynamoDBClient, options: SegmentScanOpti
         const response = result.response as HttpResponse;
         if (response.statusCode !== 200 || !response.body) return result;
         const body = await readBody(response.body as Readable);
+        // DynamoDB sends the CRC32 of every body; SDK v3 does not check it, and a backup should.
+        const crc = response.headers['x-amz-crc32'];
+        if (crc !== undefined && Number(crc) !== crc32(body)) {
+          throw Object.assign(
+            new Error(`A Scan response of ${options.table} does not match its CRC32: it was damaged on the way.`),
+            { name: CORRUPT_RESPONSE },
+          );
+        }
         const split = splitScanBody(body);
         items = split?.items;
         // The SDK reads the page's other fields (LastEvaluatedKey, ConsumedCapacity) from the rest;
@@ -78,6 +87,14 @@ export function scanSegmentJson(client: DynamoDBClient, options: SegmentScanOpti
     // No body was cut (one of a shape the splitter does not know, or an answer from a test
     // double that never went over HTTP): the SDK parsed the items, so print them.
     items ??= (output.Items ?? []).map((item) => Buffer.from(itemToDynamoJson(item)));
+    if (output.Count !== undefined && output.Count !== items.length) {
+      throw Object.assign(
+        new Error(
+          `A Scan page of ${options.table} says it holds ${output.Count} items, but ${items.length} were read.`,
+        ),
+        { name: CORRUPT_RESPONSE },
+      );
+    }
     return { output, items };
   });
 }
