@@ -39,6 +39,7 @@ import type { IpcHandlers } from './ipcHandlers';
 import { IpcChannel } from '../ipc';
 import { coreFolderBackups } from './folderBackups';
 import type { FolderBackups, Stacks } from './services';
+import { allJobs, type RunningJobs } from './lifecycle';
 import { RestoreJobs } from './restoreJobs';
 
 /** Where secrets go, and whether they can go there at all. */
@@ -78,6 +79,8 @@ export class ColdkeepApp {
   readonly scheduler: Scheduler;
   /** Restores started from the window (cancellable; the quit guard waits for them too). */
   readonly restores = new RestoreJobs();
+  /** Scheduled runs and window restores together, as quitting sees them. */
+  readonly jobs: RunningJobs;
   readonly store: ScheduleStore;
   private readonly options: ColdkeepAppOptions;
   private readonly folderBackups: FolderBackups;
@@ -103,6 +106,7 @@ export class ColdkeepApp {
         options.onEvent?.(event);
       },
     });
+    this.jobs = allJobs(this.scheduler, this.restores);
   }
 
   static async open(options: ColdkeepAppOptions): Promise<ColdkeepApp> {

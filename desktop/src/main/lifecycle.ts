@@ -36,8 +36,8 @@ export interface QuitGuardOptions {
 /**
  * Quitting while a backup or a restore runs: cancel it cleanly (uploads aborted, no manifest,
  * history says cancelled; a restore says what it wrote) or wait for it to finish, as the user
- * chooses; or stay. Hook `beforeQuit` to the
- * app's 'before-quit': it prevents the quit while jobs run and quits again once they have stopped.
+ * chooses; or stay. Hook `beforeQuit` to the app's 'before-quit': it prevents the quit while jobs
+ * run and quits again once they have stopped.
  */
 export class QuitGuard {
   private releasing = false;

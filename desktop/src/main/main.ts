@@ -19,14 +19,7 @@ import {
 import { defaultScheduleDir, TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
 import { ColdkeepApp } from './coldkeepApp';
 import { registerIpcHandlers } from './ipcHandlers';
-import {
-  allJobs,
-  applyStartAtLogin,
-  catchUpOnResume,
-  linuxAutostartEntry,
-  QuitGuard,
-  type QuitChoice,
-} from './lifecycle';
+import { applyStartAtLogin, catchUpOnResume, linuxAutostartEntry, QuitGuard, type QuitChoice } from './lifecycle';
 import { showRunNotification } from './runNotifications';
 import { encryptionProblem, SafeStorageSecretStore } from './safeStorageSecretStore';
 import { denyAllPermissions, lockDownWebContents } from './security';
@@ -127,10 +120,10 @@ function main(): void {
     // Scheduled runs and restores from the window, once the app has opened.
     jobs: {
       get isRunning() {
-        return coldkeep ? allJobs(coldkeep.scheduler, coldkeep.restores).isRunning : false;
+        return coldkeep?.jobs.isRunning ?? false;
       },
-      cancelAll: async () => coldkeep && allJobs(coldkeep.scheduler, coldkeep.restores).cancelAll(),
-      whenIdle: async () => coldkeep && allJobs(coldkeep.scheduler, coldkeep.restores).whenIdle(),
+      cancelAll: async () => coldkeep?.jobs.cancelAll(),
+      whenIdle: async () => coldkeep?.jobs.whenIdle(),
     },
     behaviour: () => coldkeep?.settings.quitDuringJob ?? 'ask',
     ask: async () => {

@@ -30,10 +30,10 @@ export function isThrottling(err: unknown): boolean {
   return !!e && (THROTTLING.has(e.name ?? '') || e.$metadata?.httpStatusCode === 429);
 }
 
-/** Transient faults worth another try: throttling, 5xx, dropped connections. */
-/** The name of the error a response damaged in transit raises (a wrong checksum or count): worth another try. */
+/** The name of the error a response damaged in transit raises (a wrong checksum or count). */
 export const CORRUPT_RESPONSE = 'CorruptResponse';
 
+/** Transient faults worth another try: throttling, 5xx, dropped connections, damaged responses. */
 export function isRetryable(err: unknown): boolean {
   if (isThrottling(err)) return true;
   const e = err as AwsLikeError & { code?: string };
