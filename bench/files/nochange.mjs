@@ -12,13 +12,14 @@
  * repeat. Data and the emulator's folder stay under bench/.cache/nochange-<files>/ for the next
  * run. s3rver runs over HTTPS in its own process, as in run.ts.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { makeCert } from './tlsCert.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -33,32 +34,9 @@ const repeat = option('--repeat', 3);
 const cli = join(root, 'shared', 'dist', 'cli', 'main.js');
 const work = join(root, 'bench', '.cache', `nochange-${files}`);
 const tls = join(root, 'bench', '.cache', 'files-tls');
-const cert = join(tls, 'cert.pem');
 
-// The same certificate as run.ts (made here when missing); the child processes need to trust it.
-mkdirSync(tls, { recursive: true });
-if (!existsSync(cert))
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '30',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(tls, 'key.pem'),
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
+// The same certificate as run.ts; the child processes need to trust it.
+const cert = makeCert(tls);
 if (process.env.NODE_EXTRA_CA_CERTS !== cert) {
   const again = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], {
     stdio: 'inherit',

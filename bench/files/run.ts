@@ -19,6 +19,7 @@ import { appendFile, cp, mkdir, readdir, rm, stat, truncate, utimes, writeFile }
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { makeCert } from './tlsCert.mjs';
 import { killRunning, machineBusySeconds, processCpuSeconds, timed, type TimedResult } from '../tables/measure';
 
 const ROOT = resolve(__dirname, '../..');
@@ -177,31 +178,6 @@ async function startS3(dir: string, certDir: string): Promise<S3Server> {
   };
 }
 
-function makeCert(dir: string): void {
-  if (existsSync(join(dir, 'cert.pem'))) return;
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '30',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-}
-
 async function countFiles(dir: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
@@ -266,9 +242,7 @@ async function main(): Promise<void> {
   }
   await mkdir(CACHE, { recursive: true });
   const certDir = join(CACHE, 'files-tls');
-  await mkdir(certDir, { recursive: true });
-  makeCert(certDir);
-  const cert = join(certDir, 'cert.pem');
+  const cert = makeCert(certDir);
   // Coldkeep as built now: a rebuild during the run changes nothing.
   const dist = join(CACHE, `coldkeep-dist-files-${process.pid}`);
   await cp(join(ROOT, 'shared', 'dist'), join(dist, 'dist'), { recursive: true });
