@@ -13,48 +13,37 @@ import { PackWriter } from './packWriter';
 // The catalog and the other jobs take the listing from here.
 export { listObjects } from './objectListing';
 
-export interface StoredBlob {
-  sha256: string;
+/** An object of the store (a blob or a pack), as the listing shows it. */
+export interface StoredObject {
   key: string;
   size: number;
   storageClass: string;
 }
 
-/** The blobs stored for a source, from the listing. */
-export async function listBlobs(
+/** The objects under `dir` whose key `idOf` names, by that id. */
+async function listStored(
   s3: S3Client,
-  loc: SourceLocation,
+  bucket: string,
+  dir: string,
+  idOf: (key: string) => string | undefined,
   signal?: AbortSignal,
-): Promise<Map<string, StoredBlob>> {
-  const blobs = new Map<string, StoredBlob>();
-  for await (const o of listObjects(s3, loc.bucket, blobsDir(loc), signal)) {
-    const sha256 = blobHashOf(o.Key ?? '');
-    if (sha256)
-      blobs.set(sha256, { sha256, key: o.Key!, size: o.Size ?? 0, storageClass: o.StorageClass ?? 'STANDARD' });
+): Promise<Map<string, StoredObject>> {
+  const stored = new Map<string, StoredObject>();
+  for await (const o of listObjects(s3, bucket, dir, signal)) {
+    const id = idOf(o.Key ?? '');
+    if (id) stored.set(id, { key: o.Key!, size: o.Size ?? 0, storageClass: o.StorageClass ?? 'STANDARD' });
   }
-  return blobs;
+  return stored;
 }
 
-export interface StoredPack {
-  packId: string;
-  key: string;
-  size: number;
-  storageClass: string;
+/** The blobs stored for a source, by SHA-256, from the listing. */
+export function listBlobs(s3: S3Client, loc: SourceLocation, signal?: AbortSignal): Promise<Map<string, StoredObject>> {
+  return listStored(s3, loc.bucket, blobsDir(loc), blobHashOf, signal);
 }
 
-/** The packs stored for a source, from the listing. */
-export async function listPacks(
-  s3: S3Client,
-  loc: SourceLocation,
-  signal?: AbortSignal,
-): Promise<Map<string, StoredPack>> {
-  const packs = new Map<string, StoredPack>();
-  for await (const o of listObjects(s3, loc.bucket, packsDir(loc), signal)) {
-    const packId = packIdOf(o.Key ?? '');
-    if (packId)
-      packs.set(packId, { packId, key: o.Key!, size: o.Size ?? 0, storageClass: o.StorageClass ?? 'STANDARD' });
-  }
-  return packs;
+/** The packs stored for a source, by pack id, from the listing. */
+export function listPacks(s3: S3Client, loc: SourceLocation, signal?: AbortSignal): Promise<Map<string, StoredObject>> {
+  return listStored(s3, loc.bucket, packsDir(loc), packIdOf, signal);
 }
 
 /**

@@ -117,12 +117,12 @@ export async function pruneBlobs(
       ...[...indexed]
         .filter((id) => !referencedPacks.has(id))
         .map((id): Candidate => ({ key: packIndexKey(loc, id), size: 0, kind: 'index', packId: id })),
-      ...[...packs.values()]
-        .filter((p) => !referencedPacks.has(p.packId))
-        .map((p): Candidate => ({ key: p.key, size: p.size, kind: 'pack', packId: p.packId })),
-      ...[...stored.values()]
-        .filter((b) => !referenced.has(b.sha256))
-        .map((b): Candidate => ({ key: b.key, size: b.size, kind: 'blob' })),
+      ...[...packs]
+        .filter(([packId]) => !referencedPacks.has(packId))
+        .map(([packId, p]): Candidate => ({ key: p.key, size: p.size, kind: 'pack', packId })),
+      ...[...stored]
+        .filter(([sha256]) => !referenced.has(sha256))
+        .map(([, b]): Candidate => ({ key: b.key, size: b.size, kind: 'blob' })),
     ];
     Object.assign(progress, { phase: 'check-locks', candidates: candidates.length });
     onProgress?.({ ...progress });
