@@ -1,3 +1,4 @@
 export * from './settings';
 export * from './clients';
 export * from './checkBucket';
+export * from './responseBody';

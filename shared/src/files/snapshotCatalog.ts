@@ -5,6 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { readWholeBody } from '../aws/responseBody';
 import { backupIdTime, normalizePrefix, objectParams, type StorageOptions } from '../backup';
 import { ColdkeepError, fromAwsError } from '../errors';
 import { runPool, withRetry } from '../jobs';
@@ -149,30 +150,6 @@ export async function resolveSnapshotId(
       : `Source "${loc.source}" has no snapshot "${snapshotId}".`,
     { hint: 'List them with "coldkeep files snapshots --source NAME" and give the whole id, or "latest".' },
   );
-}
-
-/**
- * A response body in one buffer of its announced length, filled as it arrives: the SDK's
- * `transformToByteArray` keeps every chunk and then a copy of them all (twice the manifest,
- * ~10 MB at 100,000 files, left for the GC during the whole backup).
- */
-export async function readWholeBody(body: AsyncIterable<Uint8Array>, length: number | undefined): Promise<Uint8Array> {
-  // A short or long body is a broken transfer: retried like a reset connection.
-  const broken = (message: string): Error => Object.assign(new Error(message), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
-  if (length === undefined) {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of body) chunks.push(chunk);
-    return Buffer.concat(chunks);
-  }
-  const buffer = Buffer.allocUnsafeSlow(length);
-  let filled = 0;
-  for await (const chunk of body) {
-    if (filled + chunk.length > length) throw broken(`The body is longer than its Content-Length (${length}).`);
-    buffer.set(chunk, filled);
-    filled += chunk.length;
-  }
-  if (filled !== length) throw broken(`The body ended after ${filled} of ${length} bytes.`);
-  return buffer;
 }
 
 export async function readSnapshot(

@@ -4,9 +4,9 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import type { HttpResponse } from '@aws-sdk/types';
+import { readWholeBody } from '../aws/responseBody';
 import { CORRUPT_RESPONSE, fromAwsError, isThrottling } from '../errors';
 import { type BackoffPolicy, DEFAULT_BACKOFF, throwIfAborted, withRetry } from '../jobs';
 import type { CapacityLimiter } from './capacityLimiter';
@@ -64,7 +64,11 @@ export function scanSegmentJson(client: DynamoDBClient, options: SegmentScanOpti
         const result = await next(args);
         const response = result.response as HttpResponse;
         if (response.statusCode !== 200 || !response.body) return result;
-        const body = await readBody(response.body as Readable);
+        const announced = response.headers['content-length'];
+        const body = await readWholeBody(
+          response.body as AsyncIterable<Uint8Array>,
+          announced === undefined ? undefined : Number(announced),
+        );
         // DynamoDB sends the CRC32 of every body; SDK v3 does not check it, and a backup should.
         const crc = response.headers['x-amz-crc32'];
         if (crc !== undefined && Number(crc) !== crc32(body)) {
@@ -97,12 +101,6 @@ export function scanSegmentJson(client: DynamoDBClient, options: SegmentScanOpti
     }
     return { output, items };
   });
-}
-
-async function readBody(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /**
