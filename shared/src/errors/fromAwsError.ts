@@ -35,6 +35,9 @@ export const CORRUPT_RESPONSE = 'CorruptResponse';
 
 /** Transient faults worth another try: throttling, 5xx, dropped connections, damaged responses. */
 export function isRetryable(err: unknown): boolean {
+  // The coded form of a raw network failure (serviceErrors.ts) is as worth retrying as the failure.
+  if (err instanceof ColdkeepError && (err.code === 'EndpointUnreachable' || err.code === 'UnexpectedResponse'))
+    return isRetryable(err.cause);
   if (isThrottling(err)) return true;
   const e = err as AwsLikeError & { code?: string };
   const status = e?.$metadata?.httpStatusCode ?? 0;

@@ -1,3 +1,5 @@
+import { ColdkeepError } from '../errors';
+
 /** Why an email could not be sent, with what to do about it. Never thrown: reported beside the job's result. */
 export interface NotifyError {
   code: 'NotifyFailed';
@@ -20,7 +22,9 @@ function unverifiedAddresses(message: string): string[] {
   return list ? list.split(/,\s*/).map((a) => a.trim().toLowerCase()) : [];
 }
 
-export function sesFailure(err: unknown, ctx: { from: string; to: string[]; region: string }): NotifyError {
+export function sesFailure(failure: unknown, ctx: { from: string; to: string[]; region: string }): NotifyError {
+  // SES's own reading of a raw network failure beats the general one the client gave it (serviceErrors.ts).
+  const err = failure instanceof ColdkeepError && failure.code === 'EndpointUnreachable' ? failure.cause : failure;
   const e = (err ?? {}) as SesLikeError;
   const name = e.name ?? '';
   const message = e.message ?? String(err);

@@ -9,7 +9,7 @@ import type { AwsClients } from '../aws';
 import { ColdkeepError, fromAwsError, withAftermath } from '../errors';
 import { type JobOptions, sleep, throwIfAborted } from '../jobs';
 import type { TableSchema } from '../tables';
-import type { PlannedFile, RestorePlan } from './restorePlan';
+import { type PlannedFile, regionNote, type RestorePlan } from './restorePlan';
 import type { RestoreProgress, RestoreReport, RestoreTableInput } from './restoreTable';
 import { applyTtl, createTableInput, inspectTarget } from './targetTable';
 import { thawArchived } from './thawArchived';
@@ -230,6 +230,8 @@ export async function importRestore(
     );
   }
   const warnings: string[] = [];
+  const fromElsewhere = regionNote(plan, clients.region);
+  if (fromElsewhere) warnings.push(fromElsewhere);
   await applyTtl(clients.dynamodb, schema, target).catch((err: unknown) =>
     warnings.push(`TTL on ${schema.ttl?.attributeName} could not be re-applied: ${(err as Error).message}`),
   );

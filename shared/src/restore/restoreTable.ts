@@ -8,7 +8,7 @@ import { type JobOptions, runPool, throwIfAborted } from '../jobs';
 import { CapacityLimiter } from '../tables';
 import { BatchWriter } from './batchWriter';
 import { type ImportFacts, importRestore } from './importRestore';
-import { type PlannedFile, planRestore, type RestorePlan, type RestoreSource } from './restorePlan';
+import { type PlannedFile, planRestore, regionNote, type RestorePlan, type RestoreSource } from './restorePlan';
 import { applyTtl, assertSameKeys, countItems, createTableFromSchema, inspectTarget } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
 import { downloadVerified, isBlankLine, readChanges, readLines } from './verifiedDownload';
@@ -119,7 +119,7 @@ export async function restoreTable(
   const target = input.target ?? plan.sourceTable;
   if (!target) {
     throw new ColdkeepError('InvalidInput', `The backup at ${plan.uri} does not name its table.`, {
-      hint: 'Pass --target TABLE.',
+      hint: 'Give the table to restore into ({setting:target}).',
     });
   }
   const progress: RestoreProgress = {
@@ -147,6 +147,8 @@ export async function restoreTable(
   // Net change in the item count from incremental steps with old images (exact chain count).
   let countDelta = 0;
   const warnings: string[] = [];
+  const fromElsewhere = regionNote(plan, clients.region);
+  if (fromElsewhere) warnings.push(fromElsewhere);
   let createdTable = false;
 
   const state = await inspectTarget(dynamodb, target, signal);
