@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../aws/settings';
 import { CancelledError, ColdkeepError, isCancelled } from '../errors';
 import type { CliCredentials } from './commands/sessionContext';
+import { cliSettingWords } from './format';
 import { ProgressDisplay } from './progress';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
@@ -94,7 +95,7 @@ export function reportError(err: unknown, json: boolean): number {
   const cancelled = isCancelled(err);
   const known = err instanceof ColdkeepError;
   const payload = known
-    ? err.toJSON()
+    ? err.toJSON(cliSettingWords)
     : { code: 'Unexpected', message: err instanceof Error ? err.message : String(err) };
   if (json) {
     process.stdout.write(JSON.stringify({ ok: false, error: payload }, null, 2) + '\n');

@@ -41,4 +41,4 @@ export function settingLabel(setting: SettingName): string {
  * Front ends fall back to them for settings they do not have.
  */
 export const neutralSettingWords: SettingWords = (setting, value) =>
-  value === undefined ? `the ${settingLabel(setting)} setting` : `the ${settingLabel(setting)} setting ${value}`;
+  value === undefined ? `the ${settingLabel(setting)} setting` : `${value} in the ${settingLabel(setting)} setting`;

@@ -143,7 +143,7 @@ export async function backupFolder(
   throwIfAborted(signal);
   if (!input.bucket) {
     throw new ColdkeepError('InvalidInput', 'No bucket was given for the backup.', {
-      hint: 'Pass --bucket NAME or set COLDKEEP_BUCKET.',
+      hint: 'Give the bucket ({setting:bucket}).',
     });
   }
   const dir = resolve(input.dir);
@@ -165,7 +165,7 @@ export async function backupFolder(
     throw new ColdkeepError(
       'InvalidInput',
       `Object Lock retain-until ${input.objectLock.retainUntil.toISOString()} is not in the future.`,
-      { hint: 'Give a later --lock-until date, or --lock-days N.' },
+      { hint: 'Give a later date in {setting:lockUntil}, or {setting:lockDays=N}.' },
     );
   }
   const excludes = excludeRules(input.excludes, input.defaultExcludes !== false);

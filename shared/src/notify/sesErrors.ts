@@ -74,7 +74,7 @@ export function sesFailure(failure: unknown, ctx: { from: string; to: string[]; 
   ) {
     return fail(
       `The SES endpoint for ${ctx.region} could not be reached (${message}).`,
-      `SES is not offered in every region: pass --ses-region with one that has it (e.g. us-east-1, eu-west-1), or check the network.`,
+      `SES is not offered in every region: set {setting:sesRegion} to one that has it (e.g. us-east-1, eu-west-1), or check the network.`,
     );
   }
   if (name === 'TimeoutError' || /timed? ?out/i.test(message)) {
@@ -91,6 +91,6 @@ export function sesFailure(failure: unknown, ctx: { from: string; to: string[]; 
   }
   return fail(
     `SES could not send the email: ${name ? `${name}: ` : ''}${message}`,
-    'Check the sender, the recipients and the region (--ses-region).',
+    'Check the sender, the recipients and the region ({setting:sesRegion}).',
   );
 }

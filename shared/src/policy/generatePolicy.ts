@@ -105,7 +105,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   const needsBucket = grants.some(({ g }) => /bucket|backups|snapshots|bundles/.test(g.on));
   if (needsBucket && !options.bucket) {
     throw new ColdkeepError('InvalidInput', 'These operations use a bucket, and none was given.', {
-      hint: 'Pass --bucket NAME (and --prefix if the backups are not under "coldkeep/").',
+      hint: 'Give the bucket ({setting:bucket}), and the prefix ({setting:prefix}) if the backups are not under "coldkeep/".',
     });
   }
   const bucket = options.bucket ?? '';

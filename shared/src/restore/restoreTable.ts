@@ -157,13 +157,13 @@ export async function restoreTable(
       if (plan.schema) assertSameKeys(target, state.keySchema, plan.schema);
       if (!state.empty && !input.overwrite) {
         throw new ColdkeepError('TableExists', `Table "${target}" already holds items; nothing was written.`, {
-          hint: 'Restore into a new table with --target NEW_NAME, or pass --overwrite to replace items with the same keys.',
+          hint: 'Restore into a new table ({setting:target=NEW_NAME}), or turn on {setting:overwrite} to replace items with the same keys.',
         });
       }
     } else if (input.createTable === false || !plan.schema) {
       throw new ColdkeepError('NoSuchTable', `Table "${target}" does not exist; nothing was written.`, {
         hint: plan.schema
-          ? 'Leave out --no-create-table to create it from the saved schema.'
+          ? 'Leave out {setting:noCreateTable} to create it from the saved schema.'
           : 'A DynamoDB export carries no schema: create the table with the same keys first, then restore into it.',
       });
     }
@@ -402,6 +402,6 @@ function failure(cause: unknown, target: string, files: FileReport[], createdTab
     details,
     fallbackCode: 'RestoreFailed',
     fallbackHint:
-      'Fix the cause and run the restore again with --overwrite: items with the same key are simply replaced.',
+      'Fix the cause and run the restore again with {setting:overwrite}: items with the same key are simply replaced.',
   });
 }
