@@ -161,12 +161,12 @@ export interface TestTarget {
 
 export async function startTarget(config: TestTargetConfig = TEST_TARGET): Promise<TestTarget> {
   if (config.kind === 'aws') {
-    let created: CreatedResources | undefined;
-    const settings: AwsSettings = { ...config.settings, onOperation: (call) => created?.record(call) };
-    const clients = new AwsClients(settings);
     const madeBucket = config.bucket === undefined;
-    const bucket = config.bucket ?? (await createBucket(clients.s3, uniqueName('coldkeep-test'), clients.region));
-    created = new CreatedResources(bucket, config.runPrefix);
+    const bucket = config.bucket ?? uniqueName('coldkeep-test');
+    const created = new CreatedResources(bucket, config.runPrefix);
+    const settings: AwsSettings = { ...config.settings, onOperation: (call) => created.record(call) };
+    const clients = new AwsClients(settings);
+    if (madeBucket) await createBucket(clients.s3, bucket, clients.region);
     return {
       kind: 'aws',
       clients,

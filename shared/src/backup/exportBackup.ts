@@ -97,7 +97,9 @@ export function checkIncrementalWindow(from: Date, to: Date, pitr: PitrState, pa
     throw new ColdkeepError(
       'InvalidInput',
       `The previous backup ${parentId} is from ${from.toISOString()}, more than 24 hours before ${to.toISOString()}; an incremental export covers at most 24 hours.`,
-      { hint: 'Make a full backup now (without {setting:incremental}); schedule incremental backups at most a day apart.' },
+      {
+        hint: 'Make a full backup now (without {setting:incremental}); schedule incremental backups at most a day apart.',
+      },
     );
   }
 }

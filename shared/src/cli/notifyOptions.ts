@@ -73,7 +73,10 @@ export function notificationLines(notification: NotificationReport | undefined):
   if (!notification) return [];
   if (!notification.sent) {
     const e = notification.error!;
-    return [`Warning: the email to ${notification.to.join(', ')} was not sent: ${e.message}`, `Hint: ${cliHint(e.hint)}`];
+    return [
+      `Warning: the email to ${notification.to.join(', ')} was not sent: ${e.message}`,
+      `Hint: ${cliHint(e.hint)}`,
+    ];
   }
   const lines = [`Emailed ${notification.to.join(', ')}: "${notification.subject}".`];
   if (notification.link) {

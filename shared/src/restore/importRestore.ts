@@ -118,7 +118,8 @@ export async function importRestore(
       '--dry-run verifies files by downloading them; ImportTable does not.',
       'Use {setting:engine=write} with {setting:dryRun} to verify the backup.',
     );
-  if (!target) refuse(`The backup at ${plan.uri} does not name its table.`, 'Give the table to import into ({setting:target}).');
+  if (!target)
+    refuse(`The backup at ${plan.uri} does not name its table.`, 'Give the table to import into ({setting:target}).');
   if ((await inspectTarget(clients.dynamodb, target, signal)).exists) {
     throw new ColdkeepError(
       'TableExists',

@@ -52,7 +52,9 @@ export function backupsShowCommand(context: () => Promise<CliContext>): Command 
           [
             `Backup    ${plan.backupId ?? '(DynamoDB export)'} of ${plan.sourceTable ?? '?'}`,
             `Location  ${plan.uri}`,
-            ...(plan.source ? [`Source    ${plan.source.table} in ${plan.source.region} (account ${plan.source.account})`] : []),
+            ...(plan.source
+              ? [`Source    ${plan.source.table} in ${plan.source.region} (account ${plan.source.account})`]
+              : []),
             ...(plan.storage ? storageLines(plan.storage) : []),
             ...(plan.steps.length > 1
               ? [`Chain     ${plan.steps.map((s) => `${s.backupId ?? s.uri} (${s.kind})`).join(' → ')}`]
