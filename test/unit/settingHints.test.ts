@@ -27,7 +27,7 @@ function sourceFiles(dir: string): string[] {
 /** The core outside the CLI folder: the code every front end shares. */
 const coreFiles = sourceFiles(CORE).filter((f) => !relative(CORE, f).startsWith('cli'));
 
-/** Every string a hint is made of: `hint:`/`fallbackHint:` properties, and the hint argument of `refuse(message, hint)`. */
+/** Every string a hint is made of: `hint:`/`fallbackHint:` properties, the hint argument of `refuse(message, hint)`, `notes.push(…)`. */
 function hintTexts(file: string): { text: string; line: number }[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found: { text: string; line: number }[] = [];
@@ -51,6 +51,10 @@ function hintTexts(file: string): { text: string; line: number }[] {
     }
     if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'refuse') {
       for (const arg of node.arguments.slice(1)) collect(arg);
+    }
+    // The notes of a generated policy, which VS Code shows too.
+    if (ts.isCallExpression(node) && node.expression.getText(source) === 'notes.push') {
+      for (const arg of node.arguments) collect(arg);
     }
     ts.forEachChild(node, visit);
   };
