@@ -126,9 +126,7 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
     if (typeof stats === 'string') {
       if (stats === 'ENOENT') yield skipped(vanished(path, 'file'));
       else
-        yield skipped(
-          unreadable(path, childPath(listing.absDir, name), 'file', stats, 'cannot read its attributes'),
-        );
+        yield skipped(unreadable(path, childPath(listing.absDir, name), 'file', stats, 'cannot read its attributes'));
       continue;
     }
     const isDir = stats.isDirectory();

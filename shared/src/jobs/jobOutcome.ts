@@ -1,4 +1,4 @@
-import { isCancelled } from '../errors';
+import { isCancelled } from '../errors/ColdkeepError';
 
 /**
  * How a job ended. `partial`: it finished (a backup exists), but something the user asked to
@@ -104,10 +104,37 @@ export function statusOfError(err: unknown, signal?: AbortSignal): 'failed' | 'c
 
 /** How a front end shows a status: only success is shown as one. */
 export function statusLevel(status: JobStatus): 'success' | 'warning' | 'error' | 'neutral' {
-  return status === 'succeeded' ? 'success' : status === 'partial' ? 'warning' : status === 'failed' ? 'error' : 'neutral';
+  return status === 'succeeded'
+    ? 'success'
+    : status === 'partial'
+      ? 'warning'
+      : status === 'failed'
+        ? 'error'
+        : 'neutral';
 }
 
 /** The status as a word for a line of text or a subject: "succeeded", "INCOMPLETE", "FAILED", "cancelled". */
 export function statusWord(status: JobStatus): string {
   return { succeeded: 'succeeded', partial: 'INCOMPLETE', failed: 'FAILED', cancelled: 'cancelled' }[status];
+}
+
+/**
+ * The outcome as lines of text (the CLI, the VS Code output, an email): each path not backed up
+ * with why and what to do, then the notes and the warnings; at most `limit` of each.
+ */
+export function outcomeLines(outcome: JobOutcome, limit = 20): string[] {
+  const lines: string[] = [];
+  const list = (label: string, items: LeftOut[]): void => {
+    for (const m of items.slice(0, limit)) {
+      lines.push(`${label}${m.path}${m.entry === 'folder' ? '/' : ''} — ${m.reason}`);
+      if (m.whatToDo) lines.push(`  What to do: ${m.whatToDo}`);
+    }
+    if (items.length > limit) lines.push(`${label}… and ${items.length - limit} more (see --json)`);
+  };
+  if (outcome.headline) lines.push(`INCOMPLETE: ${outcome.headline}:`);
+  list('Not backed up: ', outcome.missing);
+  list('Note: ', outcome.notes);
+  for (const w of outcome.warnings.slice(0, limit)) lines.push(`Warning: ${w}`);
+  if (outcome.warnings.length > limit) lines.push(`Warning: … and ${outcome.warnings.length - limit} more`);
+  return lines;
 }
