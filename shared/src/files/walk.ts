@@ -164,7 +164,7 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
         kind: 'special',
         entry: 'file',
         reason: `${describeSpecial(stats)}, not backed up`,
-        whatToDo: 'Nothing to do: only its owner program can recreate it.',
+        whatToDo: 'Nothing to do: sockets, pipes and devices are never backed up.',
       });
     }
   }
