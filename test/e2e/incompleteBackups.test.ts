@@ -211,6 +211,7 @@ describe('incomplete backups are never a success', () => {
     );
     assert.equal(run.code, 3, run.stderr + run.stdout);
     assert.match(run.stdout, /PARTIAL .*1 folder and 1 file not backed up/);
+    assert.match(run.stdout, /Not backed up: secret\.key — cannot read the file: user nobody \(uid 65534\)/);
     assert.match(run.stdout, /Emailed .*: "Coldkeep: Scheduled snapshot of folder .* INCOMPLETE: 1 folder and 1 file/);
 
     const history = await asNobody(['--json', 'schedule', 'history', '--source', id], scheduleEnv);

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { CancelledError, ColdkeepError, type ErrorCode } from '../../errors';
 import type { NotificationReport, NotifySettings } from '../../notify';
 import type { NotifyOn, RunRecord } from '../../schedule';
+import { jobOutcome, type OutcomeFacts, outcomeLines } from '../../jobs/jobOutcome';
 import { type CliContext, PartialOutcome, withCancel } from '../context';
 import { addNotifyOptions, type NotifyFlags, notificationLines, notifySettingsFromFlags } from '../notifyOptions';
 
@@ -59,6 +60,9 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
         if (event.type === 'run-finished') {
           runs.push(event.run);
           if (!ctx.json) ctx.out(runLine(event.run));
+          // A partial run: each path left out, why and what to do, under its line.
+          if (!ctx.json && event.run.status === 'partial' && event.run.result)
+            for (const line of outcomeLines(jobOutcome(event.run.result.report as OutcomeFacts))) ctx.out(`  ${line}`);
           if (notify && shouldNotify(event.run, flags.notifyOn)) emailing.push(email(event.run, notify));
         } else if (event.type === 'retrying' && !ctx.json) {
           process.stderr.write(
