@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ColdkeepError } from '../errors';
 import { TOOL_VERSION } from '../version';
-import { type CliContext, EXIT, type GlobalOptions, makeContext, reportError } from './context';
+import { type CliContext, EXIT, type GlobalOptions, makeContext, PartialOutcome, reportError } from './context';
 import { backupsListCommand } from './commands/backupsList';
 import { backupsDeleteCommand } from './commands/backupsDelete';
 import { backupsShowCommand } from './commands/backupsShow';
@@ -114,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (err) {
+    // The report is printed already; it says what is missing.
+    if (err instanceof PartialOutcome) return EXIT.partial;
     if (err instanceof CommanderError) {
       // Help and --version "fail" with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
