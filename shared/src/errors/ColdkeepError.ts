@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'AccessDenied'
   | 'ArchivedObjects'
   | 'BackupIncomplete'
+  | 'BackupDamaged'
   | 'BackupLocked'
   | 'BackupNotFound'
   | 'Cancelled'

@@ -3,3 +3,5 @@ export * from './thawArchived';
 export * from './targetTable';
 export * from './restoreTable';
 export * from './importRestore';
+export * from './backedUpVersions';
+export * from './verifyBackup';
