@@ -210,8 +210,7 @@ export async function restoreCommand(
   try {
     const connection = app.connection();
     const backup: BackupSummary | undefined =
-      backupFromArgument(arg) ??
-      (await pickBackup(connection, 'Restore which backup?', tableFromArgument(arg)));
+      backupFromArgument(arg) ?? (await pickBackup(connection, 'Restore which backup?', tableFromArgument(arg)));
     if (!backup) return undefined;
     let into = backup.table;
     if (mode === 'new') {

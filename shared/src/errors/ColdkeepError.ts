@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'ExportFailed'
   | 'ImportFailed'
   | 'InvalidInput'
+  | 'ItemsExist'
+  | 'ItemsNotRestored'
   | 'LambdaBundleMissing'
   | 'ManifestInvalid'
   | 'MfaCodeRejected'

@@ -34,7 +34,11 @@ export async function versionDrift(
           abortSignal: poolSignal,
         });
         if (head.VersionId !== file.versionId) {
-          drift.push({ key: file.key, backedUp: file.versionId!, ...(head.VersionId ? { current: head.VersionId } : {}) });
+          drift.push({
+            key: file.key,
+            backedUp: file.versionId!,
+            ...(head.VersionId ? { current: head.VersionId } : {}),
+          });
         }
       } catch (err) {
         const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

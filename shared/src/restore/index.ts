@@ -5,3 +5,6 @@ export * from './restoreTable';
 export * from './importRestore';
 export * from './backedUpVersions';
 export * from './verifyBackup';
+export * from './itemKeys';
+export * from './whereFilter';
+export * from './itemRestore';
