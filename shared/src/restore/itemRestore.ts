@@ -18,6 +18,7 @@ import {
   parsePlainKey,
 } from './itemKeys';
 import { planRestore, type RestoreSource } from './restorePlan';
+import { BatchWriter } from './batchWriter';
 import { assertSameKeys } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
 import { downloadVerified, isBlankLine, readLines } from './verifiedDownload';
@@ -374,7 +375,33 @@ export async function restoreItems(
     );
     limiter?.consume(answer.ConsumedCapacity?.CapacityUnits ?? 1);
   };
-  await Promise.all(Array.from({ length: Math.max(1, input.writeConcurrency ?? 16) }, worker));
+  if (conflict === 'overwrite') {
+    // Unconditional: BatchWriteItem, 25 items a request, as a whole-table restore writes; its
+    // count is what DynamoDB acknowledged (unprocessed items are sent again).
+    const writer = new BatchWriter(dynamodb, {
+      table: target,
+      maxInFlight: Math.max(1, Math.ceil((input.writeConcurrency ?? 16) / 4)),
+      limiter,
+      onWritten: (n) => {
+        report.written += n;
+        progress.written = report.written;
+        emit();
+      },
+    });
+    try {
+      for (const text of selected.values()) {
+        if (signal?.aborted) break;
+        await writer.putJson(Buffer.from(text));
+      }
+      await writer.flush();
+    } catch (err) {
+      stop = err;
+      await writer.settle();
+    }
+    report.notAttempted = items.length - report.written;
+  } else {
+    await Promise.all(Array.from({ length: Math.max(1, input.writeConcurrency ?? 16) }, worker));
+  }
   report.failures = [...failures.values()];
   const summary =
     `${report.written} item(s) written to "${target}", ${report.skippedExisting} skipped as existing, ` +
