@@ -5,6 +5,7 @@ import {
   canonicalKey,
   canonicalNumber,
   compareDecimal,
+  hashKeyPrefilter,
   keyAttributes,
   matchesWhere,
   parsePlainKey,
@@ -112,5 +113,28 @@ describe('--key', () => {
     assert.throws(() => parsePlainKey('{"pk":"a"}', keys, 'k'), /sk is missing/);
     assert.throws(() => parsePlainKey('{"pk":"a","sk":1,"x":2}', keys, 'k'), /x is not a key attribute/);
     assert.throws(() => parsePlainKey('pk=a', keys, 'k'), { code: 'InvalidInput' });
+  });
+});
+
+describe('selecting by key without parsing every line', () => {
+  const skip = hashKeyPrefilter({ name: 'pk', type: 'S' }, [{ pk: { S: 'wanted' } }])!;
+  const line = (text: string): Buffer => Buffer.from(text);
+
+  test('a compact line with another hash key is skipped; the wanted one is not', () => {
+    assert.equal(skip(line('{"Item":{"pk":{"S":"other"},"v":{"N":"1"}}}')), true);
+    assert.equal(skip(line('{"Item":{"v":{"N":"1"},"pk":{"S":"wanted"}}}')), false);
+  });
+
+  test('anything unusual is parsed in full: the name twice, other spacing, an escape, no such name', () => {
+    assert.equal(skip(line('{"Item":{"m":{"M":{"pk":{"S":"other"}}},"pk":{"S":"wanted"}}}')), false);
+    assert.equal(skip(line('{"Item":{"pk": {"S":"other"}}}')), false);
+    assert.equal(skip(line('{"Item":{"pk":{"S":"wan\\u0074ed"}}}')), false);
+    assert.equal(skip(line('{"Keys":{"id":{"S":"x"}}}')), false);
+  });
+
+  test('numbers by value', () => {
+    const n = hashKeyPrefilter({ name: 'id', type: 'N' }, [{ id: { N: '15' } }])!;
+    assert.equal(n(line('{"Item":{"id":{"N":"15.0"}}}')), false);
+    assert.equal(n(line('{"Item":{"id":{"N":"16"}}}')), true);
   });
 });

@@ -22,7 +22,7 @@ import { BatchWriter } from './batchWriter';
 import { assertSameKeys } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
 import { downloadVerified, isBlankLine, readLines } from './verifiedDownload';
-import { matchesWhere, parseWhere, type RawItem, type WhereNode } from './whereFilter';
+import { canonicalNumber, matchesWhere, parseWhere, type RawItem, type WhereNode } from './whereFilter';
 
 /**
  * What to do with a selected item whose key the target already holds:
@@ -157,6 +157,7 @@ export async function restoreItems(
     for (const key of parseKeysFile(text, keyAttrs, input.keysFile)) addKey(key);
   }
   const byKey = input.keys?.length || input.keysFile ? wanted : undefined;
+  const skipByHashKey = byKey ? hashKeyPrefilter(keyAttrs[0]!, byKey.values()) : undefined;
 
   const progress: ItemRestoreProgress = {
     phase: 'plan',
@@ -233,7 +234,8 @@ export async function restoreItems(
   }
   throwIfAborted(signal);
 
-  function select(line: Buffer, where_: string): void {
+  function select(line: Buffer, at: string): void {
+    if (skipByHashKey && skipByHashKey(line)) return;
     const itemJson = lineItemJson(line);
     let record: Record<string, RawItem | undefined>;
     try {
@@ -241,7 +243,7 @@ export async function restoreItems(
         ? { Item: JSON.parse(itemJson.toString('utf8')) as RawItem }
         : (JSON.parse(line.toString('utf8')) as Record<string, RawItem | undefined>);
     } catch (err) {
-      throw new ColdkeepError('ManifestInvalid', `Line ${where_} is not valid JSON; nothing was written.`, {
+      throw new ColdkeepError('ManifestInvalid', `Line ${at} is not valid JSON; nothing was written.`, {
         hint: 'The data file is damaged; its checksum should have caught this, so please report it.',
         cause: err,
       });
@@ -252,7 +254,7 @@ export async function restoreItems(
     if (!key) {
       throw new ColdkeepError(
         'ManifestInvalid',
-        `Line ${where_} holds no item with the table's key; nothing was written.`,
+        `Line ${at} holds no item with the table's key; nothing was written.`,
         {
           hint: 'The backup is not of a table keyed like the target; restore into a table with the same keys.',
         },
@@ -433,6 +435,31 @@ export async function restoreItems(
     });
   }
   return finish();
+}
+
+/**
+ * Selecting by key reads every line; most are not wanted. A line whose hash key appears once, in
+ * the compact form DynamoDB writes (`"pk":{"S":"…"}`, no escapes), and is not among the wanted
+ * ones is skipped without being parsed. Anything else (the name twice, other spacing, an escape)
+ * is parsed in full, so the shortcut can only skip lines that cannot match.
+ */
+export function hashKeyPrefilter(hash: KeyAttribute, keys: Iterable<RawItem>): ((line: Buffer) => boolean) | undefined {
+  if (hash.type === 'B') return undefined;
+  const wantedValues = new Set<string>();
+  for (const key of keys) wantedValues.add(canonicalKey(key, [hash])!);
+  const name = Buffer.from(JSON.stringify(hash.name));
+  const start = Buffer.from(`:{"${hash.type}":"`);
+  return (line) => {
+    const first = line.indexOf(name);
+    if (first < 0 || line.indexOf(name, first + name.length) >= 0) return false;
+    const valueAt = first + name.length + start.length;
+    if (line.compare(start, 0, start.length, first + name.length, valueAt) !== 0) return false;
+    const end = line.indexOf(0x22, valueAt);
+    const escape = line.indexOf(0x5c, valueAt);
+    if (end < 0 || (escape >= 0 && escape < end)) return false;
+    const text = line.toString('utf8', valueAt, end);
+    return !wantedValues.has(hash.type === 'N' ? canonicalNumber(text) : text);
+  };
 }
 
 async function describeTarget(clients: AwsClients, target: string, signal?: AbortSignal): Promise<TableDescription> {
