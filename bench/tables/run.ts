@@ -621,20 +621,27 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
         JSON.stringify({ pk: `customer#${(k * step).toString().padStart(9, '0')}` }),
       );
       await writeFile(keysFile, keys.join('\n') + '\n');
-      say("read the backup's files once (download + SHA-256 + gunzip, nothing parsed)");
-      const read = await observe(emuPid, () =>
-        runWorker({ mode: 'read-files', settings, uri: backup.uri }, runDir, options),
-      );
-      const readReport = read.result.output.report as { lines: number };
-      if (readReport.lines !== n) throw new Error(`Reading the files found ${readReport.lines} lines, expected ${n}`);
-      phases.push({
-        tool: 'coldkeep',
-        phase: "read the backup's files once (baseline)",
-        items: n,
-        ...workerFigures(read),
-        processes: 1,
-      });
-      say(`  ${fmtPhase(phases.at(-1)!)}`);
+      // Read once before and once after the item restore: the second finds s3rver's files in the
+      // page cache too, so the ratio is taken against the faster of the two (the stricter one).
+      const readOnce = async (when: string): Promise<{ phase: Phase; jobMs: number }> => {
+        say(`read the backup's files once, ${when} (download + SHA-256 + gunzip, nothing parsed)`);
+        const read = await observe(emuPid, () =>
+          runWorker({ mode: 'read-files', settings, uri: backup.uri }, runDir, options),
+        );
+        const readReport = read.result.output.report as { lines: number };
+        if (readReport.lines !== n) throw new Error(`Reading the files found ${readReport.lines} lines, expected ${n}`);
+        const phase: Phase = {
+          tool: 'coldkeep',
+          phase: `read the backup's files once, ${when} (baseline)`,
+          items: n,
+          ...workerFigures(read),
+          processes: 1,
+        };
+        say(`  ${fmtPhase(phase)}`);
+        return { phase, jobMs: read.result.output.wallMs };
+      };
+      const before = await readOnce('before');
+      phases.push(before.phase);
       say(`coldkeep item-level restore of ${keys.length} keys into the live table`);
       const job = { mode: 'item-restore', settings, uri: backup.uri, target: TABLE, keysFile };
       const o = await observe(emuPid, () => runWorker(job, runDir, options));
@@ -644,16 +651,24 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
           `Item restore selected ${report.itemsSelected} and wrote ${report.written}, expected ${keys.length}`,
         );
       }
-      const ratio = o.result.output.wallMs / read.result.output.wallMs;
-      phases.push({
+      const itemPhase: Phase = {
         tool: 'coldkeep',
-        phase: `item restore of ${keys.length} keys (verify+select+PutItem)`,
+        phase: `item restore of ${keys.length} keys (verify+select+write)`,
         items: n,
         ...workerFigures(o),
         processes: 1,
-        detail: { keys: keys.length, written: report.written, jobSecondsOverReadOnce: Number(ratio.toFixed(2)) },
-      });
-      say(`  ${fmtPhase(phases.at(-1)!)}; ${ratio.toFixed(2)}x the time to read the files once (target <= 1.5x)`);
+      };
+      const afterRead = await readOnce('after');
+      const ratio = o.result.output.wallMs / Math.min(before.jobMs, afterRead.jobMs);
+      itemPhase.detail = {
+        keys: keys.length,
+        written: report.written,
+        jobSecondsOverReadOnce: Number(ratio.toFixed(2)),
+      };
+      phases.push(itemPhase, afterRead.phase);
+      say(
+        `item restore: ${ratio.toFixed(2)}x the time to read the files once (the faster of the two reads; target <= 1.5x)`,
+      );
     }
 
     // 3b. The ceiling: the same backup against a server that answers at once (Scan pages

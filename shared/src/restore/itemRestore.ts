@@ -294,7 +294,8 @@ export async function restoreItems(
   if (selected.size === 0) warnings.push('No item of the backup matches the selection; nothing was written.');
   if (input.dryRun || selected.size === 0) return finish();
 
-  const items = [...selected.values()].map((text) => JSON.parse(text) as RawItem);
+  // Overwrite sends the items' text as it is; the conditional modes need them as objects.
+  const items = conflict === 'overwrite' ? [] : [...selected.values()].map((text) => JSON.parse(text) as RawItem);
   if (conflict === 'fail') {
     progress.phase = 'check';
     emit();
@@ -400,7 +401,7 @@ export async function restoreItems(
       stop = err;
       await writer.settle();
     }
-    report.notAttempted = items.length - report.written;
+    report.notAttempted = selected.size - report.written;
   } else {
     await Promise.all(Array.from({ length: Math.max(1, input.writeConcurrency ?? 16) }, worker));
   }
