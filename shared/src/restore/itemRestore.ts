@@ -1,6 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { DescribeTableCommand, GetItemCommand, PutItemCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
 import type { AwsClients } from '../aws';
 import { lineItemJson } from '../backup';
@@ -21,7 +19,7 @@ import { planRestore, type RestoreSource } from './restorePlan';
 import { BatchWriter } from './batchWriter';
 import { assertSameKeys } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
-import { downloadVerified, isBlankLine, readLines } from './verifiedDownload';
+import { readVerifiedLines } from './verifiedLines';
 import { canonicalNumber, matchesWhere, parseWhere, type RawItem, type WhereNode } from './whereFilter';
 
 /**
@@ -189,52 +187,61 @@ export async function restoreItems(
   emit();
   const selected = new Map<string, string>();
   let recordsRead = 0;
-  const tempDir = await mkdtemp(join(tmpdir(), 'coldkeep-items-'));
-  try {
-    for (const step of plan.steps) {
-      let stepRecords = 0;
-      await runPool(
-        step.files.map((file, index) => ({ file, index })),
-        input.fileConcurrency ?? 4,
-        async ({ file, index }, poolSignal) => {
-          const path = join(tempDir, `${index}.json.gz`);
-          await downloadVerified(s3, plan.bucket, file, path, poolSignal);
-          let records = 0;
-          for await (const line of readLines(path)) {
-            if (isBlankLine(line)) continue;
+  for (const step of plan.steps) {
+    let stepRecords = 0;
+    await runPool(
+      step.files,
+      input.fileConcurrency ?? 4,
+      async (file, poolSignal) => {
+        // What this file selects (key → item, or null: not an item to restore) is kept apart
+        // until its checksum is proven, then applied; a step holds each key once, so files of
+        // one step never disagree.
+        let picked = new Map<string, string | null>();
+        let records = 0;
+        const read = await readVerifiedLines(
+          s3,
+          plan.bucket,
+          file,
+          () => {
+            picked = new Map();
+            records = 0;
+          },
+          (line) => {
             records++;
-            select(line, `${file.key}:${records}`);
-          }
-          await rm(path, { force: true });
-          if (file.items !== undefined && records !== file.items) {
-            throw new ColdkeepError(
-              'CountMismatch',
-              `${file.key} holds ${records} records, its manifest says ${file.items}; nothing was written.`,
-              { hint: 'The backup is inconsistent; restore from another one.' },
-            );
-          }
-          stepRecords += records;
-          progress.filesDone++;
-          progress.itemsSelected = selected.size;
-          emit();
-        },
-        signal,
-      );
-      if (step.itemCount !== undefined && stepRecords !== step.itemCount) {
-        throw new ColdkeepError(
-          'CountMismatch',
-          `The files of ${step.uri} hold ${stepRecords} records, its manifest says ${step.itemCount}; nothing was written.`,
-          { hint: 'The backup is inconsistent; restore from another one.' },
+            select(line, `${file.key}:${records}`, picked);
+          },
+          poolSignal,
         );
-      }
-      recordsRead += stepRecords;
+        if (file.items !== undefined && read !== file.items) {
+          throw new ColdkeepError(
+            'CountMismatch',
+            `${file.key} holds ${read} records, its manifest says ${file.items}; nothing was written.`,
+            { hint: 'The backup is inconsistent; restore from another one.' },
+          );
+        }
+        for (const [key, text] of picked) {
+          if (text === null) selected.delete(key);
+          else selected.set(key, text);
+        }
+        stepRecords += read;
+        progress.filesDone++;
+        progress.itemsSelected = selected.size;
+        emit();
+      },
+      signal,
+    );
+    if (step.itemCount !== undefined && stepRecords !== step.itemCount) {
+      throw new ColdkeepError(
+        'CountMismatch',
+        `The files of ${step.uri} hold ${stepRecords} records, its manifest says ${step.itemCount}; nothing was written.`,
+        { hint: 'The backup is inconsistent; restore from another one.' },
+      );
     }
-  } finally {
-    await rm(tempDir, { recursive: true, force: true });
+    recordsRead += stepRecords;
   }
   throwIfAborted(signal);
 
-  function select(line: Buffer, at: string): void {
+  function select(line: Buffer, at: string, picked: Map<string, string | null>): void {
     if (skipByHashKey && skipByHashKey(line)) return;
     const itemJson = lineItemJson(line);
     let record: Record<string, RawItem | undefined>;
@@ -262,10 +269,10 @@ export async function restoreItems(
     }
     if (byKey && !byKey.has(key)) return;
     if (item && (!where || matchesWhere(where, item))) {
-      selected.set(key, itemJson ? itemJson.toString('utf8') : JSON.stringify(item));
-    } else {
+      picked.set(key, itemJson ? itemJson.toString('utf8') : JSON.stringify(item));
+    } else if (selected.has(key)) {
       // Deleted by a later step, or changed so that it no longer matches: not an item to restore.
-      selected.delete(key);
+      picked.set(key, null);
     }
   }
 
