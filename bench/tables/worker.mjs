@@ -47,7 +47,10 @@ async function readFilesOnce(clients, uri) {
         bytes += chunk.length;
       });
       /** @type {import('node:stream').Readable} */ (answer.Body).pipe(gunzip);
-      for await (const chunk of gunzip) for (const c of /** @type {Buffer} */ (chunk)) if (c === 0x0a) lines++;
+      for await (const chunk of gunzip) {
+        const buffer = /** @type {Buffer} */ (chunk);
+        for (let at = buffer.indexOf(0x0a); at >= 0; at = buffer.indexOf(0x0a, at + 1)) lines++;
+      }
       if (file.sha256 && hash.digest('hex') !== file.sha256) throw new Error(`${file.key} is damaged`);
     }
   };

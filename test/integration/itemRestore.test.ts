@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { backupTable, type Item, parseManifest, restoreItems } from '@coldkeep/shared';
+import { AwsClients, backupTable, type Item, parseManifest, restoreItems } from '@coldkeep/shared';
+import { startFaultProxy } from '../helpers/faultProxy';
 import {
   assertSameItems,
   createTable,
@@ -194,6 +195,29 @@ describe('item-level restore into a live table (dynalite, s3rver)', () => {
       { code: 'ChecksumMismatch' },
     );
     assertSameItems(await scanAll(target.clients.dynamodb, table), before, 'nothing was written');
+  });
+
+  test('a download cut mid-body is read again from its start: the selection and the counts stay exact', async () => {
+    const { table, backup, original } = await changedAfterBackup();
+    const proxy = await startFaultProxy(target.settings.endpoints!.s3!);
+    const viaProxy = new AwsClients({ ...target.settings, endpoints: { ...target.settings.endpoints, s3: proxy.url } });
+    try {
+      proxy.setRules([
+        { match: { method: 'GET', pathIncludes: '/data/' }, action: { kind: 'resetMidBody' }, times: 2 },
+      ]);
+      const report = await restoreItems(viaProxy, {
+        source: { uri: backup.uri },
+        where: "begins_with(pk, 'u')",
+        conflict: 'overwrite',
+      });
+      assert.equal(proxy.stats.injected.resetMidBody, 2);
+      assert.equal(report.recordsRead, 20);
+      assert.deepEqual([report.itemsSelected, report.written], [20, 20]);
+      assertSameItems(await scanAll(target.clients.dynamodb, table), [...original, item('u9', 1, 'added')]);
+    } finally {
+      viaProxy.destroy();
+      await proxy.stop();
+    }
   });
 
   test('bad input is a coded error before anything is read: a key of the wrong type, a bad filter, a missing table', async () => {
