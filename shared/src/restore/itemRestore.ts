@@ -457,14 +457,21 @@ export function hashKeyPrefilter(hash: KeyAttribute, keys: Iterable<RawItem>): (
   for (const key of keys) wantedValues.add(canonicalKey(key, [hash])!);
   const name = Buffer.from(JSON.stringify(hash.name));
   const start = Buffer.from(`:{"${hash.type}":"`);
+  const itemStart = Buffer.from('{"Item":{');
   return (line) => {
     const first = line.indexOf(name);
-    if (first < 0 || line.indexOf(name, first + name.length) >= 0) return false;
+    if (first < 0) return false;
+    // The item's first attribute (right after `{"Item":{`) is top-level for sure; anywhere else,
+    // only when the name appears nowhere else in the line (it could be nested in a map).
+    const topLevel =
+      (first === itemStart.length && line.compare(itemStart, 0, itemStart.length, 0, first) === 0) ||
+      line.indexOf(name, first + name.length) < 0;
+    if (!topLevel) return false;
     const valueAt = first + name.length + start.length;
     if (line.compare(start, 0, start.length, first + name.length, valueAt) !== 0) return false;
     const end = line.indexOf(0x22, valueAt);
-    const escape = line.indexOf(0x5c, valueAt);
-    if (end < 0 || (escape >= 0 && escape < end)) return false;
+    if (end < 0) return false;
+    for (let k = valueAt; k < end; k++) if (line[k] === 0x5c) return false;
     const text = line.toString('utf8', valueAt, end);
     return !wantedValues.has(hash.type === 'N' ? canonicalNumber(text) : text);
   };

@@ -50,7 +50,8 @@ export async function readVerifiedLines(
       let partial: Buffer | undefined;
       const emit = (piece: Buffer): void => {
         const line = piece.length > 0 && piece[piece.length - 1] === 0x0d ? piece.subarray(0, -1) : piece;
-        for (const c of line) {
+        for (let k = 0; k < line.length; k++) {
+          const c = line[k];
           if (c !== 0x20 && c !== 0x09) {
             lines++;
             // A line the reader refuses is reported after the checksum: damage is said as damage.
