@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   type AccessEnvironment,
   accessFor,
@@ -36,6 +37,7 @@ import {
   type PolicyDocument,
   pruneBlobs,
   type RequiredAccess,
+  restoreItems,
   restoreSnapshot,
   restoreTable,
   type RunningEmulators,
@@ -173,6 +175,19 @@ describe('the generated least-privilege policy matches what the code calls', () 
       s3Proxy.archiveKeysContaining = undefined;
       assert.equal(report.countedItems, 74);
       assert.deepEqual(report.warnings, []);
+      // Item restore into the live table: conditional PutItem (an existing key is skipped), and
+      // --conflict fail's GetItem check before its write.
+      const source = { bucket, prefix: PREFIX, table: tables.orders, backupId: 'latest' };
+      const skipped = await restoreItems(recording, { source, target: tables.restored, keys: ['{"pk":"s-1"}'] });
+      assert.equal(skipped.skippedExisting, 1);
+      await direct.dynamodb.send(new DeleteItemCommand({ TableName: tables.restored, Key: { pk: { S: 's-2' } } }));
+      const put = await restoreItems(recording, {
+        source,
+        target: tables.restored,
+        keys: ['{"pk":"s-2"}'],
+        conflict: 'fail',
+      });
+      assert.equal(put.written, 1);
     });
 
     // files: folder snapshots with the same storage options. A backup whose multipart blob fails
@@ -324,6 +339,8 @@ describe('the generated least-privilege policy matches what the code calls', () 
       's3.DeleteObject',
       's3.HeadObject',
       'dynamodb.UpdateTimeToLive',
+      'dynamodb.PutItem',
+      'dynamodb.GetItem',
       'ses.SendEmail',
     ]) {
       assert.ok(calls.has(expected), `the exercise reaches ${expected} (calls: ${[...calls].sort().join(', ')})`);

@@ -59,7 +59,9 @@ export type Feature =
   /** Objects are written with SSE-KMS, or read back from a bucket that uses it. */
   | 'sse-kms'
   /** Backups are written with Object Lock retention (--lock-mode). */
-  | 'object-lock';
+  | 'object-lock'
+  /** The bucket keeps versions: restore and verify read the data files' backed-up versions. */
+  | 'versioned-bucket';
 
 export interface ActionGrant {
   /** IAM action, as spelled in the Service Authorization Reference. */
@@ -313,8 +315,9 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
   {
     name: 'restore',
     status: 'available',
-    commands: ['restore'],
-    summary: 'restore a backup into a table: plan, thaw, create the table, write, verify',
+    commands: ['restore', 'backups verify'],
+    summary:
+      'restore a backup into a table (or chosen items into a live one): plan, thaw, create the table, write, verify',
     grants: [
       {
         action: 's3:ListBucket',
@@ -363,6 +366,25 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         on: 'table',
         calls: ['dynamodb.BatchWriteItem'],
         why: 'write the items, 25 at a time',
+      },
+      {
+        action: 'dynamodb:PutItem',
+        on: 'table',
+        calls: ['dynamodb.PutItem'],
+        why: 'item restore (--key/--keys/--where): one item per request, conditional (attribute_not_exists) unless --conflict overwrite',
+      },
+      {
+        action: 'dynamodb:GetItem',
+        on: 'table',
+        calls: ['dynamodb.GetItem'],
+        why: 'item restore with --conflict fail: is any selected key already in the target, before anything is written',
+      },
+      {
+        action: 's3:GetObjectVersion',
+        on: 'table-backups',
+        calls: ['s3.GetObject'],
+        feature: 'versioned-bucket',
+        why: 'read a data file at the version id its manifest recorded (versioned buckets), also by backups verify',
       },
       KMS_READ,
     ],

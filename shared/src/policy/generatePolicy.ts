@@ -21,6 +21,8 @@ export interface GenerateOptions {
   kmsKey?: string;
   /** Backups are written with Object Lock retention. */
   objectLock?: boolean;
+  /** The bucket keeps versions (restores read the backed-up versions: s3:GetObjectVersion). */
+  versionedBucket?: boolean;
   /** Account and region of the tables and key; "*" when absent. */
   account?: string;
   region?: string;
@@ -92,6 +94,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   const features: Feature[] = [];
   if (options.kmsKey) features.push('sse-kms');
   if (options.objectLock) features.push('object-lock');
+  if (options.versionedBucket) features.push('versioned-bucket');
   const declarations = options.operations.map(declarationOf);
   // A stack deploy reaches S3 only to upload a Lambda bundle: without a bucket those grants are
   // left out (and a note says so) rather than the whole policy refused.
