@@ -406,6 +406,34 @@ describe('the generated least-privilege policy matches what the code calls', () 
     assert.equal(await simulate(withoutLegalHold, hold, { account }), 'ImplicitlyDenied');
   });
 
+  test('the generated policy lists only the prefix: s3:ListBucket is allowed for the recorded listings, denied elsewhere', async () => {
+    const policy = policyFor(EXERCISED);
+    const listBucket = policy.Statement.filter((s) => [s.Action].flat().includes('s3:ListBucket'));
+    assert.ok(listBucket.length > 0);
+    for (const s of listBucket) {
+      assert.ok(
+        s.Condition && JSON.stringify(s.Condition).includes('"s3:prefix"'),
+        `${s.Sid}: ListBucket carries an s3:prefix condition`,
+      );
+    }
+    const listings = EXERCISED.flatMap(accessesOf).filter(
+      (a) => a.action === 's3:ListBucket' && 's3:prefix' in a.context,
+    );
+    assert.ok(listings.length > 0, 'the exercise lists the bucket');
+    for (const a of listings) {
+      assert.ok(
+        a.context['s3:prefix']!.startsWith(`${PREFIX}/`),
+        `listing under the prefix: ${a.context['s3:prefix']}`,
+      );
+      assert.equal(await simulate(policy, a, { account }), 'Allowed', a.context['s3:prefix']);
+    }
+    const listing = listings[0]!;
+    for (const elsewhere of ['', 'other/', `${PREFIX}-other/`, 'private/drift/']) {
+      const access = { ...listing, context: { ...listing.context, 's3:prefix': elsewhere } };
+      assert.equal(await simulate(policy, access, { account }), 'ImplicitlyDenied', `a listing of "${elsewhere}"`);
+    }
+  });
+
   test('the available operations are exactly the ones proven here; the others say why they are not', () => {
     assert.deepEqual(
       ACTION_TABLE.filter((d) => d.status === 'available')
