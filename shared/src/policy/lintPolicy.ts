@@ -100,7 +100,7 @@ export async function lintPolicy(text: string, options: LintOptions = {}): Promi
     // The policies are checked as CloudFormation would create them: intrinsics resolved for the
     // parameters given (or the defaults), what is known only after deployment left as placeholders.
     const findings: PolicyFinding[] = [];
-    let template = root;
+    let template: LNode;
     try {
       template = resolveTemplate(root, options.template);
     } catch (e) {
@@ -110,7 +110,7 @@ export async function lintPolicy(text: string, options: LintOptions = {}): Promi
           code: 'TemplateError',
           start: e.start,
           end: Math.max(e.end, e.start + 1),
-          message: `CloudFormation refuses this template: ${e.message}.`,
+          message: `CloudFormation refuses this template: ${e.message.replace(/^Template error: /, '')}.`,
           hint: 'Fix the template (cfn-lint names the rule); its policies are checked once it resolves.',
         }),
       );
