@@ -68,6 +68,25 @@ const SIDS: Record<ResourceScope, string> = {
 /** SDK calls S3 authorizes as s3:ListBucket without a prefix: they only check that the bucket (or a key) exists. */
 const BUCKET_CHECK_CALLS = ['s3.HeadBucket', 's3.HeadObject'];
 
+/**
+ * The conditions s3:ListBucket is granted with, one statement each, for the SDK calls that need it:
+ * listings name a prefix (s3:prefix), so only Coldkeep's is allowed; HeadBucket and HeadObject are
+ * authorized as s3:ListBucket too and carry no prefix at all (hence the Null test, sid "BucketCheck").
+ */
+export function listBucketConditions(
+  calls: string[],
+  prefix: string,
+): { condition: NonNullable<PolicyStatement['Condition']>; sid?: string }[] {
+  const out: { condition: NonNullable<PolicyStatement['Condition']>; sid?: string }[] = [];
+  if (calls.some((c) => !BUCKET_CHECK_CALLS.includes(c))) {
+    out.push({ condition: { StringLike: { 's3:prefix': [`${prefix}/*`] } } });
+  }
+  if (calls.some((c) => BUCKET_CHECK_CALLS.includes(c))) {
+    out.push({ condition: { Null: { 's3:prefix': 'true' } }, sid: 'BucketCheck' });
+  }
+  return out;
+}
+
 export function parseOperations(list: string): CoreOperation[] {
   const names = list
     .split(',')
@@ -163,16 +182,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
       ];
     }
     if (g.action !== 's3:ListBucket' || !prefix) return [{}];
-    // Listings name a prefix (s3:prefix): only Coldkeep's. HeadBucket and HeadObject are
-    // authorized as s3:ListBucket too, and carry no prefix at all (hence the Null test).
-    const out: { condition?: PolicyStatement['Condition']; sid?: string }[] = [];
-    if (g.calls.some((c) => !BUCKET_CHECK_CALLS.includes(c))) {
-      out.push({ condition: { StringLike: { 's3:prefix': [`${prefix}/*`] } } });
-    }
-    if (g.calls.some((c) => BUCKET_CHECK_CALLS.includes(c))) {
-      out.push({ condition: { Null: { 's3:prefix': 'true' } }, sid: 'BucketCheck' });
-    }
-    return out;
+    return listBucketConditions(g.calls, prefix);
   };
 
   const statements = new Map<string, PolicyStatement & { Action: string[] }>();

@@ -416,7 +416,11 @@ async function checkStatement(
   }
 
   const condition = entry(statement, 'Condition');
-  if (allow && action) checkGrantedActions(actions, condition?.value, emit);
+  if (allow && action) {
+    // The key policy's delegation to the account (kms:* to root) hands the key to IAM, as intended.
+    const delegated = actions.filter((a) => !isKeyPolicyDelegation(statement, ctx, a.text));
+    checkGrantedActions(delegated, condition?.value, emit);
+  }
   if (allow && notAction) {
     const names = excluded.map((a) => a.text);
     const everythingBut = names.length === 1 && /^iam:\*$/i.test(names[0]!) ? ' (everything but IAM)' : '';
