@@ -94,7 +94,16 @@ describe('folder snapshots, one object per blob', () => {
     assert.equal(first.files, 10);
     assert.equal(first.symlinks, 2);
     assert.equal(first.uploadedBlobs, 9, 'the two identical files share one blob');
-    assert.deepEqual(first.skipped, [{ path: 'a-pipe', reason: 'named pipe, not backed up' }]);
+    assert.deepEqual(first.skipped, [
+      {
+        path: 'a-pipe',
+        kind: 'special',
+        entry: 'file',
+        reason: 'named pipe, not backed up',
+        whatToDo: 'Nothing to do: sockets, pipes and devices are never backed up.',
+      },
+    ]);
+    assert.equal(first.status, 'succeeded', 'a pipe left out does not make the snapshot partial');
     const snapshots = await listSnapshots(target.clients, { bucket: target.bucket, prefix: PREFIX, source });
     assert.equal(snapshots.length, 1);
     assert.equal(snapshots[0]!.snapshotId, first.snapshotId);

@@ -28,7 +28,7 @@ import { encryptionProblem, SafeStorageSecretStore } from './safeStorageSecretSt
 import { denyAllPermissions, lockDownWebContents } from './security';
 import { coreFolderBackups } from './folderBackups';
 import { stacksFrom } from './stacksService';
-import { type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
+import { lastResultOf, type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
 
 const packageRoot = join(__dirname, '../..');
 const preloadPath = join(__dirname, '../preload/preload.js');
@@ -96,15 +96,7 @@ function main(): void {
     const state: TrayState = {
       sources: (await coldkeep.sources()).map((s) => ({ id: s.id, name: s.name, running: running.has(s.id) })),
       paused: coldkeep.scheduler.isPaused,
-      ...(last
-        ? {
-            lastResult: {
-              ok: last.status !== 'failed',
-              finishedAt: new Date(last.finishedAt),
-              summary: `${last.sourceName}: ${last.status === 'succeeded' ? (last.result?.summary ?? '') : (last.error?.message ?? last.status)}`,
-            },
-          }
-        : {}),
+      ...(last ? { lastResult: lastResultOf(last) } : {}),
     };
     tray.show(state);
   };
@@ -224,7 +216,7 @@ function main(): void {
     electronTray.on('click', () => showWindow());
     tray = new TrayPresenter<Electron.NativeImage, Electron.Menu>(
       electronTray,
-      { idle: icon('idle'), running: icon('running'), error: icon('error') },
+      { idle: icon('idle'), running: icon('running'), warning: icon('warning'), error: icon('error') },
       (template) => Menu.buildFromTemplate(template),
       {
         backUpAll: () => void app_.scheduler.runAll().catch(reportError),

@@ -4,7 +4,19 @@ import { CancelledError, ColdkeepError, isCancelled } from '../errors';
 import type { CliCredentials } from './commands/sessionContext';
 import { ProgressDisplay } from './progress';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+/** Exit codes; 3 (restic's convention): the job finished, but something asked for is not in it. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, cancelled: 130 } as const;
+
+/**
+ * Thrown by a command after it printed its report, when the job ended `partial`: the CLI exits
+ * with EXIT.partial and prints nothing more.
+ */
+export class PartialOutcome extends Error {
+  override readonly name = 'PartialOutcome';
+  constructor(readonly headline: string) {
+    super(headline);
+  }
+}
 
 /** Options every command takes. */
 export interface GlobalOptions {
