@@ -120,8 +120,8 @@ export async function restoreItems(
   const { dynamodb, s3 } = clients;
   const conflict = input.conflict ?? 'skip-existing';
   if (!input.keys?.length && !input.keysFile && !input.where) {
-    throw new ColdkeepError('InvalidInput', 'An item restore needs --key, --keys or --where.', {
-      hint: 'Name the items: --key \'{"pk":"a"}\' (repeatable), --keys FILE (a key per line) or --where "pk = \'a\'".',
+    throw new ColdkeepError('InvalidInput', 'An item restore needs the items to restore.', {
+      hint: 'Name the items: {setting:key=JSON} (repeatable; a key as JSON, e.g. {"pk":"a"}), {setting:keys=FILE} (a key per line) or {setting:where="pk = \'a\'"}.',
     });
   }
   const where: WhereNode | undefined = input.where ? parseWhere(input.where) : undefined;
@@ -129,7 +129,7 @@ export async function restoreItems(
   const target = input.target ?? plan.sourceTable;
   if (!target) {
     throw new ColdkeepError('InvalidInput', `The backup at ${plan.uri} does not name its table.`, {
-      hint: 'Pass --target TABLE.',
+      hint: 'Give the table to restore into: {setting:target=TABLE}.',
     });
   }
   const table = await describeTarget(clients, target, signal);
@@ -314,7 +314,7 @@ export async function restoreItems(
           .slice(0, 5)
           .join(', ')}${existing.length > 5 ? ', …' : ''}); nothing was written.`,
         {
-          hint: 'Use --conflict skip-existing to restore only the missing ones, or --conflict overwrite to replace them with the backed-up version.',
+          hint: 'Use {setting:conflict=skip-existing} to restore only the missing ones, or {setting:conflict=overwrite} to replace them with the backed-up version.',
           details: { itemRestore: { ...finish(), existing: existing.length, existingKeys: existing.slice(0, SAMPLE) } },
         },
       );
@@ -437,7 +437,7 @@ export async function restoreItems(
     throw new ColdkeepError('ItemsNotRestored', `Item restore into ${target}: ${summary}`, {
       hint:
         conflict === 'fail'
-          ? 'Items were created meanwhile by someone else; run again with --conflict skip-existing or overwrite.'
+          ? 'Items were created meanwhile by someone else; run again with {setting:conflict=skip-existing} or {setting:conflict=overwrite}.'
           : "The failures name their keys and DynamoDB's message; fix those items or restore them another way.",
       details: { itemRestore: finish() },
     });
@@ -486,7 +486,7 @@ async function describeTarget(clients: AwsClients, target: string, signal?: Abor
   } catch (err) {
     if ((err as { name?: string }).name === 'ResourceNotFoundException') {
       throw new ColdkeepError('NoSuchTable', `Table "${target}" does not exist; nothing was written.`, {
-        hint: 'An item restore writes into an existing table. To restore a whole backup into a new table, leave out --key, --keys and --where.',
+        hint: 'An item restore writes into an existing table. To restore a whole backup into a new table, leave out {setting:key}, {setting:keys} and {setting:where}.',
       });
     }
     throw fromAwsError(err, { doing: `inspect table ${target}`, table: target });

@@ -42,7 +42,7 @@ function invalid(expr: string, message: string, at?: number): ColdkeepError {
     'InvalidInput',
     `--where "${expr}": ${message}${at !== undefined ? ` (at character ${at + 1})` : ''}.`,
     {
-      hint: 'Examples: --where "pk = \'user#1\' AND begins_with(sk, \'order#\')", --where "sk BETWEEN 10 AND 20".',
+      hint: 'Examples: {setting:where="pk = \'user#1\' AND begins_with(sk, \'order#\')"}, {setting:where="sk BETWEEN 10 AND 20"}.',
     },
   );
 }
