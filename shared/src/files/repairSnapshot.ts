@@ -31,8 +31,7 @@ export interface SnapshotRepairInput extends StorageOptions {
 }
 
 export type SnapshotRepairProgress =
-  | ({ step: 'verify' } & SnapshotVerifyProgress)
-  | ({ step: 'backup' } & FolderBackupProgress);
+  ({ step: 'verify' } & SnapshotVerifyProgress) | ({ step: 'backup' } & FolderBackupProgress);
 
 /** Content a damaged object held, and whether the repair stored it again. */
 export interface DamagedContent {
