@@ -51,7 +51,7 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
       '--repair',
       'then back up the folder, storing again in new objects every damaged file it still holds (a new snapshot)',
     )
-    .option('--dir <folder>', 'with --repair: the folder to read (default: the snapshot\'s own, on its host)');
+    .option('--dir <folder>', "with --repair: the folder to read (default: the snapshot's own, on its host)");
   addSourceOptions(command);
   addStorageOptions(command, 'blobs stored by --repair');
   return command.action(async (snapshot: string, flags: FilesVerifyFlags) => {
@@ -70,7 +70,14 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
         const repair = await withCancel((signal) =>
           repairSnapshot(
             clients,
-            { ...where, ...storage, snapshotId: snapshot, readData, ...sample, ...(flags.dir ? { dir: flags.dir } : {}) },
+            {
+              ...where,
+              ...storage,
+              snapshotId: snapshot,
+              readData,
+              ...sample,
+              ...(flags.dir ? { dir: flags.dir } : {}),
+            },
             {
               signal,
               onProgress: (p) =>
