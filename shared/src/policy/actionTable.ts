@@ -471,19 +471,19 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         action: 's3:ListBucket',
         on: 'bucket',
         calls: ['s3.ListObjectsV2'],
-        why: 'check the bucket before a backup (a one-key listing of the locks); list sources, snapshots, blobs, packs, pack indexes (what exists, storage classes) and locks',
+        why: 'check the bucket before a backup (a one-key listing of the locks); list sources, snapshots, blobs, packs, pack indexes (what exists, storage classes), locks and damage records',
       },
       {
         action: 's3:GetObject',
         on: 'file-snapshots',
         calls: ['s3.GetObject', 's3.HeadObject'],
-        why: 'read snapshot manifests and blobs (restore, verify); HeadObject: does a blob exist, snapshot figures, archive state, retention before prune',
+        why: 'read snapshot manifests and blobs (restore, verify); HeadObject: does a blob exist, snapshot figures, archive state, retention before prune, is a recorded damaged object still the one found',
       },
       {
         action: 's3:PutObject',
         on: 'file-snapshots',
         calls: ['s3.PutObject', 's3.CreateMultipartUpload', 's3.UploadPart', 's3.CompleteMultipartUpload'],
-        why: 'blobs (one request, or multipart for big files), the snapshot manifest last, and the lock object',
+        why: 'blobs (one request, or multipart for big files), the snapshot manifest last, the lock object, and damage records (verify, restore)',
       },
       {
         action: 's3:PutObjectTagging',
@@ -501,7 +501,7 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         action: 's3:DeleteObject',
         on: 'file-snapshots',
         calls: ['s3.DeleteObject', 's3.DeleteObjects'],
-        why: 'release the lock object; forget deletes snapshot manifests; prune deletes unreferenced blobs',
+        why: 'release the lock object; forget deletes snapshot manifests; prune deletes unreferenced blobs and damage records that guard nothing',
       },
       {
         action: 's3:RestoreObject',
