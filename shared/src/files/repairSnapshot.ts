@@ -97,7 +97,7 @@ export async function repairSnapshot(
       'InvalidInput',
       `Snapshot ${snapshotId} was made on ${manifest.host}, of ${manifest.dir}; this is ${hostname()}.`,
       {
-        hint: `Run the repair on ${manifest.host}, or give the folder that holds the same files with --dir.`,
+        hint: `Run the repair on ${manifest.host}, or give the folder that holds the same files with {setting:dir=FOLDER}.`,
         details: { verify },
       },
     );
