@@ -442,8 +442,10 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
       'files verify',
       'files forget',
       'files prune',
+      'files unlock',
     ],
-    summary: 'folder snapshots: content-addressed blobs, snapshot manifests, locks, restore, verify, forget, prune',
+    summary:
+      'folder snapshots: content-addressed blobs, snapshot manifests, locks, restore, verify, forget, prune, unlock',
     grants: [
       {
         action: 's3:ListBucket',
@@ -455,7 +457,7 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         action: 's3:GetObject',
         on: 'file-snapshots',
         calls: ['s3.GetObject', 's3.HeadObject'],
-        why: 'read snapshot manifests and blobs (restore, verify); HeadObject: does a blob exist, snapshot figures, archive state, retention before prune',
+        why: 'read snapshot manifests and blobs (restore, verify) and lock objects (who holds a lock); HeadObject: does a blob exist, snapshot figures, archive state, retention before prune',
       },
       {
         action: 's3:PutObject',
@@ -479,7 +481,7 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         action: 's3:DeleteObject',
         on: 'file-snapshots',
         calls: ['s3.DeleteObject', 's3.DeleteObjects'],
-        why: 'release the lock object; forget deletes snapshot manifests; prune deletes unreferenced blobs',
+        why: 'release the lock object (unlock removes those of gone processes); forget deletes snapshot manifests; prune deletes unreferenced blobs',
       },
       {
         action: 's3:RestoreObject',
