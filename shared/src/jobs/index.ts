@@ -2,3 +2,4 @@ export * from './job';
 export * from './backoff';
 export * from './pool';
 export * from './processOwner';
+export * from './jobOutcome';
