@@ -187,7 +187,7 @@ describe('coldkeep main(argv)', () => {
       backup: ['table'],
       backups: ['delete', 'list', 'show', 'verify'],
       restore: [],
-      files: ['backup', 'forget', 'ls', 'prune', 'restore', 'snapshots', 'verify'],
+      files: ['backup', 'forget', 'ls', 'prune', 'restore', 'snapshots', 'unlock', 'verify'],
       demo: [],
       export: ['table'],
       session: ['clear', 'start', 'status'],

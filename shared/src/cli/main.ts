@@ -19,6 +19,7 @@ import { filesBackupCommand } from './commands/filesBackup';
 import { filesForgetCommand } from './commands/filesForget';
 import { filesLsCommand } from './commands/filesLs';
 import { filesPruneCommand } from './commands/filesPrune';
+import { filesUnlockCommand } from './commands/filesUnlock';
 import { filesRestoreCommand } from './commands/filesRestore';
 import { filesSnapshotsCommand } from './commands/filesSnapshots';
 import { filesVerifyCommand } from './commands/filesVerify';
@@ -73,7 +74,8 @@ export function buildProgram(): Command {
     .addCommand(filesRestoreCommand(context))
     .addCommand(filesVerifyCommand(context))
     .addCommand(filesForgetCommand(context))
-    .addCommand(filesPruneCommand(context));
+    .addCommand(filesPruneCommand(context))
+    .addCommand(filesUnlockCommand(context));
   program.command('export').description('tables as one file to open elsewhere').addCommand(exportTableCommand(context));
   program
     .command('session')

@@ -464,8 +464,10 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
       'files verify',
       'files forget',
       'files prune',
+      'files unlock',
     ],
-    summary: 'folder snapshots: content-addressed blobs, snapshot manifests, locks, restore, verify, forget, prune',
+    summary:
+      'folder snapshots: content-addressed blobs, snapshot manifests, locks, restore, verify, forget, prune, unlock',
     grants: [
       {
         action: 's3:ListBucket',
@@ -477,7 +479,7 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         action: 's3:GetObject',
         on: 'file-snapshots',
         calls: ['s3.GetObject', 's3.HeadObject'],
-        why: 'read snapshot manifests and blobs (restore, verify); HeadObject: does a blob exist, snapshot figures, archive state, retention before prune, is a recorded damaged object still the one found',
+        why: 'read snapshot manifests and blobs (restore, verify) and lock objects (who holds a lock); HeadObject: does a blob exist, snapshot figures, archive state, retention before prune, is a recorded damaged object still the one found',
       },
       {
         action: 's3:PutObject',
@@ -501,7 +503,7 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         action: 's3:DeleteObject',
         on: 'file-snapshots',
         calls: ['s3.DeleteObject', 's3.DeleteObjects'],
-        why: 'release the lock object; forget deletes snapshot manifests; prune deletes unreferenced blobs and damage records that guard nothing',
+        why: 'release the lock object (unlock removes those of gone processes); forget deletes snapshot manifests; prune deletes unreferenced blobs and damage records that guard nothing',
       },
       {
         action: 's3:RestoreObject',
