@@ -119,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     // Input that parsed but makes no sense together (checked in the command's action) is a usage error too.
-    if (err instanceof ColdkeepError && err.code === 'InvalidInput') {
+    if (err instanceof ColdkeepError && (err.code === 'InvalidInput' || err.code === 'FlagOutOfRange')) {
       reportError(err, program.opts<GlobalOptions>().json ?? false);
       return EXIT.usage;
     }

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { ColdkeepError } from '../../errors';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount } from '../format';
-import { parsePositiveInt } from '../parse';
+import { wholeNumber } from '../parse';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
 interface FilesVerifyFlags extends SourceFlags {
@@ -17,7 +17,7 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
     .addOption(
       new Option('--read-data <what>', 'download and re-hash blobs').choices(['none', 'sample', 'all']).default('none'),
     )
-    .option('--sample <n>', 'blobs re-hashed with --read-data sample (default 20)', parsePositiveInt);
+    .option('--sample <n>', 'blobs re-hashed with --read-data sample (default 20)', wholeNumber('--sample', 1, 1_000_000));
   addSourceOptions(command);
   return command.action(async (snapshot: string, flags: FilesVerifyFlags) => {
     const ctx = await context();
