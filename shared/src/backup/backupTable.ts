@@ -237,7 +237,10 @@ export async function backupTable(
     };
   }
 
-  if (input.segments !== undefined && (!Number.isInteger(input.segments) || input.segments < 1 || input.segments > 1_000_000)) {
+  if (
+    input.segments !== undefined &&
+    (!Number.isInteger(input.segments) || input.segments < 1 || input.segments > 1_000_000)
+  ) {
     throw new ColdkeepError(
       'InvalidInput',
       `Segments must be a whole number from 1 to 1000000, got ${input.segments}.`,

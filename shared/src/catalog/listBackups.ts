@@ -77,6 +77,11 @@ export interface Catalog {
   damaged: DamagedBackup[];
 }
 
+/** The backup folder (…/tables/<account>/<region>/<table>/<backupId>/) a key lies in, if any. */
+export function backupFolderOf(key: string): string | undefined {
+  return /^((?:.*\/)?tables\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/)/.exec(key)?.[1];
+}
+
 interface Folder {
   location?: BackupLocation;
   dataObjects: _Object[];
@@ -98,7 +103,7 @@ export async function listBackups(s3: S3Client, query: CatalogQuery, signal?: Ab
       );
       for (const object of page.Contents ?? []) {
         const key = object.Key ?? '';
-        const dir = /^((?:.*\/)?tables\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/)/.exec(key)?.[1];
+        const dir = backupFolderOf(key);
         if (!dir) continue;
         const folder = folders.get(dir) ?? { dataObjects: [] };
         folders.set(dir, folder);

@@ -10,6 +10,7 @@ import { TOOL_VERSION } from '../version';
 import { type CliContext, EXIT, type GlobalOptions, makeContext, reportError } from './context';
 import { backupsListCommand } from './commands/backupsList';
 import { backupsDeleteCommand } from './commands/backupsDelete';
+import { backupsGcCommand } from './commands/backupsGc';
 import { backupsShowCommand } from './commands/backupsShow';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
@@ -60,7 +61,8 @@ export function buildProgram(): Command {
     .description('the backup catalog')
     .addCommand(backupsListCommand(context))
     .addCommand(backupsShowCommand(context))
-    .addCommand(backupsDeleteCommand(context));
+    .addCommand(backupsDeleteCommand(context))
+    .addCommand(backupsGcCommand(context));
   program.addCommand(restoreCommand(context));
   program
     .command('files')

@@ -106,7 +106,13 @@ const SECONDS = { '': 1, s: 1, m: 60, h: 3600, d: 86400 } as const;
 /** A duration (0, 90s, 30m, 24h, 7d; a bare number is seconds) from `min` to `max` seconds; returns seconds. */
 export function durationFlag(flag: string, min: number, max: number): (value: string) => number {
   const show = (s: number): string => {
-    const found = ([[86400, 'day'], [3600, 'hour'], [60, 'minute']] as const).find(([u]) => s > 0 && s % u === 0);
+    const found = (
+      [
+        [86400, 'day'],
+        [3600, 'hour'],
+        [60, 'minute'],
+      ] as const
+    ).find(([u]) => s > 0 && s % u === 0);
     const [u, word] = found ?? [1, 'second'];
     return `${plain(s / u)} ${word}${s / u === 1 ? '' : 's'}`;
   };

@@ -15,10 +15,14 @@ export interface ScanFlags {
 
 export function addScanOptions(command: Command): Command {
   return command
-    .option('--segments <n>', 'scan segments (default: chosen from the table size)',
+    .option(
+      '--segments <n>',
+      'scan segments (default: chosen from the table size)',
       wholeNumber('--segments', 1, MAX_SCAN_SEGMENTS),
     )
-    .option('--concurrency <n>', 'segments scanned at once (default: min(segments, 8))',
+    .option(
+      '--concurrency <n>',
+      'segments scanned at once (default: min(segments, 8))',
       wholeNumber('--concurrency', 1, 1000),
     )
     .option('--consistent', 'strongly consistent reads (twice the read cost)')
@@ -27,7 +31,9 @@ export function addScanOptions(command: Command): Command {
       'use at most this fraction of provisioned read capacity (default 0.5)',
       fraction('--read-fraction'),
     )
-    .option('--read-units <n>', 'read-unit budget per second (for on-demand tables)',
+    .option(
+      '--read-units <n>',
+      'read-unit budget per second (for on-demand tables)',
       wholeNumber('--read-units', 1, 1_000_000),
     );
 }

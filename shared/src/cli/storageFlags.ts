@@ -27,7 +27,9 @@ export function addStorageOptions(command: Command, objects = 'data objects'): C
     .option('--kms-key-id <id>', 'KMS key for --sse aws:kms (default: the AWS managed key)')
     .addOption(new Option('--lock-mode <mode>', 'Object Lock retention mode').choices(['GOVERNANCE', 'COMPLIANCE']))
     .option('--lock-until <date>', 'Object Lock retain-until date (ISO 8601)', parseDate)
-    .option('--lock-days <n>', 'Object Lock retention in days from now (at most 36,500: 100 years)',
+    .option(
+      '--lock-days <n>',
+      'Object Lock retention in days from now (at most 36,500: 100 years)',
       wholeNumber('--lock-days', 1, 36_500),
     );
 }

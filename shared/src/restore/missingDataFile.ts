@@ -63,9 +63,13 @@ export async function dataFileMissing(
     : older.checked
       ? 'No older version of it exists in the bucket: restore from another backup ("coldkeep backups list").'
       : `Whether an older version exists could not be checked (${older.reason}). Restore from another backup ("coldkeep backups list").`;
-  return new ColdkeepError('DataFileMissing', `The data file ${uri}, listed in the backup's manifest, is not in the bucket.`, {
-    hint,
-    cause,
-    details: { key, olderVersions: older },
-  });
+  return new ColdkeepError(
+    'DataFileMissing',
+    `The data file ${uri}, listed in the backup's manifest, is not in the bucket.`,
+    {
+      hint,
+      cause,
+      details: { key, olderVersions: older },
+    },
+  );
 }

@@ -21,7 +21,8 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
           ...(flags.table ? { table: flags.table } : {}),
         });
         if (ctx.json) return ctx.out(JSON.stringify(catalog, null, 2));
-        if (catalog.backups.length === 0) ctx.out(catalog.damaged.length ? 'No readable backups found.' : 'No backups found.');
+        if (catalog.backups.length === 0)
+          ctx.out(catalog.damaged.length ? 'No readable backups found.' : 'No backups found.');
         else {
           ctx.out(
             table(

@@ -16,7 +16,6 @@ import {
 import { sizeFlag, wholeNumber } from '../parse';
 import { addStorageOptions, prefixFrom, type StorageFlags, storageFromFlags } from '../storageFlags';
 
-
 interface FilesBackupFlags extends NotifyFlags, StorageFlags {
   bucket?: string;
   prefix?: string;
@@ -57,7 +56,8 @@ export function toFolderBackupInput(dir: string, flags: FilesBackupFlags, now = 
   if (flags.maxFileSize) input.maxFileSize = sizeFlag('--max-file-size', 1, 1024 ** 5)(flags.maxFileSize);
   if (flags.parent) input.parent = flags.parent;
   if (flags.concurrency) input.concurrency = flags.concurrency;
-  if (flags.packFilesUpTo !== undefined) input.packFilesUpTo = sizeFlag('--pack-files-up-to', 0, 64 * 1024 ** 2)(flags.packFilesUpTo);
+  if (flags.packFilesUpTo !== undefined)
+    input.packFilesUpTo = sizeFlag('--pack-files-up-to', 0, 64 * 1024 ** 2)(flags.packFilesUpTo);
   return input;
 }
 

@@ -13,14 +13,25 @@ interface FilesForgetFlags extends SourceFlags {
   prune?: boolean;
 }
 
-
 export function filesForgetCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('forget')
     .description('apply a retention policy: delete the snapshots it does not keep (blobs stay until prune)')
     .option('--keep-last <n>', 'keep the newest N snapshots', wholeNumber('--keep-last', 0, 1_000_000))
-    .option('--keep-daily <n>', 'keep the newest snapshot of each of the last N days', wholeNumber('--keep-daily', 0, 1_000_000))
-    .option('--keep-weekly <n>', 'keep the newest snapshot of each of the last N weeks', wholeNumber('--keep-weekly', 0, 100_000))
-    .option('--keep-monthly <n>', 'keep the newest snapshot of each of the last N months', wholeNumber('--keep-monthly', 0, 100_000))
+    .option(
+      '--keep-daily <n>',
+      'keep the newest snapshot of each of the last N days',
+      wholeNumber('--keep-daily', 0, 1_000_000),
+    )
+    .option(
+      '--keep-weekly <n>',
+      'keep the newest snapshot of each of the last N weeks',
+      wholeNumber('--keep-weekly', 0, 100_000),
+    )
+    .option(
+      '--keep-monthly <n>',
+      'keep the newest snapshot of each of the last N months',
+      wholeNumber('--keep-monthly', 0, 100_000),
+    )
     .option('--dry-run', 'say what would be forgotten, delete nothing')
     .option('--prune', 'then prune the blobs no kept snapshot needs');
   addSourceOptions(command);

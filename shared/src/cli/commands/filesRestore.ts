@@ -41,7 +41,11 @@ export function filesRestoreCommand(context: () => Promise<CliContext>): Command
         .default('Standard'),
     )
     .option('--days <n>', 'days a retrieved copy stays readable (default 7)', wholeNumber('--days', 1, 36_500))
-    .option('--poll-seconds <n>', 'with --wait: seconds between checks (default 60)', wholeNumber('--poll-seconds', 1, 86_400))
+    .option(
+      '--poll-seconds <n>',
+      'with --wait: seconds between checks (default 60)',
+      wholeNumber('--poll-seconds', 1, 86_400),
+    )
     .option('--concurrency <n>', 'files downloaded at once (default 8)', wholeNumber('--concurrency', 1, 256));
   addSourceOptions(command);
   addNotifyOptions(command, { link: false });

@@ -17,7 +17,11 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
     .addOption(
       new Option('--read-data <what>', 'download and re-hash blobs').choices(['none', 'sample', 'all']).default('none'),
     )
-    .option('--sample <n>', 'blobs re-hashed with --read-data sample (default 20)', wholeNumber('--sample', 1, 1_000_000));
+    .option(
+      '--sample <n>',
+      'blobs re-hashed with --read-data sample (default 20)',
+      wholeNumber('--sample', 1, 1_000_000),
+    );
   addSourceOptions(command);
   return command.action(async (snapshot: string, flags: FilesVerifyFlags) => {
     const ctx = await context();
