@@ -136,7 +136,7 @@ export async function collectGarbage(
       const folder = folderFor(dir);
       folder.lastActivity = Math.max(folder.lastActivity, initiated);
     }
-    if (initiated < cutoff) staleUploads.push(upload);
+    if (initiated <= cutoff) staleUploads.push(upload);
     else youngUploads++;
   }
 
@@ -154,7 +154,7 @@ export async function collectGarbage(
       bytes: folder.objects.reduce((n, o) => n + (o.Size ?? 0), 0),
       lastActivity: new Date(folder.lastActivity).toISOString(),
     };
-    if (folder.lastActivity < cutoff) {
+    if (folder.lastActivity <= cutoff) {
       orphans.push(summary);
       toDelete.push(...folder.objects);
     } else tooYoung.push(summary);
