@@ -4,7 +4,8 @@
  *  - S3: data objects look archived (GLACIER) on HeadObject until a RestoreObject (answered 202)
  *    was made for them, and in ListObjectsV2 answers (their storage class, as S3 lists an
  *    archived object even once it is restored); chosen uploads can be made to fail (500 InternalError);
- *    ListMultipartUploads (s3rver: NotImplemented) answers with the uploads the test says are open.
+ *    ListMultipartUploads and AbortMultipartUpload (s3rver: NotImplemented, MethodNotAllowed) are played
+ *    for the uploads the test says are open.
  *  - DynamoDB: DescribeTimeToLive reports TTL on for chosen tables; UpdateTimeToLive is answered.
  * Everything else is forwarded as it is (the Host header too, since SigV4 signs it).
  * Bounded: listens on 127.0.0.1, forwards only to the given loopback targets, stops after `lifetimeMs`.
@@ -130,6 +131,16 @@ export async function startFeatureProxy(target: string, lifetimeMs = 5 * 60_000)
           '</ListMultipartUploadsResult>';
         res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
         return res.end(xml);
+      }
+      const aborted = /[?&]uploadId=([^&]+)/.exec(url)?.[1];
+      if (
+        req.method === 'DELETE' &&
+        aborted &&
+        proxy.openUploads?.some((u) => u.uploadId === decodeURIComponent(aborted))
+      ) {
+        proxy.openUploads = proxy.openUploads.filter((u) => u.uploadId !== decodeURIComponent(aborted));
+        res.writeHead(204, { 'content-length': 0 });
+        return res.end();
       }
       if (req.method === 'PUT' && proxy.failUploads?.(url)) {
         const xml =

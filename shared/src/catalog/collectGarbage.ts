@@ -192,6 +192,10 @@ export async function collectGarbage(
     } catch (err) {
       // Completed or aborted since the listing: nothing left to remove.
       if ((err as { name?: string }).name === 'NoSuchUpload') continue;
+      if (notImplemented(err)) {
+        report.uploads.note = `This S3 endpoint cannot abort multipart uploads (${(err as Error).name}); ${staleUploads.length - report.abortedUploads} stay open.`;
+        break;
+      }
       throw fromAwsError(err, { doing: `abort the multipart upload of ${upload.key}`, bucket: input.bucket });
     }
   }
@@ -258,15 +262,25 @@ async function listOpenUploads(
       if (keyMarker === undefined && uploadIdMarker === undefined) break;
     }
   } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501) {
+    if (notImplemented(err)) {
       return {
         listed: false,
-        note: 'This S3 endpoint does not list multipart uploads (NotImplemented); open uploads were not looked for. On AWS, the backup-bucket template aborts them after 7 days by lifecycle rule.',
+        note: 'This S3 endpoint does not list multipart uploads; open uploads were not looked for. On AWS, the backup-bucket template aborts them after 7 days by lifecycle rule.',
         found: [],
       };
     }
     throw fromAwsError(err, { doing: `list the open multipart uploads in ${s3Uri(bucket, root)}`, bucket });
   }
   return { listed: true, found };
+}
+
+/** An endpoint without the multipart-listing API (s3rver answers 501 NotImplemented or 405 MethodNotAllowed). */
+function notImplemented(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    e?.name === 'NotImplemented' ||
+    e?.name === 'MethodNotAllowed' ||
+    e?.$metadata?.httpStatusCode === 501 ||
+    e?.$metadata?.httpStatusCode === 405
+  );
 }
