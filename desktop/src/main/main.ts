@@ -10,14 +10,18 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  net,
   Notification,
   powerMonitor,
+  protocol,
   safeStorage,
   session,
   Tray,
 } from 'electron';
 import { defaultScheduleDir, TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
+import { appFileFor, appPageUrl, appSchemePrivileges, APP_SCHEME, isAppPageUrl } from './appProtocol';
 import { ColdkeepApp } from './coldkeepApp';
+import { desktopHint } from './hintWords';
 import { registerIpcHandlers } from './ipcHandlers';
 import { applyStartAtLogin, catchUpOnResume, linuxAutostartEntry, QuitGuard, type QuitChoice } from './lifecycle';
 import { showRunNotification } from './runNotifications';
@@ -25,15 +29,14 @@ import { encryptionProblem, SafeStorageSecretStore } from './safeStorageSecretSt
 import { denyAllPermissions, lockDownWebContents } from './security';
 import { coreFolderBackups } from './folderBackups';
 import { stacksFrom } from './stacksService';
-import { type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
+import { lastResultOf, type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
 
-const pageUrl = pathToFileURL(join(__dirname, '../../src/renderer/index.html')).href;
+const packageRoot = join(__dirname, '../..');
 const preloadPath = join(__dirname, '../preload/preload.js');
 const assets = join(__dirname, '../../assets');
 
-function isAppUrl(url: string): boolean {
-  return url === pageUrl || url.startsWith(`${pageUrl}#`);
-}
+// Must be said before the app is ready: the page's scheme behaves like a secure web origin.
+protocol.registerSchemesAsPrivileged([appSchemePrivileges]);
 
 async function setLinuxAutostart(enabled: boolean): Promise<void> {
   const file = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'autostart', 'coldkeep.desktop');
@@ -76,12 +79,12 @@ function main(): void {
           spellcheck: false,
         },
       });
-      lockDownWebContents(window.webContents, isAppUrl);
+      lockDownWebContents(window.webContents, isAppPageUrl);
       window.once('ready-to-show', () => window?.show());
-      void window.loadURL(hash ? `${pageUrl}#${hash}` : pageUrl);
+      void window.loadURL(hash ? `${appPageUrl}#${hash}` : appPageUrl);
       return;
     }
-    if (hash) void window.loadURL(`${pageUrl}#${hash}`);
+    if (hash) void window.loadURL(`${appPageUrl}#${hash}`);
     if (window.isMinimized()) window.restore();
     window.show();
     window.focus();
@@ -94,15 +97,7 @@ function main(): void {
     const state: TrayState = {
       sources: (await coldkeep.sources()).map((s) => ({ id: s.id, name: s.name, running: running.has(s.id) })),
       paused: coldkeep.scheduler.isPaused,
-      ...(last
-        ? {
-            lastResult: {
-              ok: last.status !== 'failed',
-              finishedAt: new Date(last.finishedAt),
-              summary: `${last.sourceName}: ${last.status === 'succeeded' ? (last.result?.summary ?? '') : (last.error?.message ?? last.status)}`,
-            },
-          }
-        : {}),
+      ...(last ? { lastResult: lastResultOf(last) } : {}),
     };
     tray.show(state);
   };
@@ -110,7 +105,7 @@ function main(): void {
   /** Failures outside a run (the schedule files, a tray action) reach the user as a notification. */
   const reportError = (err: unknown): void => {
     const message = err instanceof Error ? err.message : String(err);
-    const hint = (err as { hint?: string }).hint;
+    const hint = desktopHint(err);
     if (Notification.isSupported()) {
       new Notification({ title: 'Coldkeep', body: hint ? `${message} ${hint}` : message, urgency: 'critical' }).show();
     }
@@ -152,6 +147,10 @@ function main(): void {
 
   const start = async (): Promise<void> => {
     denyAllPermissions(session.defaultSession);
+    protocol.handle(APP_SCHEME, (request) => {
+      const file = appFileFor(request.url, packageRoot);
+      return file ? net.fetch(pathToFileURL(file).href) : new Response('Not found', { status: 404 });
+    });
     const dataDir = app.getPath('userData');
     coldkeep = await ColdkeepApp.open({
       dataDir,
@@ -206,7 +205,7 @@ function main(): void {
         !window.isDestroyed() &&
         event.sender === window.webContents &&
         event.senderFrame !== null &&
-        isAppUrl(event.senderFrame.url.split('#')[0] ?? ''),
+        isAppPageUrl(event.senderFrame.url.split('#')[0] ?? ''),
     );
 
     const icon = (state: TrayIconState): Electron.NativeImage => {
@@ -218,7 +217,7 @@ function main(): void {
     electronTray.on('click', () => showWindow());
     tray = new TrayPresenter<Electron.NativeImage, Electron.Menu>(
       electronTray,
-      { idle: icon('idle'), running: icon('running'), error: icon('error') },
+      { idle: icon('idle'), running: icon('running'), warning: icon('warning'), error: icon('error') },
       (template) => Menu.buildFromTemplate(template),
       {
         backUpAll: () => void app_.scheduler.runAll().catch(reportError),
@@ -239,7 +238,7 @@ function main(): void {
     .then(start)
     .catch((err: unknown) => {
       // Nothing can run without settings and schedules: say why, then leave.
-      const hint = (err as { hint?: string }).hint;
+      const hint = desktopHint(err);
       dialog.showErrorBox(
         'Coldkeep could not start',
         `${err instanceof Error ? err.message : String(err)}${hint ? `\n\n${hint}` : ''}`,
