@@ -366,7 +366,10 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         action: 's3:ListBucketVersions',
         on: 'bucket',
         calls: ['s3.ListObjectVersions'],
-        why: 'only when a data file is missing: does a versioned bucket still hold an older version of it (a denial is tolerated)',
+        // An Object Lock bucket is always versioned; elsewhere the grant is left out and a missing
+        // data file's hint says the versions could not be checked.
+        feature: 'object-lock',
+        why: 'only when a data file is missing: does the (versioned) bucket still hold an older version of it (a denial is tolerated)',
       },
       {
         action: 's3:RestoreObject',
