@@ -12,6 +12,7 @@ import { backupsListCommand } from './commands/backupsList';
 import { backupsDeleteCommand } from './commands/backupsDelete';
 import { backupsGcCommand } from './commands/backupsGc';
 import { backupsShowCommand } from './commands/backupsShow';
+import { backupsVerifyCommand } from './commands/backupsVerify';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
 import { exportTableCommand } from './commands/exportTable';
@@ -19,6 +20,7 @@ import { filesBackupCommand } from './commands/filesBackup';
 import { filesForgetCommand } from './commands/filesForget';
 import { filesLsCommand } from './commands/filesLs';
 import { filesPruneCommand } from './commands/filesPrune';
+import { filesUnlockCommand } from './commands/filesUnlock';
 import { filesRestoreCommand } from './commands/filesRestore';
 import { filesSnapshotsCommand } from './commands/filesSnapshots';
 import { filesVerifyCommand } from './commands/filesVerify';
@@ -61,6 +63,7 @@ export function buildProgram(): Command {
     .description('the backup catalog')
     .addCommand(backupsListCommand(context))
     .addCommand(backupsShowCommand(context))
+    .addCommand(backupsVerifyCommand(context))
     .addCommand(backupsDeleteCommand(context))
     .addCommand(backupsGcCommand(context));
   program.addCommand(restoreCommand(context));
@@ -73,7 +76,8 @@ export function buildProgram(): Command {
     .addCommand(filesRestoreCommand(context))
     .addCommand(filesVerifyCommand(context))
     .addCommand(filesForgetCommand(context))
-    .addCommand(filesPruneCommand(context));
+    .addCommand(filesPruneCommand(context))
+    .addCommand(filesUnlockCommand(context));
   program.command('export').description('tables as one file to open elsewhere').addCommand(exportTableCommand(context));
   program
     .command('session')

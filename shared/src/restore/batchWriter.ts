@@ -90,6 +90,11 @@ export class BatchWriter {
     if (this.failure) throw this.failure;
   }
 
+  /** Waits until no request is in flight, whatever their outcome (so a failure's counts are final). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
   private async dispatch(): Promise<void> {
     if (this.failure) throw this.failure;
     while (this.inFlight.size >= this.options.maxInFlight) await Promise.race(this.inFlight);
