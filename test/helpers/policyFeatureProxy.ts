@@ -3,7 +3,9 @@
  * lack, so that the code paths calling them run for real over HTTP (policy drift proof):
  *  - S3: data objects look archived (GLACIER) on HeadObject until a RestoreObject (answered 202)
  *    was made for them, and in ListObjectsV2 answers (their storage class, as S3 lists an
- *    archived object even once it is restored); chosen uploads can be made to fail (500 InternalError).
+ *    archived object even once it is restored); chosen uploads can be made to fail (500 InternalError);
+ *    ListMultipartUploads and AbortMultipartUpload (s3rver: NotImplemented, MethodNotAllowed) are played
+ *    for the uploads the test says are open.
  *  - DynamoDB: DescribeTimeToLive reports TTL on for chosen tables; UpdateTimeToLive is answered.
  * Everything else is forwarded as it is (the Host header too, since SigV4 signs it).
  * Bounded: listens on 127.0.0.1, forwards only to the given loopback targets, stops after `lifetimeMs`.
@@ -28,6 +30,8 @@ export interface FeatureProxy {
   readonly ttlTables: Set<string>;
   /** Uploads (PUT) whose path and query match this fail with 500 InternalError. */
   failUploads?: (pathAndQuery: string) => boolean;
+  /** The open multipart uploads ListMultipartUploads reports (made for real on s3rver, which cannot list them). */
+  openUploads?: { key: string; uploadId: string; initiated: Date }[];
   stop(): Promise<void>;
 }
 
@@ -113,6 +117,29 @@ export async function startFeatureProxy(target: string, lifetimeMs = 5 * 60_000)
       if (req.method === 'POST' && /[?&]restore(=|&|$)/.test(url)) {
         restored.add(path);
         res.writeHead(202, { 'content-length': 0 });
+        return res.end();
+      }
+      if (req.method === 'GET' && proxy.openUploads && /[?&]uploads(=|&|$)/.test(url)) {
+        const xml =
+          '<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><IsTruncated>false</IsTruncated>' +
+          proxy.openUploads
+            .map(
+              (u) =>
+                `<Upload><Key>${u.key}</Key><UploadId>${u.uploadId}</UploadId><Initiated>${u.initiated.toISOString()}</Initiated></Upload>`,
+            )
+            .join('') +
+          '</ListMultipartUploadsResult>';
+        res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
+        return res.end(xml);
+      }
+      const aborted = /[?&]uploadId=([^&]+)/.exec(url)?.[1];
+      if (
+        req.method === 'DELETE' &&
+        aborted &&
+        proxy.openUploads?.some((u) => u.uploadId === decodeURIComponent(aborted))
+      ) {
+        proxy.openUploads = proxy.openUploads.filter((u) => u.uploadId !== decodeURIComponent(aborted));
+        res.writeHead(204, { 'content-length': 0 });
         return res.end();
       }
       if (req.method === 'PUT' && proxy.failUploads?.(url)) {

@@ -19,6 +19,7 @@ import {
   backupFolder,
   backupSummary,
   backupTable,
+  collectGarbage,
   deleteBackup,
   findBackup,
   type CoreOperation,
@@ -47,7 +48,8 @@ import {
   startEmulators,
   verifySnapshot,
 } from '@coldkeep/shared';
-import { createBucket, createTable, putItems, uniqueName } from '../helpers/fixture';
+import { CreateMultipartUploadCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createBucket, createTable, listKeys, putItems, uniqueName } from '../helpers/fixture';
 import { type FeatureProxy, startFeatureProxy } from '../helpers/policyFeatureProxy';
 import { simulate } from '../helpers/policySimulation';
 
@@ -56,6 +58,7 @@ const EXERCISED: CoreOperation[] = [
   'backup-table',
   'list-backups',
   'delete-backup',
+  'clean-backups',
   'restore',
   'files',
   'notify',
@@ -192,6 +195,36 @@ describe('the generated least-privilege policy matches what the code calls', () 
       });
       assert.equal(put.written, 1);
     });
+
+    // restore of a backup whose data file is gone: DataFileMissing, after asking for older versions
+    // (s3rver has no versioning and refuses the call; the call is made all the same).
+    const broken = await backupTable(direct, { table: tables.small, bucket, prefix: PREFIX, segments: 1 });
+    const brokenData = (await listKeys(direct.s3, bucket, broken.uri.slice(`s3://${bucket}/`.length))).filter((k) =>
+      k.includes('/data/'),
+    );
+    await direct.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: brokenData[0]! }));
+    await as('restore', async () => {
+      await assert.rejects(
+        restoreTable(recording, { source: { uri: broken.uri }, target: tables.restored, overwrite: true }),
+        { code: 'DataFileMissing' },
+      );
+    });
+
+    // clean-backups: "coldkeep backups gc --yes" on what a killed backup left: a data object
+    // without a manifest and an open multipart upload (listed and aborted by the feature proxy:
+    // s3rver answers both calls with errors).
+    const leftover = `${PREFIX}/tables/${account}/${region}/${tables.small}/20200101T000000Z-gc0000/data/segment-0.json.gz`;
+    await direct.s3.send(new PutObjectCommand({ Bucket: bucket, Key: leftover, Body: 'left behind' }));
+    const open = await direct.s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${leftover}.2` }));
+    s3Proxy.openUploads = [
+      { key: `${leftover}.2`, uploadId: open.UploadId!, initiated: new Date(Date.now() - 60_000) },
+    ];
+    await as('clean-backups', async () => {
+      const gc = await collectGarbage(recording.s3, { bucket, prefix: PREFIX, olderThanSeconds: 0, dryRun: false });
+      assert.equal(gc.removedObjects, 1, JSON.stringify(gc));
+      assert.equal(gc.abortedUploads, 1);
+    });
+    s3Proxy.openUploads = undefined;
 
     // files: folder snapshots with the same storage options. A backup whose multipart blob fails
     // (aborted; its lock released), two snapshots (small blobs in one request, a big one

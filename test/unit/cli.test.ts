@@ -107,7 +107,7 @@ describe('coldkeep main(argv)', () => {
     const { result, stderr } = await run('backup', 'table', 'T', '--bucket', 'b', '--segments', '0');
     assert.equal(result, 2);
     assert.match(stderr, /--segments/);
-    assert.match(stderr, /expected a whole number of 1 or more, got "0"/);
+    assert.match(stderr, /Error \[FlagOutOfRange\]: --segments takes a whole number from 1 to 1,000,000; got "0"/);
   });
 
   test('--sse with an unknown type is a usage error (2)', async () => {
@@ -185,7 +185,7 @@ describe('coldkeep main(argv)', () => {
     assert.deepEqual(Object.fromEntries(tree), {
       tables: ['list'],
       backup: ['table'],
-      backups: ['delete', 'list', 'show', 'verify'],
+      backups: ['delete', 'gc', 'list', 'show', 'verify'],
       restore: [],
       files: ['backup', 'forget', 'ls', 'prune', 'restore', 'snapshots', 'unlock', 'verify'],
       demo: [],

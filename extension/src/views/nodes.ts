@@ -13,6 +13,7 @@ export type TreeNode =
   | { kind: 'backupTable'; bucket: string; table: string; backups: BackupSummary[] }
   | { kind: 'backup'; backup: BackupSummary; locked: boolean }
   | { kind: 'incomplete'; uri: string; table: string; objects: number }
+  | { kind: 'damaged'; uri: string; table: string; problem: string }
   | { kind: 'message'; label: string; detail?: string; command?: string };
 
 export interface NodeView {
@@ -126,6 +127,15 @@ export function viewOf(node: TreeNode): NodeView {
         contextValue: 'incomplete',
         collapsible: 'none',
         icon: 'circle-slash',
+      };
+    case 'damaged':
+      return {
+        label: node.uri.split('/').at(-2) ?? node.uri,
+        description: `${node.table}: damaged manifest`,
+        tooltip: `${node.uri}\n${node.problem}\nIts manifest cannot be read: it cannot be restored and is never taken for "latest".`,
+        contextValue: 'damaged',
+        collapsible: 'none',
+        icon: 'warning',
       };
     case 'message':
       return {

@@ -83,6 +83,9 @@ export class BackupsTree extends ColdkeepTree {
     for (const folder of catalog.incomplete) {
       nodes.push({ kind: 'incomplete', uri: folder.uri, table: folder.table, objects: folder.objects });
     }
+    for (const backup of catalog.damaged) {
+      nodes.push({ kind: 'damaged', uri: backup.uri, table: backup.table, problem: backup.problem.message });
+    }
     if (!nodes.length) return [{ kind: 'message', label: 'No backups yet', command: 'coldkeep.backupTable' }];
     return nodes;
   }

@@ -6,8 +6,8 @@ import {
   accountFromArn,
   CapacityLimiter,
   choosePageLimit,
-  chooseTotalSegments,
   describeTable,
+  planSegments,
   readBudget,
   type ScanPage,
   scanSegmentJson,
@@ -111,6 +111,8 @@ export interface BackupReport {
   bytes: number;
   files: number;
   segments: number;
+  /** Set when fewer segments were scanned than asked for: why. */
+  segmentsNote?: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -235,16 +237,19 @@ export async function backupTable(
     };
   }
 
-  const totalSegments = input.segments ?? chooseTotalSegments(schema.approximateSizeBytes);
-  if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > 1_000_000) {
+  if (
+    input.segments !== undefined &&
+    (!Number.isInteger(input.segments) || input.segments < 1 || input.segments > 1_000_000)
+  ) {
     throw new ColdkeepError(
       'InvalidInput',
-      `Segments must be a whole number from 1 to 1000000, got ${totalSegments}.`,
+      `Segments must be a whole number from 1 to 1000000, got ${input.segments}.`,
       {
         hint: 'Leave {setting:segments} out to let Coldkeep choose from the table size.',
       },
     );
   }
+  const { totalSegments, note: segmentsNote } = planSegments(input.segments, schema.approximateSizeBytes);
   const budget = readBudget({
     provisionedReadUnits: schema.provisionedThroughput?.readCapacityUnits,
     fraction: input.readFraction ?? DEFAULT_READ_FRACTION,
@@ -316,6 +321,7 @@ export async function backupTable(
     return {
       ...reportFrom(location, manifest, finished.getTime() - started.getTime()),
       ...engineFacts,
+      ...(segmentsNote ? { segmentsNote } : {}),
       throttledRequests: progress.throttledRequests,
       consumedReadUnits: progress.consumedReadUnits,
     };

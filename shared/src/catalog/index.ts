@@ -1,2 +1,3 @@
 export * from './listBackups';
 export * from './deleteBackup';
+export * from './collectGarbage';

@@ -53,11 +53,33 @@ export interface IncompleteBackup {
   backupId: string;
   objects: number;
   bytes: number;
+  /** When its newest object was written (ISO 8601): how long ago the run last made progress. */
+  lastModified?: string;
+}
+
+/**
+ * A backup folder whose manifest cannot be read as one (truncated, not JSON, not Coldkeep's):
+ * listed apart, never restored, and never taken for "latest".
+ */
+export interface DamagedBackup {
+  uri: string;
+  manifestKey: string;
+  table: string;
+  backupId: string;
+  /** What is wrong with the manifest: its error code and message. */
+  problem: { code: string; message: string };
 }
 
 export interface Catalog {
   backups: BackupSummary[];
   incomplete: IncompleteBackup[];
+  /** Backups whose manifest is unreadable; the others are listed all the same. */
+  damaged: DamagedBackup[];
+}
+
+/** The backup folder (…/tables/<account>/<region>/<table>/<backupId>/) a key lies in, if any. */
+export function backupFolderOf(key: string): string | undefined {
+  return /^((?:.*\/)?tables\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/)/.exec(key)?.[1];
 }
 
 interface Folder {
@@ -81,7 +103,7 @@ export async function listBackups(s3: S3Client, query: CatalogQuery, signal?: Ab
       );
       for (const object of page.Contents ?? []) {
         const key = object.Key ?? '';
-        const dir = /^((?:.*\/)?tables\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/)/.exec(key)?.[1];
+        const dir = backupFolderOf(key);
         if (!dir) continue;
         const folder = folders.get(dir) ?? { dataObjects: [] };
         folders.set(dir, folder);
@@ -98,6 +120,7 @@ export async function listBackups(s3: S3Client, query: CatalogQuery, signal?: Ab
   const wanted = [...folders.entries()].filter(([dir]) => !query.table || dir.split('/').at(-3) === query.table);
   const backups: BackupSummary[] = [];
   const incomplete: IncompleteBackup[] = [];
+  const damaged: DamagedBackup[] = [];
   const complete = wanted.filter(([, f]) => f.location) as [string, Required<Folder>][];
   for (const [dir, folder] of wanted) {
     if (folder.location) continue;
@@ -108,13 +131,30 @@ export async function listBackups(s3: S3Client, query: CatalogQuery, signal?: Ab
       backupId: parts.at(-2) ?? '?',
       objects: folder.dataObjects.length,
       bytes: folder.dataObjects.reduce((n, o) => n + (o.Size ?? 0), 0),
+      ...lastModifiedOf(folder.dataObjects),
     });
   }
   await runPool(
     complete,
     8,
     async ([, folder]) => {
-      const manifest = await getManifest(s3, folder.location, signal);
+      let manifest: BackupManifest;
+      try {
+        manifest = await getManifest(s3, folder.location, signal);
+      } catch (err) {
+        // One unreadable manifest must not hide the other backups: it is reported apart.
+        // A manifest gone since the listing (deleted meanwhile) is no backup at all.
+        if (err instanceof ColdkeepError && err.code === 'BackupNotFound') return;
+        if (!(err instanceof ColdkeepError && err.code === 'ManifestInvalid')) throw err;
+        damaged.push({
+          uri: s3Uri(folder.location.bucket, backupDir(folder.location)),
+          manifestKey: manifestKey(folder.location),
+          table: folder.location.table,
+          backupId: folder.location.backupId,
+          problem: { code: err.code, message: err.message },
+        });
+        return;
+      }
       backups.push(summarize(folder.location, manifest, folder.dataObjects));
     },
     signal,
@@ -122,7 +162,13 @@ export async function listBackups(s3: S3Client, query: CatalogQuery, signal?: Ab
   linkChains(backups);
   backups.sort((a, b) => b.backupId.localeCompare(a.backupId) || a.table.localeCompare(b.table));
   incomplete.sort((a, b) => b.backupId.localeCompare(a.backupId));
-  return { backups, incomplete };
+  damaged.sort((a, b) => b.backupId.localeCompare(a.backupId) || a.table.localeCompare(b.table));
+  return { backups, incomplete, damaged };
+}
+
+function lastModifiedOf(objects: _Object[]): { lastModified?: string } {
+  const times = objects.map((o) => o.LastModified?.getTime() ?? 0).filter((t) => t > 0);
+  return times.length ? { lastModified: new Date(Math.max(...times)).toISOString() } : {};
 }
 
 function summarize(location: BackupLocation, manifest: BackupManifest, data: _Object[]): BackupSummary {
@@ -194,8 +240,28 @@ export async function findBackup(
   query: CatalogQuery & { table: string; backupId: string },
   signal?: AbortSignal,
 ): Promise<BackupSummary> {
-  const { backups } = await listBackups(s3, query, signal);
+  const { backups, damaged } = await listBackups(s3, query, signal);
   const found = query.backupId === 'latest' ? backups[0] : backups.find((b) => b.backupId === query.backupId);
+  // "latest" never falls back silently past a newer backup that cannot be read: the user asked
+  // for the newest state, and the newest backup is damaged. Refuse and name both.
+  const newerDamaged = damaged.find((d) =>
+    query.backupId === 'latest' ? !found || d.backupId > found.backupId : d.backupId === query.backupId,
+  );
+  if (newerDamaged) {
+    const readable = backups[0];
+    const where = `s3://${query.bucket}/${normalizePrefix(query.prefix)}`;
+    throw new ColdkeepError(
+      'BackupDamaged',
+      `The ${query.backupId === 'latest' ? 'newest ' : ''}backup ${newerDamaged.backupId} of "${query.table}" is damaged: ` +
+        `${newerDamaged.manifestKey} cannot be read (${newerDamaged.problem.message})`,
+      {
+        hint: readable
+          ? `The newest readable backup is ${readable.backupId}: restore it by id ("coldkeep restore ${readable.backupId} --table ${query.table} --bucket ${query.bucket}"), or repair or delete the damaged folder ${newerDamaged.uri}.`
+          : `Table "${query.table}" has no readable backup in ${where}. Check whether ${newerDamaged.manifestKey} was overwritten (an older version may exist in a versioned bucket).`,
+        details: { damaged: newerDamaged, ...(readable ? { newestReadable: readable.backupId } : {}) },
+      },
+    );
+  }
   if (!found) {
     const what = query.backupId === 'latest' ? 'no backups' : `no backup ${query.backupId}`;
     throw new ColdkeepError(

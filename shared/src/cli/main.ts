@@ -10,6 +10,7 @@ import { TOOL_VERSION } from '../version';
 import { type CliContext, EXIT, type GlobalOptions, makeContext, PartialOutcome, reportError } from './context';
 import { backupsListCommand } from './commands/backupsList';
 import { backupsDeleteCommand } from './commands/backupsDelete';
+import { backupsGcCommand } from './commands/backupsGc';
 import { backupsShowCommand } from './commands/backupsShow';
 import { backupsVerifyCommand } from './commands/backupsVerify';
 import { backupTableCommand } from './commands/backupTable';
@@ -63,7 +64,8 @@ export function buildProgram(): Command {
     .addCommand(backupsListCommand(context))
     .addCommand(backupsShowCommand(context))
     .addCommand(backupsVerifyCommand(context))
-    .addCommand(backupsDeleteCommand(context));
+    .addCommand(backupsDeleteCommand(context))
+    .addCommand(backupsGcCommand(context));
   program.addCommand(restoreCommand(context));
   program
     .command('files')
@@ -125,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     // Input that parsed but makes no sense together (checked in the command's action) is a usage error too.
-    if (err instanceof ColdkeepError && err.code === 'InvalidInput') {
+    if (err instanceof ColdkeepError && (err.code === 'InvalidInput' || err.code === 'FlagOutOfRange')) {
       reportError(err, program.opts<GlobalOptions>().json ?? false);
       return EXIT.usage;
     }

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { AwsClients } from '../aws';
 import { isCancelled } from '../errors';
 import type { JobSummary, LinkedArtefact, NotificationReport, NotifySettings } from '../notify';
@@ -6,6 +6,7 @@ import { failureSummary } from '../notify/jobSummary';
 import { MAX_LINK_SECONDS, notifySettingsFrom } from '../notify/notifySettings';
 import type { CliContext } from './context';
 import { cliHint, formatDuration } from './format';
+import { durationFlag } from './parse';
 
 /** The flags `addNotifyOptions` adds. */
 export interface NotifyFlags {
@@ -19,12 +20,8 @@ export interface NotifyFlags {
 
 /** "90m", "36h", "7d", or seconds → seconds, at most 7 days. */
 export function parseLinkExpiry(value: string): number {
-  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
-  if (!match) throw new InvalidArgumentError(`expected a duration like 90m, 36h or 7d, got "${value}"`);
-  const seconds = Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
-  if (seconds < 60 || seconds > MAX_LINK_SECONDS)
-    throw new InvalidArgumentError(`a download link lives from 1 minute to 7 days (S3's limit), got "${value}"`);
-  return seconds;
+  // A download link lives from 1 minute to 7 days (S3's limit).
+  return durationFlag('--link-expires', 60, MAX_LINK_SECONDS)(value);
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

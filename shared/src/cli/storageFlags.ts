@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { StorageOptions } from '../backup';
 import { ColdkeepError } from '../errors';
-import { parseDate, parsePositiveInt } from './parse';
+import { parseDate, wholeNumber } from './parse';
 
 /** Flags for how backup objects are stored; shared by "backup table" and "files backup". */
 export interface StorageFlags {
@@ -27,7 +27,11 @@ export function addStorageOptions(command: Command, objects = 'data objects'): C
     .option('--kms-key-id <id>', 'KMS key for --sse aws:kms (default: the AWS managed key)')
     .addOption(new Option('--lock-mode <mode>', 'Object Lock retention mode').choices(['GOVERNANCE', 'COMPLIANCE']))
     .option('--lock-until <date>', 'Object Lock retain-until date (ISO 8601)', parseDate)
-    .option('--lock-days <n>', 'Object Lock retention in days from now', parsePositiveInt);
+    .option(
+      '--lock-days <n>',
+      'Object Lock retention in days from now (at most 36,500: 100 years)',
+      wholeNumber('--lock-days', 1, 36_500),
+    );
 }
 
 /** The storage options the flags ask for; contradictory flags are a usage error with a hint. */

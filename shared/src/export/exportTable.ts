@@ -9,7 +9,7 @@ import { checkBucket } from '../aws';
 import { itemToLine, lineToItem, type StorageOptions } from '../backup';
 import { CancelledError, ColdkeepError, isCancelled } from '../errors';
 import { type JobOptions, range, runPool, throwIfAborted } from '../jobs';
-import { CapacityLimiter, chooseTotalSegments, describeTable, type Item, readBudget, scanSegment } from '../tables';
+import { CapacityLimiter, describeTable, type Item, planSegments, readBudget, scanSegment } from '../tables';
 import { csvColumns, csvRow, itemToCsvRow } from './csvRows';
 import {
   describeTarget,
@@ -60,6 +60,8 @@ export interface ExportReport {
   /** CSV only. */
   columns?: string[];
   segments: number;
+  /** Set when fewer segments were scanned than asked for: why. */
+  segmentsNote?: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -96,7 +98,7 @@ export async function exportTable(
     describeTable(clients.dynamodb, input.table, signal),
     target.kind === 's3' ? checkBucket(clients.s3, target.bucket, signal) : Promise.resolve(),
   ]);
-  const totalSegments = input.segments ?? chooseTotalSegments(schema.approximateSizeBytes);
+  const { totalSegments, note: segmentsNote } = planSegments(input.segments, schema.approximateSizeBytes);
   const budget = readBudget({
     provisionedReadUnits: schema.provisionedThroughput?.readCapacityUnits,
     fraction: input.readFraction ?? 0.5,
@@ -169,6 +171,7 @@ export async function exportTable(
       bytes: sink.bytes,
       ...(columns ? { columns } : {}),
       segments: totalSegments,
+      ...(segmentsNote ? { segmentsNote } : {}),
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       durationMs: finished.getTime() - started.getTime(),

@@ -12,6 +12,7 @@ export const CORE_OPERATIONS = [
   'backup-table-export',
   'list-backups',
   'delete-backup',
+  'clean-backups',
   'restore',
   'restore-import',
   'files',
@@ -313,6 +314,39 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
     ],
   },
   {
+    name: 'clean-backups',
+    status: 'available',
+    commands: ['backups gc'],
+    summary:
+      'remove what failed table backups left: data objects in folders without a manifest, and open multipart uploads',
+    grants: [
+      {
+        action: 's3:ListBucket',
+        on: 'bucket',
+        calls: ['s3.ListObjectsV2'],
+        why: 'find the backup folders without a manifest',
+      },
+      {
+        action: 's3:ListBucketMultipartUploads',
+        on: 'bucket',
+        calls: ['s3.ListMultipartUploads'],
+        why: 'find the multipart uploads a killed backup left open',
+      },
+      {
+        action: 's3:DeleteObject',
+        on: 'all-table-backups',
+        calls: ['s3.DeleteObjects'],
+        why: 'delete the data objects of folders without a manifest',
+      },
+      {
+        action: 's3:AbortMultipartUpload',
+        on: 'all-table-backups',
+        calls: ['s3.AbortMultipartUpload'],
+        why: 'abort the open uploads (their parts are billed until then)',
+      },
+    ],
+  },
+  {
     name: 'restore',
     status: 'available',
     commands: ['restore', 'backups verify'],
@@ -330,6 +364,15 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         on: 'table-backups',
         calls: ['s3.GetObject', 's3.HeadObject'],
         why: 'the manifest and the data files; HeadObject (needs s3:GetObject) tells archived files',
+      },
+      {
+        action: 's3:ListBucketVersions',
+        on: 'bucket',
+        calls: ['s3.ListObjectVersions'],
+        // An Object Lock bucket is always versioned; elsewhere the grant is left out and a missing
+        // data file's hint says the versions could not be checked.
+        feature: 'object-lock',
+        why: 'only when a data file is missing: does the (versioned) bucket still hold an older version of it (a denial is tolerated)',
       },
       {
         action: 's3:RestoreObject',

@@ -109,6 +109,12 @@ export function accessFor(recorded: AwsOperationCall, env: AccessEnvironment): R
       case 'ListObjectsV2':
       case 'ListObjects':
         return one('s3:ListBucket', bucketArn, { 's3:prefix': typeof input.Prefix === 'string' ? input.Prefix : '' });
+      case 'ListMultipartUploads':
+        return one('s3:ListBucketMultipartUploads', bucketArn);
+      case 'ListObjectVersions':
+        return one('s3:ListBucketVersions', bucketArn, {
+          's3:prefix': typeof input.Prefix === 'string' ? input.Prefix : '',
+        });
       case 'GetBucketLocation':
         return one('s3:GetBucketLocation', bucketArn);
       case 'CreateBucket':

@@ -1,5 +1,6 @@
 import { HeadObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ColdkeepError, fromAwsError } from '../errors';
+import { dataFileMissing, isMissingObject } from './missingDataFile';
 import { runPool, sleep } from '../jobs';
 
 export type RetrievalTier = 'Expedited' | 'Standard' | 'Bulk';
@@ -47,7 +48,8 @@ export async function archiveStates(
     async (key) => {
       const head = await s3
         .send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal })
-        .catch((err: unknown) => {
+        .catch(async (err: unknown) => {
+          if (isMissingObject(err)) throw await dataFileMissing(s3, bucket, key, err, signal);
           throw fromAwsError(err, { doing: `read ${key}`, bucket });
         });
       const storageClass = head.ArchiveStatus ?? head.StorageClass ?? 'STANDARD';

@@ -9,6 +9,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type ChangeRecord, lineToChange, s3Uri } from '../backup';
 import { ColdkeepError, fromAwsError } from '../errors';
 import { withRetry } from '../jobs';
+import { dataFileMissing, isMissingObject } from './missingDataFile';
 import type { PlannedFile } from './restorePlan';
 
 /**
@@ -49,7 +50,8 @@ export async function downloadVerified(
       return { sha256: sha256.digest('hex'), md5: md5.digest('base64'), bytes };
     },
     { signal },
-  ).catch((err: unknown) => {
+  ).catch(async (err: unknown) => {
+    if (isMissingObject(err)) throw await dataFileMissing(s3, bucket, file.key, err, signal);
     throw fromAwsError(err, { doing: `download ${file.key}`, bucket });
   });
 

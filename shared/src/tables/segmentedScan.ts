@@ -162,6 +162,35 @@ export function chooseTotalSegments(approximateSizeBytes: number): number {
   return Math.min(MAX_SEGMENTS, Math.max(floor, bySize));
 }
 
+const BYTES_A_SEGMENT_NEEDS = 1024 * 1024;
+const SEGMENTS_ALWAYS_ALLOWED = 16;
+
+/**
+ * The most segments a table of this size can use: one per MiB (a Scan page's worth), never
+ * fewer than 16 (DynamoDB's size estimate lags by hours, so a young table may look empty).
+ * Each segment costs at least one Scan request, a writer and a data file whatever it holds, so
+ * 100,000 segments of a 30,000-item table only burn CPU and requests.
+ */
+export function usefulSegments(approximateSizeBytes: number): number {
+  return Math.max(SEGMENTS_ALWAYS_ALLOWED, Math.ceil(approximateSizeBytes / BYTES_A_SEGMENT_NEEDS));
+}
+
+/** The segments to scan: the count asked for, reduced to what the table can use (with a note), or chosen from its size. */
+export function planSegments(
+  requested: number | undefined,
+  approximateSizeBytes: number,
+): { totalSegments: number; note?: string } {
+  if (requested === undefined) return { totalSegments: chooseTotalSegments(approximateSizeBytes) };
+  const useful = usefulSegments(approximateSizeBytes);
+  if (requested <= useful) return { totalSegments: requested };
+  return {
+    totalSegments: useful,
+    note:
+      `${requested.toLocaleString('en-US')} segments asked for, ${useful.toLocaleString('en-US')} used: the table holds about ` +
+      `${(approximateSizeBytes / BYTES_A_SEGMENT_NEEDS).toFixed(1)} MiB (DynamoDB's estimate), and a segment under 1 MiB only adds requests.`,
+  };
+}
+
 /** Bytes of items per Scan page Coldkeep asks for (DynamoDB's own page is 1 MB). */
 const TARGET_PAGE_BYTES = 256 * 1024;
 

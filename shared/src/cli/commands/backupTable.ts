@@ -10,7 +10,7 @@ import {
   notifySettingsFromFlags,
   withNotification,
 } from '../notifyOptions';
-import { parseDate, parseSize } from '../parse';
+import { parseDate, sizeFlag } from '../parse';
 import { addStorageOptions, type StorageFlags, storageFromFlags } from '../storageFlags';
 import { addScanOptions, type ScanFlags } from '../scanFlags';
 
@@ -38,7 +38,7 @@ export function toBackupInput(tableName: string, flags: BackupTableFlags, now = 
   if (flags.at) input.at = flags.at;
   if (flags.autoThreshold !== undefined) input.autoThresholdBytes = flags.autoThreshold;
   else if (process.env.COLDKEEP_AUTO_THRESHOLD)
-    input.autoThresholdBytes = parseSize(process.env.COLDKEEP_AUTO_THRESHOLD);
+    input.autoThresholdBytes = sizeFlag('COLDKEEP_AUTO_THRESHOLD', 0, 1024 ** 5)(process.env.COLDKEEP_AUTO_THRESHOLD);
   Object.assign(input, storageFromFlags(flags, now));
   return input;
 }
@@ -62,7 +62,7 @@ export function backupTableCommand(context: () => Promise<CliContext>): Command 
     .option(
       '--auto-threshold <size>',
       'auto exports tables larger than this when PITR is on (default 10GiB, or $COLDKEEP_AUTO_THRESHOLD)',
-      parseSize,
+      sizeFlag('--auto-threshold', 0, 1024 ** 5),
     )
     .option('--bucket <name>', 'destination bucket (default: $COLDKEEP_BUCKET)')
     .option('--prefix <prefix>', 'key prefix in the bucket (default: "coldkeep", or $COLDKEEP_PREFIX)');
@@ -106,6 +106,7 @@ export function backupTableCommand(context: () => Promise<CliContext>): Command 
               `${formatBytes(report.bytes)} in ${report.files} file(s), ${report.segments} segment(s), ${formatDuration(report.durationMs)}.`,
           `Engine:    ${report.engine} (${report.engineReason})`,
           ...(report.engineAdvice ? [`Note:      ${report.engineAdvice}`] : []),
+          ...(report.segmentsNote ? [`Note:      ${report.segmentsNote}`] : []),
           `Backup id: ${report.backupId}`,
           `Location:  ${report.uri}`,
           `Restore with: coldkeep restore ${report.uri} --target ${report.table}-restored`,

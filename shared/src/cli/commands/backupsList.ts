@@ -21,7 +21,8 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
           ...(flags.table ? { table: flags.table } : {}),
         });
         if (ctx.json) return ctx.out(JSON.stringify(catalog, null, 2));
-        if (catalog.backups.length === 0) ctx.out('No backups found.');
+        if (catalog.backups.length === 0)
+          ctx.out(catalog.damaged.length ? 'No readable backups found.' : 'No backups found.');
         else {
           ctx.out(
             table(
@@ -43,6 +44,12 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
           ctx.out(
             `\n${catalog.incomplete.length} incomplete backup folder(s) (no manifest: failed or still running; not restorable):\n` +
               catalog.incomplete.map((i) => `  ${i.uri} (${i.objects} objects, ${formatBytes(i.bytes)})`).join('\n'),
+          );
+        }
+        if (catalog.damaged.length) {
+          ctx.out(
+            `\n${catalog.damaged.length} damaged backup(s) (the manifest cannot be read: not restorable, never taken for "latest"):\n` +
+              catalog.damaged.map((d) => `  ${d.manifestKey}: ${d.problem.code}: ${d.problem.message}`).join('\n'),
           );
         }
       } finally {

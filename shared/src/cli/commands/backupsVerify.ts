@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ColdkeepError } from '../../errors';
 import { type CliContext, withCancel } from '../context';
 import { formatCount } from '../format';
-import { parsePositiveInt } from '../parse';
+import { wholeNumber } from '../parse';
 import { sourceFrom } from './backupsShow';
 
 interface BackupsVerifyFlags {
@@ -21,7 +21,7 @@ export function backupsVerifyCommand(context: () => Promise<CliContext>): Comman
     .option('--table <name>', 'table the backup id belongs to')
     .option('--bucket <name>', 'bucket (default: $COLDKEEP_BUCKET)')
     .option('--prefix <prefix>', 'key prefix (default: "coldkeep")')
-    .option('--concurrency <n>', 'data files checked at once (default 4)', parsePositiveInt)
+    .option('--concurrency <n>', 'data files checked at once (default 4)', wholeNumber('--concurrency', 1, 64))
     .action(async (ref: string, flags: BackupsVerifyFlags) => {
       const ctx = await context();
       const { AwsClients } = await import('../../aws/clients.js');

@@ -2,13 +2,13 @@ import { Command } from 'commander';
 import { ColdkeepError } from '../../errors';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
-import { parsePositiveInt } from '../parse';
+import { wholeNumber } from '../parse';
 
 export function demoCommand(context: () => Promise<CliContext>): Command {
   return new Command('demo')
     .description('run the whole flow on embedded local emulators: no AWS account, no network')
-    .option('--items <n>', 'students to load (default 10000)', parsePositiveInt)
-    .option('--segments <n>', 'scan segments (default 4)', parsePositiveInt)
+    .option('--items <n>', 'students to load (default 10000)', wholeNumber('--items', 1, 1_000_000))
+    .option('--segments <n>', 'scan segments (default 4)', wholeNumber('--segments', 1, 1000))
     .option('--data-dir <dir>', 'where the emulators keep their data (default: a new temp folder)')
     .option('--keep-running', 'leave the emulators running afterwards, to explore with the CLI')
     .action(async (flags: { items?: number; segments?: number; dataDir?: string; keepRunning?: boolean }) => {

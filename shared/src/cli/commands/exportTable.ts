@@ -97,6 +97,7 @@ export function exportTableCommand(context: () => Promise<CliContext>): Command 
           `Exported ${report.table}: ${formatCount(report.itemCount)} items, ${formatBytes(report.bytes)} of ${report.format.toUpperCase()} in ${formatDuration(report.durationMs)}.`,
           `File: ${report.location}`,
           ...(report.columns ? [`Columns: ${report.columns.join(', ')}`] : []),
+          ...(report.segmentsNote ? [`Note: ${report.segmentsNote}`] : []),
           ...notificationLines(notification),
         ].join('\n'),
       );

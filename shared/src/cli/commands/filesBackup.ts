@@ -14,9 +14,8 @@ import {
   notifySettingsFromFlags,
   withNotification,
 } from '../notifyOptions';
-import { parsePositiveInt } from '../parse';
+import { sizeFlag, wholeNumber } from '../parse';
 import { addStorageOptions, prefixFrom, type StorageFlags, storageFromFlags } from '../storageFlags';
-import { parseSize } from './filesCommon';
 
 interface FilesBackupFlags extends NotifyFlags, StorageFlags {
   bucket?: string;
@@ -55,10 +54,11 @@ export function toFolderBackupInput(dir: string, flags: FilesBackupFlags, now = 
   if (prefix !== undefined) input.prefix = prefix;
   if (flags.source) input.source = flags.source;
   if (flags.defaultExcludes === false) input.defaultExcludes = false;
-  if (flags.maxFileSize) input.maxFileSize = parseSize(flags.maxFileSize);
+  if (flags.maxFileSize) input.maxFileSize = sizeFlag('--max-file-size', 1, 1024 ** 5)(flags.maxFileSize);
   if (flags.parent) input.parent = flags.parent;
   if (flags.concurrency) input.concurrency = flags.concurrency;
-  if (flags.packFilesUpTo !== undefined) input.packFilesUpTo = parseSize(flags.packFilesUpTo);
+  if (flags.packFilesUpTo !== undefined)
+    input.packFilesUpTo = sizeFlag('--pack-files-up-to', 0, 64 * 1024 ** 2)(flags.packFilesUpTo);
   return input;
 }
 
@@ -74,7 +74,7 @@ export function filesBackupCommand(context: () => Promise<CliContext>): Command 
     .option('--no-default-excludes', 'keep OS litter too (.DS_Store, Thumbs.db, …)')
     .option('--max-file-size <size>', 'skip files larger than this (e.g. 2G), with a note')
     .option('--parent <snapshot>', 'compare with this snapshot (default: the latest; "none" reads every file)')
-    .option('--concurrency <n>', 'files read and uploaded at once (default 8)', parsePositiveInt)
+    .option('--concurrency <n>', 'files read and uploaded at once (default 8)', wholeNumber('--concurrency', 1, 256))
     .option(
       '--pack-files-up-to <size>',
       'pack files up to this size into ~8 MiB pack objects (default 1M; 0: one object per file)',

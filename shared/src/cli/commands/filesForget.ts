@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount } from '../format';
+import { wholeNumber } from '../parse';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
 interface FilesForgetFlags extends SourceFlags {
@@ -12,19 +13,25 @@ interface FilesForgetFlags extends SourceFlags {
   prune?: boolean;
 }
 
-const count = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a whole number, got "${value}"`);
-  return n;
-};
-
 export function filesForgetCommand(context: () => Promise<CliContext>): Command {
   const command = new Command('forget')
     .description('apply a retention policy: delete the snapshots it does not keep (blobs stay until prune)')
-    .option('--keep-last <n>', 'keep the newest N snapshots', count)
-    .option('--keep-daily <n>', 'keep the newest snapshot of each of the last N days', count)
-    .option('--keep-weekly <n>', 'keep the newest snapshot of each of the last N weeks', count)
-    .option('--keep-monthly <n>', 'keep the newest snapshot of each of the last N months', count)
+    .option('--keep-last <n>', 'keep the newest N snapshots', wholeNumber('--keep-last', 0, 1_000_000))
+    .option(
+      '--keep-daily <n>',
+      'keep the newest snapshot of each of the last N days',
+      wholeNumber('--keep-daily', 0, 1_000_000),
+    )
+    .option(
+      '--keep-weekly <n>',
+      'keep the newest snapshot of each of the last N weeks',
+      wholeNumber('--keep-weekly', 0, 100_000),
+    )
+    .option(
+      '--keep-monthly <n>',
+      'keep the newest snapshot of each of the last N months',
+      wholeNumber('--keep-monthly', 0, 100_000),
+    )
     .option('--dry-run', 'say what would be forgotten, delete nothing')
     .option('--prune', 'then prune the blobs no kept snapshot needs');
   addSourceOptions(command);

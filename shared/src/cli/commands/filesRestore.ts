@@ -11,7 +11,7 @@ import {
   notifySettingsFromFlags,
   withNotification,
 } from '../notifyOptions';
-import { parsePositiveInt } from '../parse';
+import { wholeNumber } from '../parse';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
 interface FilesRestoreFlags extends NotifyFlags, SourceFlags {
@@ -40,9 +40,13 @@ export function filesRestoreCommand(context: () => Promise<CliContext>): Command
         .choices(['Expedited', 'Standard', 'Bulk'])
         .default('Standard'),
     )
-    .option('--days <n>', 'days a retrieved copy stays readable (default 7)', parsePositiveInt)
-    .option('--poll-seconds <n>', 'with --wait: seconds between checks (default 60)', parsePositiveInt)
-    .option('--concurrency <n>', 'files downloaded at once (default 8)', parsePositiveInt);
+    .option('--days <n>', 'days a retrieved copy stays readable (default 7)', wholeNumber('--days', 1, 36_500))
+    .option(
+      '--poll-seconds <n>',
+      'with --wait: seconds between checks (default 60)',
+      wholeNumber('--poll-seconds', 1, 86_400),
+    )
+    .option('--concurrency <n>', 'files downloaded at once (default 8)', wholeNumber('--concurrency', 1, 256));
   addSourceOptions(command);
   addNotifyOptions(command, { link: false });
   return command.action(async (snapshot: string, flags: FilesRestoreFlags) => {

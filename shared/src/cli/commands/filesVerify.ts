@@ -3,7 +3,7 @@ import { ColdkeepError } from '../../errors';
 import type { BlobProblem, SnapshotRepairReport, SnapshotVerifyReport } from '../../files';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount } from '../format';
-import { parsePositiveInt } from '../parse';
+import { wholeNumber } from '../parse';
 import { addStorageOptions, type StorageFlags, storageFromFlags } from '../storageFlags';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
@@ -46,7 +46,11 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
     .addOption(
       new Option('--read-data <what>', 'download and re-hash blobs').choices(['none', 'sample', 'all']).default('none'),
     )
-    .option('--sample <n>', 'blobs re-hashed with --read-data sample (default 20)', parsePositiveInt)
+    .option(
+      '--sample <n>',
+      'blobs re-hashed with --read-data sample (default 20)',
+      wholeNumber('--sample', 1, 1_000_000),
+    )
     .option(
       '--repair',
       'then back up the folder, storing again in new objects every damaged file it still holds (a new snapshot)',

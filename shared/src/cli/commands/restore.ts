@@ -11,7 +11,7 @@ import {
   notifySettingsFromFlags,
   withNotification,
 } from '../notifyOptions';
-import { parsePositiveInt } from '../parse';
+import { wholeNumber } from '../parse';
 import { sourceFrom } from './backupsShow';
 import { collectKey, type ItemFlags, runItemRestore, selectsItems } from './restoreItems';
 
@@ -44,9 +44,9 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
     .option(
       '--write-units <n>',
       'write-unit budget per second (default: 80% of provisioned capacity)',
-      parsePositiveInt,
+      wholeNumber('--write-units', 1, 1_000_000),
     )
-    .option('--concurrency <n>', 'data files restored at once (default 4)', parsePositiveInt)
+    .option('--concurrency <n>', 'data files restored at once (default 4)', wholeNumber('--concurrency', 1, 64))
     .addOption(
       new Option('--tier <tier>', 'retrieval tier for archived files')
         .choices(['Expedited', 'Standard', 'Bulk'])

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context';
-import { parsePositiveInt } from '../parse';
+import { wholeNumber } from '../parse';
 
 export function scheduleHistoryCommand(context: () => Promise<CliContext>): Command {
   return new Command('history')
     .description('finished runs, newest first, with their reports')
     .option('--source <id>', 'only runs of this source')
-    .option('--limit <n>', 'at most this many runs (default 20)', parsePositiveInt)
+    .option('--limit <n>', 'at most this many runs (default 20)', wholeNumber('--limit', 1, 100_000))
     .option('--dir <path>', 'schedule folder (default: $COLDKEEP_SCHEDULE_DIR, else the config folder)')
     .action(async (flags: { source?: string; limit?: number; dir?: string }) => {
       const ctx = await context();
