@@ -11,6 +11,8 @@ import {
   type EngineChoice,
   notifyJob,
   restoreSummary,
+  dryRunText,
+  verifyText,
   restoreTable,
   type RestoreProgress,
   type RestoreReport,
@@ -44,6 +46,9 @@ export function restoreProgressText(p: RestoreProgress): { message: string; perc
   if (p.phase === 'thaw')
     return { message: `Waiting for ${p.waitingFor ?? 0} archived file(s) to be restored from Glacier…` };
   if (p.phase === 'count') return { message: `Counting the items of ${p.target}…`, percent: 100 };
+  if (p.phase === 'verify') {
+    return { message: `Verifying every file before writing: ${p.filesVerified ?? 0}/${p.filesToVerify ?? p.filesTotal}` };
+  }
   const percent = p.itemsExpected ? Math.min(99, (p.itemsWritten / p.itemsExpected) * 100) : undefined;
   return {
     message: `${countText(p.itemsWritten)}${p.itemsExpected !== undefined ? ` of ${countText(p.itemsExpected)}` : ''} items · ${p.filesDone}/${p.filesTotal} files`,
@@ -255,12 +260,13 @@ export async function restoreCommand(
     app.refreshViews();
     if (!report) return undefined;
     app.output.appendLine(
-      `${verb} ${backup.uri} → ${report.target}: ${report.itemsWritten} written, ${report.itemsVerified} verified`,
+      `${verb} ${backup.uri} → ${report.target}: ` +
+        (report.dryRun ? dryRunText(report) : `${report.itemsWritten} items written (acknowledged by DynamoDB)`),
     );
+    const verified = verifyText(report);
+    if (verified) app.output.appendLine(verified);
     if (mode === 'verify') {
-      void vscode.window.showInformationMessage(
-        `Backup ${backup.backupId} is intact: ${report.files.length} file(s) verified, ${countText(report.itemsVerified)} items read.`,
-      );
+      void vscode.window.showInformationMessage(`Backup ${backup.backupId} is intact. ${dryRunText(report)}`);
     } else {
       void emailAfter(app, connection, restoreSummary(report));
       void vscode.window

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'NoSuchSource'
   | 'NoSuchTable'
   | 'NoSuchTemplate'
+  | 'NothingToResume'
   | 'NotifyFailed'
   | 'PitrDisabled'
   | 'PolicyInvalid'

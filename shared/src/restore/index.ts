@@ -3,3 +3,6 @@ export * from './thawArchived';
 export * from './targetTable';
 export * from './restoreTable';
 export * from './importRestore';
+export * from './verifyFirst';
+export * from './restoreJournal';
+export * from './restoreText';
