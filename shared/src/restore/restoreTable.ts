@@ -390,9 +390,10 @@ async function checkTarget(run: RestoreRun): Promise<Awaited<ReturnType<typeof i
     );
   }
   const refusals: string[] = [];
-  const refuse = (code: 'TableExists' | 'NoSuchTable', message: string, hint: string): void => {
+  /** A real run stops here; a dry run says what the real run will need. */
+  const refuse = (code: 'TableExists' | 'NoSuchTable', message: string, hint: string, dryRunNote: string): void => {
     if (!input.dryRun) throw new ColdkeepError(code, `${message}; nothing was written.`, { hint });
-    refusals.push(`${message}: the real restore will need ${hint.replace(/^[A-Z]/, (c) => c.toLowerCase())}`);
+    refusals.push(`${message}: ${dryRunNote}`);
   };
   if (state.exists) {
     if (plan.schema) {
@@ -400,7 +401,7 @@ async function checkTarget(run: RestoreRun): Promise<Awaited<ReturnType<typeof i
         assertSameKeys(target, state.keySchema, plan.schema);
       } catch (err) {
         if (!input.dryRun) throw err;
-        refusals.push(`${(err as Error).message} The real restore will refuse it.`);
+        refusals.push(`${(err as Error).message} The real restore will refuse it: restore into a new table with --target NEW_NAME.`);
       }
     }
     if (!state.empty && !input.overwrite && !run.earlier) {
@@ -408,18 +409,16 @@ async function checkTarget(run: RestoreRun): Promise<Awaited<ReturnType<typeof i
         'TableExists',
         `Table "${target}" already holds items`,
         earlier
-          ? '--resume to continue the interrupted restore into it (files written in full are not written again), or --overwrite to replace items with the same keys.'
+          ? 'Pass --resume to continue the interrupted restore into it (files written in full are not written again), or --overwrite to replace items with the same keys.'
           : 'Restore into a new table with --target NEW_NAME, or pass --overwrite to replace items with the same keys.',
+        'the real restore will need --overwrite (items with the same keys are replaced), or a new table with --target NEW_NAME.',
       );
     }
   } else if (input.createTable === false || !plan.schema) {
-    refuse(
-      'NoSuchTable',
-      `Table "${target}" does not exist`,
-      plan.schema
-        ? 'Leave out --no-create-table to create it from the saved schema.'
-        : 'A DynamoDB export carries no schema: create the table with the same keys first, then restore into it.',
-    );
+    const hint = plan.schema
+      ? 'Leave out --no-create-table to create it from the saved schema.'
+      : 'A DynamoDB export carries no schema: create the table with the same keys first, then restore into it.';
+    refuse('NoSuchTable', `Table "${target}" does not exist`, hint, `the real restore will refuse it. ${hint}`);
   }
   run.warnings.push(...refusals);
 
