@@ -401,7 +401,9 @@ function targetChecks(r: BenchResults): string[] {
       );
       if (s.items >= 1_000_000) {
         const mb = perFile.peakRssBytes / MiB;
-        lines.push(`- ${n} items, Coldkeep restore per-file peak RSS under 200 MB: ${mb < 200 ? 'met' : 'MISSED'} (${f(mb, 0)} MB)`);
+        lines.push(
+          `- ${n} items, Coldkeep restore per-file peak RSS under 200 MB: ${mb < 200 ? 'met' : 'MISSED'} (${f(mb, 0)} MB)`,
+        );
       }
     }
     if (ck && aws) {

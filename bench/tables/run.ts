@@ -596,8 +596,16 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
     // restore verified per file (each file proven just before it is written), into another table.
     if (options.restore) {
       const restores = [
-        { verify: 'first', target: `${TABLE}-restored`, phase: 'restore verify-first (download+verify all, then write+count)' },
-        { verify: 'per-file', target: `${TABLE}-restored-per-file`, phase: 'restore per-file (download+verify+write+count)' },
+        {
+          verify: 'first',
+          target: `${TABLE}-restored`,
+          phase: 'restore verify-first (download+verify all, then write+count)',
+        },
+        {
+          verify: 'per-file',
+          target: `${TABLE}-restored-per-file`,
+          phase: 'restore per-file (download+verify+write+count)',
+        },
       ] as const;
       for (const r of restores) {
         say(`coldkeep restore into a new table, --verify ${r.verify}`);
@@ -609,7 +617,9 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
           verify?: { strategy: string; bytes: number; bytesDownloaded: number };
         };
         if (report.itemsWritten !== n || report.countedItems !== n) {
-          throw new Error(`Restore wrote ${report.itemsWritten} items and counted ${report.countedItems}, expected ${n}`);
+          throw new Error(
+            `Restore wrote ${report.itemsWritten} items and counted ${report.countedItems}, expected ${n}`,
+          );
         }
         phases.push({
           tool: 'coldkeep',

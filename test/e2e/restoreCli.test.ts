@@ -48,7 +48,9 @@ describe('coldkeep restore (CLI): dry runs, kill and --resume', () => {
     const items = Array.from({ length: count }, (_, i) => ({ pk: { S: `r${i}` }, n: { N: String(i) } }));
     await createTable(clients.dynamodb, { TableName: table });
     await putItems(clients.dynamodb, table, items);
-    const run = await runCli(['--json', 'backup', 'table', table, '--bucket', bucket, '--segments', String(segments)], { env });
+    const run = await runCli(['--json', 'backup', 'table', table, '--bucket', bucket, '--segments', String(segments)], {
+      env,
+    });
     assert.equal(run.code, 0, run.stderr);
     const backup = (JSON.parse(run.stdout) as { backup: { uri: string; manifestKey: string } }).backup;
     const manifestBody = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: backup.manifestKey }));
@@ -63,7 +65,10 @@ describe('coldkeep restore (CLI): dry runs, kill and --resume', () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /^Verified 150 items in 2 files; nothing written\.$/m);
     assert.doesNotMatch(dry.stdout, /written to|items written/);
-    assert.match(dry.stdout, new RegExp(`Warning: Table "${table}" already holds items: the real restore will need --overwrite`));
+    assert.match(
+      dry.stdout,
+      new RegExp(`Warning: Table "${table}" already holds items: the real restore will need --overwrite`),
+    );
 
     const fresh = await runCli(['restore', uri, '--dry-run', '--target', uniqueName('rc-new')], { env });
     assert.equal(fresh.code, 0, fresh.stderr);
@@ -78,8 +83,9 @@ describe('coldkeep restore (CLI): dry runs, kill and --resume', () => {
     );
     const damaged = await runCli(['--json', 'restore', uri, '--dry-run', '--target', uniqueName('rc-never')], { env });
     assert.equal(damaged.code, 1, damaged.stderr);
-    const error = (JSON.parse(damaged.stdout) as { error: { code: string; message: string; details: { itemsWritten: number } } })
-      .error;
+    const error = (
+      JSON.parse(damaged.stdout) as { error: { code: string; message: string; details: { itemsWritten: number } } }
+    ).error;
     assert.equal(error.code, 'ChecksumMismatch');
     assert.match(error.message, /Dry run: nothing was written/);
     assert.doesNotMatch(error.message, /items were written/);
@@ -91,7 +97,9 @@ describe('coldkeep restore (CLI): dry runs, kill and --resume', () => {
     assert.equal(files.length, 6);
     const target = uniqueName('rc-killed');
     // Slow acknowledgements, so the kill lands mid-restore.
-    dynamoProxy.setRules([{ match: { operation: 'BatchWriteItem' }, action: { kind: 'delayAnswer', ms: 60 }, times: 100_000 }]);
+    dynamoProxy.setRules([
+      { match: { operation: 'BatchWriteItem' }, action: { kind: 'delayAnswer', ms: 60 }, times: 100_000 },
+    ]);
     const killed = await runCli(['restore', uri, '--target', target, '--concurrency', '1'], {
       env,
       killWhen: (stderr) => /Restoring into .*files 2\/6/.test(stderr),
@@ -101,7 +109,9 @@ describe('coldkeep restore (CLI): dry runs, kill and --resume', () => {
 
     const journals = await readdir(join(configHome, 'coldkeep', 'restore-journals'));
     assert.equal(journals.length, 1);
-    const journal = JSON.parse(await readFile(join(configHome, 'coldkeep', 'restore-journals', journals[0]!), 'utf8')) as {
+    const journal = JSON.parse(
+      await readFile(join(configHome, 'coldkeep', 'restore-journals', journals[0]!), 'utf8'),
+    ) as {
       files: Record<string, { records: number }>;
     };
     const done = Object.keys(journal.files);
@@ -116,11 +126,18 @@ describe('coldkeep restore (CLI): dry runs, kill and --resume', () => {
     assert.match(refused.stderr, /--resume/);
 
     dynamoProxy.stats.requests.length = 0;
-    const resumed = await runCli(['--json', 'restore', uri, '--target', target, '--resume', '--concurrency', '1'], { env });
+    const resumed = await runCli(['--json', 'restore', uri, '--target', target, '--resume', '--concurrency', '1'], {
+      env,
+    });
     assert.equal(resumed.code, 0, resumed.stderr);
     const report = (
       JSON.parse(resumed.stdout) as {
-        restore: { resumed: { files: number; items: number }; countedItems: number; expectedCount: number; itemsWritten: number };
+        restore: {
+          resumed: { files: number; items: number };
+          countedItems: number;
+          expectedCount: number;
+          itemsWritten: number;
+        };
       }
     ).restore;
     assert.equal(report.resumed.files, done.length);
@@ -131,7 +148,10 @@ describe('coldkeep restore (CLI): dry runs, kill and --resume', () => {
     const expectedRequests = left.reduce((n, f) => n + Math.ceil(f.items / 25), 0);
     const writes = dynamoProxy.stats.requests.filter((r) => r.operation === 'BatchWriteItem').length;
     assert.equal(writes, expectedRequests);
-    assert.equal(report.itemsWritten, left.reduce((n, f) => n + f.items, 0));
+    assert.equal(
+      report.itemsWritten,
+      left.reduce((n, f) => n + f.items, 0),
+    );
     assertSameItems(await scanAll(clients.dynamodb, target), items);
     // Done: the journal is gone.
     assert.deepEqual(await readdir(join(configHome, 'coldkeep', 'restore-journals')), []);

@@ -49,9 +49,16 @@ describe('restore: verify every file first, count exactly what DynamoDB acknowle
     await emulators?.stop();
   });
 
-  async function backupOf(count: number, segments: number): Promise<{ items: Item[]; uri: string; dir: string; keys: string[] }> {
+  async function backupOf(
+    count: number,
+    segments: number,
+  ): Promise<{ items: Item[]; uri: string; dir: string; keys: string[] }> {
     const table = uniqueName('vf');
-    const items = Array.from({ length: count }, (_, i) => ({ pk: { S: `v${i}` }, n: { N: String(i) }, t: { BOOL: true } }));
+    const items = Array.from({ length: count }, (_, i) => ({
+      pk: { S: `v${i}` },
+      n: { N: String(i) },
+      t: { BOOL: true },
+    }));
     await createTable(direct.dynamodb, { TableName: table });
     await putItems(direct.dynamodb, table, items);
     const backup = await backupTable(direct, { table, bucket, segments });
@@ -87,7 +94,11 @@ describe('restore: verify every file first, count exactly what DynamoDB acknowle
     );
     // It arrives last: the three good files are downloaded (and, on per-file code, written) first.
     s3Proxy.setRules([
-      { match: { method: 'GET', pathIncludes: damagedKey.split('/').pop()! }, action: { kind: 'delay', ms: 1500 }, times: 10 },
+      {
+        match: { method: 'GET', pathIncludes: damagedKey.split('/').pop()! },
+        action: { kind: 'delay', ms: 1500 },
+        times: 10,
+      },
     ]);
 
     for (const stagingReserveBytes of [undefined, Number.MAX_SAFE_INTEGER]) {
@@ -110,7 +121,12 @@ describe('restore: verify every file first, count exactly what DynamoDB acknowle
       const files = error.details?.['files'] as { key: string; outcome: string; items: number }[];
       assert.deepEqual(
         files.map((f) => [f.outcome, f.items]),
-        [['damaged', 0], ['not-written', 0], ['not-written', 0], ['not-written', 0]],
+        [
+          ['damaged', 0],
+          ['not-written', 0],
+          ['not-written', 0],
+          ['not-written', 0],
+        ],
       );
       assert.equal(await tableExists(target), false, 'the target table was not even created');
     }
@@ -143,7 +159,11 @@ describe('restore: verify every file first, count exactly what DynamoDB acknowle
     assert.equal(twice.itemsWritten, items.length);
     assertSameItems(await scanAll(direct.dynamodb, twiceTarget), items);
 
-    const perFile = await restoreTable(clients, { source: { uri }, target: uniqueName('vf-per-file'), verify: 'per-file' });
+    const perFile = await restoreTable(clients, {
+      source: { uri },
+      target: uniqueName('vf-per-file'),
+      verify: 'per-file',
+    });
     assert.equal(perFile.verify?.strategy, 'per-file');
     assert.equal(perFile.itemsWritten, items.length);
   });
@@ -161,7 +181,12 @@ describe('restore: verify every file first, count exactly what DynamoDB acknowle
       { match: { operation: 'BatchWriteItem' }, action: { kind: 'delayAnswer', ms: 400 }, times: 1000 },
     ]);
     const target = uniqueName('vf-failed-write');
-    const error = await restoreTable(clients, { source: { uri }, target, fileConcurrency: 4, writeConcurrency: 4 }).then(
+    const error = await restoreTable(clients, {
+      source: { uri },
+      target,
+      fileConcurrency: 4,
+      writeConcurrency: 4,
+    }).then(
       () => assert.fail('the injected error must fail the restore'),
       (err: unknown) => err,
     );
@@ -177,7 +202,10 @@ describe('restore: verify every file first, count exactly what DynamoDB acknowle
       inTable,
     );
     assert.ok(files.some((f) => f.outcome === 'partial'));
-    assert.match(error.message, new RegExp(`${inTable} items were written to "${target}" \\(each acknowledged by DynamoDB\\)`));
+    assert.match(
+      error.message,
+      new RegExp(`${inTable} items were written to "${target}" \\(each acknowledged by DynamoDB\\)`),
+    );
     assert.match(error.message, /files? in part \(.+: \d+ items/);
     assert.match(error.message, new RegExp(`The table "${target}" was created by this restore and was left in place`));
     assert.match(error.message, /--resume/);

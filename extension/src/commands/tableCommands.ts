@@ -47,7 +47,9 @@ export function restoreProgressText(p: RestoreProgress): { message: string; perc
     return { message: `Waiting for ${p.waitingFor ?? 0} archived file(s) to be restored from Glacier…` };
   if (p.phase === 'count') return { message: `Counting the items of ${p.target}…`, percent: 100 };
   if (p.phase === 'verify') {
-    return { message: `Verifying every file before writing: ${p.filesVerified ?? 0}/${p.filesToVerify ?? p.filesTotal}` };
+    return {
+      message: `Verifying every file before writing: ${p.filesVerified ?? 0}/${p.filesToVerify ?? p.filesTotal}`,
+    };
   }
   const percent = p.itemsExpected ? Math.min(99, (p.itemsWritten / p.itemsExpected) * 100) : undefined;
   return {

@@ -297,7 +297,9 @@ export async function restoreTable(
   if (!input.dryRun) {
     if (plan.schema && (run.createdTable || run.earlier?.createdTable)) {
       await applyTtl(dynamodb, plan.schema, target).catch((err: unknown) =>
-        run.warnings.push(`TTL on ${plan.schema?.ttl?.attributeName} could not be re-applied: ${(err as Error).message}`),
+        run.warnings.push(
+          `TTL on ${plan.schema?.ttl?.attributeName} could not be re-applied: ${(err as Error).message}`,
+        ),
       );
     }
     if (input.verifyCount ?? run.earlier?.targetWasEmpty ?? state.empty) {
@@ -401,7 +403,9 @@ async function checkTarget(run: RestoreRun): Promise<Awaited<ReturnType<typeof i
         assertSameKeys(target, state.keySchema, plan.schema);
       } catch (err) {
         if (!input.dryRun) throw err;
-        refusals.push(`${(err as Error).message} The real restore will refuse it: restore into a new table with --target NEW_NAME.`);
+        refusals.push(
+          `${(err as Error).message} The real restore will refuse it: restore into a new table with --target NEW_NAME.`,
+        );
       }
     }
     if (!state.empty && !input.overwrite && !run.earlier) {
@@ -432,7 +436,8 @@ async function checkTarget(run: RestoreRun): Promise<Awaited<ReturnType<typeof i
     run.stepRecords[entry.step]! += done.records;
     run.steps[entry.step]!.puts += done.puts;
     run.steps[entry.step]!.deletes += done.deletes;
-    if (plan.steps[entry.step]!.kind === 'incremental' && plan.steps[entry.step]!.oldImages) run.countDelta += done.delta;
+    if (plan.steps[entry.step]!.kind === 'incremental' && plan.steps[entry.step]!.oldImages)
+      run.countDelta += done.delta;
   }
   return state;
 }
@@ -538,10 +543,20 @@ async function writeAll(
             throw err;
           }
         }
-        const counts = await restoreFile(input, run.clients.dynamodb, run.target, file, path, report, limiter, poolSignal, (n) => {
-          progress.itemsWritten += n;
-          run.emit();
-        });
+        const counts = await restoreFile(
+          input,
+          run.clients.dynamodb,
+          run.target,
+          file,
+          path,
+          report,
+          limiter,
+          poolSignal,
+          (n) => {
+            progress.itemsWritten += n;
+            run.emit();
+          },
+        );
         if (perFile) {
           run.stepRecords[stepIndex]! += counts.records;
           run.itemsVerified += counts.records;
@@ -659,7 +674,9 @@ function failure(cause: unknown, run: RestoreRun): ColdkeepError {
   const createdTable = run.createdTable || (run.earlier?.createdTable ?? false);
   const parts: string[] = [];
   if (input.dryRun) {
-    parts.push(`Dry run: nothing was written; ${run.progress.filesVerified ?? 0} of ${filesText(files.length)} verified.`);
+    parts.push(
+      `Dry run: nothing was written; ${run.progress.filesVerified ?? 0} of ${filesText(files.length)} verified.`,
+    );
   } else if (run.stage === 'verify') {
     parts.push(
       `Nothing was written to "${target}": the restore stopped while verifying the files, ` +

@@ -52,7 +52,10 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
         .default('first'),
     )
     .option('--staging-dir <dir>', 'where verified files wait to be written (default: the temp folder, $TMPDIR)')
-    .option('--resume', 'continue an interrupted restore of this backup into this target, skipping files written in full')
+    .option(
+      '--resume',
+      'continue an interrupted restore of this backup into this target, skipping files written in full',
+    )
     .option(
       '--write-units <n>',
       'write-unit budget per second (default: 80% of provisioned capacity)',
