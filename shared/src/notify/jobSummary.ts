@@ -3,7 +3,7 @@ import { ColdkeepError, isCancelled } from '../errors';
 import type { ExportReport } from '../export';
 import type { FolderBackupReport, SnapshotRestoreReport } from '../files';
 import type { RestoreReport } from '../restore';
-import { dryRunText, resumedText, verifyText } from '../restore/restoreText';
+import { dryRunText, resumedText, verifyText } from './restoreText';
 import { bytesText, countText, durationText } from './figures';
 
 /** What a notification says about a job: what ran, the result, the figures. No secrets. */

@@ -5,4 +5,3 @@ export * from './restoreTable';
 export * from './importRestore';
 export * from './verifyFirst';
 export * from './restoreJournal';
-export * from './restoreText';

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import type { RestoreEngine, RestoreTableInput, RetrievalTier, VerifyMode } from '../../restore';
-import { dryRunText, resumedText, verifyText } from '../../restore/restoreText';
 import { restoreSummary } from '../../notify/jobSummary';
 import { type CliContext, withCancel } from '../context';
 import { formatCount, formatDuration } from '../format';
@@ -82,6 +81,7 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
     const { AwsClients } = await import('../../aws/clients.js');
     const { planRestore } = await import('../../restore/restorePlan.js');
     const { restoreTable } = await import('../../restore/restoreTable.js');
+    const { dryRunText, resumedText, verifyText } = await import('../../notify/restoreText.js');
     const input: RestoreTableInput = {
       source: sourceFrom(ref, flags),
       ...(flags.target ? { target: flags.target } : {}),

@@ -1,5 +1,5 @@
-import { bytesText, countText } from '../notify/figures';
-import type { RestoreReport } from './restoreTable';
+import { bytesText, countText } from './figures';
+import type { RestoreReport } from '../restore/restoreTable';
 
 function filesText(n: number): string {
   return `${n} file${n === 1 ? '' : 's'}`;
