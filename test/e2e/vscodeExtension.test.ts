@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { studentItems } from '@coldkeep/shared';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import {
   CHROMIUM,
@@ -14,10 +12,10 @@ import {
   startCodeServer,
   workbenchUrl,
 } from '../helpers/codeServer';
-import { type FakeCloudFormation, startFakeCloudFormation } from '../helpers/fakeCloudFormation';
-import { type FakeSts, startFakeSts } from '../helpers/fakeSts';
-import { createTable, putItems, startTarget, type TestTarget, uniqueName } from '../helpers/fixture';
-import type { HostFixture } from '../vscode/hostTests';
+import type { FakeCloudFormation } from '../helpers/fakeCloudFormation';
+import type { FakeSts } from '../helpers/fakeSts';
+import type { TestTarget } from '../helpers/fixture';
+import { type ExtensionWorkspace, MFA_SERIAL, prepareExtensionWorkspace } from '../helpers/vscodeWorkspace';
 
 /**
  * The extension inside a real VS Code (code-server) against the emulators (or the target in
@@ -28,9 +26,9 @@ const EXTENSION = join(REPO, 'extension');
 const HOST_SUITE = join(REPO, 'test', 'out', 'vscode', 'index.js');
 const ARTIFACTS = join(REPO, 'test', 'artifacts');
 const ITEMS = 300;
-const MFA_SERIAL = 'arn:aws:iam::111122223333:mfa/alice';
 
 describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
+  let seeded: ExtensionWorkspace | undefined;
   let target: TestTarget;
   let serverEnv: NodeJS.ProcessEnv;
   let sts: FakeSts;
@@ -48,70 +46,10 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
 
   before(async () => {
     execFileSync(process.execPath, [join(EXTENSION, 'esbuild.mjs')], { stdio: 'inherit' });
-    target = await startTarget();
-    table = uniqueName('studentData');
-    await createTable(target.clients.dynamodb, {
-      TableName: table,
-      KeySchema: [{ AttributeName: 'StudentId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'StudentId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    });
-    await putItems(target.clients.dynamodb, table, studentItems(ITEMS));
-
-    work = mkdtempSync(join(tmpdir(), 'coldkeep-vscode-'));
-    workspace = join(work, 'workspace');
-    mkdirSync(join(workspace, '.vscode'), { recursive: true });
-    // STS has no emulator: a fake over HTTP answers the MFA session test's GetSessionToken.
-    sts = await startFakeSts({
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sessionToken: 'fake-session-token' },
-    });
-    // CloudFormation has no emulator either: Deploy Stack runs against a fake over HTTP.
-    cloudformation = await startFakeCloudFormation();
-    const endpoints = {
-      ...(target.settings.endpoints ?? {}),
-      cloudformation: cloudformation.endpoint,
-    } as Record<string, string>;
-    const region = target.clients.region;
-    writeFileSync(
-      join(workspace, '.vscode', 'settings.json'),
-      JSON.stringify({
-        'coldkeep.bucket': target.bucket,
-        'coldkeep.region': region,
-        ...(target.settings.endpoint ? { 'coldkeep.endpoint': target.settings.endpoint } : {}),
-        'coldkeep.endpoints': { ...endpoints, sts: sts.endpoint },
-      }),
-    );
-    const fixture: HostFixture = { table, items: ITEMS, bucket: target.bucket, endpoints, region };
-    writeFileSync(join(workspace, 'coldkeep-test.json'), JSON.stringify(fixture));
-
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(work, 'home') };
-    // A profile with mfa_serial, used only by the last UI test (it selects it).
-    mkdirSync(join(env.HOME!, '.aws'), { recursive: true });
-    writeFileSync(join(env.HOME!, '.aws', 'config'), `[profile mfa]\nregion = ${region}\nmfa_serial = ${MFA_SERIAL}\n`);
-    writeFileSync(
-      join(env.HOME!, '.aws', 'credentials'),
-      '[mfa]\naws_access_key_id = AKIALONGTERMKEY\naws_secret_access_key = long-term-secret\n',
-    );
-    delete env.AWS_CONFIG_FILE;
-    delete env.AWS_SHARED_CREDENTIALS_FILE;
-    const keys = target.settings.credentials;
-    if (keys && typeof keys === 'object') {
-      env.AWS_ACCESS_KEY_ID = keys.accessKeyId;
-      env.AWS_SECRET_ACCESS_KEY = keys.secretAccessKey;
-      delete env.AWS_PROFILE;
-      delete env.AWS_SESSION_TOKEN;
-    }
+    seeded = await prepareExtensionWorkspace(ITEMS);
+    ({ target, sts, cloudformation, work, workspace, table, env: serverEnv } = seeded);
     phase('seeded');
-    serverEnv = env;
-    writeFileSync(
-      join(workspace, 'unversioned-policy.json'),
-      JSON.stringify(
-        { Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::b' }] },
-        null,
-        2,
-      ),
-    );
-    server = await startCodeServer({ dir: join(work, 'server'), env });
+    server = await startCodeServer({ dir: join(work, 'server'), env: serverEnv });
     phase('code-server ready');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
@@ -122,10 +60,7 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     phase('browser closed');
     await server?.stop();
     phase('code-server stopped');
-    await target?.stop();
-    await sts?.close();
-    await cloudformation?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await seeded?.stop();
     phase('cleaned up');
   });
 

@@ -10,13 +10,16 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  net,
   Notification,
   powerMonitor,
+  protocol,
   safeStorage,
   session,
   Tray,
 } from 'electron';
 import { defaultScheduleDir, TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
+import { appFileFor, appPageUrl, appSchemePrivileges, APP_SCHEME, isAppPageUrl } from './appProtocol';
 import { ColdkeepApp } from './coldkeepApp';
 import { registerIpcHandlers } from './ipcHandlers';
 import { applyStartAtLogin, catchUpOnResume, linuxAutostartEntry, QuitGuard, type QuitChoice } from './lifecycle';
@@ -27,13 +30,12 @@ import { coreFolderBackups } from './folderBackups';
 import { stacksFrom } from './stacksService';
 import { type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
 
-const pageUrl = pathToFileURL(join(__dirname, '../../src/renderer/index.html')).href;
+const packageRoot = join(__dirname, '../..');
 const preloadPath = join(__dirname, '../preload/preload.js');
 const assets = join(__dirname, '../../assets');
 
-function isAppUrl(url: string): boolean {
-  return url === pageUrl || url.startsWith(`${pageUrl}#`);
-}
+// Must be said before the app is ready: the page's scheme behaves like a secure web origin.
+protocol.registerSchemesAsPrivileged([appSchemePrivileges]);
 
 async function setLinuxAutostart(enabled: boolean): Promise<void> {
   const file = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'autostart', 'coldkeep.desktop');
@@ -76,12 +78,12 @@ function main(): void {
           spellcheck: false,
         },
       });
-      lockDownWebContents(window.webContents, isAppUrl);
+      lockDownWebContents(window.webContents, isAppPageUrl);
       window.once('ready-to-show', () => window?.show());
-      void window.loadURL(hash ? `${pageUrl}#${hash}` : pageUrl);
+      void window.loadURL(hash ? `${appPageUrl}#${hash}` : appPageUrl);
       return;
     }
-    if (hash) void window.loadURL(`${pageUrl}#${hash}`);
+    if (hash) void window.loadURL(`${appPageUrl}#${hash}`);
     if (window.isMinimized()) window.restore();
     window.show();
     window.focus();
@@ -152,6 +154,10 @@ function main(): void {
 
   const start = async (): Promise<void> => {
     denyAllPermissions(session.defaultSession);
+    protocol.handle(APP_SCHEME, (request) => {
+      const file = appFileFor(request.url, packageRoot);
+      return file ? net.fetch(pathToFileURL(file).href) : new Response('Not found', { status: 404 });
+    });
     const dataDir = app.getPath('userData');
     coldkeep = await ColdkeepApp.open({
       dataDir,
@@ -206,7 +212,7 @@ function main(): void {
         !window.isDestroyed() &&
         event.sender === window.webContents &&
         event.senderFrame !== null &&
-        isAppUrl(event.senderFrame.url.split('#')[0] ?? ''),
+        isAppPageUrl(event.senderFrame.url.split('#')[0] ?? ''),
     );
 
     const icon = (state: TrayIconState): Electron.NativeImage => {

@@ -127,11 +127,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI in this process: `shared/bin/coldkeep.js` (the installed command) and `node dist/cli/main.js`. */
+export function run(): void {
   // The SDK warns that its 2027 releases need Node 22: a note for Coldkeep's maintainers
   // (see CHANGELOG), not something a user of the CLI can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  main(process.argv).then((code) => {
+  void main(process.argv).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) run();
