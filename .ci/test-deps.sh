@@ -3,7 +3,6 @@
 # .ci/run, installed when missing if this runs as root (or with sudo) on a Debian/Ubuntu machine.
 #   chromium     headless browser for the desktop renderer and the real-VS-Code UI tests
 #                (or COLDKEEP_CHROMIUM=/path/to/chromium)
-#   ripgrep      code-server's search; /usr/bin/rg pre-seeds @vscode/ripgrep's download
 #   libkrb5-dev  build dependency of code-server, installed by the VS Code test on first run
 # Otherwise it stops before any test runs and names the one command that installs them.
 set -Eeuo pipefail
@@ -13,7 +12,6 @@ missing=()
 have_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 if [[ -n ${COLDKEEP_CHROMIUM:-} && -x ${COLDKEEP_CHROMIUM} ]] || command -v chromium >/dev/null 2>&1; then :; else missing+=(chromium); fi
-command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
 if command -v dpkg-query >/dev/null 2>&1; then
   have_package libkrb5-dev || missing+=(libkrb5-dev)
 elif ! command -v krb5-config >/dev/null 2>&1; then
@@ -21,7 +19,7 @@ elif ! command -v krb5-config >/dev/null 2>&1; then
 fi
 
 if ((${#missing[@]} == 0)); then
-  echo "test dependencies: present (chromium, ripgrep, libkrb5-dev)"
+  echo "test dependencies: present (chromium, libkrb5-dev)"
   exit 0
 fi
 
@@ -33,7 +31,7 @@ if ! command -v apt-get >/dev/null 2>&1 || { [[ $EUID -ne 0 ]] && ((${#as_root[@
   {
     echo "The tests need: ${missing[*]}. Nothing was run."
     echo "Install them with:  sudo bash .ci/test-deps.sh"
-    echo "(on a machine without apt, install chromium, ripgrep and the Kerberos headers with its package manager;"
+    echo "(on a machine without apt, install chromium and the Kerberos headers with its package manager;"
     echo " COLDKEEP_CHROMIUM may point at another Chromium build)"
   } >&2
   exit 1

@@ -36,7 +36,8 @@ mkdirSync(out, { recursive: true });
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  // VS Code 1.101 (engines.vscode) is the first whose extension host runs Node 22 (22.15).
+  target: 'node22',
   format: 'cjs',
   minify: production,
   sourcemap: production ? false : 'linked',

@@ -19,8 +19,8 @@ const result = await build({
   entryPoints: [join(root, 'shared', 'src', 'lambda', 'tableBackupHandler.ts')],
   bundle: true,
   platform: 'node',
-  // Lambda runs nodejs22.x; node20 syntax keeps the bundle runnable by the tests on Node 20 too.
-  target: 'node20',
+  // The template's Lambda runtime, nodejs24.x: the same Node line as the CLI and the tests.
+  target: 'node24',
   format: 'cjs',
   minify: true,
   keepNames: true,

@@ -162,7 +162,7 @@ describe('coldkeep policy', () => {
     assert.equal(run.code, 0, run.stderr);
     const policy = JSON.parse(run.stdout) as { Statement: { Resource: string }[] };
     assert.ok(policy.Statement.some((s) => s.Resource === 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders'));
-    assert.match(run.stderr, /No --kms-key/);
+    assert.match(run.stderr, /No KMS key \(--kms-key\)/);
     await writeFile(join(dir, 'generated.json'), run.stdout);
     assert.equal(
       (await coldkeep(['policy', 'lint', 'generated.json'], dir)).code,

@@ -21,12 +21,22 @@ export interface CliOptions {
   killWhen?: (stderr: string) => boolean;
   /** Killed after this long, so a hung CLI fails its test instead of the run. Default 120 s. */
   timeoutMs?: number;
+  /** A command the CLI runs under, e.g. setpriv to drop root (see AS_NOBODY). */
+  wrapper?: string[];
 }
+
+/**
+ * Runs the child as user nobody (uid/gid 65534, no supplementary groups): the tests run as root,
+ * who can read everything. What the child needs (the folder, its HOME/config and schedule
+ * folders, the built CLI) must be readable by that user.
+ */
+export const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
 /** Runs the real `coldkeep` CLI in a child process, as a user would, with no terminal. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
+    const child = spawn(command!, [...prefix, CLI, ...args], {
       env: options.env ?? process.env,
       ...(options.cwd ? { cwd: options.cwd } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],

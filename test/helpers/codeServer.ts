@@ -1,17 +1,18 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
  * A real VS Code (the server inside code-server from npm), for the extension's tests. It is
- * installed on first use into the ignored .vscode-test/ folder, offline-safe: @vscode/ripgrep's
- * download is pre-seeded from Debian's rg. See ../shared/testing.md.
+ * installed on first use into the ignored .vscode-test/ folder, from npm alone (its ripgrep ships
+ * inside @vscode/ripgrep-universal). 4.139 (VS Code 1.139) needs Node 24, Coldkeep's runtime.
  */
-export const CODE_SERVER_VERSION = '4.100.3';
+export const CODE_SERVER_VERSION = '4.139.1';
 export const REPO = join(__dirname, '..', '..', '..');
 const HOME = join(REPO, '.vscode-test');
-const INSTALL_DIR = join(HOME, 'code-server');
+// One folder per version, so that a checkout that had another version installs this one.
+const INSTALL_DIR = join(HOME, `code-server-${CODE_SERVER_VERSION}`);
 const SERVER_MAIN = join(INSTALL_DIR, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
 
 function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
@@ -20,19 +21,16 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
 
 /** Installs code-server (about a minute, once) unless it is there. */
 export function ensureCodeServer(): string {
+  if (Number(process.versions.node.split('.')[0]) < 24) {
+    throw new Error(
+      `code-server ${CODE_SERVER_VERSION} needs Node 24; this is ${process.version}. ` +
+        'Run the tests through "npm test", or: bash .ci/node-runtime.sh node test/run.mjs vscodeExtension',
+    );
+  }
   if (existsSync(SERVER_MAIN)) return SERVER_MAIN;
   const tmp = join(HOME, 'tmp');
-  const cache = join(tmp, 'vscode-ripgrep-cache-1.15.11');
-  mkdirSync(cache, { recursive: true });
+  mkdirSync(tmp, { recursive: true });
   mkdirSync(INSTALL_DIR, { recursive: true });
-  const rg = '/usr/bin/rg';
-  if (!existsSync(rg))
-    throw new Error('ripgrep is missing: apt-get install -y ripgrep (it pre-seeds @vscode/ripgrep).');
-  const pack = join(tmp, 'rg-pack');
-  rmSync(pack, { recursive: true, force: true });
-  mkdirSync(pack);
-  copyFileSync(rg, join(pack, 'rg'));
-  run('tar', ['-czf', join(cache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz'), '-C', pack, 'rg']);
   writeFileSync(
     join(INSTALL_DIR, 'package.json'),
     JSON.stringify({

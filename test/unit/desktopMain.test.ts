@@ -28,7 +28,7 @@ import {
 import { RestoreJobs } from 'coldkeep-desktop/dist/main/restoreJobs';
 import { notificationFor, showRunNotification } from 'coldkeep-desktop/dist/main/runNotifications';
 import { SafeStorageSecretStore, type SafeStorageLike } from 'coldkeep-desktop/dist/main/safeStorageSecretStore';
-import { type TrayActions, TrayPresenter, type TrayState } from 'coldkeep-desktop/dist/main/trayMenu';
+import { lastResultOf, type TrayActions, TrayPresenter, type TrayState } from 'coldkeep-desktop/dist/main/trayMenu';
 
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -74,7 +74,7 @@ describe('desktop main: tray', () => {
     };
     const presenter = new TrayPresenter<string, MenuItemConstructorOptions[]>(
       tray,
-      { idle: 'idle.png', running: 'running.png', error: 'error.png' },
+      { idle: 'idle.png', running: 'running.png', warning: 'warning.png', error: 'error.png' },
       (template) => template,
       actions,
     );
@@ -135,9 +135,17 @@ describe('desktop main: tray', () => {
     assert.equal(runningMenu[0]!.label, 'Backing Up…');
     assert.equal(runningMenu[0]!.enabled, false);
     assert.equal((runningMenu[1]!.submenu as MenuItemConstructorOptions[])[0]!.label, 'orders (running)');
-    const failed = { ok: false, finishedAt: new Date('2026-01-01T02:00:00Z'), summary: 'orders: access denied' };
+    const failed = {
+      status: 'failed' as const,
+      finishedAt: new Date('2026-01-01T02:00:00Z'),
+      summary: 'orders: access denied',
+    };
     presenter.show({ sources, paused: false, lastResult: failed });
-    presenter.show({ sources, paused: false, lastResult: { ...failed, ok: true, summary: 'orders: 3 items' } });
+    presenter.show({
+      sources,
+      paused: false,
+      lastResult: { ...failed, status: 'succeeded', summary: 'orders: 3 items' },
+    });
     assert.deepEqual(
       calls.images,
       ['idle.png', 'running.png', 'error.png', 'idle.png'],
@@ -148,6 +156,34 @@ describe('desktop main: tray', () => {
       /FAILED .*orders: access denied/,
     );
     assert.equal(calls.tooltips[3], 'Coldkeep — the last backup failed');
+  });
+
+  test('a partial run shows the warning icon and INCOMPLETE, never the success look; a success clears it', () => {
+    const { calls, presenter } = fakeTray();
+    const sources = [{ id: 's1', name: 'orders', running: false }];
+    const partial = run({
+      kind: 'folder',
+      status: 'partial',
+      result: {
+        summary: '3 files, 300 B (300 B new); 1 folder and 1 file not backed up',
+        status: 'partial',
+        incomplete: '1 folder and 1 file not backed up',
+        report: {},
+      },
+    });
+    const last = lastResultOf(partial);
+    assert.equal(last.status, 'partial');
+    presenter.show({ sources, paused: false, lastResult: last });
+    assert.deepEqual(calls.images, ['warning.png']);
+    assert.equal(calls.tooltips.at(-1), 'Coldkeep — the last backup is incomplete');
+    const label = calls.menus.at(-1)!.find((i) => i.label?.startsWith('Last'))!.label!;
+    assert.match(label, /^Last backup: INCOMPLETE .*orders: 3 files.*1 folder and 1 file not backed up/);
+    assert.doesNotMatch(label, /succeeded/);
+    presenter.show({ sources, paused: false, lastResult: lastResultOf(run()) });
+    assert.deepEqual(calls.images, ['warning.png', 'idle.png']);
+    // A failure after a partial run is an error; a cancel keeps no mark of its own.
+    presenter.show({ sources, paused: false, lastResult: lastResultOf(run({ status: 'failed' })) });
+    assert.equal(calls.images.at(-1), 'error.png');
   });
 });
 
@@ -167,6 +203,18 @@ describe('desktop main: notifications', () => {
       urgent: true,
     });
     assert.equal(notificationFor(failed, 'none'), undefined);
+
+    // Partial: shown even with "failures" (something is not backed up), urgent, never "Backed up".
+    const partial = run({
+      status: 'partial',
+      result: { summary: '3 files, 300 B', status: 'partial', incomplete: '2 files not backed up', report: {} },
+    });
+    for (const when of ['all', 'failures'] as const) {
+      const note = notificationFor(partial, when);
+      assert.equal(note?.title, 'Backup of orders INCOMPLETE: 2 files not backed up');
+      assert.equal(note?.urgent, true);
+    }
+    assert.equal(notificationFor(partial, 'none'), undefined);
 
     const shown: { title: string; urgency: string }[] = [];
     const clicked: string[] = [];

@@ -501,7 +501,14 @@ describe('folder snapshots', () => {
           calls.push(input);
           onProgress?.({ message: '3 files · 1 KB' });
           progress.push('reported');
-          return { summary: 'Backed up /data/docs.', uri: 's3://b/p/files/docs/', source: 'docs', snapshotId: 's1' };
+          return {
+            status: 'succeeded',
+            summary: 'Backed up /data/docs.',
+            details: [],
+            uri: 's3://b/p/files/docs/',
+            source: 'docs',
+            snapshotId: 's1',
+          };
         },
         listSnapshots: async () => [],
         restoreSnapshot: async () => assert.fail('not called'),
@@ -534,6 +541,71 @@ describe('folder snapshots', () => {
     fake.onProgress = undefined;
     assert.equal(aborted, true, 'cancel aborted the job signal');
     assert.match(fake.messages.at(-1)!.text, /cancelled/);
+  });
+
+  test('a partial folder backup is a warning with what was left out in the output, never an info', async () => {
+    fake.messages.length = 0;
+    const report = {
+      snapshotId: 's2',
+      source: 'docs',
+      bucket: 'b',
+      uri: 's3://b/p/files/docs/',
+      snapshotKey: 'k',
+      dir: '/data/docs',
+      files: 3,
+      dirs: 1,
+      symlinks: 0,
+      bytes: 300,
+      unchangedFiles: 0,
+      hashedFiles: 3,
+      hashedBytes: 300,
+      uploadedBlobs: 3,
+      uploadedBytes: 300,
+      uploadedPacks: 1,
+      status: 'partial' as const,
+      skipped: [
+        {
+          path: 'private',
+          kind: 'unreadable' as const,
+          entry: 'folder' as const,
+          reason: 'cannot list the folder: user nobody (uid 65534) may not read it: permission denied (EACCES)',
+          whatToDo: 'Let user nobody (uid 65534) read /data/docs/private and list it (r and x).',
+        },
+        { path: 'tmp.log', kind: 'vanished' as const, entry: 'file' as const, reason: 'deleted while the backup ran' },
+      ],
+      changedWhileReading: ['busy.log'],
+      startedAt: '2026-11-23T02:00:01.000Z',
+      finishedAt: '2026-11-23T02:00:03.000Z',
+      durationMs: 2000,
+    };
+    const summary = core.folderBackupSummary(report);
+    assert.match(summary, /^Backup of \/data\/docs INCOMPLETE: 1 folder not backed up/);
+    assert.doesNotMatch(summary, /Backed up/);
+    assert.match(
+      core.folderBackupSummary({ ...report, status: 'succeeded', skipped: [] }),
+      /^Backed up .*1 changed while read/,
+    );
+
+    const app = fakeApp({
+      folders: {
+        backupFolder: async () => ({
+          status: 'partial',
+          summary,
+          details: ['Not backed up: private/ — cannot list the folder', '  What to do: Let user nobody read it'],
+          uri: report.uri,
+          source: 'docs',
+          snapshotId: 's2',
+        }),
+        listSnapshots: async () => [],
+        restoreSnapshot: async () => assert.fail('not called'),
+      },
+    });
+    fake.answers.push([{ fsPath: '/data/docs' }]);
+    await folderCommands.backupFolderCommand(app);
+    assert.deepEqual(fake.messages.at(-1), { level: 'warning', text: summary });
+    assert.ok(!fake.messages.some((m) => m.level === 'info'), 'no info message for a partial backup');
+    const lines = (app as unknown as { lines: string[] }).lines;
+    assert.ok(lines.includes('  What to do: Let user nobody read it'), lines.join('\n'));
   });
 
   test('Restore Folder Snapshot picks a snapshot of the bucket and restores it into the chosen folder', async () => {

@@ -289,6 +289,15 @@ describe('folder walk', () => {
     const items: WalkItem[] = [];
     for await (const item of walkFolder(join(tmpdir(), 'coldkeep-walk-missing-folder'), { excludes: excludeRules() }))
       items.push(item);
-    assert.deepEqual(items, [{ type: 'skipped', path: '.', reason: 'cannot list the folder (ENOENT)' }]);
+    assert.deepEqual(items, [
+      {
+        type: 'skipped',
+        path: '.',
+        kind: 'vanished',
+        entry: 'folder',
+        reason: 'deleted while the backup ran',
+        whatToDo: 'Nothing to do: it no longer exists.',
+      },
+    ]);
   });
 });

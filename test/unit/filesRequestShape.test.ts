@@ -219,7 +219,7 @@ describe('folder restore of archived blobs', () => {
       (err: ColdkeepError) => {
         assert.equal(err.code, 'ArchivedObjects');
         assert.match(err.message, /1 of 1 blobs are archived \(GLACIER\); their retrieval \(Bulk\) has started/);
-        assert.match(err.hint ?? '', /5–12 hours.*--wait/);
+        assert.match(err.hint ?? '', /5–12 hours.*the wait setting/);
         assert.deepEqual(err.details, { archived: [blobKey], tier: 'Bulk' });
         return true;
       },

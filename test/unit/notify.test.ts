@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
-import { composeEmail, notifySettingsFrom, presignDownload, sesFailure } from '@coldkeep/shared';
+import {
+  composeEmail,
+  type FolderBackupReport,
+  jobOutcome,
+  notifySettingsFrom,
+  presignDownload,
+  sesFailure,
+  snapshotSummary,
+} from '@coldkeep/shared';
 
 const ctx = { from: 'backup@example.com', to: ['ops@example.com', 'dba@example.com'], region: 'eu-west-1' };
 const rejected = (message: string) => Object.assign(new Error(message), { name: 'MessageRejected' });
@@ -39,7 +47,7 @@ describe('SES errors get hints', () => {
     });
     const e = sesFailure(dns, { ...ctx, region: 'ap-southeast-5' });
     assert.match(e.message, /SES endpoint for ap-southeast-5 could not be reached/);
-    assert.match(e.hint, /--ses-region/);
+    assert.match(e.hint, /\{setting:sesRegion\}/);
     assert.match(sesFailure(Object.assign(new Error('timed out'), { name: 'TimeoutError' }), ctx).hint, /network/);
     assert.match(
       sesFailure(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }), ctx).hint,
@@ -91,6 +99,76 @@ describe('the email', () => {
     assert.match(message.text, /Error\s+\[AccessDenied\] no "s3:PutObject"/);
     assert.match(message.text, /What to do\s+grant it/);
     assert.ok(message.html.includes('grant it'));
+  });
+
+  test('a partial snapshot is INCOMPLETE in the subject, lists each path left out with what to do, never green', () => {
+    const report: FolderBackupReport = {
+      snapshotId: 'snap-2',
+      source: 'docs',
+      bucket: 'b',
+      uri: 's3://b/coldkeep/files/docs/',
+      snapshotKey: 'k',
+      dir: '/home/me/Documents',
+      files: 3,
+      dirs: 1,
+      symlinks: 0,
+      bytes: 300,
+      unchangedFiles: 0,
+      hashedFiles: 3,
+      hashedBytes: 300,
+      uploadedBlobs: 3,
+      uploadedBytes: 300,
+      uploadedPacks: 1,
+      status: 'partial',
+      skipped: [
+        {
+          path: 'a.key',
+          kind: 'unreadable',
+          entry: 'file',
+          reason: 'cannot read the file',
+          whatToDo: 'Let me read it.',
+        },
+        {
+          path: 'b.key',
+          kind: 'unreadable',
+          entry: 'file',
+          reason: 'cannot read the file',
+          whatToDo: 'Let me read it.',
+        },
+        { path: 'gone.tmp', kind: 'vanished', entry: 'file', reason: 'deleted while the backup ran' },
+        { path: 'sock', kind: 'special', entry: 'file', reason: 'socket, not backed up' },
+      ],
+      changedWhileReading: ['busy.log'],
+      startedAt: '2026-11-23T02:00:01.000Z',
+      finishedAt: '2026-11-23T02:00:03.000Z',
+      durationMs: 2000,
+    };
+    const outcome = jobOutcome(report);
+    assert.equal(outcome.status, 'partial');
+    assert.equal(outcome.headline, '2 files not backed up');
+    assert.deepEqual(
+      outcome.notes.map((n) => n.kind),
+      ['vanished', 'special'],
+      'vanished and special files are notes: they do not make it partial',
+    );
+    assert.equal(outcome.warnings.length, 1);
+    assert.equal(jobOutcome({ ...report, skipped: report.skipped.slice(2) }).status, 'succeeded');
+    assert.equal(
+      jobOutcome({ skipped: [{ path: 'x', reason: 'cannot list the folder (EACCES)' }] }).status,
+      'partial',
+      'an older report without kinds: a skip is missing',
+    );
+
+    const message = composeEmail(snapshotSummary(report));
+    assert.equal(
+      message.subject,
+      'Coldkeep: Snapshot of folder /home/me/Documents INCOMPLETE: 2 files not backed up (3 files, 300 B new)',
+    );
+    assert.doesNotMatch(message.subject, /succeeded/);
+    assert.match(message.text, /Not backed up\s+a\.key: cannot read the file\. What to do: Let me read it\./);
+    assert.match(message.text, /Note\s+gone\.tmp: deleted while the backup ran/);
+    assert.match(message.text, /Warning\s+busy\.log changed while it was read/);
+    assert.ok(!message.html.includes('#1a7f37'), 'not green');
   });
 
   test('a link cannot be asked to live past 7 days', async () => {

@@ -401,6 +401,9 @@ describe('emails about scheduled runs', () => {
     assert.equal(shouldNotify(run({ status: 'failed' }), 'failures'), true);
     assert.equal(shouldNotify(run({ status: 'cancelled' }), 'all'), false);
     assert.equal(shouldNotify(run({ status: 'cancelled' }), 'failures'), false);
+    // Partial: something asked for is not backed up; "failures" includes it.
+    assert.equal(shouldNotify(run({ status: 'partial' }), 'failures'), true);
+    assert.equal(shouldNotify(run({ status: 'partial' }), 'all'), true);
   });
 
   test("the summary is the job's own, from the kept report, plus how the run came about", () => {
@@ -421,6 +424,7 @@ describe('emails about scheduled runs', () => {
       uploadedBlobs: 3,
       uploadedBytes: 300,
       uploadedPacks: 1,
+      status: 'succeeded',
       skipped: [],
       changedWhileReading: [],
       startedAt: '2026-11-23T02:00:01.000Z',

@@ -21,6 +21,7 @@ import {
 import { defaultScheduleDir, TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
 import { appFileFor, appPageUrl, appSchemePrivileges, APP_SCHEME, isAppPageUrl } from './appProtocol';
 import { ColdkeepApp } from './coldkeepApp';
+import { desktopHint } from './hintWords';
 import { registerIpcHandlers } from './ipcHandlers';
 import { applyStartAtLogin, catchUpOnResume, linuxAutostartEntry, QuitGuard, type QuitChoice } from './lifecycle';
 import { showRunNotification } from './runNotifications';
@@ -28,7 +29,7 @@ import { encryptionProblem, SafeStorageSecretStore } from './safeStorageSecretSt
 import { denyAllPermissions, lockDownWebContents } from './security';
 import { coreFolderBackups } from './folderBackups';
 import { stacksFrom } from './stacksService';
-import { type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
+import { lastResultOf, type TrayIconState, TrayPresenter, type TrayState } from './trayMenu';
 
 const packageRoot = join(__dirname, '../..');
 const preloadPath = join(__dirname, '../preload/preload.js');
@@ -96,15 +97,7 @@ function main(): void {
     const state: TrayState = {
       sources: (await coldkeep.sources()).map((s) => ({ id: s.id, name: s.name, running: running.has(s.id) })),
       paused: coldkeep.scheduler.isPaused,
-      ...(last
-        ? {
-            lastResult: {
-              ok: last.status !== 'failed',
-              finishedAt: new Date(last.finishedAt),
-              summary: `${last.sourceName}: ${last.status === 'succeeded' ? (last.result?.summary ?? '') : (last.error?.message ?? last.status)}`,
-            },
-          }
-        : {}),
+      ...(last ? { lastResult: lastResultOf(last) } : {}),
     };
     tray.show(state);
   };
@@ -112,7 +105,7 @@ function main(): void {
   /** Failures outside a run (the schedule files, a tray action) reach the user as a notification. */
   const reportError = (err: unknown): void => {
     const message = err instanceof Error ? err.message : String(err);
-    const hint = (err as { hint?: string }).hint;
+    const hint = desktopHint(err);
     if (Notification.isSupported()) {
       new Notification({ title: 'Coldkeep', body: hint ? `${message} ${hint}` : message, urgency: 'critical' }).show();
     }
@@ -224,7 +217,7 @@ function main(): void {
     electronTray.on('click', () => showWindow());
     tray = new TrayPresenter<Electron.NativeImage, Electron.Menu>(
       electronTray,
-      { idle: icon('idle'), running: icon('running'), error: icon('error') },
+      { idle: icon('idle'), running: icon('running'), warning: icon('warning'), error: icon('error') },
       (template) => Menu.buildFromTemplate(template),
       {
         backUpAll: () => void app_.scheduler.runAll().catch(reportError),
@@ -245,7 +238,7 @@ function main(): void {
     .then(start)
     .catch((err: unknown) => {
       // Nothing can run without settings and schedules: say why, then leave.
-      const hint = (err as { hint?: string }).hint;
+      const hint = desktopHint(err);
       dialog.showErrorBox(
         'Coldkeep could not start',
         `${err instanceof Error ? err.message : String(err)}${hint ? `\n\n${hint}` : ''}`,

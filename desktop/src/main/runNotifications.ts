@@ -18,6 +18,14 @@ export function notificationFor(run: RunRecord, when: NotifyWhen): RunNotificati
     if (when === 'failures') return undefined;
     return { title: `Backed up ${run.sourceName}`, body: run.result?.summary ?? 'Done.', urgent: false };
   }
+  // Partial counts as a failure for "failures": something asked for is not backed up.
+  if (run.status === 'partial') {
+    return {
+      title: `Backup of ${run.sourceName} INCOMPLETE: ${run.result?.incomplete ?? 'something was not backed up'}`,
+      body: `${run.result?.summary ?? ''} Open the run in History for what was left out and what to do.`.trim(),
+      urgent: true,
+    };
+  }
   const tries = run.attempts > 1 ? ` after ${run.attempts} tries` : '';
   const hint = run.error?.hint ? ` ${run.error.hint}` : '';
   return {

@@ -1,7 +1,9 @@
 import type { MenuItemConstructorOptions } from 'electron';
+import { type JobStatus, type RunRecord, statusWord } from '@coldkeep/shared';
 
 export interface LastResult {
-  ok: boolean;
+  /** The run's status as the core decided it: only `succeeded` is shown as a success. */
+  status: JobStatus;
   finishedAt: Date;
   /** Which source, and one line about it, e.g. "orders: 1,200 items, 3.1 MB". */
   summary: string;
@@ -27,16 +29,29 @@ export interface TrayActions {
   quit(): void;
 }
 
-export type TrayIconState = 'idle' | 'running' | 'error';
+export type TrayIconState = 'idle' | 'running' | 'warning' | 'error';
+
+/** The tray's last result from a finished run. */
+export function lastResultOf(run: RunRecord): LastResult {
+  const detail =
+    run.status === 'succeeded' || run.status === 'partial'
+      ? (run.result?.summary ?? '')
+      : (run.error?.message ?? run.status);
+  return { status: run.status, finishedAt: new Date(run.finishedAt), summary: `${run.sourceName}: ${detail}` };
+}
 
 export function isRunning(state: TrayState): boolean {
   return state.sources.some((s) => s.running);
 }
 
-/** Running wins; else the last result decides: an error stays shown until a run succeeds. */
+/**
+ * Running wins; else the last result decides: an error (or the warning of a partial run) stays
+ * shown until a run succeeds. A cancelled run changes nothing.
+ */
 export function trayIconState(state: TrayState): TrayIconState {
   if (isRunning(state)) return 'running';
-  if (state.lastResult && !state.lastResult.ok) return 'error';
+  if (state.lastResult?.status === 'failed') return 'error';
+  if (state.lastResult?.status === 'partial') return 'warning';
   return 'idle';
 }
 
@@ -73,16 +88,15 @@ export function buildTrayMenuTemplate(state: TrayState, actions: TrayActions): M
 export function describeLastResult(result: LastResult | undefined): string {
   if (!result) return 'Last backup: none yet';
   const when = result.finishedAt.toLocaleString();
-  return result.ok
-    ? `Last backup: succeeded ${when} (${result.summary})`
-    : `Last backup: FAILED ${when} (${result.summary})`;
+  return `Last backup: ${statusWord(result.status)} ${when} (${result.summary})`;
 }
 
 export function trayTooltip(state: TrayState): string {
   const running = state.sources.filter((s) => s.running).map((s) => s.name);
   if (running.length) return `Coldkeep — backing up ${running.join(', ')}`;
   if (state.paused) return 'Coldkeep — schedules paused';
-  if (state.lastResult && !state.lastResult.ok) return 'Coldkeep — the last backup failed';
+  if (state.lastResult?.status === 'failed') return 'Coldkeep — the last backup failed';
+  if (state.lastResult?.status === 'partial') return 'Coldkeep — the last backup is incomplete';
   return 'Coldkeep';
 }
 

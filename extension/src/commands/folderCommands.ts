@@ -35,6 +35,14 @@ export async function backupFolderCommand(app: ColdkeepApp, arg?: unknown): Prom
     );
     if (!result) return undefined;
     app.output.appendLine(`${result.summary} → ${result.uri}`);
+    for (const line of result.details) app.output.appendLine(line);
+    if (result.status === 'partial') {
+      // Not a success: a warning, with the paths left out and what to do one click away.
+      void vscode.window.showWarningMessage(result.summary, 'Show Details').then((choice) => {
+        if (choice) app.output.show();
+      });
+      return result;
+    }
     void vscode.window.showInformationMessage(result.summary, 'Copy S3 URI').then(async (choice) => {
       if (choice) await vscode.env.clipboard.writeText(result.uri);
     });

@@ -20,7 +20,7 @@ import {
 import * as vscode from 'vscode';
 import type { ColdkeepApp } from '../app';
 import type { Connection } from '../connection';
-import { countText, bytesText } from '../format';
+import { countText, bytesText, vscodeHint } from '../format';
 import { runJob, showError } from '../jobs/runJob';
 import { backupInputFrom, isEngineChoice, notifySettingsOf } from '../settings';
 import { backupFromArgument, defaultRestoreName, tableFromArgument, validateTableName } from './inputs';
@@ -78,7 +78,7 @@ async function emailAfter(
   if (result.sent) app.output.appendLine(`Emailed ${result.to.join(', ')}: ${result.subject}`);
   else
     void vscode.window.showWarningMessage(
-      `The email was not sent: ${result.error?.message ?? 'unknown error'} ${result.error?.hint ?? ''}`,
+      `The email was not sent: ${result.error?.message ?? 'unknown error'} ${vscodeHint(result.error?.hint) ?? ''}`,
     );
 }
 

@@ -16,6 +16,8 @@ import {
   templateParameters,
   type TemplateSource,
   validateParameters,
+  jobOutcome,
+  outcomeLines,
 } from '@coldkeep/shared';
 import { bytesText, countText } from '../format';
 import type { FeatureProgress, Features, StackDeployResult } from './features';
@@ -28,11 +30,16 @@ export function folderBackupProgressText(p: FolderBackupProgress): FeatureProgre
 }
 
 export function folderBackupSummary(r: FolderBackupReport): string {
-  const skipped = r.skipped.length ? `, ${r.skipped.length} skipped (see the Coldkeep output)` : '';
-  return (
-    `Backed up ${r.dir}: ${countText(r.files)} files, ${bytesText(r.bytes)}; ` +
-    `${bytesText(r.uploadedBytes)} new in snapshot ${r.snapshotId}${skipped}.`
-  );
+  const outcome = jobOutcome(r);
+  const figures = `${countText(r.files)} files, ${bytesText(r.bytes)}; ${bytesText(r.uploadedBytes)} new in snapshot ${r.snapshotId}`;
+  const more = [
+    ...(outcome.notes.length ? [`${outcome.notes.length} left out on purpose or deleted meanwhile`] : []),
+    ...(outcome.warnings.length ? [`${outcome.warnings.length} changed while read`] : []),
+  ];
+  const seeOutput = more.length ? ` (${more.join(', ')}: see the Coldkeep output)` : '';
+  if (outcome.status === 'partial')
+    return `Backup of ${r.dir} INCOMPLETE: ${outcome.headline} (see the Coldkeep output). ${figures}.`;
+  return `Backed up ${r.dir}: ${figures}${seeOutput}.`;
 }
 
 export function snapshotRestoreProgressText(p: SnapshotRestoreProgress): FeatureProgress {
@@ -117,7 +124,9 @@ export function coreFeatures(templates: TemplateSource = {}): Features {
           { ...(signal ? { signal } : {}), onProgress: (p) => onProgress?.(folderBackupProgressText(p)) },
         );
         return {
+          status: report.status,
           summary: folderBackupSummary(report),
+          details: outcomeLines(jobOutcome(report)),
           uri: report.uri,
           source: report.source,
           snapshotId: report.snapshotId,

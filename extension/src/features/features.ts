@@ -17,7 +17,11 @@ export interface FolderBackupRequest {
 }
 
 export interface FolderBackupResult {
+  /** The core's outcome (jobOutcome): `partial` is shown as a warning, never as a success. */
+  status: 'succeeded' | 'partial';
   summary: string;
+  /** What was left out (why, what to do) and the warnings, one line each, for the output channel. */
+  details: string[];
   uri: string;
   source: string;
   snapshotId: string;

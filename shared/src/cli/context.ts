@@ -2,9 +2,22 @@ import { setMaxListeners } from 'node:events';
 import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../aws/settings';
 import { CancelledError, ColdkeepError, isCancelled } from '../errors';
 import type { CliCredentials } from './commands/sessionContext';
+import { cliSettingWords } from './format';
 import { ProgressDisplay } from './progress';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+/** Exit codes; 3 (restic's convention): the job finished, but something asked for is not in it. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, cancelled: 130 } as const;
+
+/**
+ * Thrown by a command after it printed its report, when the job ended `partial`: the CLI exits
+ * with EXIT.partial and prints nothing more.
+ */
+export class PartialOutcome extends Error {
+  override readonly name = 'PartialOutcome';
+  constructor(readonly headline: string) {
+    super(headline);
+  }
+}
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -94,7 +107,7 @@ export function reportError(err: unknown, json: boolean): number {
   const cancelled = isCancelled(err);
   const known = err instanceof ColdkeepError;
   const payload = known
-    ? err.toJSON()
+    ? err.toJSON(cliSettingWords)
     : { code: 'Unexpected', message: err instanceof Error ? err.message : String(err) };
   if (json) {
     process.stdout.write(JSON.stringify({ ok: false, error: payload }, null, 2) + '\n');

@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ColdkeepError } from '../errors';
 import { TOOL_VERSION } from '../version';
-import { type CliContext, EXIT, type GlobalOptions, makeContext, reportError } from './context';
+import { type CliContext, EXIT, type GlobalOptions, makeContext, PartialOutcome, reportError } from './context';
 import { backupsListCommand } from './commands/backupsList';
 import { backupsDeleteCommand } from './commands/backupsDelete';
 import { backupsShowCommand } from './commands/backupsShow';
@@ -114,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (err) {
+    // The report is printed already; it says what is missing.
+    if (err instanceof PartialOutcome) return EXIT.partial;
     if (err instanceof CommanderError) {
       // Help and --version "fail" with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -129,9 +131,6 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the CLI in this process: `shared/bin/coldkeep.js` (the installed command) and `node dist/cli/main.js`. */
 export function run(): void {
-  // The SDK warns that its 2027 releases need Node 22: a note for Coldkeep's maintainers
-  // (see CHANGELOG), not something a user of the CLI can act on.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   void main(process.argv).then((code) => {
     process.exitCode = code;
   });

@@ -8,14 +8,16 @@ import { pipeline } from 'node:stream/promises';
 import { type AwsClients, checkBucket } from '../aws';
 import { DEFAULT_LIFECYCLE_TAG, newBackupId, type StorageOptions } from '../backup';
 import { ColdkeepError, withAftermath } from '../errors';
-import { type JobOptions, runPoolAsync, throwIfAborted } from '../jobs';
+import { jobOutcome, type JobOptions, type LeftOut, runPoolAsync, throwIfAborted } from '../jobs';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
-import { BlobStore, FileChangedError, knownBlobs, placeFields } from './blobStore';
+import { type BlobPlace, BlobStore, FileChangedError, knownBlobs, placeFields } from './blobStore';
 import { excludeRules } from './excludes';
+import { unreadable, vanished } from './leftOut';
 import { defaultSourceName, locksDir, s3SourceUri, type SourceLocation, sourceLocation } from './layout';
 import { putSnapshot, readSnapshot, resolveSnapshotId, snapshotIds } from './snapshotCatalog';
 import { type FileEntry, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshotManifest';
 import { readWhole, readWholeSync, SYNC_IO_LIMIT } from './smallFileIo';
+import { spoolFile } from './spoolFile';
 import { type SnapshotHead, type SnapshotTail, SnapshotWriter } from './snapshotWriter';
 import { acquireSourceLock } from './sourceLock';
 import { walkFolder } from './walk';
@@ -71,10 +73,8 @@ export interface FolderBackupProgress {
   skipped: number;
 }
 
-export interface SkippedPath {
-  path: string;
-  reason: string;
-}
+/** A path left out of a snapshot: why, and what to do (see LeftOut's kinds). */
+export type SkippedPath = LeftOut;
 
 export interface FolderBackupReport {
   snapshotId: string;
@@ -96,8 +96,17 @@ export interface FolderBackupReport {
   uploadedBytes: number;
   /** Pack objects uploaded (small files' blobs go into packs). */
   uploadedPacks: number;
+  /**
+   * `partial` when something asked for is not in the snapshot (a path that could not be read);
+   * decided by jobOutcome from `skipped`, the same for every front end.
+   */
+  status: 'succeeded' | 'partial';
+  /** What is not in the snapshot, why, and what to do; only `unreadable` ones make it partial. */
   skipped: SkippedPath[];
-  /** Files that kept changing while they were read; the content stored is one that was read whole. */
+  /**
+   * Files that kept changing while they were read: stored as last read (a warning, not a skip),
+   * their entries marked `changedWhileRead`.
+   */
   changedWhileReading: string[];
   startedAt: string;
   finishedAt: string;
@@ -106,6 +115,8 @@ export interface FolderBackupReport {
 
 const MiB = 1024 * 1024;
 const MAX_READ_ATTEMPTS = 3;
+/** Errors reading a file that leave it out of the snapshot (and make the job partial), not fail the job. */
+const UNREADABLE_CODES = new Set(['EACCES', 'EPERM', 'EISDIR', 'EIO', 'ELOOP', 'EBUSY', 'ENXIO', 'EOVERFLOW']);
 
 function sameVersion(a: Stats, b: Stats): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs;
@@ -143,7 +154,7 @@ export async function backupFolder(
   throwIfAborted(signal);
   if (!input.bucket) {
     throw new ColdkeepError('InvalidInput', 'No bucket was given for the backup.', {
-      hint: 'Pass --bucket NAME or set COLDKEEP_BUCKET.',
+      hint: 'Give the bucket ({setting:bucket}).',
     });
   }
   const dir = resolve(input.dir);
@@ -165,7 +176,7 @@ export async function backupFolder(
     throw new ColdkeepError(
       'InvalidInput',
       `Object Lock retain-until ${input.objectLock.retainUntil.toISOString()} is not in the future.`,
-      { hint: 'Give a later --lock-until date, or --lock-days N.' },
+      { hint: 'Give a later date in {setting:lockUntil}, or {setting:lockDays=N}.' },
     );
   }
   const excludes = excludeRules(input.excludes, input.defaultExcludes !== false);
@@ -273,8 +284,9 @@ export async function backupFolder(
     async function* fileTasks(): AsyncGenerator<{ index: number; path: string; absPath: string; stats: Stats }> {
       for await (const item of walkFolder(dir, { excludes, maxFileSize: input.maxFileSize, signal })) {
         if (item.type === 'skipped') {
-          skipped.push({ path: item.path, reason: item.reason });
-          progress.skipped++;
+          const { type: _walkItem, ...left } = item;
+          skipped.push(left);
+          if (left.kind !== 'vanished') progress.skipped++;
         } else if (item.type === 'dir') {
           counts.dirs++;
           manifest.add({ type: 'dir', path: item.path, mtimeMs: item.stats.mtimeMs, mode: item.stats.mode & 0o7777 });
@@ -283,8 +295,14 @@ export async function backupFolder(
           manifest.add({ type: 'symlink', path: item.path, mtimeMs: item.stats.mtimeMs, target: item.target });
         } else {
           // Unchanged since the parent (same size and mtime): not read, and no task for the pool.
+          // A file stored while it changed is read again, even when size and mtime match.
           const previous = parentFiles.get(item.path);
-          if (previous && previous.size === item.stats.size && previous.mtimeMs === item.stats.mtimeMs) {
+          if (
+            previous &&
+            !previous.changedWhileRead &&
+            previous.size === item.stats.size &&
+            previous.mtimeMs === item.stats.mtimeMs
+          ) {
             const mode = item.stats.mode & 0o7777;
             // The parent's own entry when nothing differs: 100,000 entries are not copied.
             manifest.add(previous.mode === mode ? previous : { ...previous, mode });
@@ -327,6 +345,30 @@ export async function backupFolder(
       }
     };
 
+    const entryOf = (
+      path: string,
+      size: number,
+      after: Stats,
+      sha256: string,
+      place: BlobPlace,
+      changed: boolean,
+    ): FileEntry => {
+      if (changed) changedWhileReading.push(path);
+      return {
+        type: 'file',
+        path,
+        size,
+        mtimeMs: after.mtimeMs,
+        mode: after.mode & 0o7777,
+        sha256,
+        ...placeFields(place),
+        ...(changed ? { changedWhileRead: true } : {}),
+      };
+    };
+
+    // A file that changes while it is read is read again, up to MAX_READ_ATTEMPTS times; then it
+    // is stored as last read (as restic and kopia do), marked, and named in the report. Its blob
+    // is always named by the hash of the bytes stored.
     const storeFileWith = async (
       path: string,
       absPath: string,
@@ -334,78 +376,73 @@ export async function backupFolder(
       poolSignal: AbortSignal,
       readBuffer: Buffer | undefined,
     ): Promise<FileEntry | undefined> => {
-      for (let attempt = 1; attempt <= MAX_READ_ATTEMPTS; attempt++) {
+      for (let attempt = 1; ; attempt++) {
         throwIfAborted(poolSignal);
+        const last = attempt >= MAX_READ_ATTEMPTS;
         try {
           if (walked.size <= multipartThreshold) {
             const { body, before, after } = await readSmall(absPath, walked, readBuffer);
             const sha256 = createHash('sha256').update(body).digest('hex');
             progress.hashedFiles++;
             progress.hashedBytes += body.length;
-            // Written to while we read it: read again (the next version may be stable).
-            if ((!sameVersion(before, after) || after.size !== body.length) && attempt < MAX_READ_ATTEMPTS) {
+            const changed = !sameVersion(before, after) || after.size !== body.length;
+            // Written to while we read it: read again (the next version may be stable, and may
+            // have grown past the threshold: then it streams).
+            if (changed && !last) {
               walked = after;
               continue;
             }
-            if (body.length > multipartThreshold) {
-              // Grew past the threshold since the walk: stream it instead.
-              walked = after;
-              continue;
-            }
+            // The body in memory is what is stored, whatever its size now.
             const place =
               packFilesUpTo > 0 && body.length <= packFilesUpTo
                 ? await blobs.storeSmall(sha256, body)
                 : await blobs.ensure(sha256, () => blobs.putBuffer(sha256, body, poolSignal), poolSignal);
-            if (!sameVersion(before, after)) changedWhileReading.push(path);
-            return {
-              type: 'file',
-              path,
-              size: body.length,
-              mtimeMs: after.mtimeMs,
-              mode: after.mode & 0o7777,
-              sha256,
-              ...placeFields(place),
-            };
+            return entryOf(path, body.length, after, sha256, place, changed);
           }
-          const before = await stat(absPath);
-          const { sha256, bytes } = await hashFile(absPath, poolSignal);
-          const after = await stat(absPath);
-          progress.hashedFiles++;
-          progress.hashedBytes += bytes;
-          if ((!sameVersion(before, after) || after.size !== bytes) && attempt < MAX_READ_ATTEMPTS) {
-            walked = after;
-            continue;
+          if (!last) {
+            const before = await stat(absPath);
+            const { sha256, bytes } = await hashFile(absPath, poolSignal);
+            const after = await stat(absPath);
+            progress.hashedFiles++;
+            progress.hashedBytes += bytes;
+            if (!sameVersion(before, after) || after.size !== bytes) {
+              walked = after;
+              continue;
+            }
+            // putFile re-hashes the stream and aborts the upload if the file changed since.
+            const place = await blobs.ensure(sha256, () => blobs.putFile(sha256, absPath, poolSignal), poolSignal);
+            return entryOf(path, bytes, after, sha256, place, false);
           }
-          // putFile re-hashes the stream and aborts the upload if the file changed since.
-          const place = await blobs.ensure(sha256, () => blobs.putFile(sha256, absPath, poolSignal), poolSignal);
-          if (!sameVersion(before, after)) changedWhileReading.push(path);
-          return {
-            type: 'file',
-            path,
-            size: bytes,
-            mtimeMs: after.mtimeMs,
-            mode: after.mode & 0o7777,
-            sha256,
-            ...placeFields(place),
-          };
+          // Changed on every read: a still copy as last read, uploaded under the hash of the copy.
+          const copy = await spoolFile(absPath, poolSignal);
+          try {
+            progress.hashedFiles++;
+            progress.hashedBytes += copy.bytes;
+            const place = await blobs.ensure(
+              copy.sha256,
+              () => blobs.putFile(copy.sha256, copy.path, poolSignal),
+              poolSignal,
+            );
+            return entryOf(path, copy.bytes, copy.after, copy.sha256, place, copy.changed);
+          } finally {
+            await copy.remove();
+          }
         } catch (err) {
+          // Changed between hashing and uploading: read again.
+          if (err instanceof FileChangedError && !last) continue;
           const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') return undefined; // deleted since the walk: not part of this snapshot
-          if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') {
-            skipped.push({ path, reason: `cannot be read (${code})` });
+          if (code === 'ENOENT') {
+            skipped.push(vanished(path, 'file'));
+            return undefined;
+          }
+          if (code && UNREADABLE_CODES.has(code)) {
+            skipped.push(unreadable(path, absPath, 'file', code, 'cannot read the file'));
             progress.skipped++;
             return undefined;
           }
-          if (err instanceof FileChangedError && attempt < MAX_READ_ATTEMPTS) continue;
-          if (err instanceof FileChangedError) break;
           throw err;
         }
       }
-      // Changed on every attempt while streaming: nothing consistent was stored.
-      changedWhileReading.push(path);
-      skipped.push({ path, reason: `kept changing while it was read (${MAX_READ_ATTEMPTS} attempts)` });
-      progress.skipped++;
-      return undefined;
     };
 
     await runPoolAsync(
@@ -458,6 +495,7 @@ export async function backupFolder(
       uploadedBlobs: blobs.uploadedBlobs,
       uploadedBytes: blobs.uploadedBytes,
       uploadedPacks: blobs.uploadedPacks,
+      status: jobOutcome({ skipped }).status,
       skipped,
       changedWhileReading,
       startedAt: head.startedAt,

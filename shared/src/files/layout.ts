@@ -93,7 +93,7 @@ const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function checkSourceName(source: string): void {
   if (!SOURCE_NAME.test(source)) {
     throw new ColdkeepError('InvalidInput', `"${source}" is not a usable source name.`, {
-      hint: 'Use letters, digits, ".", "_" and "-" (up to 128, starting with a letter or digit), e.g. --source documents.',
+      hint: 'Use letters, digits, ".", "_" and "-" (up to 128, starting with a letter or digit), e.g. {setting:source=documents}.',
     });
   }
 }

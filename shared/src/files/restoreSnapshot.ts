@@ -379,7 +379,7 @@ export async function restoreSnapshot(
         const paths = (err.unread as typeof slices).flatMap((slice) => slice.files.map((f) => f.path));
         damaged.push(
           new ColdkeepError('ChecksumMismatch', err.message, {
-            hint: err.hint,
+            hint: err.hintTemplate,
             details: { path: paths[0], paths: paths.slice(0, 100), key: packKey(loc, pack) },
           }),
         );
@@ -441,7 +441,7 @@ export async function restoreSnapshot(
       `${files.length - progress.filesDone} file(s) were not restored because their blobs are damaged (first: ${String(damaged[0]!.details?.path)}); ` +
         `${progress.filesDone - skippedFiles} other file(s) were restored into ${target}.`,
       {
-        hint: damaged[0]!.hint,
+        hint: damaged[0]!.hintTemplate,
         details: { damaged: damaged.map((d) => d.details), target },
       },
     );

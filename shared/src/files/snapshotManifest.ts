@@ -24,6 +24,11 @@ const entry = z.discriminatedUnion('type', [
     pack: z.string().optional(),
     /** Where the blob starts in the pack; it is `size` bytes long. */
     packOffset: z.number().int().nonnegative().optional(),
+    /**
+     * The file kept changing while it was read: stored as last read (it may mix old and new
+     * writes). Absent in older snapshots, and when the file was read still.
+     */
+    changedWhileRead: z.boolean().optional(),
   }),
   z.object({
     type: z.literal('dir'),
@@ -58,8 +63,19 @@ export const snapshotManifestSchema = z.object({
   /** Sum of the sizes of the files. */
   bytes: z.number().int().nonnegative(),
   excludes: z.array(z.string()),
-  /** What the walk left out, and why (special files, unreadable, over the size limit). */
-  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  /**
+   * What the walk left out, and why (special files, unreadable, over the size limit, vanished).
+   * `kind`, `entry` and `whatToDo` are absent in older snapshots.
+   */
+  skipped: z.array(
+    z.object({
+      path: z.string(),
+      reason: z.string(),
+      kind: z.enum(['unreadable', 'vanished', 'special', 'over-size-limit']).optional(),
+      entry: z.enum(['file', 'folder']).optional(),
+      whatToDo: z.string().optional(),
+    }),
+  ),
   storage: z.object({
     lifecycleTag: z.object({ key: z.string(), value: z.string() }).optional(),
     sse: z.object({ type: z.enum(['AES256', 'aws:kms']), kmsKeyId: z.string().optional() }).optional(),
@@ -96,6 +112,7 @@ function checkEntry(e: unknown): string | undefined {
       if (typeof x.pack !== 'string' || !PACK_ID.test(x.pack)) return 'pack';
       if (!isInt(x.packOffset)) return 'packOffset';
     }
+    if (x.changedWhileRead !== undefined && typeof x.changedWhileRead !== 'boolean') return 'changedWhileRead';
   } else if (x.type === 'dir') {
     if (!isInt(x.mode)) return 'mode';
   } else if (x.type === 'symlink') {

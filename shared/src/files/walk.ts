@@ -2,8 +2,9 @@ import { lstatSync, type Stats } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { throwIfAborted } from '../jobs';
+import { type LeftOut, throwIfAborted } from '../jobs';
 import { type ExcludeRules, isExcludedEntry } from './excludes';
+import { unreadable, vanished } from './leftOut';
 
 /**
  * Names lstat-ed per turn of the event loop. The walk stats synchronously: for the 100,000s of
@@ -17,7 +18,8 @@ export type WalkItem =
   | { type: 'file'; path: string; absPath: string; stats: Stats }
   | { type: 'dir'; path: string; absPath: string; stats: Stats }
   | { type: 'symlink'; path: string; absPath: string; stats: Stats; target: string }
-  | { type: 'skipped'; path: string; reason: string };
+  /** Left out, with why and what to do (an unreadable path makes the backup partial). */
+  | ({ type: 'skipped' } & LeftOut);
 
 export interface WalkOptions {
   excludes: ExcludeRules;
@@ -55,12 +57,20 @@ function childPath(absDir: string, name: string): string {
   return absDir.endsWith(sep) ? absDir + name : absDir + sep + name;
 }
 
+function skipped(left: LeftOut): WalkItem {
+  return { type: 'skipped', ...left };
+}
+
 async function list(absDir: string, relDir: string): Promise<Listing | WalkItem> {
   let names: string[];
   try {
     names = await readdir(absDir);
   } catch (err) {
-    return { type: 'skipped', path: relDir || '.', reason: `cannot list the folder (${errorCode(err)})` };
+    const code = errorCode(err);
+    const path = relDir || '.';
+    return skipped(
+      code === 'ENOENT' ? vanished(path, 'folder') : unreadable(path, absDir, 'folder', code, 'cannot list the folder'),
+    );
   }
   // Byte order, not locale order: the same on every machine.
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -114,8 +124,9 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
     listing.next++;
     const path = listing.relDir ? `${listing.relDir}/${name}` : name;
     if (typeof stats === 'string') {
-      if (stats === 'ENOENT') continue;
-      yield { type: 'skipped', path, reason: `cannot read its attributes (${stats})` };
+      if (stats === 'ENOENT') yield skipped(vanished(path, 'file'));
+      else
+        yield skipped(unreadable(path, childPath(listing.absDir, name), 'file', stats, 'cannot read its attributes'));
       continue;
     }
     const isDir = stats.isDirectory();
@@ -128,7 +139,13 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
       else stack.push(inner);
     } else if (stats.isFile()) {
       if (options.maxFileSize !== undefined && stats.size > options.maxFileSize) {
-        yield { type: 'skipped', path, reason: `larger than the size limit (${stats.size} bytes)` };
+        yield skipped({
+          path,
+          kind: 'over-size-limit',
+          entry: 'file',
+          reason: `larger than the size limit (${stats.size} bytes)`,
+          whatToDo: 'Raise --max-file-size to back it up.',
+        });
       } else {
         yield { type: 'file', path, absPath, stats };
       }
@@ -136,10 +153,19 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
       try {
         yield { type: 'symlink', path, absPath, stats, target: await readlink(absPath) };
       } catch (err) {
-        yield { type: 'skipped', path, reason: `cannot read the link (${errorCode(err)})` };
+        const code = errorCode(err);
+        yield skipped(
+          code === 'ENOENT' ? vanished(path, 'file') : unreadable(path, absPath, 'file', code, 'cannot read the link'),
+        );
       }
     } else {
-      yield { type: 'skipped', path, reason: `${describeSpecial(stats)}, not backed up` };
+      yield skipped({
+        path,
+        kind: 'special',
+        entry: 'file',
+        reason: `${describeSpecial(stats)}, not backed up`,
+        whatToDo: 'Nothing to do: sockets, pipes and devices are never backed up.',
+      });
     }
   }
 }

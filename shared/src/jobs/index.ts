@@ -1,3 +1,4 @@
 export * from './job';
 export * from './backoff';
 export * from './pool';
+export * from './jobOutcome';

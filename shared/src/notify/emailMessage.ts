@@ -36,9 +36,13 @@ export function composeEmail(
   link?: { link: DownloadLink; artefact: LinkedArtefact },
   linkProblem?: string,
 ): EmailMessage {
-  const result = summary.ok ? 'succeeded' : 'FAILED';
+  // A partial job is never called a success: INCOMPLETE and what is missing come first.
+  const result = !summary.ok ? 'FAILED' : summary.incomplete ? `INCOMPLETE: ${summary.incomplete}` : 'succeeded';
   const subject = `Coldkeep: ${summary.what} ${result}${summary.headline ? ` (${summary.headline})` : ''}`;
-  const facts: [string, string][] = [['Result', summary.ok ? 'succeeded' : 'failed'], ...summary.facts];
+  const facts: [string, string][] = [
+    ['Result', !summary.ok ? 'failed' : summary.incomplete ? `incomplete: ${summary.incomplete}` : 'succeeded'],
+    ...summary.facts,
+  ];
   if (summary.error) {
     facts.push(['Error', `[${summary.error.code}] ${summary.error.message}`]);
     if (summary.error.hint) facts.push(['What to do', summary.error.hint]);
@@ -60,7 +64,8 @@ export function composeEmail(
     '',
   ].join('\n');
 
-  const colour = summary.ok ? '#1a7f37' : '#cf222e';
+  // Green for a success only; amber for a partial job.
+  const colour = !summary.ok ? '#cf222e' : summary.incomplete ? '#9a6700' : '#1a7f37';
   const html = [
     '<!doctype html>',
     '<html><body style="font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; color: #1f2328">',

@@ -1,5 +1,6 @@
 import type { BackupReport } from '../backup';
 import { ColdkeepError, isCancelled } from '../errors';
+import { jobOutcome, type LeftOut } from '../jobs/jobOutcome';
 import type { ExportReport } from '../export';
 import type { FolderBackupReport, SnapshotRestoreReport } from '../files';
 import type { RestoreReport } from '../restore';
@@ -11,6 +12,11 @@ export interface JobSummary {
   /** e.g. "Backup of table studentData" */
   what: string;
   ok: boolean;
+  /**
+   * The job finished but is partial (see jobOutcome): what is missing, in one line, e.g.
+   * "2 files not backed up". The email says INCOMPLETE, never succeeded.
+   */
+  incomplete?: string;
   /** Label → value, in order: counts, sizes, duration, location. */
   facts: [string, string][];
   error?: { code: string; message: string; hint?: string };
@@ -114,9 +120,20 @@ export function exportSummary(report: ExportReport): JobSummary {
  * other snapshots (and archived after a while), so the email says how to restore instead.
  */
 export function snapshotSummary(report: FolderBackupReport): JobSummary {
+  const outcome = jobOutcome(report);
+  const leftOut = (label: string, items: LeftOut[]): [string, string][] => [
+    ...items
+      .slice(0, 20)
+      .map((m): [string, string] => [
+        label,
+        `${m.path}${m.entry === 'folder' ? '/' : ''}: ${m.reason}.${m.whatToDo ? ` What to do: ${m.whatToDo}` : ''}`,
+      ]),
+    ...(items.length > 20 ? [[label, `… and ${items.length - 20} more`] as [string, string]] : []),
+  ];
   return {
     what: `Snapshot of folder ${report.dir}`,
     ok: true,
+    ...(outcome.headline ? { incomplete: outcome.headline } : {}),
     headline: `${countText(report.files)} files, ${bytesText(report.uploadedBytes)} new`,
     facts: [
       ['Source', report.source],
@@ -129,12 +146,9 @@ export function snapshotSummary(report: FolderBackupReport): JobSummary {
         'Uploaded',
         `${countText(report.uploadedBlobs)} new blob(s) (${countText(report.uploadedPacks)} pack(s)), ${bytesText(report.uploadedBytes)}`,
       ],
-      ...(report.skipped.length
-        ? [['Skipped', `${countText(report.skipped.length)} path(s)`] as [string, string]]
-        : []),
-      ...(report.changedWhileReading.length
-        ? [['Changed while read', report.changedWhileReading.slice(0, 10).join(', ')] as [string, string]]
-        : []),
+      ...leftOut('Not backed up', outcome.missing),
+      ...leftOut('Note', outcome.notes),
+      ...outcome.warnings.slice(0, 20).map((w): [string, string] => ['Warning', w]),
       ['Duration', durationText(report.durationMs)],
       ['Started', report.startedAt],
       ['Snapshot id', report.snapshotId],

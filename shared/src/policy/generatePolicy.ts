@@ -105,7 +105,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   const needsBucket = grants.some(({ g }) => /bucket|backups|snapshots|bundles/.test(g.on));
   if (needsBucket && !options.bucket) {
     throw new ColdkeepError('InvalidInput', 'These operations use a bucket, and none was given.', {
-      hint: 'Pass --bucket NAME (and --prefix if the backups are not under "coldkeep/").',
+      hint: 'Give the bucket ({setting:bucket}), and the prefix ({setting:prefix}) if the backups are not under "coldkeep/".',
     });
   }
   const bucket = options.bucket ?? '';
@@ -189,14 +189,14 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   }
   if (bundleGrantsLeftOut) {
     notes.push(
-      'No --bucket: the upload of a Lambda bundle (template table-backup-schedule) is not granted; pass --bucket (and --prefix) to include it.',
+      'No bucket ({setting:bucket}): the upload of a Lambda bundle (template table-backup-schedule) is not granted; give the bucket (and {setting:prefix}) to include it.',
     );
   }
   if (account === '*' || region === '*') {
-    notes.push('The account and/or region are "*" in ARNs: pass --account and --region to pin them.');
+    notes.push('The account and/or region are "*" in ARNs: give {setting:account} and {setting:region} to pin them.');
   }
   if (tables.includes('*') && grants.some(({ g }) => g.on === 'table')) {
-    notes.push('No --table given: the DynamoDB grants cover every table ("table/*").');
+    notes.push('No table given ({setting:table}): the DynamoDB grants cover every table ("table/*").');
   }
   if (
     !options.kmsKey &&
@@ -213,7 +213,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
     )
   ) {
     notes.push(
-      'No --kms-key: if the bucket uses SSE-KMS, pass the key so that kms:GenerateDataKey/kms:Decrypt are granted.',
+      'No KMS key ({setting:kmsKey}): if the bucket uses SSE-KMS, give the key so that kms:GenerateDataKey/kms:Decrypt are granted.',
     );
   }
   return {

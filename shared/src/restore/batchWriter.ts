@@ -39,7 +39,7 @@ function unprocessedJson(request: WriteRequest): Buffer {
     'Unexpected',
     'DynamoDB returned an unprocessed write request that is neither a put nor a delete.',
     {
-      hint: 'Run the restore again with --overwrite; if this keeps happening, please report it.',
+      hint: 'Run the restore again with {setting:overwrite}; if this keeps happening, please report it.',
     },
   );
 }
@@ -124,7 +124,7 @@ export class BatchWriter {
           'Throttled',
           `${remaining.length} items stayed unprocessed by ${table} after ${attempt} attempts.`,
           {
-            hint: 'The table is out of write capacity: raise it (or switch to on-demand), or restore with a lower --write-units.',
+            hint: 'The table is out of write capacity: raise it (or switch to on-demand), or restore with a lower {setting:writeUnits}.',
             details: { unprocessed: remaining.length },
           },
         );

@@ -9,7 +9,7 @@ import { CapacityLimiter } from '../tables';
 import { BatchWriter } from './batchWriter';
 import { type ImportFacts, importRestore } from './importRestore';
 import { defaultJournalDir, RestoreJournal, type RestoreJournalData } from './restoreJournal';
-import { type PlannedFile, planRestore, type RestorePlan, type RestoreSource } from './restorePlan';
+import { type PlannedFile, planRestore, regionNote, type RestorePlan, type RestoreSource } from './restorePlan';
 import { applyTtl, assertSameKeys, countItems, createTableFromSchema, inspectTarget } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
 import { downloadVerified, isBlankLine, readChanges, readLines } from './verifiedDownload';
@@ -195,7 +195,7 @@ export async function restoreTable(
   const target = input.target ?? plan.sourceTable;
   if (!target) {
     throw new ColdkeepError('InvalidInput', `The backup at ${plan.uri} does not name its table.`, {
-      hint: 'Pass --target TABLE.',
+      hint: 'Give the table to restore into ({setting:target}).',
     });
   }
   const progress: RestoreProgress = {
@@ -241,6 +241,8 @@ export async function restoreTable(
     createdTable: false,
     stage: 'verify',
   };
+  const fromElsewhere = regionNote(plan, clients.region);
+  if (fromElsewhere) run.warnings.push(fromElsewhere);
 
   const state = await checkTarget(run);
 
@@ -387,7 +389,7 @@ async function checkTarget(run: RestoreRun): Promise<Awaited<ReturnType<typeof i
       'NothingToResume',
       `There is no interrupted restore of ${plan.uri} into "${target}" to resume, and the table already holds items; nothing was written.`,
       {
-        hint: 'Name the same backup (its id, not "latest", if a newer backup was made since) and target as the interrupted run, or pass --overwrite to restore it all again.',
+        hint: 'Name the same backup (its id, not "latest", if a newer backup was made since) and target as the interrupted run, or turn on {setting:overwrite} to restore it all again.',
       },
     );
   }
@@ -413,16 +415,23 @@ async function checkTarget(run: RestoreRun): Promise<Awaited<ReturnType<typeof i
         'TableExists',
         `Table "${target}" already holds items`,
         earlier
-          ? 'Pass --resume to continue the interrupted restore into it (files written in full are not written again), or --overwrite to replace items with the same keys.'
-          : 'Restore into a new table with --target NEW_NAME, or pass --overwrite to replace items with the same keys.',
+          ? 'Turn on {setting:resume} to continue the interrupted restore into it (files written in full are not written again), or {setting:overwrite} to replace items with the same keys.'
+          : 'Restore into a new table ({setting:target=NEW_NAME}), or turn on {setting:overwrite} to replace items with the same keys.',
         'the real restore will need --overwrite (items with the same keys are replaced), or a new table with --target NEW_NAME.',
       );
     }
   } else if (input.createTable === false || !plan.schema) {
     const hint = plan.schema
-      ? 'Leave out --no-create-table to create it from the saved schema.'
+      ? 'Leave out {setting:noCreateTable} to create it from the saved schema.'
       : 'A DynamoDB export carries no schema: create the table with the same keys first, then restore into it.';
-    refuse('NoSuchTable', `Table "${target}" does not exist`, hint, `the real restore will refuse it. ${hint}`);
+    refuse(
+      'NoSuchTable',
+      `Table "${target}" does not exist`,
+      hint,
+      plan.schema
+        ? 'the real restore will refuse it unless it may create the table from the saved schema.'
+        : 'the real restore will refuse it: a DynamoDB export carries no schema, so create the table with the same keys first.',
+    );
   }
   run.warnings.push(...refusals);
 
@@ -717,7 +726,7 @@ function failure(cause: unknown, run: RestoreRun): ColdkeepError {
     details,
     fallbackCode: 'RestoreFailed',
     fallbackHint: resumable
-      ? 'Fix the cause and run the restore again with --resume.'
+      ? 'Fix the cause and run the restore again with {setting:resume}: files written in full are not written again.'
       : 'Fix the cause and run the restore again.',
   });
 }

@@ -2,11 +2,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ColdkeepError, isCancelled } from '../errors';
 import { coldkeepConfigDir } from '../session';
+import type { JobStatus } from '../jobs/jobOutcome';
 import { JsonFileStore } from './jsonFileStore';
 import { sourceSchema, type Source } from './sources';
 
 export type RunTrigger = 'schedule' | 'catch-up' | 'manual';
-export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
+/** A run's outcome: the job's (see jobOutcome); `partial` finished with something asked for missing. */
+export type RunStatus = JobStatus;
 
 const runErrorSchema = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() });
 export type RunError = z.infer<typeof runErrorSchema>;
@@ -16,6 +18,10 @@ export const runReportSchema = z.object({
   summary: z.string(),
   /** Where a restore finds it again: a table backup's id, a folder snapshot's id. */
   restorePoint: z.string().optional(),
+  /** `partial` when the job finished without something asked for (absent in older histories: succeeded). */
+  status: z.enum(['succeeded', 'partial']).optional(),
+  /** For a partial run: what is missing, e.g. "2 files not backed up". */
+  incomplete: z.string().optional(),
   report: z.record(z.string(), z.unknown()),
 });
 export type RunReport = z.infer<typeof runReportSchema>;
@@ -31,7 +37,7 @@ export const runRecordSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   durationMs: z.number(),
-  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  status: z.enum(['succeeded', 'partial', 'failed', 'cancelled']),
   /** Tries in all; more than 1 when failures were retried with backoff. */
   attempts: z.number().int().min(1),
   result: runReportSchema.optional(),

@@ -4,13 +4,16 @@ import type { FolderBackupReport } from '../files';
 import { backupSummary, failureSummary, type JobSummary, snapshotSummary } from '../notify/jobSummary';
 import type { RunRecord } from './runHistory';
 
-/** Which scheduled runs are emailed: every finished one, or only the failed ones. */
+/** Which scheduled runs are emailed: every finished one, or only those that did not succeed (failed or partial). */
 export type NotifyOn = 'all' | 'failures';
 
-/** Whether a finished run is emailed. A cancelled run never is: someone stopped it on purpose. */
+/**
+ * Whether a finished run is emailed. A cancelled run never is: someone stopped it on purpose.
+ * A partial run counts as a failure: something asked for is not backed up.
+ */
 export function shouldNotify(run: RunRecord, on: NotifyOn): boolean {
   if (run.status === 'cancelled') return false;
-  return on === 'all' || run.status === 'failed';
+  return on === 'all' || run.status === 'failed' || run.status === 'partial';
 }
 
 /**
@@ -25,15 +28,18 @@ export function runSummary(run: RunRecord): JobSummary {
         (run.attempts > 1 ? `, ${run.attempts} tries` : ''),
     ],
   ];
-  if (run.status === 'succeeded' && run.result) {
+  if ((run.status === 'succeeded' || run.status === 'partial') && run.result) {
     const job = jobSummary(run.kind, run.result.report) ?? {
       what: `Backup of ${run.sourceName}`,
       ok: true,
       headline: run.result.summary,
       facts: [['Result', run.result.summary]],
     };
+    const incomplete =
+      run.status === 'partial' ? (job.incomplete ?? run.result.incomplete ?? 'not complete') : undefined;
     return {
       ...job,
+      ...(incomplete ? { incomplete } : {}),
       what: `Scheduled ${job.what.charAt(0).toLowerCase()}${job.what.slice(1)}`,
       facts: [...job.facts, ...how],
     };

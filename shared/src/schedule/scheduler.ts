@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Cron } from 'croner';
 import { ColdkeepError, isCancelled } from '../errors';
-import { type BackoffPolicy, withRetry } from '../jobs';
+import { type BackoffPolicy, statusOfError, withRetry } from '../jobs';
 import { type RunError, runErrorOf, type RunRecord, type RunTrigger, type ScheduleStore } from './runHistory';
 import type { SourceProgress, SourceRunners } from './sourceRunners';
 import { missedRunAt, type Source } from './sources';
@@ -239,9 +239,10 @@ export class Scheduler {
             this.onEvent({ type: 'retrying', sourceId: source.id, attempt, delayMs, error: runErrorOf(err) }),
         },
       );
-      outcome = { status: 'succeeded', result };
+      // A partial run is not retried: what it could not read needs the user first.
+      outcome = { status: result.status ?? 'succeeded', result };
     } catch (err) {
-      outcome = { status: isCancelled(err) || signal.aborted ? 'cancelled' : 'failed', error: runErrorOf(err) };
+      outcome = { status: statusOfError(err, signal), error: runErrorOf(err) };
     }
     const finished = this.now();
     const run: RunRecord = {

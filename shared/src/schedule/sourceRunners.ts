@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws';
 import { backupTable } from '../backup';
 import { backupFolder } from '../files';
-import type { JobOptions } from '../jobs';
+import { jobOutcome, type JobOptions } from '../jobs';
 import { bytesText, countText } from '../notify/figures';
 import type { RunReport } from './runHistory';
 import type { FolderSource, Source, TableSource } from './sources';
@@ -102,9 +102,14 @@ export function folderRunner(
           }),
       },
     );
+    const outcome = jobOutcome(report);
     return {
-      summary: `${countText(report.files)} files, ${bytesText(report.bytes)} (${bytesText(report.uploadedBytes)} new)`,
+      summary:
+        `${countText(report.files)} files, ${bytesText(report.bytes)} (${bytesText(report.uploadedBytes)} new)` +
+        (outcome.headline ? `; ${outcome.headline}` : ''),
       restorePoint: report.snapshotId,
+      status: outcome.status,
+      ...(outcome.headline ? { incomplete: outcome.headline } : {}),
       report: { ...report },
     };
   };

@@ -1,3 +1,4 @@
+import { jobOutcome } from '@coldkeep/shared/dist/jobs/jobOutcome';
 import type { RunRecord } from '../../ipc';
 import { errorBox, h, replaceChildren, table, when } from '../dom';
 import type { Page } from './page';
@@ -9,6 +10,24 @@ function engineText(run: RunRecord): string | undefined {
   const kind = report.kind === 'incremental' ? ' (incremental)' : '';
   const reason = typeof report.engineReason === 'string' ? `: ${report.engineReason}` : '';
   return `${report.engine}${kind}${reason}`;
+}
+
+/** A partial run: each path not backed up, why, and what to do (the core's outcome of its report). */
+function leftOutList(run: RunRecord): HTMLElement | null {
+  if (run.status !== 'partial' || !run.result) return null;
+  const outcome = jobOutcome(run.result.report as Parameters<typeof jobOutcome>[0]);
+  return h(
+    'section',
+    { class: 'left-out warning' },
+    h('h4', {}, `INCOMPLETE: ${run.result.incomplete ?? outcome.headline ?? 'not everything was backed up'}`),
+    h(
+      'ul',
+      {},
+      ...outcome.missing.map((m) =>
+        h('li', {}, `${m.path}${m.entry === 'folder' ? '/' : ''} — ${m.reason}. ${m.whatToDo ?? ''}`.trim()),
+      ),
+    ),
+  );
 }
 
 function details(run: RunRecord): HTMLElement {
@@ -33,6 +52,7 @@ function details(run: RunRecord): HTMLElement {
       run.result?.restorePoint ? h('dt', {}, 'Restore point') : null,
       run.result?.restorePoint ? h('dd', { class: 'restore-point' }, run.result.restorePoint) : null,
     ),
+    leftOutList(run),
     run.error ? errorBox(Object.assign(new Error(run.error.message), run.error)) : null,
     run.result ? h('pre', { class: 'report' }, JSON.stringify(run.result.report, null, 2)) : null,
   );

@@ -6,9 +6,9 @@ function lastRunText(view: SourceView): string {
   if (view.running) return 'running…';
   if (!view.lastRun) return 'never run';
   const run = view.lastRun;
-  return run.status === 'succeeded'
-    ? `succeeded ${when(run.finishedAt)}`
-    : `${run.status} ${when(run.finishedAt)}: ${run.error?.message ?? ''}`;
+  if (run.status === 'succeeded') return `succeeded ${when(run.finishedAt)}`;
+  if (run.status === 'partial') return `INCOMPLETE ${when(run.finishedAt)}: ${run.result?.incomplete ?? ''}`;
+  return `${run.status} ${when(run.finishedAt)}: ${run.error?.message ?? ''}`;
 }
 
 /** The kind column, with a table's engine when it is not the default. */

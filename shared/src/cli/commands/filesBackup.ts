@@ -3,8 +3,9 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ColdkeepError } from '../../errors';
 import type { FolderBackupInput } from '../../files';
+import { jobOutcome, outcomeLines } from '../../jobs/jobOutcome';
 import { snapshotSummary } from '../../notify/jobSummary';
-import { type CliContext, requireBucket, withCancel } from '../context';
+import { type CliContext, PartialOutcome, requireBucket, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import {
   addNotifyOptions,
@@ -110,24 +111,36 @@ export function filesBackupCommand(context: () => Promise<CliContext>): Command 
         (r) => ({ summary: snapshotSummary(r) }),
       );
       ctx.progress.done();
-      if (ctx.json)
-        return ctx.out(
-          JSON.stringify({ ok: true, snapshot: report, ...(notification ? { notification } : {}) }, null, 2),
+      const outcome = jobOutcome(report);
+      if (ctx.json) {
+        // ok is true only for a success: a script that checks it never takes a partial for one.
+        ctx.out(
+          JSON.stringify(
+            {
+              ok: outcome.status === 'succeeded',
+              status: outcome.status,
+              ...(outcome.headline ? { incomplete: outcome.headline } : {}),
+              snapshot: report,
+              ...(notification ? { notification } : {}),
+            },
+            null,
+            2,
+          ),
         );
-      ctx.out(
-        [
-          `Snapshot ${report.snapshotId} of ${report.dir}: ${formatCount(report.files)} files, ${formatBytes(report.bytes)} ` +
-            `(${formatCount(report.unchangedFiles)} unchanged since ${report.parent ?? 'no parent'}); ` +
-            `${formatCount(report.uploadedBlobs)} new blob(s) (${formatCount(report.uploadedPacks)} pack(s)), ${formatBytes(report.uploadedBytes)} uploaded, ${formatDuration(report.durationMs)}.`,
-          `Source:   ${report.source}`,
-          `Location: ${report.uri}`,
-          ...report.skipped.slice(0, 20).map((s) => `Skipped:  ${s.path} — ${s.reason}`),
-          ...(report.skipped.length > 20 ? [`Skipped:  … and ${report.skipped.length - 20} more (see --json)`] : []),
-          ...report.changedWhileReading.map((p) => `Changed while read: ${p}`),
-          `Restore with: coldkeep files restore ${report.snapshotId} --source ${report.source} --target DIR`,
-          ...notificationLines(notification),
-        ].join('\n'),
-      );
+      } else
+        ctx.out(
+          [
+            `Snapshot ${report.snapshotId} of ${report.dir}: ${formatCount(report.files)} files, ${formatBytes(report.bytes)} ` +
+              `(${formatCount(report.unchangedFiles)} unchanged since ${report.parent ?? 'no parent'}); ` +
+              `${formatCount(report.uploadedBlobs)} new blob(s) (${formatCount(report.uploadedPacks)} pack(s)), ${formatBytes(report.uploadedBytes)} uploaded, ${formatDuration(report.durationMs)}.`,
+            `Source:   ${report.source}`,
+            `Location: ${report.uri}`,
+            ...outcomeLines(outcome),
+            `Restore with: coldkeep files restore ${report.snapshotId} --source ${report.source} --target DIR`,
+            ...notificationLines(notification),
+          ].join('\n'),
+        );
+      if (outcome.status === 'partial') throw new PartialOutcome(outcome.headline!);
     } finally {
       ctx.progress.done();
       clients.destroy();

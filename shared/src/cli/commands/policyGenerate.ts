@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CORE_OPERATIONS } from '../../policy/actionTable';
 import type { CliContext } from '../context';
+import { cliHint } from '../format';
 
 interface GenerateFlags {
   for: string;
@@ -47,8 +48,10 @@ export function policyGenerateCommand(context: () => Promise<CliContext>): Comma
         ...(ctx.settings.region ? { region: ctx.settings.region } : {}),
         ...(flags.emailIdentity ? { emailIdentity: flags.emailIdentity } : {}),
       });
-      if (ctx.json) return ctx.out(JSON.stringify(generated, null, 2));
+      // Notes name settings as hints do: in the CLI, as flags.
+      const notes = generated.notes.map((note) => cliHint(note)!);
+      if (ctx.json) return ctx.out(JSON.stringify({ ...generated, notes }, null, 2));
       ctx.out(JSON.stringify(generated.policy, null, 2));
-      for (const note of generated.notes) process.stderr.write(`Note: ${note}\n`);
+      for (const note of notes) process.stderr.write(`Note: ${note}\n`);
     });
 }

@@ -27,7 +27,10 @@ export function cliRunners(
 }
 
 export function runLine(run: RunRecord): string {
-  const what = run.status === 'succeeded' ? (run.result?.summary ?? '') : `${run.error?.code}: ${run.error?.message}`;
+  const what =
+    run.status === 'succeeded' || run.status === 'partial'
+      ? (run.result?.summary ?? '')
+      : `${run.error?.code}: ${run.error?.message}`;
   const retries = run.attempts > 1 ? ` after ${run.attempts} tries` : '';
   return `${run.status.toUpperCase()} ${run.sourceName} (${run.trigger}, ${formatDuration(run.durationMs)}${retries}) ${what}`;
 }

@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { CancelledError, ColdkeepError, type ErrorCode } from '../../errors';
 import type { NotificationReport, NotifySettings } from '../../notify';
 import type { NotifyOn, RunRecord } from '../../schedule';
-import { type CliContext, withCancel } from '../context';
+import { jobOutcome, type OutcomeFacts, outcomeLines } from '../../jobs/jobOutcome';
+import { type CliContext, PartialOutcome, withCancel } from '../context';
 import { addNotifyOptions, type NotifyFlags, notificationLines, notifySettingsFromFlags } from '../notifyOptions';
 
 interface ScheduleRunFlags extends NotifyFlags {
@@ -59,6 +60,9 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
         if (event.type === 'run-finished') {
           runs.push(event.run);
           if (!ctx.json) ctx.out(runLine(event.run));
+          // A partial run: each path left out, why and what to do, under its line.
+          if (!ctx.json && event.run.status === 'partial' && event.run.result)
+            for (const line of outcomeLines(jobOutcome(event.run.result.report as OutcomeFacts))) ctx.out(`  ${line}`);
           if (notify && shouldNotify(event.run, flags.notifyOn)) emailing.push(email(event.run, notify));
         } else if (event.type === 'retrying' && !ctx.json) {
           process.stderr.write(
@@ -83,19 +87,32 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
       await Promise.all(emailing);
       close();
     }
-    const failed = runs.filter((r) => r.status !== 'succeeded');
+    // Failed or cancelled runs decide the exit code first (1, 130); then partial ones (3).
+    const failed = runs.filter((r) => r.status === 'failed' || r.status === 'cancelled');
+    const partial = runs.filter((r) => r.status === 'partial');
     if (failed.length > 0) {
       // The exit code and --json error come from the first failure; every run is in the details.
       const first = failed.find((r) => r.status === 'failed') ?? failed[0]!;
       const code = (first.error?.code ?? 'Unexpected') as ErrorCode;
-      const message = `${failed.length} of ${runs.length} run(s) did not succeed; first: ${first.sourceName}: ${first.error?.message ?? first.status}`;
+      const message =
+        `${failed.length} of ${runs.length} run(s) did not succeed; first: ${first.sourceName}: ${first.error?.message ?? first.status}` +
+        (partial.length ? `; ${partial.length} partial` : '');
       if (first.status === 'cancelled') throw new CancelledError(message, { details: { runs } });
       throw new ColdkeepError(code, message, {
         hint: first.error?.hint ?? 'See "coldkeep schedule history" for each run.',
         details: { runs, ...(notify ? { notifications } : {}) },
       });
     }
-    if (ctx.json) ctx.out(JSON.stringify({ ok: true, runs, ...(notify ? { notifications } : {}) }, null, 2));
+    const status = partial.length ? 'partial' : 'succeeded';
+    if (ctx.json)
+      ctx.out(
+        JSON.stringify({ ok: status === 'succeeded', status, runs, ...(notify ? { notifications } : {}) }, null, 2),
+      );
     else if (runs.length === 0) ctx.out('Nothing was due.');
+    if (partial.length) {
+      const headline = `${partial.length} of ${runs.length} run(s) finished INCOMPLETE`;
+      if (!ctx.json) process.stderr.write(`${headline}; see "coldkeep schedule history" for what each left out.\n`);
+      throw new PartialOutcome(headline);
+    }
   });
 }
