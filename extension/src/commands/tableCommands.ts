@@ -278,7 +278,7 @@ export async function restoreCommand(
         )
         .then((choice) => choice && vscode.commands.executeCommand('coldkeep.tables.focus'));
     }
-    for (const warning of report.warnings) app.output.appendLine(`Warning: ${warning}`);
+    for (const warning of report.warnings) app.output.appendLine(`Warning: ${vscodeHint(warning)}`);
     return report;
   } catch (err) {
     await showError(err, mode === 'verify' ? 'Verify' : 'Restore');

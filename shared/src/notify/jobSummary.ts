@@ -1,5 +1,5 @@
 import type { BackupReport } from '../backup';
-import { ColdkeepError, isCancelled } from '../errors';
+import { ColdkeepError, isCancelled, neutralSettingWords, renderHint } from '../errors';
 import { jobOutcome, type LeftOut } from '../jobs/jobOutcome';
 import type { ExportReport } from '../export';
 import type { FolderBackupReport, SnapshotRestoreReport } from '../files';
@@ -95,7 +95,7 @@ export function restoreSummary(report: RestoreReport): JobSummary {
         : []),
       ['Files', String(report.files.length)],
       ['Duration', durationText(report.durationMs)],
-      ...report.warnings.map((w) => ['Warning', w] as [string, string]),
+      ...report.warnings.map((w) => ['Warning', renderHint(w, neutralSettingWords)] as [string, string]),
     ],
   };
 }

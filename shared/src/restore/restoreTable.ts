@@ -145,6 +145,7 @@ export interface RestoreReport {
   resumed?: ResumeFacts;
   /** import: what DynamoDB's import reported. */
   import?: ImportFacts;
+  /** May name settings as `{setting:…}` tokens, as hints do: front ends word them (`renderHint`). */
   warnings: string[];
   durationMs: number;
 }
@@ -417,7 +418,8 @@ async function checkTarget(run: RestoreRun): Promise<Awaited<ReturnType<typeof i
         earlier
           ? 'Turn on {setting:resume} to continue the interrupted restore into it (files written in full are not written again), or {setting:overwrite} to replace items with the same keys.'
           : 'Restore into a new table ({setting:target=NEW_NAME}), or turn on {setting:overwrite} to replace items with the same keys.',
-        'the real restore will need --overwrite (items with the same keys are replaced), or a new table with --target NEW_NAME.',
+        // A warning may name settings as hints do ({setting:…}); each front end words them.
+        'the real restore will need {setting:overwrite} (items with the same keys are replaced), or a new table ({setting:target=NEW_NAME}).',
       );
     }
   } else if (input.createTable === false || !plan.schema) {

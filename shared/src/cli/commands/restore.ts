@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import type { RestoreEngine, RestoreTableInput, RetrievalTier, VerifyMode } from '../../restore';
 import { restoreSummary } from '../../notify/jobSummary';
 import { type CliContext, withCancel } from '../context';
-import { formatCount, formatDuration } from '../format';
+import { cliHint, formatCount, formatDuration } from '../format';
 import {
   addNotifyOptions,
   notificationLines,
@@ -116,7 +116,15 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
       ctx.progress.done();
       if (ctx.json)
         return ctx.out(
-          JSON.stringify({ ok: true, restore: report, ...(notification ? { notification } : {}) }, null, 2),
+          JSON.stringify(
+            {
+              ok: true,
+              restore: { ...report, warnings: report.warnings.map((w) => cliHint(w)) },
+              ...(notification ? { notification } : {}),
+            },
+            null,
+            2,
+          ),
         );
       const verified = verifyText(report);
       const resumed = resumedText(report);
@@ -145,7 +153,9 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
                 : []),
             ];
       ctx.out(
-        [...lines, ...report.warnings.map((w) => `Warning: ${w}`), ...notificationLines(notification)].join('\n'),
+        [...lines, ...report.warnings.map((w) => `Warning: ${cliHint(w)}`), ...notificationLines(notification)].join(
+          '\n',
+        ),
       );
     } finally {
       ctx.progress.done();
