@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,6 +13,7 @@ import {
 } from '@coldkeep/shared';
 import { createBucket, createTable, putItems, uniqueName } from '../helpers/fixture';
 import { type CliRun, runCli } from '../helpers/cli';
+import { startFaultProxy } from '../helpers/faultProxy';
 
 function coldkeep(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   return runCli(args, { env: { ...process.env, ...env }, timeoutMs: 60_000 });
@@ -178,5 +179,99 @@ describe('coldkeep schedule', () => {
     const quiet = await coldkeep(['schedule', 'run', '--source', good.id], mailEnv);
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.equal((await mails()).length, 2, 'no --notify, no email');
+  });
+
+  test('three schedule runs at once: each due source runs once, --all never runs one source twice at a time, and no history record is lost', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'coldkeep-schedule-concurrent-'));
+    // Every S3 request waits a little, so that the three processes' runs overlap.
+    const slowS3 = await startFaultProxy(emulators.endpoints.s3, [
+      { match: {}, action: { kind: 'delay', ms: 150 }, times: 100_000 },
+    ]);
+    const runEnv = { ...env, COLDKEEP_SCHEDULE_DIR: dir, COLDKEEP_ENDPOINT_URL_S3: slowS3.url };
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const tableName = uniqueName(`concurrent${i}`);
+        await createTable(clients.dynamodb, { TableName: tableName });
+        await putItems(
+          clients.dynamodb,
+          tableName,
+          Array.from({ length: 50 }, (_, n) => ({ pk: { S: `c${n}` } })),
+        );
+        const folder = await mkdtemp(join(tmpdir(), `coldkeep-schedule-concurrent-${i}-`));
+        for (let f = 0; f < 3; f++) await writeFile(join(folder, `file${f}.txt`), `file ${f} of folder ${i}`);
+        for (const what of [
+          ['--table', tableName],
+          ['--folder', folder],
+        ]) {
+          const added = await coldkeep(['--json', 'schedule', 'add', ...what, '--cron', '0 3 * * *'], runEnv);
+          assert.equal(added.code, 0, added.stderr);
+          ids.push((JSON.parse(added.stdout) as { id: string }).id);
+        }
+      }
+      // Added two days ago: today's 03:00 (or yesterday's) is due and was never run.
+      const sourcesPath = join(dir, 'sources.json');
+      const file = JSON.parse(await readFile(sourcesPath, 'utf8')) as { sources: { createdAt: string }[] };
+      const twoDaysAgo = new Date(Date.now() - 2 * 86400_000).toISOString();
+      for (const source of file.sources) source.createdAt = twoDaysAgo;
+      await writeFile(sourcesPath, JSON.stringify(file));
+      const history = async (): Promise<RunRecord[]> => {
+        const shown = await coldkeep(['--json', 'schedule', 'history', '--limit', '1000'], runEnv);
+        assert.equal(shown.code, 0, shown.stderr);
+        return JSON.parse(shown.stdout) as RunRecord[];
+      };
+      type Output = { runs: RunRecord[]; skipped?: { sourceId: string }[] };
+      const threeAtOnce = async (args: string[]): Promise<Output[]> => {
+        const done = await Promise.all([0, 1, 2].map(() => coldkeep(['--json', 'schedule', 'run', ...args], runEnv)));
+        for (const d of done) assert.equal(d.code, 0, d.stderr + d.stdout);
+        return done.map((d) => JSON.parse(d.stdout) as Output);
+      };
+
+      // Due runs: each source once for its due time, whichever process ran it.
+      const due = (await threeAtOnce([])).flatMap((o) => o.runs);
+      assert.deepEqual(due.map((r) => r.sourceId).sort(), [...ids].sort(), 'each due source ran exactly once');
+      assert.equal(new Set(due.map((r) => r.scheduledFor)).size, 1);
+      assert.ok(
+        due.every((r) => r.status === 'succeeded' && r.trigger === 'catch-up'),
+        JSON.stringify(due),
+      );
+      const afterDue = await history();
+      assert.equal(afterDue.length, due.length, 'history grew by exactly the runs');
+      assert.deepEqual(
+        (await threeAtOnce([])).flatMap((o) => o.runs),
+        [],
+        'nothing is due any more',
+      );
+
+      // Run everything now, three times at once: a source another process is running is skipped, not run again.
+      const outputs = await threeAtOnce(['--all']);
+      const runs = outputs.flatMap((o) => o.runs);
+      for (const output of outputs) {
+        const accounted = [...output.runs.map((r) => r.sourceId), ...(output.skipped ?? []).map((s) => s.sourceId)];
+        assert.deepEqual(accounted.sort(), [...ids].sort(), 'each process ran or skipped each source');
+      }
+      assert.ok(
+        runs.every((r) => r.status === 'succeeded'),
+        JSON.stringify(runs.map((r) => r.error)),
+      );
+      const all = await history();
+      assert.equal(all.length, due.length + runs.length, 'history grew by exactly the runs');
+      assert.deepEqual(
+        new Set(all.map((r) => r.runId)),
+        new Set([...afterDue, ...runs].map((r) => r.runId)),
+        'every run is in the history',
+      );
+      for (const id of ids) {
+        const spans = all
+          .filter((r) => r.sourceId === id)
+          .map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt)] as const)
+          .sort((a, b) => a[0] - b[0]);
+        for (let i = 1; i < spans.length; i++) {
+          assert.ok(spans[i]![0] >= spans[i - 1]![1], `two runs of source ${id} overlapped`);
+        }
+      }
+    } finally {
+      await slowS3.stop();
+    }
   });
 });

@@ -167,6 +167,42 @@ describe('notifications through SES with a pre-signed download link', () => {
     }
   });
 
+  test('a session token with no known expiry (as in Lambda): the link lives at most an hour, and the email says it may die sooner', async () => {
+    const session = new AwsClients({
+      ...emulators.settings,
+      credentials: async () => ({ ...EMULATOR_CREDENTIALS, sessionToken: 'lambda-session-marker' }),
+    });
+    try {
+      const exported = await exportTable(session, {
+        table,
+        format: 'csv',
+        to: `s3://${bucket}/exports/${table}-s.csv`,
+      });
+      const notification = await notifyJob(session, { to: [TO], from: FROM }, exportSummary(exported), {
+        bucket,
+        key: `exports/${table}-s.csv`,
+        description: 'the CSV export',
+      });
+      assert.equal(notification.link!.limitedBy, 'session');
+      assert.equal(notification.link!.expiresInSeconds, 3600);
+      const text = (await mails())[0]!.body.text!;
+      assert.ok(
+        text.includes(
+          `The link works while the session that signed it lasts, at most until ${notification.link!.expiresAt} (1 h 0 min); it may stop sooner.`,
+        ),
+        text,
+      );
+      assert.ok(!text.includes('7 days 0 h).'), 'never the 7 days asked for');
+      const url = linkIn(text);
+      assert.match(url, /X-Amz-Expires=3600&/);
+      assert.match(url, /X-Amz-Security-Token=lambda-session-marker/);
+      const csv = await (await fetch(url)).text();
+      assert.equal(csv.split('\r\n')[0], 'pk,name');
+    } finally {
+      session.destroy();
+    }
+  });
+
   test('a failed job and a restore are reported too: result, error code, hint, counts', async () => {
     const failed = await notifyJob(
       clients,

@@ -185,9 +185,9 @@ describe('coldkeep main(argv)', () => {
     assert.deepEqual(Object.fromEntries(tree), {
       tables: ['list'],
       backup: ['table'],
-      backups: ['delete', 'list', 'show'],
+      backups: ['delete', 'list', 'show', 'verify'],
       restore: [],
-      files: ['backup', 'forget', 'ls', 'prune', 'restore', 'snapshots', 'verify'],
+      files: ['backup', 'forget', 'ls', 'prune', 'restore', 'snapshots', 'unlock', 'verify'],
       demo: [],
       export: ['table'],
       session: ['clear', 'start', 'status'],

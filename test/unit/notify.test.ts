@@ -2,13 +2,14 @@
 // HTML escaping, and the 7-day limit of a pre-signed link.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import {
   composeEmail,
   type FolderBackupReport,
   jobOutcome,
   notifySettingsFrom,
   presignDownload,
+  SESSION_LINK_SECONDS,
   sesFailure,
   snapshotSummary,
 } from '@coldkeep/shared';
@@ -178,5 +179,97 @@ describe('the email', () => {
     assert.match(link.url, /X-Amz-Expires=604800/);
     assert.equal(link.limitedBy, undefined);
     s3.destroy();
+  });
+
+  describe("a link's life is bounded by what the signing credentials allow", () => {
+    const keys = { accessKeyId: 'A', secretAccessKey: 'B' };
+    const now = new Date('2026-03-01T10:00:00.000Z');
+    async function linkWith(credentials: S3ClientConfig['credentials'], seconds?: number) {
+      const s3 = new S3Client({ region: 'us-east-1', ...(credentials ? { credentials } : {}) });
+      try {
+        return await presignDownload(s3, { bucket: 'b', key: 'k' }, seconds, now);
+      } finally {
+        s3.destroy();
+      }
+    }
+
+    test('long-term keys (no session token, no expiry): the life asked for', async () => {
+      const link = await linkWith(keys);
+      assert.equal(link.expiresInSeconds, 7 * 86400);
+      assert.equal(link.limitedBy, undefined);
+    });
+
+    test('a session token with no known expiry: at most one hour, and marked as bounded by the session', async () => {
+      const link = await linkWith({ ...keys, sessionToken: 'tok' });
+      assert.equal(SESSION_LINK_SECONDS, 3600);
+      assert.equal(link.expiresInSeconds, 3600);
+      assert.equal(link.limitedBy, 'session');
+      assert.equal(link.expiresAt, '2026-03-01T11:00:00.000Z');
+      assert.match(link.url, /X-Amz-Expires=3600&/);
+      // Asked for less than the cap: as asked, nothing to say.
+      const short = await linkWith({ ...keys, sessionToken: 'tok' }, 600);
+      assert.equal(short.expiresInSeconds, 600);
+      assert.equal(short.limitedBy, undefined);
+    });
+
+    test("a known expiry wins over the session cap: the credentials' own end, or the life asked for", async () => {
+      const twoHours = await linkWith({ ...keys, sessionToken: 'tok', expiration: new Date(now.getTime() + 7200_000) });
+      assert.equal(twoHours.expiresInSeconds, 7200);
+      assert.equal(twoHours.limitedBy, 'credentials');
+      const tenDays = await linkWith({
+        ...keys,
+        sessionToken: 'tok',
+        expiration: new Date(now.getTime() + 10 * 86400_000),
+      });
+      assert.equal(tenDays.expiresInSeconds, 7 * 86400);
+      assert.equal(tenDays.limitedBy, undefined);
+    });
+
+    test("credentials from the environment, through the SDK's own provider chain (as in Lambda)", async () => {
+      const saved = { ...process.env };
+      for (const name of ['AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) delete process.env[name];
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: 'AKIDENV',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_SESSION_TOKEN: 'envtok',
+      });
+      delete process.env.AWS_CREDENTIAL_EXPIRATION;
+      try {
+        const unknown = await linkWith(undefined);
+        assert.equal(unknown.limitedBy, 'session');
+        assert.equal(unknown.expiresInSeconds, 3600);
+        assert.match(unknown.url, /X-Amz-Security-Token=envtok/);
+        // The env provider reads AWS_CREDENTIAL_EXPIRATION when it is set: that expiry is used.
+        process.env.AWS_CREDENTIAL_EXPIRATION = new Date(now.getTime() + 1800_000).toISOString();
+        const known = await linkWith(undefined);
+        assert.equal(known.limitedBy, 'credentials');
+        assert.equal(known.expiresInSeconds, 1800);
+      } finally {
+        for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+        Object.assign(process.env, saved);
+      }
+    });
+
+    test('the email says plainly that a session-bounded link may die sooner', () => {
+      const link = {
+        url: 'https://b.s3.amazonaws.com/k?X-Amz-Signature=abc',
+        bucket: 'b',
+        key: 'k',
+        requestedSeconds: 7 * 86400,
+        expiresInSeconds: 3600,
+        expiresAt: '2026-03-01T11:00:00.000Z',
+        limitedBy: 'session' as const,
+      };
+      const message = composeEmail(
+        { what: 'Backup of table t', ok: true, facts: [], headline: '' },
+        { link, artefact: { bucket: 'b', key: 'k', description: 'the data' } },
+      );
+      assert.match(
+        message.text,
+        /The link works while the session that signed it lasts, at most until 2026-03-01T11:00:00\.000Z \(1 h 0 min\); it may stop sooner\./,
+      );
+      assert.match(message.text, /less than the 7 days 0 h asked for/);
+      assert.ok(!message.text.includes('works until 2026'), 'no unconditional promise');
+    });
   });
 });

@@ -67,7 +67,9 @@ export async function copyPresignedLinkCommand(app: ColdkeepApp, arg?: unknown):
     await vscode.env.clipboard.writeText(link.url);
     const shorter = link.limitedBy === 'credentials' ? ' (no longer than the session that signed it)' : '';
     void vscode.window.showInformationMessage(
-      `Copied a download link; it works until ${dateText(link.expiresAt)}${shorter}.`,
+      link.limitedBy === 'session'
+        ? `Copied a download link; it works while the session that signed it lasts, at most until ${dateText(link.expiresAt)}.`
+        : `Copied a download link; it works until ${dateText(link.expiresAt)}${shorter}.`,
     );
     return link.url;
   } catch (err) {

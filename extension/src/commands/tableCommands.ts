@@ -11,11 +11,12 @@ import {
   type EngineChoice,
   notifyJob,
   restoreSummary,
-  dryRunText,
   verifyText,
   restoreTable,
   type RestoreProgress,
   type RestoreReport,
+  verifyBackup,
+  type VerifyBackupReport,
 } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import type { ColdkeepApp } from '../app';
@@ -200,10 +201,10 @@ export async function backupTableCommand(
   }
 }
 
-export type RestoreMode = 'same' | 'new' | 'verify';
+export type RestoreMode = 'same' | 'new';
 
 /**
- * Coldkeep: Restore Backup / Restore to New Table / Verify Backup. Argument: a backup node
+ * Coldkeep: Restore Backup / Restore to New Table. Argument: a backup node
  * (or summary); otherwise quick picks. `target` (for tests and scripts) skips the name box.
  */
 export async function restoreCommand(
@@ -215,12 +216,7 @@ export async function restoreCommand(
   try {
     const connection = app.connection();
     const backup: BackupSummary | undefined =
-      backupFromArgument(arg) ??
-      (await pickBackup(
-        connection,
-        mode === 'verify' ? 'Verify which backup?' : 'Restore which backup?',
-        tableFromArgument(arg),
-      ));
+      backupFromArgument(arg) ?? (await pickBackup(connection, 'Restore which backup?', tableFromArgument(arg)));
     if (!backup) return undefined;
     let into = backup.table;
     if (mode === 'new') {
@@ -247,14 +243,12 @@ export async function restoreCommand(
       );
       if (answer !== 'Restore') return undefined;
     }
-    const verb = mode === 'verify' ? 'Verifying' : 'Restoring';
-    const report = await runJob(`${verb} ${backup.table} ${backup.backupId}`, (signal, report) =>
+    const report = await runJob(`Restoring ${backup.table} ${backup.backupId}`, (signal, report) =>
       restoreTable(
         connection.clients,
         {
           source: { bucket: backup.bucket, prefix: backup.prefix, table: backup.table, backupId: backup.backupId },
           target: into,
-          dryRun: mode === 'verify',
         },
         { signal, onProgress: (p) => report(restoreProgressText(p)) },
       ),
@@ -262,26 +256,69 @@ export async function restoreCommand(
     app.refreshViews();
     if (!report) return undefined;
     app.output.appendLine(
-      `${verb} ${backup.uri} → ${report.target}: ` +
-        (report.dryRun ? dryRunText(report) : `${report.itemsWritten} items written (acknowledged by DynamoDB)`),
+      `Restoring ${backup.uri} → ${report.target}: ${report.itemsWritten} written, ${report.itemsVerified} verified`,
     );
     const verified = verifyText(report);
     if (verified) app.output.appendLine(verified);
-    if (mode === 'verify') {
-      void vscode.window.showInformationMessage(`Backup ${backup.backupId} is intact. ${dryRunText(report)}`);
-    } else {
-      void emailAfter(app, connection, restoreSummary(report));
-      void vscode.window
-        .showInformationMessage(
-          `Restored ${countText(report.itemsWritten)} items into ${report.target}${report.createdTable ? ' (new table)' : ''}.`,
-          'Show Tables',
-        )
-        .then((choice) => choice && vscode.commands.executeCommand('coldkeep.tables.focus'));
-    }
+    void emailAfter(app, connection, restoreSummary(report));
+    void vscode.window
+      .showInformationMessage(
+        `Restored ${countText(report.itemsWritten)} items into ${report.target}${report.createdTable ? ' (new table)' : ''}.`,
+        'Show Tables',
+      )
+      .then((choice) => choice && vscode.commands.executeCommand('coldkeep.tables.focus'));
     for (const warning of report.warnings) app.output.appendLine(`Warning: ${vscodeHint(warning)}`);
     return report;
   } catch (err) {
-    await showError(err, mode === 'verify' ? 'Verify' : 'Restore');
+    await showError(err, 'Restore');
+    return undefined;
+  }
+}
+
+/**
+ * Coldkeep: Verify Backup — the core of `coldkeep backups verify`: every file at its backed-up
+ * version, checksum and count, nothing written. A damaged backup is an error naming its files.
+ */
+export async function verifyBackupCommand(app: ColdkeepApp, arg?: unknown): Promise<VerifyBackupReport | undefined> {
+  try {
+    const connection = app.connection();
+    const backup: BackupSummary | undefined =
+      backupFromArgument(arg) ?? (await pickBackup(connection, 'Verify which backup?', tableFromArgument(arg)));
+    if (!backup) return undefined;
+    const report = await runJob(`Verifying ${backup.table} ${backup.backupId}`, (signal, progress) =>
+      verifyBackup(
+        connection.clients,
+        {
+          source: { bucket: backup.bucket, prefix: backup.prefix, table: backup.table, backupId: backup.backupId },
+        },
+        {
+          signal,
+          onProgress: (p) =>
+            progress({
+              message: `${p.filesDone}/${p.filesTotal} file(s) · ${countText(p.itemsVerified)} items`,
+              ...(p.filesTotal ? { percent: (p.filesDone / p.filesTotal) * 100 } : {}),
+            }),
+        },
+      ),
+    );
+    if (!report) return undefined;
+    for (const problem of report.problems) app.output.appendLine(`Damaged: ${problem}`);
+    for (const warning of report.warnings) app.output.appendLine(`Warning: ${warning}`);
+    if (report.ok) {
+      void vscode.window.showInformationMessage(
+        `Backup ${backup.backupId} is intact: ${report.files.length} file(s) verified, ${countText(report.itemsVerified)} items read.`,
+      );
+    } else {
+      const bad = report.files.filter((f) => f.check !== 'ok');
+      void vscode.window.showErrorMessage(
+        `Backup ${backup.backupId} is not intact: ${bad.length} of ${report.files.length} file(s) failed the check (${bad
+          .map((f) => `${f.key.split('/').pop()}: ${f.check}`)
+          .join(', ')}). Nothing was written; details in the Coldkeep output.`,
+      );
+    }
+    return report;
+  } catch (err) {
+    await showError(err, 'Verify');
     return undefined;
   }
 }

@@ -234,7 +234,7 @@ export async function exportBackup(
         },
       );
     }
-    await protectDataFiles(
+    const versions = await protectDataFiles(
       clients.s3,
       location.bucket,
       native.files.map((f) => f.key),
@@ -276,6 +276,7 @@ export async function exportBackup(
         items: f.items ?? 0,
         bytes: sizes.get(f.key) ?? 0,
         ...(f.md5 ? { md5: f.md5 } : {}),
+        ...(versions.has(f.key) ? { versionId: versions.get(f.key)! } : {}),
       })),
       storage: storageFacts(options),
     };
@@ -337,6 +338,8 @@ async function objectSizes(
 /**
  * DynamoDB writes the export's objects without tags or retention: Coldkeep adds the lifecycle
  * tag (so the bucket's rule archives them like scanned data) and Object Lock retention.
+ * Resolves to the version ids the tagging answers name (versioned buckets only): the versions
+ * the manifest records, so a restore reads exactly those.
  */
 async function protectDataFiles(
   s3: S3Client,
@@ -344,18 +347,21 @@ async function protectDataFiles(
   keys: string[],
   options: StorageOptions,
   signal: AbortSignal | undefined,
-): Promise<void> {
+): Promise<Map<string, string>> {
+  const versions = new Map<string, string>();
   const tags = lifecycleTags(options);
-  if (!tags.length && !options.objectLock) return;
+  if (!tags.length && !options.objectLock) return versions;
   await runPool(
     keys,
     16,
     async (key, poolSignal) => {
       try {
         if (tags.length) {
-          await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: tags } }), {
-            abortSignal: poolSignal,
-          });
+          const tagged = await s3.send(
+            new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: tags } }),
+            { abortSignal: poolSignal },
+          );
+          if (tagged.VersionId && tagged.VersionId !== 'null') versions.set(key, tagged.VersionId);
         }
         if (options.objectLock) {
           await s3.send(
@@ -373,4 +379,5 @@ async function protectDataFiles(
     },
     signal,
   );
+  return versions;
 }

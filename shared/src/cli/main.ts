@@ -11,6 +11,7 @@ import { type CliContext, EXIT, type GlobalOptions, makeContext, PartialOutcome,
 import { backupsListCommand } from './commands/backupsList';
 import { backupsDeleteCommand } from './commands/backupsDelete';
 import { backupsShowCommand } from './commands/backupsShow';
+import { backupsVerifyCommand } from './commands/backupsVerify';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
 import { exportTableCommand } from './commands/exportTable';
@@ -18,6 +19,7 @@ import { filesBackupCommand } from './commands/filesBackup';
 import { filesForgetCommand } from './commands/filesForget';
 import { filesLsCommand } from './commands/filesLs';
 import { filesPruneCommand } from './commands/filesPrune';
+import { filesUnlockCommand } from './commands/filesUnlock';
 import { filesRestoreCommand } from './commands/filesRestore';
 import { filesSnapshotsCommand } from './commands/filesSnapshots';
 import { filesVerifyCommand } from './commands/filesVerify';
@@ -60,6 +62,7 @@ export function buildProgram(): Command {
     .description('the backup catalog')
     .addCommand(backupsListCommand(context))
     .addCommand(backupsShowCommand(context))
+    .addCommand(backupsVerifyCommand(context))
     .addCommand(backupsDeleteCommand(context));
   program.addCommand(restoreCommand(context));
   program
@@ -71,7 +74,8 @@ export function buildProgram(): Command {
     .addCommand(filesRestoreCommand(context))
     .addCommand(filesVerifyCommand(context))
     .addCommand(filesForgetCommand(context))
-    .addCommand(filesPruneCommand(context));
+    .addCommand(filesPruneCommand(context))
+    .addCommand(filesUnlockCommand(context));
   program.command('export').description('tables as one file to open elsewhere').addCommand(exportTableCommand(context));
   program
     .command('session')

@@ -82,8 +82,10 @@ export function notificationLines(notification: NotificationReport | undefined):
   if (notification.link) {
     const l = notification.link;
     lines.push(
-      `  Its download link works until ${l.expiresAt} (${formatDuration(l.expiresInSeconds * 1000)})` +
-        (l.limitedBy === 'credentials' ? ", cut short by the signing credentials' expiry." : '.'),
+      l.limitedBy === 'session'
+        ? `  Its download link works while the signing session lasts, at most until ${l.expiresAt} (${formatDuration(l.expiresInSeconds * 1000)}).`
+        : `  Its download link works until ${l.expiresAt} (${formatDuration(l.expiresInSeconds * 1000)})` +
+            (l.limitedBy === 'credentials' ? ", cut short by the signing credentials' expiry." : '.'),
     );
   }
   if (notification.linkError) lines.push(`  Sent without a download link: ${notification.linkError.message}`);

@@ -11,6 +11,7 @@ import { ColdkeepError } from '../errors';
  *   <prefix>/files/<sourceId>/packs/<packId>                 (small files' blobs, concatenated)
  *   <prefix>/files/<sourceId>/index/<packId>.json.gz          (which blobs a pack holds, and where)
  *   <prefix>/files/<sourceId>/locks/<kind>-<id>.json      (backup and prune locks)
+ *   <prefix>/files/<sourceId>/damaged/<kind>.<id>.<etag>.json  (objects a verify or restore found damaged)
  */
 export interface SourceLocation {
   bucket: string;
@@ -76,6 +77,10 @@ export function packIdOfIndex(key: string): string | undefined {
 
 export function locksDir(loc: SourceLocation): string {
   return `${sourceDir(loc)}locks/`;
+}
+
+export function damagedDir(loc: SourceLocation): string {
+  return `${sourceDir(loc)}damaged/`;
 }
 
 /** The SHA-256 a blob key names, or undefined for keys that are not blobs. */

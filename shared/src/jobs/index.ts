@@ -1,4 +1,5 @@
 export * from './job';
 export * from './backoff';
 export * from './pool';
+export * from './processOwner';
 export * from './jobOutcome';

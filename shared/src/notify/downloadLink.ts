@@ -12,15 +12,28 @@ export interface DownloadLink {
   /** What the link really lives. */
   expiresInSeconds: number;
   expiresAt: string;
-  /** Why it lives shorter than asked, if it does. */
-  limitedBy?: 'credentials';
+  /**
+   * Why it lives shorter than asked, if it does: `credentials`, the signing credentials' known
+   * expiry; `session`, temporary credentials (a session token) whose expiry nobody told us, so
+   * the link is cut to SESSION_LINK_SECONDS and may die sooner, with the session.
+   */
+  limitedBy?: 'credentials' | 'session';
 }
+
+/**
+ * The most a link signed by a session of unknown end is said (and signed) to live: 1 hour, the
+ * default life of an STS role session. Lambda, container and instance roles give a session
+ * token from the environment without its expiry (unless AWS_CREDENTIAL_EXPIRATION is set).
+ */
+export const SESSION_LINK_SECONDS = 3600;
 
 /**
  * A pre-signed GET link. Its life is the one asked for (at most 7 days), but never past
  * the signing credentials' own expiry: a link signed with a session's credentials stops
- * working when the session ends, whatever its X-Amz-Expires says. The real expiry is
- * returned so that the email can state it.
+ * working when the session ends, whatever its X-Amz-Expires says. The expiry comes from
+ * the credential provider (MFA session, container/instance role, AWS_CREDENTIAL_EXPIRATION);
+ * a session token with no known expiry caps the link at SESSION_LINK_SECONDS. The real
+ * expiry is returned so that the email can state it.
  */
 export async function presignDownload(
   s3: S3Client,
@@ -51,6 +64,9 @@ export async function presignDownload(
       expiresInSeconds = left;
       limitedBy = 'credentials';
     }
+  } else if (identity.sessionToken && SESSION_LINK_SECONDS < expiresInSeconds) {
+    expiresInSeconds = SESSION_LINK_SECONDS;
+    limitedBy = 'session';
   }
   const url = await getSignedUrl(
     s3,

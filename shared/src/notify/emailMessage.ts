@@ -22,11 +22,21 @@ function escapeHtml(text: string): string {
 }
 
 function expiryText(link: DownloadLink): string {
-  const base = `The link works until ${link.expiresAt} (${durationText(link.expiresInSeconds * 1000)}).`;
+  const lifetime = durationText(link.expiresInSeconds * 1000);
+  const asked = durationText(link.requestedSeconds * 1000);
+  if (link.limitedBy === 'session') {
+    // Nobody told us when the signing session ends: promise only its end or the cap, whichever is first.
+    return (
+      `The link works while the session that signed it lasts, at most until ${link.expiresAt} (${lifetime}); ` +
+      `it may stop sooner. That is less than the ${asked} asked for: it was signed with temporary credentials ` +
+      'whose expiry is not known (a role session, e.g. in Lambda), and a link stops working when they expire.'
+    );
+  }
+  const base = `The link works until ${link.expiresAt} (${lifetime}).`;
   if (link.limitedBy !== 'credentials') return base;
   return (
-    `${base} That is sooner than the ${durationText(link.requestedSeconds * 1000)} asked for: it was signed ` +
-    'with temporary credentials (an MFA session), and a link stops working when they expire.'
+    `${base} That is sooner than the ${asked} asked for: it was signed ` +
+    'with temporary credentials (a session), and a link stops working when they expire.'
   );
 }
 

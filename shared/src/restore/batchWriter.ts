@@ -94,10 +94,10 @@ export class BatchWriter {
     if (this.failure) throw this.failure;
   }
 
-  /** Waits for every request in flight to be answered (or to fail), sending nothing new. Never throws. */
+  /** Waits until no request is in flight, whatever their outcome (so a failure's counts are final); sends nothing new. */
   async settle(): Promise<void> {
     this.pending = [];
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
   private async dispatch(): Promise<void> {

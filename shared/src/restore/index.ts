@@ -5,3 +5,8 @@ export * from './restoreTable';
 export * from './importRestore';
 export * from './verifyFirst';
 export * from './restoreJournal';
+export * from './backedUpVersions';
+export * from './verifyBackup';
+export * from './itemKeys';
+export * from './whereFilter';
+export * from './itemRestore';

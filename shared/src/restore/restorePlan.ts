@@ -25,6 +25,8 @@ export interface PlannedFile {
   sha256?: string;
   /** Base64 MD5 (DynamoDB exports, native or made by Coldkeep's export engine). */
   md5?: string;
+  /** S3 version id the backup recorded (versioned buckets): the version read, whatever is current. */
+  versionId?: string;
 }
 
 /** One backup to apply: a full one, or the changes of an incremental one. Steps run in order. */
@@ -96,6 +98,7 @@ function coldkeepStep(bucket: string, dir: string, manifest: BackupManifest): Re
       ...(f.bytes ? { bytes: f.bytes } : {}),
       ...(f.sha256 ? { sha256: f.sha256 } : {}),
       ...(f.md5 ? { md5: f.md5 } : {}),
+      ...(f.versionId ? { versionId: f.versionId } : {}),
     })),
   };
 }

@@ -6,6 +6,7 @@ import { type ChangeRecord, lineItemJson, lineToChange } from '../backup';
 import { ColdkeepError, withAftermath } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
 import { CapacityLimiter } from '../tables';
+import { versionDrift, versionDriftText } from './backedUpVersions';
 import { BatchWriter } from './batchWriter';
 import { type ImportFacts, importRestore } from './importRestore';
 import { defaultJournalDir, RestoreJournal, type RestoreJournalData } from './restoreJournal';
@@ -244,6 +245,9 @@ export async function restoreTable(
   };
   const fromElsewhere = regionNote(plan, clients.region);
   if (fromElsewhere) run.warnings.push(fromElsewhere);
+  // Files are read at the versions the backup recorded; say so where the current one differs.
+  for (const drift of await versionDrift(s3, plan.bucket, plan.files, signal))
+    run.warnings.push(versionDriftText(plan.bucket, drift));
 
   const state = await checkTarget(run);
 

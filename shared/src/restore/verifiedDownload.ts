@@ -25,7 +25,15 @@ export async function downloadVerified(
 ): Promise<{ bytes: number }> {
   const digests = await withRetry(
     async () => {
-      const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key }), { abortSignal: signal });
+      const response = await s3.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: file.key,
+          // The version the backup wrote, not whatever was put at that key since.
+          ...(file.versionId ? { VersionId: file.versionId } : {}),
+        }),
+        { abortSignal: signal },
+      );
       const { tap, digest } = digestTap();
       await pipeline(response.Body as Readable, tap, createWriteStream(path), { signal });
       return digest();
@@ -54,7 +62,15 @@ export async function hashAndCount(
 ): Promise<{ bytes: number; records: number }> {
   const result = await withRetry(
     async () => {
-      const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key }), { abortSignal: signal });
+      const response = await s3.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: file.key,
+          // The version the backup wrote, not whatever was put at that key since.
+          ...(file.versionId ? { VersionId: file.versionId } : {}),
+        }),
+        { abortSignal: signal },
+      );
       const { tap, digest } = digestTap();
       const counter = new RecordCounter();
       try {

@@ -3,22 +3,26 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { ColdkeepError } from '../errors';
+import { type Exclusive, inProcessQueue } from './folderLock';
 
 /**
  * One JSON document in one file, checked against a schema when read. Writes go to a temp file
- * in the same folder that is renamed over the old one (atomic on every OS Coldkeep runs on), and
- * are queued, so two updates in one process never interleave or lose each other's change.
+ * in the same folder that is renamed over the old one (atomic on every OS Coldkeep runs on), so
+ * a reader never sees half a file. Updates run in an exclusive section: by default a queue, so two
+ * updates in one process never lose each other's change; give a cross-process lock (folderLock)
+ * when other processes write the file too.
  */
 export class JsonFileStore<T> {
   readonly path: string;
   private readonly schema: z.ZodType<T>;
   private readonly empty: () => T;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly exclusive: Exclusive;
 
-  constructor(path: string, schema: z.ZodType<T>, empty: () => T) {
+  constructor(path: string, schema: z.ZodType<T>, empty: () => T, options: { exclusive?: Exclusive } = {}) {
     this.path = path;
     this.schema = schema;
     this.empty = empty;
+    this.exclusive = options.exclusive ?? inProcessQueue();
   }
 
   /** The document, or the empty one when the file does not exist yet. */
@@ -46,17 +50,15 @@ export class JsonFileStore<T> {
 
   /** Reads, applies `change`, writes; changes are applied one after another. Returns what was written. */
   update(change: (current: T) => T | Promise<T>): Promise<T> {
-    const next = this.queue.then(async () => {
+    return this.exclusive(async () => {
       const updated = await change(await this.read());
       await this.write(updated);
       return updated;
     });
-    // The queue goes on after a failed update; the caller still sees the failure.
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
-  private async write(value: T): Promise<void> {
+  /** Replaces the document atomically. Outside `update`, only for a caller already in the exclusive section. */
+  async write(value: T): Promise<void> {
     const dir = dirname(this.path);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const temp = `${this.path}.${randomBytes(6).toString('hex')}.tmp`;

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ColdkeepError, isCancelled } from '../errors';
+import { ownerState, type ProcessOwner, thisProcess } from '../jobs/processOwner';
 import { coldkeepConfigDir } from '../session';
 import type { JobStatus } from '../jobs/jobOutcome';
+import { type Exclusive, folderLock } from './folderLock';
 import { JsonFileStore } from './jsonFileStore';
 import { sourceSchema, type Source } from './sources';
 
@@ -58,6 +61,27 @@ export type ScheduleFile = z.infer<typeof scheduleFileSchema>;
 const historyFileSchema = z.object({ version: z.literal(1), runs: z.array(runRecordSchema) });
 type HistoryFile = z.infer<typeof historyFileSchema>;
 
+/** A run in progress, claimed before it starts so that no other process starts the same source. */
+const runClaimSchema = z.object({
+  claimId: z.string(),
+  sourceId: z.string(),
+  trigger: z.enum(['schedule', 'catch-up', 'manual']),
+  scheduledFor: z.string().optional(),
+  startedAt: z.string(),
+  owner: z.object({ host: z.string(), pid: z.number().int(), processStart: z.string().optional() }),
+});
+export type RunClaim = z.infer<typeof runClaimSchema>;
+
+const claimsFileSchema = z.object({ version: z.literal(1), running: z.array(runClaimSchema) });
+type ClaimsFile = z.infer<typeof claimsFileSchema>;
+
+/** What `claimRun` decided: run it, or why not. */
+export type ClaimResult =
+  | { claimed: true; claim: RunClaim; source: Source }
+  /** `running`: another run of the source holds it (in this process or another); `done`: this scheduled time already ran. */
+  | { claimed: false; reason: 'running'; heldBy: RunClaim }
+  | { claimed: false; reason: 'done' | 'disabled' | 'removed' };
+
 /** Where the scheduler keeps its sources and run history: `<config dir>/schedule/` by default. */
 export function defaultScheduleDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.COLDKEEP_SCHEDULE_DIR || join(coldkeepConfigDir(env), 'schedule');
@@ -65,25 +89,40 @@ export function defaultScheduleDir(env: NodeJS.ProcessEnv = process.env): string
 
 /**
  * The scheduler's files: `sources.json` (sources, their cron and the last scheduled time run,
- * paused) and `history.json` (finished runs with their reports, newest last). Both are plain JSON,
- * written atomically; the CLI and the desktop app read the same folder.
+ * paused), `history.json` (finished runs with their reports, newest last) and `running.json`
+ * (runs in progress and their processes). All are plain JSON, replaced atomically (temp file +
+ * rename), and every read-modify-write holds the folder's cross-process lock: the CLI's
+ * `schedule run`s and the desktop app share the folder and never lose each other's writes.
  */
 export class ScheduleStore {
   readonly dir: string;
+  private readonly exclusive: Exclusive;
   private readonly sourcesFile: JsonFileStore<ScheduleFile>;
   private readonly historyFile: JsonFileStore<HistoryFile>;
+  private readonly claimsFile: JsonFileStore<ClaimsFile>;
 
   constructor(dir: string = defaultScheduleDir()) {
     this.dir = dir;
-    this.sourcesFile = new JsonFileStore(join(dir, 'sources.json'), scheduleFileSchema, () => ({
-      version: 1 as const,
-      paused: false,
-      sources: [],
-    }));
-    this.historyFile = new JsonFileStore(join(dir, 'history.json'), historyFileSchema, () => ({
-      version: 1 as const,
-      runs: [],
-    }));
+    this.exclusive = folderLock(dir);
+    const exclusive = { exclusive: this.exclusive };
+    this.sourcesFile = new JsonFileStore(
+      join(dir, 'sources.json'),
+      scheduleFileSchema,
+      () => ({ version: 1 as const, paused: false, sources: [] }),
+      exclusive,
+    );
+    this.historyFile = new JsonFileStore(
+      join(dir, 'history.json'),
+      historyFileSchema,
+      () => ({ version: 1 as const, runs: [] }),
+      exclusive,
+    );
+    this.claimsFile = new JsonFileStore(
+      join(dir, 'running.json'),
+      claimsFileSchema,
+      () => ({ version: 1 as const, running: [] }),
+      exclusive,
+    );
   }
 
   async read(): Promise<ScheduleFile> {
@@ -143,6 +182,69 @@ export class ScheduleStore {
 
   async appendRun(run: RunRecord): Promise<void> {
     await this.historyFile.update((file) => ({ ...file, runs: [...file.runs, run].slice(-HISTORY_LIMIT) }));
+  }
+
+  /**
+   * Claims a run of a source before it starts, under the folder lock, so that any number of
+   * processes start it once: refused while another run of it is in progress (its process still
+   * alive), and for a scheduled time, refused once that time was taken (`lastScheduledAt`, which
+   * is marked here even when a run in progress covers it). The job itself runs outside the lock.
+   */
+  async claimRun(
+    sourceId: string,
+    trigger: RunTrigger,
+    scheduledFor?: Date,
+    now: Date = new Date(),
+  ): Promise<ClaimResult> {
+    return this.exclusive(async () => {
+      const file = await this.sourcesFile.read();
+      let source = file.sources.find((s) => s.id === sourceId);
+      if (!source) return { claimed: false, reason: 'removed' };
+      if (scheduledFor) {
+        const taken = source.lastScheduledAt && new Date(source.lastScheduledAt).getTime() >= scheduledFor.getTime();
+        if (taken) return { claimed: false, reason: 'done' };
+        // Marked before the run: a run that fails (after its retries) is not caught up again and again.
+        source = { ...source, lastScheduledAt: scheduledFor.toISOString() };
+        const updated = source;
+        await this.sourcesFile.write({ ...file, sources: file.sources.map((s) => (s.id === sourceId ? updated : s)) });
+        if (!source.enabled) return { claimed: false, reason: 'disabled' };
+      }
+      const claims = await this.claimsFile.read();
+      // A claim whose process is gone (crashed, killed) is dropped: it holds nothing any more.
+      const live = claims.running.filter((c) => ownerState(c.owner) !== 'gone');
+      const heldBy = live.find((c) => c.sourceId === sourceId);
+      if (heldBy) {
+        if (live.length !== claims.running.length) await this.claimsFile.write({ ...claims, running: live });
+        return { claimed: false, reason: 'running', heldBy };
+      }
+      const owner: ProcessOwner = thisProcess();
+      const claim: RunClaim = {
+        claimId: `${now.getTime().toString(36)}-${owner.pid}-${randomBytes(4).toString('hex')}`,
+        sourceId,
+        trigger,
+        ...(scheduledFor ? { scheduledFor: scheduledFor.toISOString() } : {}),
+        startedAt: now.toISOString(),
+        owner,
+      };
+      await this.claimsFile.write({ ...claims, running: [...live, claim] });
+      return { claimed: true, claim, source };
+    });
+  }
+
+  /** Ends a claimed run: its record goes into the history and its claim away, in one locked section. */
+  async finishRun(claimId: string, run: RunRecord): Promise<void> {
+    await this.exclusive(async () => {
+      const history = await this.historyFile.read();
+      await this.historyFile.write({ ...history, runs: [...history.runs, run].slice(-HISTORY_LIMIT) });
+      const claims = await this.claimsFile.read();
+      const running = claims.running.filter((c) => c.claimId !== claimId && ownerState(c.owner) !== 'gone');
+      await this.claimsFile.write({ ...claims, running });
+    });
+  }
+
+  /** Runs in progress in any process whose owner is not known to be gone. */
+  async running(): Promise<RunClaim[]> {
+    return (await this.claimsFile.read()).running.filter((c) => ownerState(c.owner) !== 'gone');
   }
 
   /** Finished runs, newest first. */

@@ -2,7 +2,15 @@ import { setMaxListeners } from 'node:events';
 import { Cron } from 'croner';
 import { ColdkeepError, isCancelled } from '../errors';
 import { type BackoffPolicy, statusOfError, withRetry } from '../jobs';
-import { type RunError, runErrorOf, type RunRecord, type RunTrigger, type ScheduleStore } from './runHistory';
+import { ownerText } from '../jobs/processOwner';
+import {
+  type RunClaim,
+  type RunError,
+  runErrorOf,
+  type RunRecord,
+  type RunTrigger,
+  type ScheduleStore,
+} from './runHistory';
 import type { SourceProgress, SourceRunners } from './sourceRunners';
 import { missedRunAt, type Source } from './sources';
 
@@ -11,6 +19,8 @@ export type SchedulerEvent =
   | { type: 'progress'; progress: SourceProgress }
   | { type: 'retrying'; sourceId: string; attempt: number; delayMs: number; error: RunError }
   | { type: 'run-finished'; run: RunRecord }
+  /** Not started: another run of the source (this process or another) is in progress. */
+  | { type: 'run-skipped'; sourceId: string; sourceName: string; trigger: RunTrigger; heldBy: RunClaim }
   | { type: 'paused'; paused: boolean }
   /** Something failed outside a run (reading the sources for a catch-up, writing the history). */
   | { type: 'error'; error: RunError };
@@ -50,11 +60,14 @@ export function isWorthRetrying(err: unknown): boolean {
 
 interface ActiveRun {
   controller: AbortController;
-  promise: Promise<RunRecord>;
+  /** Undefined when the claim was refused: another process runs the source. */
+  promise: Promise<RunRecord | undefined>;
 }
 
 /**
- * Runs every source on its cron schedule, one run per source at a time. Runs missed while the
+ * Runs every source on its cron schedule, one run per source at a time, across processes too:
+ * each run is claimed in the schedule folder first (ScheduleStore.claimRun), so any number of
+ * schedulers sharing the folder start a source once per scheduled time. Runs missed while the
  * machine slept or the app was closed are caught up (once per source) at start and whenever
  * `catchUp()` is called, e.g. on resume from sleep. A failed run is retried with backoff; every
  * finished run goes into the history with its report. Paused, nothing starts by schedule; runs
@@ -158,13 +171,26 @@ export class Scheduler {
    */
   async runNow(sourceId: string): Promise<RunRecord> {
     const source = await this.store.source(sourceId);
-    return this.active.get(sourceId)?.promise ?? this.begin(source, 'manual');
+    const run = await (this.active.get(sourceId)?.promise ?? this.begin(source, 'manual'));
+    if (run) return run;
+    const held = (await this.store.running()).find((c) => c.sourceId === sourceId);
+    throw new ColdkeepError(
+      'SourceLocked',
+      `"${source.name}" is already being backed up${held ? ` (${heldText(held)})` : ''}.`,
+      {
+        hint: 'Wait for that run to finish; "coldkeep schedule history" shows it then.',
+      },
+    );
   }
 
-  /** Runs every source now (each at most once at a time); sources run side by side. */
+  /**
+   * Runs every source now (each at most once at a time); sources run side by side. A source that
+   * another process is running is skipped (a `run-skipped` event), not run a second time.
+   */
   async runAll(): Promise<RunRecord[]> {
     const sources = await this.store.sources();
-    return Promise.all(sources.map((s) => this.active.get(s.id)?.promise ?? this.begin(s, 'manual')));
+    const runs = await Promise.all(sources.map((s) => this.active.get(s.id)?.promise ?? this.begin(s, 'manual')));
+    return runs.filter((r): r is RunRecord => r !== undefined);
   }
 
   /** Cancels every run in progress and waits until they have stopped (their history says "cancelled"). */
@@ -184,22 +210,37 @@ export class Scheduler {
   }
 
   private async trigger(sourceId: string, trigger: RunTrigger, scheduledFor: Date): Promise<RunRecord | undefined> {
-    let source: Source;
-    try {
-      // Marked before the run: a run that fails (after its retries) is not caught up again and again.
-      source = await this.store.updateSource(sourceId, (s) => ({ ...s, lastScheduledAt: scheduledFor.toISOString() }));
-    } catch {
-      return undefined; // removed since the timer was armed
+    // One run per source at a time: a run still going covers this scheduled time too (the claim marks it).
+    const active = this.active.get(sourceId);
+    if (active) {
+      await this.store.claimRun(sourceId, trigger, scheduledFor, this.now());
+      return undefined;
     }
-    // One run per source at a time: a run still going covers this scheduled time too.
-    if (this.active.has(sourceId) || !source.enabled) return undefined;
+    const source = (await this.store.sources()).find((s) => s.id === sourceId);
+    if (!source) return undefined; // removed since the timer was armed
     return this.begin(source, trigger, scheduledFor);
   }
 
-  private begin(source: Source, trigger: RunTrigger, scheduledFor?: Date): Promise<RunRecord> {
+  /** Claims the run (in the schedule folder, for every process), then runs it; undefined when refused. */
+  private begin(source: Source, trigger: RunTrigger, scheduledFor?: Date): Promise<RunRecord | undefined> {
     const controller = new AbortController();
     setMaxListeners(0, controller.signal);
-    const promise = this.execute(source, trigger, controller.signal, scheduledFor).finally(() => {
+    const promise = (async () => {
+      const claim = await this.store.claimRun(source.id, trigger, scheduledFor, this.now());
+      if (!claim.claimed) {
+        if (claim.reason === 'running') {
+          this.onEvent({
+            type: 'run-skipped',
+            sourceId: source.id,
+            sourceName: source.name,
+            trigger,
+            heldBy: claim.heldBy,
+          });
+        }
+        return undefined;
+      }
+      return this.execute(claim.source, trigger, controller.signal, scheduledFor, claim.claim);
+    })().finally(() => {
       this.active.delete(source.id);
     });
     this.active.set(source.id, { controller, promise });
@@ -211,6 +252,7 @@ export class Scheduler {
     trigger: RunTrigger,
     signal: AbortSignal,
     scheduledFor: Date | undefined,
+    claim: RunClaim,
   ): Promise<RunRecord> {
     const started = this.now();
     this.onEvent({
@@ -259,7 +301,7 @@ export class Scheduler {
       ...outcome,
     };
     try {
-      await this.store.appendRun(run);
+      await this.store.finishRun(claim.claimId, run);
     } catch (err) {
       // The run itself is done; losing its history entry must not turn it into a failure.
       this.onEvent({ type: 'error', error: runErrorOf(err) });
@@ -267,4 +309,9 @@ export class Scheduler {
     this.onEvent({ type: 'run-finished', run });
     return run;
   }
+}
+
+/** "pid 4242 on build-01, started 2026-03-01T02:00:00.000Z". */
+function heldText(claim: RunClaim): string {
+  return `${ownerText(claim.owner)}, started ${claim.startedAt}`;
 }

@@ -10,6 +10,7 @@ interface GenerateFlags {
   table?: string;
   kmsKey?: string;
   objectLock?: boolean;
+  versionedBucket?: boolean;
   account?: string;
   emailIdentity?: string;
 }
@@ -23,6 +24,10 @@ export function policyGenerateCommand(context: () => Promise<CliContext>): Comma
     .option('--table <names>', 'tables backed up or restored into, comma-separated (default: every table)')
     .option('--kms-key <key>', 'KMS key of SSE-KMS (ARN, key id or alias/name): adds kms:GenerateDataKey/Decrypt')
     .option('--object-lock', 'backups are written with Object Lock retention (adds s3:PutObjectRetention)')
+    .option(
+      '--versioned-bucket',
+      'the bucket keeps versions: restores read the backed-up versions (adds s3:GetObjectVersion)',
+    )
     .option('--account <id>', 'account ID in the ARNs (default: "*")')
     .option('--email-identity <identity>', 'SES identity mail is sent from (notify)')
     .action(async (flags: GenerateFlags) => {
@@ -44,6 +49,7 @@ export function policyGenerateCommand(context: () => Promise<CliContext>): Comma
           : {}),
         ...(flags.kmsKey ? { kmsKey: flags.kmsKey } : {}),
         ...(flags.objectLock ? { objectLock: true } : {}),
+        ...(flags.versionedBucket ? { versionedBucket: true } : {}),
         ...(flags.account ? { account: flags.account } : {}),
         ...(ctx.settings.region ? { region: ctx.settings.region } : {}),
         ...(flags.emailIdentity ? { emailIdentity: flags.emailIdentity } : {}),

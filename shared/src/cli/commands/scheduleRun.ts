@@ -43,6 +43,12 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
     const notify = notifySettingsFromFlags(flags);
     const { runners, clients, close } = cliRunners(ctx, flags);
     const runs: RunRecord[] = [];
+    // Sources another process was running: not run again here, and not a failure of this command.
+    const skipped: {
+      sourceId: string;
+      sourceName: string;
+      heldBy: { host: string; pid: number; startedAt: string };
+    }[] = [];
     const notifications: NotificationReport[] = [];
     const emailing: Promise<void>[] = [];
     // Each finished run is emailed as it ends (a --watch run never ends); the command waits for the
@@ -64,6 +70,18 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
           if (!ctx.json && event.run.status === 'partial' && event.run.result)
             for (const line of outcomeLines(jobOutcome(event.run.result.report as OutcomeFacts))) ctx.out(`  ${line}`);
           if (notify && shouldNotify(event.run, flags.notifyOn)) emailing.push(email(event.run, notify));
+        } else if (event.type === 'run-skipped') {
+          const { owner, startedAt } = event.heldBy;
+          skipped.push({
+            sourceId: event.sourceId,
+            sourceName: event.sourceName,
+            heldBy: { host: owner.host, pid: owner.pid, startedAt },
+          });
+          if (!ctx.json) {
+            ctx.out(
+              `SKIPPED ${event.sourceName}: already running (pid ${owner.pid} on ${owner.host}, since ${startedAt})`,
+            );
+          }
         } else if (event.type === 'retrying' && !ctx.json) {
           process.stderr.write(
             `Retrying ${event.sourceId} in ${Math.round(event.delayMs / 1000)} s (try ${event.attempt + 1}): ${event.error.message}\n`,
@@ -75,8 +93,14 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
       await withCancel(async (signal) => {
         signal.addEventListener('abort', () => void scheduler.cancelAll(), { once: true });
         if (flags.all) await scheduler.runAll();
-        else if (flags.source?.length) await Promise.all(flags.source.map((id) => scheduler.runNow(id)));
-        else if (flags.watch) {
+        else if (flags.source?.length) {
+          const settled = await Promise.allSettled(flags.source.map((id) => scheduler.runNow(id)));
+          const failure = settled.find(
+            (s): s is PromiseRejectedResult =>
+              s.status === 'rejected' && !(s.reason instanceof ColdkeepError && s.reason.code === 'SourceLocked'),
+          );
+          if (failure) throw failure.reason;
+        } else if (flags.watch) {
           await scheduler.start();
           await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
           scheduler.stop();
@@ -100,15 +124,19 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
       if (first.status === 'cancelled') throw new CancelledError(message, { details: { runs } });
       throw new ColdkeepError(code, message, {
         hint: first.error?.hint ?? 'See "coldkeep schedule history" for each run.',
-        details: { runs, ...(notify ? { notifications } : {}) },
+        details: { runs, skipped, ...(notify ? { notifications } : {}) },
       });
     }
     const status = partial.length ? 'partial' : 'succeeded';
     if (ctx.json)
       ctx.out(
-        JSON.stringify({ ok: status === 'succeeded', status, runs, ...(notify ? { notifications } : {}) }, null, 2),
+        JSON.stringify(
+          { ok: status === 'succeeded', status, runs, skipped, ...(notify ? { notifications } : {}) },
+          null,
+          2,
+        ),
       );
-    else if (runs.length === 0) ctx.out('Nothing was due.');
+    else if (runs.length === 0 && skipped.length === 0) ctx.out('Nothing was due.');
     if (partial.length) {
       const headline = `${partial.length} of ${runs.length} run(s) finished INCOMPLETE`;
       if (!ctx.json) process.stderr.write(`${headline}; see "coldkeep schedule history" for what each left out.\n`);
