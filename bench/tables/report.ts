@@ -393,6 +393,19 @@ function targetChecks(r: BenchResults): string[] {
         );
       }
     }
+    const perFile = find(s, 'coldkeep', 'restore per-file');
+    if (restore && perFile) {
+      const x = restore.wallSeconds / perFile.wallSeconds;
+      lines.push(
+        `- ${n} items, restore verify-first wall at most 1.15× per-file: ${x <= 1.15 ? 'met' : 'MISSED'} (${f(x, 2)}×: ${f(restore.wallSeconds, 1)} s against ${f(perFile.wallSeconds, 1)} s)`,
+      );
+      if (s.items >= 1_000_000) {
+        const mb = perFile.peakRssBytes / MiB;
+        lines.push(
+          `- ${n} items, Coldkeep restore per-file peak RSS under 200 MB: ${mb < 200 ? 'met' : 'MISSED'} (${f(mb, 0)} MB)`,
+        );
+      }
+    }
     if (ck && aws) {
       const x = ratios(s)[0]!;
       lines.push(

@@ -362,6 +362,16 @@ async function scanCount(file: string): Promise<number> {
   }
 }
 
+async function deleteTable(settings: RunningEmulators['settings'], table: string): Promise<void> {
+  const clients = new (core().AwsClients)(settings);
+  try {
+    const { DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
+    await clients.dynamodb.send(new DeleteTableCommand({ TableName: table }));
+  } finally {
+    clients.destroy();
+  }
+}
+
 async function countItems(clients: AwsClients, table: string): Promise<number> {
   let count = 0;
   let start: Record<string, AttributeValue> | undefined;
@@ -591,24 +601,48 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
       );
     }
 
-    // 3. Coldkeep restore into a new table (created from the saved schema).
+    // 3. Coldkeep restore into a new table (created from the saved schema): verify first (the
+    // default: every file downloaded, proven and staged before the first write), then the same
+    // restore verified per file (each file proven just before it is written), into another table.
     if (options.restore) {
-      say('coldkeep restore into a new table');
-      const job = { mode: 'restore', settings, uri: backup.uri, target: `${TABLE}-restored` };
-      const o = await observe(emuPid, () => runWorker(job, runDir, options));
-      const report = o.result.output.report as { itemsWritten: number; countedItems?: number };
-      if (report.itemsWritten !== n || report.countedItems !== n) {
-        throw new Error(`Restore wrote ${report.itemsWritten} items and counted ${report.countedItems}, expected ${n}`);
+      const restores = [
+        {
+          verify: 'first',
+          target: `${TABLE}-restored`,
+          phase: 'restore verify-first (download+verify all, then write+count)',
+        },
+        {
+          verify: 'per-file',
+          target: `${TABLE}-restored-per-file`,
+          phase: 'restore per-file (download+verify+write+count)',
+        },
+      ] as const;
+      for (const r of restores) {
+        say(`coldkeep restore into a new table, --verify ${r.verify}`);
+        const job = { mode: 'restore', settings, uri: backup.uri, target: r.target, verify: r.verify };
+        const o = await observe(emuPid, () => runWorker(job, runDir, options));
+        const report = o.result.output.report as {
+          itemsWritten: number;
+          countedItems?: number;
+          verify?: { strategy: string; bytes: number; bytesDownloaded: number };
+        };
+        if (report.itemsWritten !== n || report.countedItems !== n) {
+          throw new Error(
+            `Restore wrote ${report.itemsWritten} items and counted ${report.countedItems}, expected ${n}`,
+          );
+        }
+        phases.push({
+          tool: 'coldkeep',
+          phase: r.phase,
+          items: n,
+          ...workerFigures(o),
+          processes: 1,
+          detail: { memoryPeaks: o.result.output.peaks, verify: report.verify },
+        });
+        say(`  ${fmtPhase(phases.at(-1)!)}`);
+        // The emulator holds every table in memory: drop the restored one before the next.
+        await deleteTable(settings, r.target);
       }
-      phases.push({
-        tool: 'coldkeep',
-        phase: 'restore (download+verify+write+count)',
-        items: n,
-        ...workerFigures(o),
-        processes: 1,
-        detail: { memoryPeaks: o.result.output.peaks },
-      });
-      say(`  ${fmtPhase(phases.at(-1)!)}`);
     }
 
     // 3a. Optional: item-level restore of ITEM_KEYS keys spread over the table, into the live

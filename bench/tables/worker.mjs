@@ -121,7 +121,7 @@ try {
   } else if (job.mode === 'restore') {
     report = await restoreTable(
       clients,
-      { source: { uri: job.uri }, target: job.target },
+      { source: { uri: job.uri }, target: job.target, ...(job.verify ? { verify: job.verify } : {}) },
       { onProgress: (p) => log(`${p.phase} ${p.itemsWritten} items`) },
     );
   } else if (job.mode === 'read-files') {

@@ -17,6 +17,8 @@ export interface CliOptions {
   cwd?: string;
   /** Sends SIGINT (Ctrl-C) the first time this returns true for the stderr so far. */
   interruptWhen?: (stderr: string) => boolean;
+  /** Sends SIGKILL (no chance to clean up, as on a crash or an OOM kill) the first time this returns true for the stderr so far. */
+  killWhen?: (stderr: string) => boolean;
   /** Killed after this long, so a hung CLI fails its test instead of the run. Default 120 s. */
   timeoutMs?: number;
   /** A command the CLI runs under, e.g. setpriv to drop root (see AS_NOBODY). */
@@ -42,12 +44,17 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
     let stdout = '';
     let stderr = '';
     let interrupted = false;
+    let killed = false;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (options.interruptWhen && !interrupted && options.interruptWhen(stderr)) {
         interrupted = true;
         child.kill('SIGINT');
+      }
+      if (options.killWhen && !killed && options.killWhen(stderr)) {
+        killed = true;
+        child.kill('SIGKILL');
       }
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);

@@ -41,6 +41,13 @@ export type FaultAction =
   /** Waits `ms` (at most the proxy's maxDelayMs), then forwards normally. */
   | { kind: 'delay'; ms: number }
   /**
+   * Forwards at once (the emulator applies the request), then holds the answer back `ms` (at most
+   * maxDelayMs): a request that has landed but is not yet acknowledged, as on a slow link.
+   */
+  | { kind: 'delayAnswer'; ms: number }
+  /** 400 with DynamoDB's JSON error body for `errorType` (a non-retryable error such as AccessDeniedException). */
+  | { kind: 'dynamoError'; errorType: string; message?: string }
+  /**
    * Forwards the answer with one letter of its body changed (the middle one of the body's letters,
    * moved to the next letter) and its headers, x-amz-crc32 included, as they were: damage in
    * transit that leaves valid JSON, which only a checksum of the body catches.
@@ -80,8 +87,11 @@ export interface FaultProxyStats {
   forwarded: number;
   /** Faults applied, by kind. */
   injected: Partial<Record<FaultKind, number>>;
-  /** Method and URL (path and query) of the first 10,000 requests, to check what a client asked for. */
-  requests: { method: string; url: string }[];
+  /**
+   * Method and URL (path and query) of the first 10,000 requests, to check what a client asked for,
+   * with the DynamoDB operation (X-Amz-Target suffix) when there is one.
+   */
+  requests: { method: string; url: string; operation?: string }[];
 }
 
 export interface FaultProxyOptions {
@@ -297,7 +307,10 @@ export async function startFaultProxy(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.received++;
-    if (stats.requests.length < 10_000) stats.requests.push({ method: req.method ?? '', url: req.url ?? '' });
+    if (stats.requests.length < 10_000) {
+      const operation = operationOf(req);
+      stats.requests.push({ method: req.method ?? '', url: req.url ?? '', ...(operation ? { operation } : {}) });
+    }
     const action = decide(req);
     switch (action?.kind) {
       case undefined:
@@ -324,6 +337,26 @@ export async function startFaultProxy(
           return;
         }
         return forward(req, res);
+      case 'delayAnswer': {
+        const upRes = await sendUpstream(req, res);
+        const body = await readBody(upRes, Infinity);
+        inject(action.kind);
+        await delay(action.ms);
+        if (stopped || req.socket.destroyed) {
+          res.destroy();
+          return;
+        }
+        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, withoutHopByHop(upRes.headers));
+        res.end(body);
+        return;
+      }
+      case 'dynamoError':
+        await drain(req);
+        inject(action.kind);
+        return sendJson(res, 400, {
+          __type: `com.amazonaws.dynamodb.v20120810#${action.errorType}`,
+          message: action.message ?? `${action.errorType} (injected by the fault proxy)`,
+        });
       case 'resetMidBody':
         return forwardThenReset(req, res, action.afterBytes);
       case 'unprocessedItems':
@@ -411,7 +444,10 @@ function validateRules(rules: FaultRule[], maxDelayMs: number): RuleState[] {
     count(rule.times, 'times', 0);
     count(rule.every, 'every', 1);
     const { action } = rule;
-    if (action.kind === 'delay' && !(Number.isFinite(action.ms) && action.ms >= 0 && action.ms <= maxDelayMs)) {
+    if (
+      (action.kind === 'delay' || action.kind === 'delayAnswer') &&
+      !(Number.isFinite(action.ms) && action.ms >= 0 && action.ms <= maxDelayMs)
+    ) {
       throw new RangeError(`fault proxy: delay.ms must be between 0 and ${maxDelayMs}, not ${action.ms}`);
     }
     if (action.kind === 'unprocessedItems' && action.fraction !== undefined) {
@@ -424,9 +460,13 @@ function validateRules(rules: FaultRule[], maxDelayMs: number): RuleState[] {
   });
 }
 
-function matches({ match, action }: FaultRule, req: IncomingMessage): boolean {
+function operationOf(req: IncomingMessage): string | undefined {
   const target = req.headers['x-amz-target'];
-  const operation = typeof target === 'string' ? target.slice(target.lastIndexOf('.') + 1) : undefined;
+  return typeof target === 'string' ? target.slice(target.lastIndexOf('.') + 1) : undefined;
+}
+
+function matches({ match, action }: FaultRule, req: IncomingMessage): boolean {
+  const operation = operationOf(req);
   if (action.kind === 'unprocessedItems' && operation !== 'BatchWriteItem') return false;
   if (match.operation !== undefined && match.operation !== operation) return false;
   if (match.method !== undefined && match.method.toUpperCase() !== req.method?.toUpperCase()) return false;

@@ -304,20 +304,41 @@ describe('export engine and incremental chains against s3rver and dynalite', () 
       new PutObjectCommand({ Bucket: target.bucket, Key: damagedKey, Body: gzipSync('{"Keys":{"pk":{"S":"k0"}}}\n') }),
     );
     try {
+      // Verify first (the default): the damaged link of the chain is found before any step is applied.
       const into = uniqueName('Damaged');
       await assert.rejects(
         restoreTable(target.clients, { source: { bucket: target.bucket, table, backupId: 'latest' }, target: into }),
         (err: { code?: string; details?: { files?: { step: number; outcome: string }[] } }) => {
           assert.equal(err.code, 'ChecksumMismatch');
           const files = err.details?.files ?? [];
-          // The full backup and the first incremental were applied; nothing of the damaged step was.
+          assert.ok(files.every((f) => f.outcome === 'not-written' || f.outcome === 'damaged'));
+          assert.ok(files.some((f) => f.step === 2 && f.outcome === 'damaged'));
+          return true;
+        },
+      );
+      await assert.rejects(
+        target.clients.dynamodb.send(new DescribeTableCommand({ TableName: into })),
+        /ResourceNotFound|not found/i,
+      );
+
+      // Verified per file: the full backup and the first incremental are applied; nothing of the damaged step is.
+      const perFile = uniqueName('Damaged');
+      await assert.rejects(
+        restoreTable(target.clients, {
+          source: { bucket: target.bucket, table, backupId: 'latest' },
+          target: perFile,
+          verify: 'per-file',
+        }),
+        (err: { code?: string; details?: { files?: { step: number; outcome: string }[] } }) => {
+          assert.equal(err.code, 'ChecksumMismatch');
+          const files = err.details?.files ?? [];
           assert.ok(files.filter((f) => f.step < 2).every((f) => f.outcome === 'written'));
           assert.ok(files.filter((f) => f.step === 2).every((f) => f.outcome !== 'written'));
           return true;
         },
       );
       // k0 would have been deleted by the forged record: it is still there.
-      const items = await scanAll(target.clients.dynamodb, into);
+      const items = await scanAll(target.clients.dynamodb, perFile);
       assert.ok(items.some((i) => i.pk?.S === 'k0'));
     } finally {
       await target.clients.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: damagedKey, Body: original }));

@@ -266,7 +266,7 @@ embeddedOnly(describe)('backup and restore under injected faults', () => {
     assert.equal(report.itemsWritten, items.length);
     assertSameItems(await scanAll(direct.dynamodb, target), items);
 
-    // A file that does not match its MD5 is refused.
+    // A file that does not match its MD5 is refused, before anything is written (verify first).
     await direct.s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: files[1]!.key, Body: gzipSync('{"Item":{"pk":{"S":"evil"}}}\n') }),
     );
@@ -276,8 +276,21 @@ embeddedOnly(describe)('backup and restore under injected faults', () => {
       restoreTable(clients, { source: { uri: `s3://${bucket}/${exportDir}` }, target: other, fileConcurrency: 1 }),
       (err: ColdkeepError) => err.code === 'ChecksumMismatch',
     );
-    const written = await scanAll(direct.dynamodb, other);
-    assert.equal(written.length, 70, 'only the first (intact) file was written');
+    assert.deepEqual(await scanAll(direct.dynamodb, other), [], 'nothing is written: the second file is proven first');
+    // Verified per file, the intact first file is written before the damage is found.
+    const perFile = uniqueName('native3');
+    await createTable(direct.dynamodb, { TableName: perFile });
+    await assert.rejects(
+      restoreTable(clients, {
+        source: { uri: `s3://${bucket}/${exportDir}` },
+        target: perFile,
+        fileConcurrency: 1,
+        verify: 'per-file',
+      }),
+      (err: ColdkeepError) => err.code === 'ChecksumMismatch',
+    );
+    const written = await scanAll(direct.dynamodb, perFile);
+    assert.equal(written.length, 70, 'per file: only the first (intact) file was written');
     assert.ok(!written.some((item) => item.pk?.S === 'evil'));
   });
 });

@@ -11,6 +11,7 @@ import {
   type EngineChoice,
   notifyJob,
   restoreSummary,
+  verifyText,
   restoreTable,
   type RestoreProgress,
   type RestoreReport,
@@ -46,6 +47,11 @@ export function restoreProgressText(p: RestoreProgress): { message: string; perc
   if (p.phase === 'thaw')
     return { message: `Waiting for ${p.waitingFor ?? 0} archived file(s) to be restored from Glacier…` };
   if (p.phase === 'count') return { message: `Counting the items of ${p.target}…`, percent: 100 };
+  if (p.phase === 'verify') {
+    return {
+      message: `Verifying every file before writing: ${p.filesVerified ?? 0}/${p.filesToVerify ?? p.filesTotal}`,
+    };
+  }
   const percent = p.itemsExpected ? Math.min(99, (p.itemsWritten / p.itemsExpected) * 100) : undefined;
   return {
     message: `${countText(p.itemsWritten)}${p.itemsExpected !== undefined ? ` of ${countText(p.itemsExpected)}` : ''} items · ${p.filesDone}/${p.filesTotal} files`,
@@ -252,6 +258,8 @@ export async function restoreCommand(
     app.output.appendLine(
       `Restoring ${backup.uri} → ${report.target}: ${report.itemsWritten} written, ${report.itemsVerified} verified`,
     );
+    const verified = verifyText(report);
+    if (verified) app.output.appendLine(verified);
     void emailAfter(app, connection, restoreSummary(report));
     void vscode.window
       .showInformationMessage(
@@ -259,7 +267,7 @@ export async function restoreCommand(
         'Show Tables',
       )
       .then((choice) => choice && vscode.commands.executeCommand('coldkeep.tables.focus'));
-    for (const warning of report.warnings) app.output.appendLine(`Warning: ${warning}`);
+    for (const warning of report.warnings) app.output.appendLine(`Warning: ${vscodeHint(warning)}`);
     return report;
   } catch (err) {
     await showError(err, 'Restore');

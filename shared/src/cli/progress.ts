@@ -53,8 +53,20 @@ export class ProgressDisplay {
 
   restore(p: RestoreProgress): void {
     if (p.phase === 'plan') this.started = Date.now();
-    this.update(`${p.phase}:${p.importStatus ?? ''}`, () => {
+    // Piped, a restore prints a line as each file is written in full: a log then shows how far it got.
+    this.update(`${p.phase}:${p.importStatus ?? ''}:${p.phase === 'restore' ? p.filesDone : ''}`, () => {
       if (p.phase === 'thaw' && p.waitingFor) return [`Waiting for ${p.waitingFor} archived file(s) to be retrieved…`];
+      if (p.phase === 'verify') {
+        return [
+          `Verifying ${p.filesToVerify ?? p.filesTotal} file(s)${p.bytesToVerify !== undefined ? ` (${formatBytes(p.bytesToVerify)})` : ''} before writing to ${p.target}: ` +
+            `${p.filesVerified ?? 0} verified` +
+            (p.verifyStrategy === 'hash-then-reread'
+              ? ' (too big to stage on this disk: proven now, downloaded again for the writes)'
+              : p.verifyStrategy === 'staged'
+                ? ', staged on disk'
+                : ''),
+        ];
+      }
       if (p.phase === 'import') {
         return [
           `DynamoDB is importing into ${p.target}: ${p.importStatus ?? 'starting'}, ${formatCount(p.itemsWritten)}` +

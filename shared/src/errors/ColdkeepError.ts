@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'NoSuchSource'
   | 'NoSuchTable'
   | 'NoSuchTemplate'
+  | 'NothingToResume'
   | 'NotifyFailed'
   | 'PitrDisabled'
   | 'PolicyInvalid'

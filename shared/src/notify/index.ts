@@ -6,3 +6,4 @@ export * from './sesErrors';
 export * from './notifySettings';
 export * from './backupArtefact';
 export * from './notifyJob';
+export * from './restoreText';

@@ -1,9 +1,10 @@
 import type { BackupReport } from '../backup';
-import { ColdkeepError, isCancelled } from '../errors';
+import { ColdkeepError, isCancelled, neutralSettingWords, renderHint } from '../errors';
 import { jobOutcome, type LeftOut } from '../jobs/jobOutcome';
 import type { ExportReport } from '../export';
 import type { FolderBackupReport, SnapshotRestoreReport } from '../files';
 import type { RestoreReport } from '../restore';
+import { dryRunText, resumedText, verifyText } from './restoreText';
 import { bytesText, countText, durationText } from './figures';
 
 /** What a notification says about a job: what ran, the result, the figures. No secrets. */
@@ -64,14 +65,16 @@ export function restoreSummary(report: RestoreReport): JobSummary {
     what: `Restore into table ${report.target}`,
     ok: true,
     headline: report.dryRun
-      ? `dry run, ${countText(report.itemsVerified)} items verified`
+      ? `dry run, ${countText(report.itemsVerified)} items verified, nothing written`
       : `${countText(report.itemsWritten)} items written`,
     facts: [
       ['Source', report.source],
       ['Target', report.target + (report.createdTable ? ' (created from the saved schema)' : '')],
       ...(report.dryRun
-        ? [['Dry run', `${countText(report.itemsVerified)} items verified, nothing written`] as [string, string]]
+        ? [['Dry run', dryRunText(report)] as [string, string]]
         : [['Items written', countText(report.itemsWritten)] as [string, string]]),
+      ...(verifyText(report) ? [['Verified', verifyText(report)!] as [string, string]] : []),
+      ...(resumedText(report) ? [['Resumed', resumedText(report)!] as [string, string]] : []),
       ...(report.itemsDeleted ? [['Items deleted', countText(report.itemsDeleted)] as [string, string]] : []),
       ...(report.steps.length > 1
         ? [
@@ -92,7 +95,7 @@ export function restoreSummary(report: RestoreReport): JobSummary {
         : []),
       ['Files', String(report.files.length)],
       ['Duration', durationText(report.durationMs)],
-      ...report.warnings.map((w) => ['Warning', w] as [string, string]),
+      ...report.warnings.map((w) => ['Warning', renderHint(w, neutralSettingWords)] as [string, string]),
     ],
   };
 }

@@ -1,7 +1,7 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { HttpRequest } from '@aws-sdk/types';
 import { ColdkeepError, fromAwsError, isThrottling } from '../errors';
-import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF, sleep, withRetry } from '../jobs';
+import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF, sleep, throwIfAborted, withRetry } from '../jobs';
 import { type CapacityLimiter, type Item, itemToDynamoJson } from '../tables';
 
 export interface BatchWriterOptions {
@@ -49,6 +49,10 @@ function unprocessedJson(request: WriteRequest): Buffer {
  * UnprocessedItems are sent again with exponential backoff until written or the retries
  * run out, so an item is either written or the error says so; `written` is exact.
  *
+ * A request on the wire is never aborted (DynamoDB may have applied it even if the answer is never
+ * read): on a failure or a cancel no new request is sent, and `settle()` waits for the ones in
+ * flight, so `written` counts every item DynamoDB acknowledged, and only those.
+ *
  * Requests are kept as the JSON text they go over the wire as, and each request's body is put
  * together from them: an item read from a backup line (`putJson`) is never parsed, and the SDK
  * does not serialise 25 items' objects per call (together a quarter of a restore's CPU).
@@ -90,8 +94,9 @@ export class BatchWriter {
     if (this.failure) throw this.failure;
   }
 
-  /** Waits until no request is in flight, whatever their outcome (so a failure's counts are final). */
+  /** Waits until no request is in flight, whatever their outcome (so a failure's counts are final); sends nothing new. */
   async settle(): Promise<void> {
+    this.pending = [];
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
@@ -99,6 +104,7 @@ export class BatchWriter {
     if (this.failure) throw this.failure;
     while (this.inFlight.size >= this.options.maxInFlight) await Promise.race(this.inFlight);
     if (this.failure) throw this.failure;
+    throwIfAborted(this.options.signal);
     const batch = this.pending;
     this.pending = [];
     const request = this.writeBatch(batch).catch((err: unknown) => {
@@ -123,10 +129,13 @@ export class BatchWriter {
           },
         );
       }
+      // After a failure elsewhere, what is still unprocessed stays unwritten (and uncounted).
+      if (attempt > 0 && this.failure) throw this.failure;
       if (attempt > 0) await sleep(backoffDelay(attempt, policy), signal);
       await this.options.limiter?.acquire(signal);
       const body = this.requestBody(remaining);
-      const result = await withRetry(() => this.client.send(this.command(body), { abortSignal: signal }), {
+      // No abortSignal on the send: a request on the wire is settled, not abandoned (see the class doc).
+      const result = await withRetry(() => this.client.send(this.command(body)), {
         signal,
         policy,
         onRetry: (err) => {

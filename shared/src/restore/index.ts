@@ -3,6 +3,8 @@ export * from './thawArchived';
 export * from './targetTable';
 export * from './restoreTable';
 export * from './importRestore';
+export * from './verifyFirst';
+export * from './restoreJournal';
 export * from './backedUpVersions';
 export * from './verifyBackup';
 export * from './itemKeys';

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import type { RestoreEngine, RestoreTableInput, RetrievalTier } from '../../restore';
+import type { RestoreEngine, RestoreTableInput, RetrievalTier, VerifyMode } from '../../restore';
 import { restoreSummary } from '../../notify/jobSummary';
 import { ColdkeepError } from '../../errors';
 import { type CliContext, withCancel } from '../context';
-import { formatCount, formatDuration } from '../format';
+import { cliHint, formatCount, formatDuration } from '../format';
 import {
   addNotifyOptions,
   notificationLines,
@@ -28,6 +28,9 @@ interface RestoreFlags extends NotifyFlags, ItemFlags {
   tier?: RetrievalTier;
   wait?: boolean;
   engine?: RestoreEngine;
+  verify?: VerifyMode;
+  resume?: boolean;
+  stagingDir?: string;
 }
 
 export function restoreCommand(context: () => Promise<CliContext>): Command {
@@ -41,6 +44,19 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
     .option('--no-create-table', 'fail instead of creating a missing target table from the saved schema')
     .option('--overwrite', 'write into a table that already holds items (same keys are replaced)')
     .option('--dry-run', 'download and verify everything, write nothing')
+    .addOption(
+      new Option(
+        '--verify <mode>',
+        'first: prove every file (checksum, item count) before writing any item; per-file: prove each file just before writing it',
+      )
+        .choices(['first', 'per-file'])
+        .default('first'),
+    )
+    .option('--staging-dir <dir>', 'where verified files wait to be written (default: the temp folder, $TMPDIR)')
+    .option(
+      '--resume',
+      'continue an interrupted restore of this backup into this target, skipping files written in full',
+    )
     .option(
       '--write-units <n>',
       'write-unit budget per second (default: 80% of provisioned capacity)',
@@ -105,6 +121,7 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
     const { AwsClients } = await import('../../aws/clients.js');
     const { planRestore } = await import('../../restore/restorePlan.js');
     const { restoreTable } = await import('../../restore/restoreTable.js');
+    const { dryRunText, resumedText, verifyText } = await import('../../notify/restoreText.js');
     const input: RestoreTableInput = {
       source: sourceFrom(ref, flags),
       ...(flags.target ? { target: flags.target } : {}),
@@ -115,6 +132,9 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
       ...(flags.concurrency ? { fileConcurrency: flags.concurrency } : {}),
       thaw: { tier: flags.tier ?? 'Standard', wait: flags.wait ?? false },
       engine: flags.engine ?? 'write',
+      verify: flags.verify ?? 'first',
+      ...(flags.stagingDir ? { stagingDir: flags.stagingDir } : {}),
+      ...(flags.resume ? { resume: true } : {}),
     };
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);
@@ -136,12 +156,20 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
       ctx.progress.done();
       if (ctx.json)
         return ctx.out(
-          JSON.stringify({ ok: true, restore: report, ...(notification ? { notification } : {}) }, null, 2),
+          JSON.stringify(
+            {
+              ok: true,
+              restore: { ...report, warnings: report.warnings.map((w) => cliHint(w)) },
+              ...(notification ? { notification } : {}),
+            },
+            null,
+            2,
+          ),
         );
+      const verified = verifyText(report);
+      const resumed = resumedText(report);
       const lines = report.dryRun
-        ? [
-            `Dry run: ${report.files.length} file(s) verified, ${formatCount(report.itemsVerified)} items readable; nothing written.`,
-          ]
+        ? [dryRunText(report), ...(verified ? [verified] : [])]
         : report.engine === 'import'
           ? [
               `DynamoDB imported ${formatCount(report.itemsWritten)} items into the new table ${report.target} in ${formatDuration(report.durationMs)}: matches the manifest.`,
@@ -152,6 +180,8 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
                 `${report.createdTable ? ' (created from the saved schema)' : ''} in ${formatDuration(report.durationMs)}` +
                 (report.itemsDeleted ? `, ${formatCount(report.itemsDeleted)} of them deletes` : '') +
                 '.',
+              ...(verified ? [verified] : []),
+              ...(resumed ? [resumed] : []),
               ...(report.steps.length > 1
                 ? [`Applied:   ${report.steps.map((s) => `${s.backupId ?? s.uri} (${s.kind})`).join(' → ')}`]
                 : []),
@@ -163,7 +193,9 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
                 : []),
             ];
       ctx.out(
-        [...lines, ...report.warnings.map((w) => `Warning: ${w}`), ...notificationLines(notification)].join('\n'),
+        [...lines, ...report.warnings.map((w) => `Warning: ${cliHint(w)}`), ...notificationLines(notification)].join(
+          '\n',
+        ),
       );
     } finally {
       ctx.progress.done();
