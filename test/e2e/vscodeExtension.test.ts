@@ -89,7 +89,9 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     await context.close();
     const results = [
       ...new Set(
-        log.filter((l) => /\[coldkeep-host\] (ok|FAIL)/.test(l)).map((l) => l.replace(/^.*\[coldkeep-host\]/, '')),
+        log
+          .filter((l) => /\[coldkeep-host\] (ok|FAIL|activation took)/.test(l))
+          .map((l) => l.replace(/^.*\[coldkeep-host\]/, '')),
       ),
     ];
     process.stderr.write(results.map((r) => `[vscode-host]${r}\n`).join(''));

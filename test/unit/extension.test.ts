@@ -10,7 +10,7 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { type BackupSummary, CancelledError, lintPolicy, type SessionStatus, sleep } from '@coldkeep/shared';
+import { type BackupSummary, CancelledError, CHECKS, lintPolicy, type SessionStatus, sleep } from '@coldkeep/shared';
 import { mockClient } from 'aws-sdk-client-mock';
 import { installFakeVscode } from '../helpers/fakeVscode';
 
@@ -397,6 +397,11 @@ describe('policy editing helpers', () => {
     assert.equal(fixes.snippetFits(yaml, yaml.length, 'yaml'), true);
     assert.equal(fixes.snippetFits(`${yaml}\n`.replace('PolicyDocument', 'Description'), yaml.length, 'yaml'), false);
     assert.deepEqual(fixes.typedWord('{ coldkeep-bucket', 17), { start: 2, end: 17 });
+  });
+
+  test('every lint code has the heading in docs/policy-lint.md that its diagnostic links to', () => {
+    const docs = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'policy-lint.md'), 'utf8');
+    for (const code of Object.keys(CHECKS)) assert.match(docs, new RegExp(`^### ${code}$`, 'm'), code);
   });
 
   test('row commands are kept out of the palette; the extension activates on JSON, JSONC and YAML', () => {
