@@ -2,7 +2,8 @@
  * Table backup benchmark: Coldkeep against the AWS CLI, on dynalite + s3rver (loopback only).
  *
  *   npm run bench:tables -- [--items 100000,1000000] [--segments 4] [--no-peer] [--no-restore]
- *                           [--no-cache] [--profile] [--timeout-min 45]
+ *                           [--no-cache] [--profile] [--timeout-min 45] [--item-restore]
+ *   npm run bench:tables -- --items 1m --only-item-restore   (backup, then the item-level restore alone)
  *
  * For each table size: start the emulators on a copy of a cached, pre-loaded table; run
  * Coldkeep's backup in a child process; run the AWS CLI peer (`aws dynamodb scan`, one process
@@ -48,6 +49,8 @@ interface Options {
   concurrency?: number;
   peer: boolean;
   restore: boolean;
+  /** Item-level restore of ITEM_KEYS keys from the backup, beside one plain read of its files. */
+  itemRestore: boolean;
   /** Also back up against the ceiling server (instant replay of Scan pages, a discarding S3). */
   ceiling: boolean;
   cache: boolean;
@@ -69,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     segments: 4,
     peer: true,
     restore: true,
+    itemRestore: false,
     ceiling: true,
     cache: true,
     profile: false,
@@ -96,7 +100,13 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--no-peer') options.peer = false;
     else if (arg === '--no-restore') options.restore = false;
     else if (arg === '--no-ceiling') options.ceiling = false;
-    else if (arg === '--no-cache') options.cache = false;
+    else if (arg === '--item-restore') options.itemRestore = true;
+    else if (arg === '--only-item-restore') {
+      options.itemRestore = true;
+      options.peer = false;
+      options.restore = false;
+      options.ceiling = false;
+    } else if (arg === '--no-cache') options.cache = false;
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--keep') options.keep = true;
     else if (arg === '--no-save') options.save = false;
@@ -601,6 +611,66 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
       say(`  ${fmtPhase(phases.at(-1)!)}`);
     }
 
+    // 3a. Optional: item-level restore of ITEM_KEYS keys spread over the table, into the live
+    // table (--conflict overwrite, so every selected item is written), against the time to read
+    // the backup's files once (download, SHA-256, gunzip; nothing parsed or written).
+    if (options.itemRestore) {
+      const keysFile = join(runDir, 'item-keys.jsonl');
+      const step = Math.max(1, Math.floor(n / ITEM_KEYS));
+      const keys = Array.from({ length: Math.min(ITEM_KEYS, n) }, (_, k) =>
+        JSON.stringify({ pk: `customer#${(k * step).toString().padStart(9, '0')}` }),
+      );
+      await writeFile(keysFile, keys.join('\n') + '\n');
+      // Read once before and once after the item restore: the second finds s3rver's files in the
+      // page cache too, so the ratio is taken against the faster of the two (the stricter one).
+      const readOnce = async (when: string): Promise<{ phase: Phase; jobMs: number }> => {
+        say(`read the backup's files once, ${when} (download + SHA-256 + gunzip, nothing parsed)`);
+        const read = await observe(emuPid, () =>
+          runWorker({ mode: 'read-files', settings, uri: backup.uri }, runDir, options),
+        );
+        const readReport = read.result.output.report as { lines: number };
+        if (readReport.lines !== n) throw new Error(`Reading the files found ${readReport.lines} lines, expected ${n}`);
+        const phase: Phase = {
+          tool: 'coldkeep',
+          phase: `read the backup's files once, ${when} (baseline)`,
+          items: n,
+          ...workerFigures(read),
+          processes: 1,
+        };
+        say(`  ${fmtPhase(phase)}`);
+        return { phase, jobMs: read.result.output.wallMs };
+      };
+      const before = await readOnce('before');
+      phases.push(before.phase);
+      say(`coldkeep item-level restore of ${keys.length} keys into the live table`);
+      const job = { mode: 'item-restore', settings, uri: backup.uri, target: TABLE, keysFile };
+      const o = await observe(emuPid, () => runWorker(job, runDir, options));
+      const report = o.result.output.report as { written: number; itemsSelected: number; recordsRead: number };
+      if (report.written !== keys.length || report.itemsSelected !== keys.length) {
+        throw new Error(
+          `Item restore selected ${report.itemsSelected} and wrote ${report.written}, expected ${keys.length}`,
+        );
+      }
+      const itemPhase: Phase = {
+        tool: 'coldkeep',
+        phase: `item restore of ${keys.length} keys (verify+select+write)`,
+        items: n,
+        ...workerFigures(o),
+        processes: 1,
+      };
+      const afterRead = await readOnce('after');
+      const ratio = o.result.output.wallMs / Math.min(before.jobMs, afterRead.jobMs);
+      itemPhase.detail = {
+        keys: keys.length,
+        written: report.written,
+        jobSecondsOverReadOnce: Number(ratio.toFixed(2)),
+      };
+      phases.push(itemPhase, afterRead.phase);
+      say(
+        `item restore: ${ratio.toFixed(2)}x the time to read the files once (the faster of the two reads; target <= 1.5x)`,
+      );
+    }
+
     // 3b. The ceiling: the same backup against a server that answers at once (Scan pages
     // recorded from dynalite, replayed; uploads read and dropped): Coldkeep's own limit.
     if (options.ceiling) {
@@ -706,6 +776,9 @@ async function runSize(n: number, options: Options): Promise<SizeResult> {
     if (!options.keep) await rm(runDir, { recursive: true, force: true });
   }
 }
+
+/** Keys the item-level restore step restores (spread evenly over the table). */
+const ITEM_KEYS = 1000;
 
 /** Scan pages recorded per segment for the ceiling server, which replays them in turn. */
 const CEILING_PAGES = 8;

@@ -5,19 +5,58 @@
  *
  *   node bench/tables/worker.mjs '{"mode":"backup","settings":{...},"table":"t","bucket":"b","segments":4}'
  *   node bench/tables/worker.mjs '{"mode":"restore","settings":{...},"uri":"s3://b/...","target":"t2"}'
+ *   node bench/tables/worker.mjs '{"mode":"read-files","settings":{...},"uri":"s3://b/..."}'
+ *   node bench/tables/worker.mjs '{"mode":"item-restore","settings":{...},"uri":"s3://b/...","target":"t","keysFile":"k.jsonl"}'
  *
  * Plain JavaScript on purpose: run under `--import tsx`, the TypeScript loader alone adds
  * about 45 MB of RSS, which would be charged to Coldkeep. This loads the built package
  * (`npm run build`), as the CLI and the apps do.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const job = JSON.parse(process.argv[2] ?? '{}');
 // run.ts passes its snapshot of shared/dist, so a rebuild during a long run changes nothing.
 /** @type {typeof import('@coldkeep/shared')} */
-const { AwsClients, backupTable, restoreTable } = require(job.sharedEntry ?? '@coldkeep/shared');
+const { AwsClients, backupTable, planRestore, restoreItems, restoreTable } = require(
+  job.sharedEntry ?? '@coldkeep/shared',
+);
+const { GetObjectCommand } = require('@aws-sdk/client-s3');
+
+/**
+ * The backup's files read once, the least any restore must do: each downloaded (4 at once, as a
+ * restore does), hashed and gunzipped, its lines counted, nothing parsed or written.
+ * @param {import('@coldkeep/shared').AwsClients} clients
+ * @param {string} uri
+ */
+async function readFilesOnce(clients, uri) {
+  const plan = await planRestore(clients.s3, { uri });
+  const queue = [...plan.files];
+  let lines = 0;
+  let bytes = 0;
+  const worker = async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const answer = await clients.s3.send(new GetObjectCommand({ Bucket: plan.bucket, Key: file.key }));
+      const hash = createHash('sha256');
+      const gunzip = createGunzip();
+      /** @type {import('node:stream').Readable} */ (answer.Body).on('data', (chunk) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+      });
+      /** @type {import('node:stream').Readable} */ (answer.Body).pipe(gunzip);
+      for await (const chunk of gunzip) {
+        const buffer = /** @type {Buffer} */ (chunk);
+        for (let at = buffer.indexOf(0x0a); at >= 0; at = buffer.indexOf(0x0a, at + 1)) lines++;
+      }
+      if (file.sha256 && hash.digest('hex') !== file.sha256) throw new Error(`${file.key} is damaged`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return { files: plan.files.length, lines, bytes };
+}
 
 /** @param {string} field */
 function procStatus(field) {
@@ -84,6 +123,14 @@ try {
       clients,
       { source: { uri: job.uri }, target: job.target },
       { onProgress: (p) => log(`${p.phase} ${p.itemsWritten} items`) },
+    );
+  } else if (job.mode === 'read-files') {
+    report = await readFilesOnce(clients, job.uri);
+  } else if (job.mode === 'item-restore') {
+    report = await restoreItems(
+      clients,
+      { source: { uri: job.uri }, target: job.target, keysFile: job.keysFile, conflict: job.conflict ?? 'overwrite' },
+      { onProgress: (p) => log(`${p.phase} ${p.filesDone}/${p.filesTotal} files, ${p.written} written`) },
     );
   } else {
     throw new Error(`Unknown mode ${job.mode}`);

@@ -14,7 +14,7 @@ import { backupFolderCommand, restoreSnapshotCommand } from './commands/folderCo
 import { generatePolicyCommand, lintPolicyCommand } from './commands/policyCommands';
 import { clearSessionCommand, startSessionCommand } from './commands/sessionCommands';
 import { deployPresetArgument, deployStackCommand } from './commands/stackCommands';
-import { backupTableCommand, engineArgument, restoreCommand } from './commands/tableCommands';
+import { backupTableCommand, engineArgument, restoreCommand, verifyBackupCommand } from './commands/tableCommands';
 import { coreFeatures } from './features/coreFeatures';
 import {
   insertSnippetCommand,
@@ -93,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
   register(Commands.restoreToNewTable, (arg, target) =>
     restoreCommand(app, 'new', arg, typeof target === 'string' ? target : undefined),
   );
-  register(Commands.verifyBackup, (arg) => restoreCommand(app, 'verify', arg));
+  register(Commands.verifyBackup, (arg) => verifyBackupCommand(app, arg));
   register(Commands.copyBackupUri, (arg) => copyBackupUriCommand(app, arg));
   register(Commands.copyPresignedLink, (arg) => copyPresignedLinkCommand(app, arg));
   register(Commands.deleteBackup, (arg, confirmed) => deleteBackupCommand(app, arg, confirmed === true));

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { after, before, describe, test } from 'node:test';
 import { AwsClients, type RunningEmulators, startEmulators } from '@coldkeep/shared';
 import { createBucket, createTable, listKeys, putItems, uniqueName } from '../helpers/fixture';
@@ -178,4 +181,141 @@ describe('the coldkeep CLI', () => {
     assert.match(run.stderr, /Cancelled \[Cancelled\]: Backup of .* cancelled\. No manifest was written/);
     assert.deepEqual(await listKeys(clients.s3, bucket, 'interrupted/'), []);
   });
+
+  test('an unreachable endpoint names the service and the endpoint, with a hint about the endpoint setting', async () => {
+    const closed = await closedPort();
+    const endpoint = `http://127.0.0.1:${closed}`;
+    const tables = await coldkeep(['tables', 'list', '--endpoint-url', endpoint], env);
+    assert.equal(tables.code, 1);
+    assert.match(
+      tables.stderr,
+      new RegExp(`Error \\[EndpointUnreachable\\]: Cannot reach DynamoDB at ${endpoint} \\(connection refused\\)`),
+    );
+    assert.match(tables.stderr, /Hint: Check the endpoint \(--endpoint-url\)/);
+    assert.doesNotMatch(tables.stderr, /COLDKEEP_DEBUG|Unexpected/);
+    const listing = await coldkeep(['--json', 'backups', 'list', '--bucket', bucket, '--endpoint-url', endpoint], env);
+    assert.equal(listing.code, 1);
+    const error = (JSON.parse(listing.stdout) as { error: { code: string; message: string; settings: string[] } })
+      .error;
+    assert.equal(error.code, 'EndpointUnreachable');
+    assert.match(error.message, new RegExp(`Cannot reach S3 at ${endpoint}`));
+    assert.deepEqual(error.settings, ['endpoint']);
+  });
+
+  test('an answer that is not the service’s XML or JSON is UnexpectedResponse, naming the service and endpoint', async () => {
+    const impostor = await htmlServer();
+    try {
+      const s3 = await coldkeep(['backups', 'list', '--bucket', 'valid-bucket', '--endpoint-url', impostor.url], env);
+      assert.equal(s3.code, 1);
+      assert.match(
+        s3.stderr,
+        new RegExp(
+          `Error \\[UnexpectedResponse\\]: S3 at ${impostor.url} answered \\(HTTP 200\\) with something that is not S3's XML`,
+        ),
+      );
+      assert.doesNotMatch(s3.stderr, /XML parse error|COLDKEEP_DEBUG/);
+      const dynamodb = await coldkeep(['tables', 'list', '--endpoint-url', impostor.url], env);
+      assert.equal(dynamodb.code, 1);
+      assert.match(dynamodb.stderr, /\[UnexpectedResponse\]: DynamoDB at .* not DynamoDB's JSON/);
+
+      // A bucket name S3 would refuse is reported as invalid, and why, before any request.
+      const before = impostor.requests();
+      const invalid = await coldkeep(
+        ['backups', 'list', '--bucket', 'My_Backups', '--endpoint-url', impostor.url],
+        env,
+      );
+      assert.equal(invalid.code, 1);
+      assert.match(
+        invalid.stderr,
+        /Error \[InvalidBucketName\]: "My_Backups" is not a valid S3 bucket name: it has the capital letter "M"/,
+      );
+      assert.match(invalid.stderr, /Hint: Check --bucket: S3 bucket names are 3-63 lowercase letters/);
+      assert.equal(impostor.requests(), before, 'no request for an invalid bucket name');
+    } finally {
+      await impostor.close();
+    }
+  });
+
+  test('restore s3:// with no bucket hints at flags that exist', async () => {
+    const run = await coldkeep(['restore', 's3://'], env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /\[InvalidInput\]: "s3:\/\/" is not an s3:\/\/ URI/);
+    assert.match(run.stderr, /Hint: .*"latest" with --table/);
+    assert.doesNotMatch(run.stderr, /--backup-id/);
+  });
+
+  test('backups show gives SSE, the KMS key and Object Lock; a restore in another region says where the backup comes from', async () => {
+    const table = uniqueName('cli-storage');
+    await createTable(clients.dynamodb, { TableName: table });
+    await putItems(clients.dynamodb, table, [{ pk: { S: 'a' } }, { pk: { S: 'b' } }]);
+    const where = ['--bucket', bucket, '--prefix', 'storage'];
+    const backup = await coldkeep(['--json', 'backup', 'table', table, ...where], env);
+    assert.equal(backup.code, 0, backup.stderr);
+    // s3rver ignores SSE and Object Lock headers, so the manifest is given what a real bucket would have recorded.
+    const [manifestKey] = (await listKeys(clients.s3, bucket, 'storage/')).filter((k) => k.endsWith('manifest.json'));
+    const got = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey }));
+    const manifest = JSON.parse(await got.Body!.transformToString()) as { storage: Record<string, unknown> };
+    manifest.storage = {
+      ...manifest.storage,
+      sse: { type: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/abcd' },
+      objectLock: { mode: 'GOVERNANCE', retainUntil: '2030-01-01T00:00:00.000Z' },
+    };
+    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey, Body: JSON.stringify(manifest) }));
+
+    const shown = await coldkeep(['backups', 'show', 'latest', '--table', table, ...where], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`Source +${table} in us-east-1 \\(account `));
+    assert.match(shown.stdout, /SSE +aws:kms \(key arn:aws:kms:us-east-1:111122223333:key\/abcd\)/);
+    assert.match(shown.stdout, /Lock +GOVERNANCE until 2030-01-01T00:00:00.000Z/);
+    const shownJson = await coldkeep(['--json', 'backups', 'show', 'latest', '--table', table, ...where], env);
+    const plan = JSON.parse(shownJson.stdout) as {
+      storage: { sse: { kmsKeyId: string }; objectLock: { mode: string } };
+    };
+    assert.equal(plan.storage.sse.kmsKeyId, 'arn:aws:kms:us-east-1:111122223333:key/abcd');
+    assert.equal(plan.storage.objectLock.mode, 'GOVERNANCE');
+
+    const target = uniqueName('cli-elsewhere');
+    const restored = await coldkeep(
+      ['restore', 'latest', '--table', table, ...where, '--target', target, '--region', 'eu-west-1'],
+      env,
+    );
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(
+      restored.stdout,
+      new RegExp(
+        `Warning: The backup \\S+ was made of ${table} in us-east-1 \\(account \\S+\\); it is restored in eu-west-1\\.`,
+      ),
+    );
+    const sameRegion = await coldkeep(
+      ['restore', 'latest', '--table', table, ...where, '--target', uniqueName('cli-here')],
+      env,
+    );
+    assert.equal(sameRegion.code, 0, sameRegion.stderr);
+    assert.doesNotMatch(sameRegion.stdout, /was made of/);
+  });
 });
+
+/** A port on 127.0.0.1 nothing listens on: taken from the system, then let go. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** An HTTP server that answers every request with a web page, as a proxy or login page would. */
+async function htmlServer(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  let requests = 0;
+  const server = createServer((_, res) => {
+    requests++;
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Please log in</body>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

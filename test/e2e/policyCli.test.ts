@@ -121,6 +121,47 @@ describe('coldkeep policy', () => {
     assert.match(run.stderr, /PolicyInvalid/);
   });
 
+  test('lint --format sarif: the policies of a template are checked resolved, with the new checks as rules', async () => {
+    const template = `Parameters:
+  BucketName: { Type: String, Default: acme }
+  Mode: { Type: String, Default: bucket }
+Conditions:
+  Objects: !Equals [!Ref Mode, objects]
+Resources:
+  Policy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref BucketName
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: !Sub 'arn:\${AWS::Partition}:iam::111122223333:role/w' }
+            Action: [s3:PutObject*, s3:ListBucket]
+            Resource: !If [Objects, !Sub 'arn:aws:s3:::\${BucketName}/*', !Sub 'arn:aws:s3:::\${BucketName}']
+`;
+    await writeFile(join(dir, 'bucket.yaml'), template);
+    const run = await coldkeep(['policy', 'lint', '--format', 'sarif', 'bucket.yaml'], dir);
+    assert.equal(run.code, 1, run.stderr);
+    const sarif = JSON.parse(run.stdout) as {
+      runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; level: string }[] }[];
+    };
+    const [log] = sarif.runs;
+    const results = log!.results.map((r) => `${r.ruleId} ${r.level}`).sort();
+    assert.deepEqual(results, [
+      'AclOnOwnerEnforced warning',
+      'ListBucketWithoutPrefix note',
+      'MissingSecureTransport warning',
+      // s3:PutObject* acts on objects, and the default Mode resolves the resource to the bucket.
+      'ResourceMismatch error',
+      'SensitiveWildcard warning',
+    ]);
+    const rules = log!.tool.driver.rules.map((r) => r.id);
+    for (const id of ['SensitiveWildcard', 'AclOnOwnerEnforced', 'ListBucketWithoutPrefix', 'MissingSecureTransport']) {
+      assert.ok(rules.includes(id), id);
+    }
+  });
+
   test('lint --json: one JSON document, the report in the error details', async () => {
     const bad = await coldkeep(['--json', 'policy', 'lint', 'bad.json'], dir);
     assert.equal(bad.code, 1);
@@ -162,7 +203,7 @@ describe('coldkeep policy', () => {
     assert.equal(run.code, 0, run.stderr);
     const policy = JSON.parse(run.stdout) as { Statement: { Resource: string }[] };
     assert.ok(policy.Statement.some((s) => s.Resource === 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders'));
-    assert.match(run.stderr, /No --kms-key/);
+    assert.match(run.stderr, /No KMS key \(--kms-key\)/);
     await writeFile(join(dir, 'generated.json'), run.stdout);
     assert.equal(
       (await coldkeep(['policy', 'lint', 'generated.json'], dir)).code,

@@ -127,6 +127,12 @@ describe('the CLI on an MFA session, with notifications', () => {
     const reused = await coldkeep(['session', 'start', '--json']);
     assert.equal(reused.code, 0, reused.stderr);
     assert.equal(sts.requests.length, 2, 'a valid session is reused, not renewed');
+
+    // A code given is a wish for a new session: it is used, not ignored for the cached one.
+    const withCode = await coldkeep(['session', 'start', '--code', '654321']);
+    assert.equal(withCode.code, 0, withCode.stderr);
+    assert.equal(sts.requests.length, 3, 'a code given starts a new session');
+    assert.equal(sts.requests.at(-1)!.params.TokenCode, '654321');
   });
 
   test('backup, export and restore run on the session and email their results; a failure is emailed too', async () => {
@@ -202,7 +208,7 @@ describe('the CLI on an MFA session, with notifications', () => {
       3,
       'backups and the S3 export carry links',
     );
-    assert.equal(sts.requests.length, 2, 'the jobs used the cached session');
+    assert.equal(sts.requests.length, 3, 'the jobs used the cached session (the third call: start with a new code)');
   });
 
   test('without a session and without a terminal, a job fails with SessionExpired and the command to run', async () => {

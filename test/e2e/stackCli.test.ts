@@ -126,8 +126,14 @@ describe('coldkeep stack', () => {
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.match(deleted.stdout, /Stack coldkeep-backup-bucket deleted/);
     assert.match(deleted.stdout, /Kept .*\n(.*\n)*\s+BackupBucket \(AWS::S3::Bucket\)/);
+    // A stack that is not there fails (exit 1, coded), for scripts as for people.
     const gone = await coldkeep(['stack', 'status', 'backup-bucket']);
-    assert.match(gone.stdout, /does not exist/);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /Error \[NoSuchStack\]: Stack coldkeep-backup-bucket does not exist in us-east-1/);
+    assert.match(gone.stderr, /Hint: Check the name and the region \(--region\)/);
+    const goneJson = await coldkeep(['--json', 'stack', 'status', 'no-such-stack']);
+    assert.equal(goneJson.code, 1);
+    assert.equal((JSON.parse(goneJson.stdout) as { error: { code: string } }).error.code, 'NoSuchStack');
   });
 
   test('coldkeep policy lint passes every template', async () => {

@@ -24,11 +24,11 @@ import {
   sourceLocation,
   verifySnapshot,
 } from '@coldkeep/shared';
-import { listKeys, startTarget, type TestTarget, uniqueName } from '../helpers/fixture';
+import { listKeys, startTarget, type TestTarget, underRun, uniqueName } from '../helpers/fixture';
 import { readTree } from '../helpers/tree';
 
 const MiB = 1024 * 1024;
-const PREFIX = 'snaps';
+const PREFIX = underRun('snaps');
 
 describe('folder snapshots, one object per blob', () => {
   let target: TestTarget;

@@ -25,12 +25,22 @@ import {
   verifySnapshot,
 } from '@coldkeep/shared';
 import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { listKeys, startTarget, type TestTarget, uniqueName } from '../helpers/fixture';
+import {
+  embeddedOnly,
+  listKeys,
+  onEmbedded,
+  startTarget,
+  type TestTarget,
+  underRun,
+  uniqueName,
+} from '../helpers/fixture';
 import { readTree } from '../helpers/tree';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const PREFIX = 'packed';
+const PREFIX = underRun('packed');
+/** `it`: a test through the fault proxy, which fronts only a loopback HTTP endpoint; registered on the embedded emulators only. */
+const it = embeddedOnly(test);
 
 describe('packed folder snapshots', () => {
   let target: TestTarget;
@@ -40,6 +50,7 @@ describe('packed folder snapshots', () => {
 
   before(async () => {
     target = await startTarget();
+    if (!onEmbedded) return;
     proxy = await startFaultProxy(target.settings.endpoints!.s3!);
     viaProxy = new AwsClients({
       ...target.settings,
@@ -174,7 +185,7 @@ describe('packed folder snapshots', () => {
     assert.deepEqual(await readTree(out), await readTree(dir));
   });
 
-  test('a sub-path restore reads only the packs it needs; a pack download cut mid-body resumes and writes each file once', async () => {
+  it('a sub-path restore reads only the packs it needs; a pack download cut mid-body resumes and writes each file once', async () => {
     const source = uniqueName('ranged');
     const dir = join(work, source);
     await makeTree(dir);
@@ -219,7 +230,7 @@ describe('packed folder snapshots', () => {
     );
   });
 
-  test('a damaged pack: verify names the file, restore writes every other file; a short pack is reported, not retried', async () => {
+  it('a damaged pack: verify names the file, restore writes every other file; a short pack is reported, not retried', async () => {
     const source = uniqueName('damaged');
     const dir = join(work, source);
     await makeTree(dir);
@@ -378,7 +389,7 @@ describe('packed folder snapshots', () => {
     assert.deepEqual(await readTree(out), await readTree(dir));
   });
 
-  test('a pack or index upload that fails is sent again; the snapshot names only whole packs', async () => {
+  it('a pack or index upload that fails is sent again; the snapshot names only whole packs', async () => {
     const source = uniqueName('flaky');
     const dir = join(work, source);
     await makeTree(dir);

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   type AccessEnvironment,
   accessFor,
@@ -30,13 +31,17 @@ import {
   type Item,
   listBackups,
   listSnapshots,
+  lintPolicy,
   listTables,
+  loadTemplate,
   notifyJob,
   planRestore,
   type PolicyDocument,
   pruneBlobs,
   type RequiredAccess,
+  restoreItems,
   restoreSnapshot,
+  resolveTemplateText,
   restoreTable,
   type RunningEmulators,
   startEmulators,
@@ -173,6 +178,19 @@ describe('the generated least-privilege policy matches what the code calls', () 
       s3Proxy.archiveKeysContaining = undefined;
       assert.equal(report.countedItems, 74);
       assert.deepEqual(report.warnings, []);
+      // Item restore into the live table: conditional PutItem (an existing key is skipped), and
+      // --conflict fail's GetItem check before its write.
+      const source = { bucket, prefix: PREFIX, table: tables.orders, backupId: 'latest' };
+      const skipped = await restoreItems(recording, { source, target: tables.restored, keys: ['{"pk":"s-1"}'] });
+      assert.equal(skipped.skippedExisting, 1);
+      await direct.dynamodb.send(new DeleteItemCommand({ TableName: tables.restored, Key: { pk: { S: 's-2' } } }));
+      const put = await restoreItems(recording, {
+        source,
+        target: tables.restored,
+        keys: ['{"pk":"s-2"}'],
+        conflict: 'fail',
+      });
+      assert.equal(put.written, 1);
     });
 
     // files: folder snapshots with the same storage options. A backup whose multipart blob fails
@@ -324,6 +342,8 @@ describe('the generated least-privilege policy matches what the code calls', () 
       's3.DeleteObject',
       's3.HeadObject',
       'dynamodb.UpdateTimeToLive',
+      'dynamodb.PutItem',
+      'dynamodb.GetItem',
       'ses.SendEmail',
     ]) {
       assert.ok(calls.has(expected), `the exercise reaches ${expected} (calls: ${[...calls].sort().join(', ')})`);
@@ -404,6 +424,153 @@ describe('the generated least-privilege policy matches what the code calls', () 
     const hold = accessesOf('files').find((a) => a.action === 's3:GetObjectLegalHold')!;
     assert.equal(await simulate(files, hold, { account }), 'Allowed');
     assert.equal(await simulate(withoutLegalHold, hold, { account }), 'ImplicitlyDenied');
+  });
+
+  test('the generated policy lists only the prefix: s3:ListBucket is allowed for the recorded listings, denied elsewhere', async () => {
+    const policy = policyFor(EXERCISED);
+    const listBucket = policy.Statement.filter((s) => [s.Action].flat().includes('s3:ListBucket'));
+    assert.ok(listBucket.length > 0);
+    for (const s of listBucket) {
+      assert.ok(
+        s.Condition && JSON.stringify(s.Condition).includes('"s3:prefix"'),
+        `${s.Sid}: ListBucket carries an s3:prefix condition`,
+      );
+    }
+    const listings = EXERCISED.flatMap(accessesOf).filter(
+      (a) => a.action === 's3:ListBucket' && 's3:prefix' in a.context,
+    );
+    assert.ok(listings.length > 0, 'the exercise lists the bucket');
+    for (const a of listings) {
+      assert.ok(
+        a.context['s3:prefix']!.startsWith(`${PREFIX}/`),
+        `listing under the prefix: ${a.context['s3:prefix']}`,
+      );
+      assert.equal(await simulate(policy, a, { account }), 'Allowed', a.context['s3:prefix']);
+    }
+    const listing = listings[0]!;
+    for (const elsewhere of ['', 'other/', `${PREFIX}-other/`, 'private/drift/']) {
+      const access = { ...listing, context: { ...listing.context, 's3:prefix': elsewhere } };
+      assert.equal(await simulate(policy, access, { account }), 'ImplicitlyDenied', `a listing of "${elsewhere}"`);
+    }
+  });
+
+  // The backup-roles stack, resolved as CloudFormation would create it for this account, region,
+  // bucket, prefix and tables: each role allows exactly the recorded calls of its operations.
+  const rolesOfStack = (tableNames: string[]) => {
+    const resolved = resolveTemplateText(loadTemplate('backup-roles').body, {
+      parameters: {
+        BucketName: bucket,
+        Prefix: PREFIX,
+        KmsKeyArn: keyArn,
+        Tables: tableNames.join(','),
+        SenderIdentity: FROM,
+      },
+      pseudo: { 'AWS::AccountId': account, 'AWS::Region': region, 'AWS::Partition': 'aws' },
+    }) as {
+      Resources: Record<
+        string,
+        {
+          Type: string;
+          Metadata?: { Coldkeep?: { Operations: CoreOperation[]; Features?: string[]; Extra?: string[] } };
+          Properties: { Policies: { PolicyDocument: PolicyDocument }[] };
+        }
+      >;
+    };
+    return Object.entries(resolved.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .map(([id, r]) => {
+        const policy: PolicyDocument = {
+          Version: '2012-10-17',
+          Statement: r.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement),
+        };
+        return { id, policy, ...r.Metadata!.Coldkeep! };
+      });
+  };
+  /** The recorded requests of the operations, less those of features the role is not meant for. */
+  const requestsFor = (operations: CoreOperation[], features: string[]): RequiredAccess[] => {
+    const featureOnly = new Set(
+      ACTION_TABLE.flatMap((d) => d.grants)
+        .filter((g) => g.feature && !features.includes(g.feature))
+        .map((g) => g.action),
+    );
+    const always = new Set(
+      ACTION_TABLE.filter((d) => operations.includes(d.name))
+        .flatMap((d) => d.grants)
+        .filter((g) => !g.feature)
+        .map((g) => g.action),
+    );
+    return operations.flatMap(accessesOf).filter((a) => always.has(a.action) || !featureOnly.has(a.action));
+  };
+  const allTables = () => [tables.orders, tables.small, tables.restored, tables.wide];
+
+  test('backup-roles stack: each role allows every call its operations make, and its policy lints clean', async () => {
+    const roles = rolesOfStack(allTables());
+    assert.deepEqual(roles.map((r) => r.id).sort(), ['BackupRole', 'OperatorRole']);
+    for (const role of roles) {
+      const denied: string[] = [];
+      for (const access of requestsFor(role.Operations, role.Features ?? [])) {
+        const decision = await simulate(role.policy, access, { account, bucketPolicy: bucketPolicy() });
+        if (decision !== 'Allowed') denied.push(`${access.action} on ${access.resource} (${access.call}): ${decision}`);
+      }
+      assert.deepEqual(denied, [], role.id);
+      const lint = await lintPolicy(JSON.stringify(role.policy), { kind: 'identity' });
+      assert.deepEqual(
+        lint.findings.filter((f) => f.severity !== 'info').map((f) => `${f.code}: ${f.message}`),
+        [],
+        role.id,
+      );
+    }
+  });
+
+  test('backup-roles stack: each role grants no action, table, prefix or listing Coldkeep does not use', async () => {
+    for (const role of rolesOfStack(allTables())) {
+      const requests = requestsFor(role.Operations, role.Features ?? []);
+      const allowedActions = [
+        ...new Set(role.policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action ?? []].flat())),
+      ].sort();
+      assert.deepEqual(
+        allowedActions,
+        [...new Set([...requests.map((a) => a.action), ...(role.Extra ?? [])])].sort(),
+        `${role.id}: its actions are the recorded ones`,
+      );
+    }
+    // The same requests on what the stack does not list are refused.
+    const [only, ...others] = allTables();
+    for (const role of rolesOfStack([only!])) {
+      const requests = requestsFor(role.Operations, role.Features ?? []);
+      const overGranted: string[] = [];
+      for (const access of requests) {
+        const elsewhere: RequiredAccess[] = [];
+        // A table that is not listed, or a listed table in another region, account or prefix.
+        const named = [only!, ...others].find((t) => access.resource.includes(`/${t}`));
+        // (The operator describes every table and reads every manifest by design: tables-list, list-backups.)
+        const everywhereByDesign = /^(dynamodb:Describe|s3:GetObject$)/.test(access.action);
+        if (named && !everywhereByDesign) {
+          elsewhere.push({ ...access, resource: access.resource.replace(`/${named}`, '/NotListed') });
+          elsewhere.push({
+            ...access,
+            resource: access.resource.replace(`:${region}:`, ':eu-west-3:').replace(`/${region}/`, '/eu-west-3/'),
+          });
+        }
+        if (access.resource.includes(`:::${bucket}/${PREFIX}/`)) {
+          elsewhere.push({
+            ...access,
+            resource: access.resource.replace(`:::${bucket}/${PREFIX}/`, `:::${bucket}/other/`),
+          });
+        }
+        if (access.action === 's3:ListBucket' && 's3:prefix' in access.context) {
+          elsewhere.push({ ...access, context: { ...access.context, 's3:prefix': 'other/' } });
+          elsewhere.push({ ...access, context: { ...access.context, 's3:prefix': '' } });
+        }
+        for (const probe of elsewhere) {
+          const decision = await simulate(role.policy, probe, { account });
+          if (decision === 'Allowed') {
+            overGranted.push(`${role.id}: ${probe.action} on ${probe.resource} ${JSON.stringify(probe.context)}`);
+          }
+        }
+      }
+      assert.deepEqual(overGranted, []);
+    }
   });
 
   test('the available operations are exactly the ones proven here; the others say why they are not', () => {

@@ -321,7 +321,7 @@ describe('table backup and restore against dynalite and s3rver', () => {
     const backup = await backupTable(target.clients, { table, bucket: target.bucket, segments: 1 });
     await assert.rejects(restoreTable(target.clients, { source: { uri: backup.uri } }), (err: ColdkeepError) => {
       assert.equal(err.code, 'TableExists');
-      assert.match(err.hint ?? '', /--overwrite/);
+      assert.match(err.hint ?? '', /the overwrite setting/);
       return true;
     });
     const dry = await restoreTable(target.clients, {

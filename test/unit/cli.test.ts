@@ -185,7 +185,7 @@ describe('coldkeep main(argv)', () => {
     assert.deepEqual(Object.fromEntries(tree), {
       tables: ['list'],
       backup: ['table'],
-      backups: ['delete', 'list', 'show'],
+      backups: ['delete', 'list', 'show', 'verify'],
       restore: [],
       files: ['backup', 'forget', 'ls', 'prune', 'restore', 'snapshots', 'verify'],
       demo: [],

@@ -478,7 +478,7 @@ describe('fromAwsError', () => {
     assert.ok(err instanceof ColdkeepError);
     assert.equal(err.code, 'NoSuchTable');
     assert.equal(err.message, 'Table "Orders" does not exist in eu-west-1.');
-    assert.match(err.hint ?? '', /--region/);
+    assert.match(err.hint ?? '', /the region setting/);
     assert.match(err.hint ?? '', /coldkeep tables list/);
     assert.equal(err.cause, cause);
   });

@@ -334,7 +334,7 @@ describe('export engine orchestration', () => {
     describeTable(1024);
     await assert.rejects(
       backupTable(clients, { table: 'T', bucket: BUCKET, engine: 'scan', at: T0 }),
-      (err: ColdkeepError) => err.code === 'InvalidInput' && /--engine export/.test(err.hint ?? ''),
+      (err: ColdkeepError) => err.code === 'InvalidInput' && /\{setting:engine=export\}/.test(err.hintTemplate ?? ''),
     );
     assert.equal(ddbMock.commandCalls(ScanCommand).length, 0);
   });

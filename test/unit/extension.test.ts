@@ -328,7 +328,7 @@ describe('command inputs', () => {
 describe('policy quick fixes', () => {
   test('add Version to a JSON policy, and the linter is satisfied', async () => {
     const text =
-      '{\n  "Statement": [{ "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b" }]\n}\n';
+      '{\n  "Statement": [{ "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*" }]\n}\n';
     const { findings } = await lintPolicy(text, { fileName: 'p.json' });
     const missing = findings.find((f) => f.code === 'MissingVersion')!;
     const [fix] = fixes.fixesFor(missing, text);
@@ -358,7 +358,7 @@ describe('policy quick fixes', () => {
   });
 
   test('add Version to a YAML policy; no fix where it is not certain', async () => {
-    const yaml = 'Statement:\n  - Effect: Allow\n    Action: s3:ListBucket\n    Resource: arn:aws:s3:::b\n';
+    const yaml = 'Statement:\n  - Effect: Allow\n    Action: s3:GetObject\n    Resource: arn:aws:s3:::b/*\n';
     const missing = (await lintPolicy(yaml, { fileName: 'p.yaml' })).findings.find((f) => f.code === 'MissingVersion')!;
     const [fix] = fixes.fixesFor(missing, yaml);
     const fixed = yaml.slice(0, fix!.edit.start) + fix!.edit.text + yaml.slice(fix!.edit.end);

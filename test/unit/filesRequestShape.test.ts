@@ -219,7 +219,7 @@ describe('folder restore of archived blobs', () => {
       (err: ColdkeepError) => {
         assert.equal(err.code, 'ArchivedObjects');
         assert.match(err.message, /1 of 1 blobs are archived \(GLACIER\); their retrieval \(Bulk\) has started/);
-        assert.match(err.hint ?? '', /5–12 hours.*--wait/);
+        assert.match(err.hint ?? '', /5–12 hours.*the wait setting/);
         assert.deepEqual(err.details, { archived: [blobKey], tier: 'Bulk' });
         return true;
       },
@@ -391,6 +391,20 @@ describe('prune and Object Lock', () => {
     s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/index/' }).resolves({
       Contents: [p1, p2, p3, p4].map((id) => ({ Key: indexKey(id), Size: 10 })),
     });
+    // Damage records (the listing shows no ETags, so the objects' tokens are "none"): p1's is
+    // still true and p1 still used; p2 is deleted now; p3 stays (its index is retained); plain
+    // was written again since ("other" was its ETag); p4 is gone and nothing uses it.
+    const record = (name: string): string => `coldkeep/files/docs/damaged/${name}.json`;
+    const [r1, r2, r3, rPlain, r4] = [
+      record(`pack.${p1}.none`),
+      record(`pack.${p2}.none`),
+      record(`pack.${p3}.none`),
+      record(`blob.${sha('plain')}.other`),
+      record(`pack.${p4}.missing`),
+    ];
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/damaged/' }).resolves({
+      Contents: [r1, r2, r3, rPlain, r4].map((Key) => ({ Key, Size: 300 })),
+    });
     s3Mock
       .on(GetObjectCommand, { Key: `coldkeep/files/docs/snapshots/${snapshotId}.json.gz` })
       .callsFake(() => ({ Body: body(gzipSync(JSON.stringify(manifest))) }));
@@ -426,9 +440,11 @@ describe('prune and Object Lock', () => {
     const deletes = s3Mock
       .commandCalls(DeleteObjectsCommand)
       .map((c) => c.args[0].input.Delete!.Objects!.map((o) => o.Key));
-    assert.deepEqual(deletes.length, 2, 'indexes first, then the rest');
+    assert.deepEqual(deletes.length, 3, 'indexes first, then the rest, then the damage records that guard nothing');
     assert.deepEqual(deletes[0]!.sort(), [indexKey(p2), indexKey(p4)].sort());
     assert.deepEqual(deletes[1]!.sort(), [packKey(p2), expired, plain].sort());
+    assert.deepEqual(deletes[2]!.sort(), [r2, rPlain, r4].sort());
+    assert.equal(report.deletedDamageRecords, 3);
     assert.equal(report.deletedBlobs, 2);
     assert.equal(report.deletedPacks, 1);
     assert.equal(report.storedPacks, 3);

@@ -47,7 +47,7 @@ describe('SES errors get hints', () => {
     });
     const e = sesFailure(dns, { ...ctx, region: 'ap-southeast-5' });
     assert.match(e.message, /SES endpoint for ap-southeast-5 could not be reached/);
-    assert.match(e.hint, /--ses-region/);
+    assert.match(e.hint, /\{setting:sesRegion\}/);
     assert.match(sesFailure(Object.assign(new Error('timed out'), { name: 'TimeoutError' }), ctx).hint, /network/);
     assert.match(
       sesFailure(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }), ctx).hint,

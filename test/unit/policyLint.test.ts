@@ -213,6 +213,44 @@ const CASES: Record<FindingCode, Case> = {
       '{"Sid": "ReadBackups", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}',
     ),
   },
+  TemplateError: {
+    // CloudFormation takes only a literal string as Fn::Join's delimiter (cfn-lint E1018).
+    fires: template(`              - Effect: Allow
+                Action: s3:GetObject
+                Resource: !Join [!Sub '\${AWS::Partition}', ['arn:aws:s3:::b/', '*']]`),
+    clean: template(`              - Effect: Allow
+                Action: s3:GetObject
+                Resource: !Join ['', [!Sub 'arn:\${AWS::Partition}:s3:::b', '/*']]`),
+    options: { fileName: 'template.yaml' },
+  },
+  SensitiveWildcard: {
+    fires: identity('{"Effect": "Allow", "Action": "s3:PutObject*", "Resource": "arn:aws:s3:::b/*"}'),
+    clean: identity(
+      '{"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectTagging"], "Resource": "arn:aws:s3:::b/*"}',
+    ),
+  },
+  AclOnOwnerEnforced: {
+    fires: bucketPolicy(
+      '{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/w"}, "Action": ["s3:PutObject", "s3:PutObjectAcl"], "Resource": "arn:aws:s3:::b/*"}',
+    ),
+    clean: bucketPolicy(
+      '{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/w"}, "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::b/*"}',
+    ),
+  },
+  ListBucketWithoutPrefix: {
+    fires: identity('{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"}'),
+    clean: identity(
+      '{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b", "Condition": {"StringLike": {"s3:prefix": ["coldkeep/*"]}}}',
+    ),
+  },
+  MissingSecureTransport: {
+    fires: bucketPolicy(
+      '{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/w"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}',
+    ),
+    clean: bucketPolicy(
+      '{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/w"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}, {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}',
+    ),
+  },
   BroadManagedPolicy: {
     fires: template(
       `              - Effect: Allow
@@ -315,7 +353,7 @@ describe('policy linter positions and sources', () => {
       },
     });
     const found = await codes(text, { fileName: 'stack.json' });
-    assert.deepEqual(found, ['BucketActionOnObject']);
+    assert.deepEqual(found.sort(), ['BucketActionOnObject', 'ListBucketWithoutPrefix', 'MissingSecureTransport']);
   });
 
   test('a reference whose value is known only at deployment is not judged', async () => {
@@ -333,6 +371,92 @@ Resources:
             Resource: !Ref TableArn
 `;
     assert.deepEqual(await codes(text, { fileName: 't.yml' }), []);
+  });
+
+  test('NotAction with Allow is described as everything but the listed actions, never as granting them', async () => {
+    const result = await lintPolicy(identity('{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}'));
+    const notAction = result.findings.find((f) => f.code === 'AllowNotAction')!;
+    assert.match(notAction.message, /every action of every AWS service except iam:\* \(everything but IAM\)/);
+    assert.match(notAction.message, /s3:PutObjectRetention/);
+    assert.deepEqual(
+      result.findings.filter((f) => /grants iam:\*/.test(f.message)).map((f) => f.code),
+      [],
+    );
+  });
+
+  test('NotResource and NotPrincipal name what they grant and to whom', async () => {
+    const nr = await lintPolicy(
+      identity('{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"}'),
+    );
+    assert.match(
+      nr.findings.find((f) => f.code === 'AllowNotResource')!.message,
+      /grants s3:GetObject on every resource except arn:aws:s3:::secret\/\*/,
+    );
+    const np = await lintPolicy(
+      bucketPolicy(
+        '{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/a"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}',
+      ),
+    );
+    assert.match(
+      np.findings.find((f) => f.code === 'AllowNotPrincipal')!.message,
+      /except arn:aws:iam::111122223333:role\/a/,
+    );
+  });
+
+  test('a partial wildcard is expanded and its Object Lock-weakening actions are named', async () => {
+    const result = await lintPolicy(
+      identity('{"Effect": "Allow", "Action": "s3:PutObject*", "Resource": "arn:aws:s3:::b/*"}'),
+    );
+    const finding = result.findings.find((f) => f.code === 'SensitiveWildcard')!;
+    for (const action of ['s3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:PutObjectAcl']) {
+      assert.ok(finding.message.includes(action), `${action} in: ${finding.message}`);
+    }
+    assert.ok(
+      result.findings.some((f) => f.code === 'AclOnOwnerEnforced'),
+      'the ACL action inside the wildcard',
+    );
+  });
+
+  test("a template's policies are checked after its intrinsics are resolved (Conditions, Fn::If, defaults, Fn::Split)", async () => {
+    const text = `Parameters:
+  BucketName: { Type: String, Default: acme }
+  Mode: { Type: String, Default: bucket }
+  Tables: { Type: CommaDelimitedList, Default: 'a,b' }
+Conditions:
+  Objects: !Equals [!Ref Mode, objects]
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Action: s3:PutObject
+            Resource: !If [Objects, !Sub 'arn:aws:s3:::\${BucketName}/*', !Sub 'arn:aws:s3:::\${BucketName}']
+          - Effect: Allow
+            Action: dynamodb:Scan
+            Resource: !Split
+              - ','
+              - !Sub
+                - 'arn:aws:dynamodb:us-east-1:111122223333:table/\${Names}'
+                - Names: !Join [',arn:aws:dynamodb:us-east-1:1111:table/', !Ref Tables]
+`;
+    const byDefault = (await lintPolicy(text, { fileName: 't.yaml' })).findings;
+    const objectOnBucket = byDefault.find((f) => f.code === 'ObjectActionOnBucket');
+    assert.ok(objectOnBucket, 'the default Mode picks the bucket ARN');
+    assert.match(objectOnBucket.message, /arn:aws:s3:::acme/);
+    assert.ok(
+      byDefault.some((f) => f.code === 'MalformedArn' && /1111:table\/b/.test(f.message)),
+      byDefault.map((f) => `${f.code}: ${f.message}`).join('\n'),
+    );
+    const asObjects = (
+      await lintPolicy(text, { fileName: 't.yaml', template: { parameters: { Mode: 'objects', Tables: 'a' } } })
+    ).findings;
+    assert.deepEqual(
+      asObjects.filter((f) => CHECKS[f.code].severity === 'error').map((f) => f.code),
+      [],
+    );
   });
 
   test('a YAML syntax error is reported with its position', async () => {

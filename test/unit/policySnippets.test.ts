@@ -62,7 +62,13 @@ describe('policy snippets', () => {
       const kind = snippet.kind === 'identity-policy' ? 'identity' : 'resource';
       const { document, missing } = fillSnippet(snippet, VALUES);
       assert.deepEqual(missing, []);
-      const filled = await lintPolicy(JSON.stringify(document, null, 2), { kind });
+      // A bucket snippet is a part of the bucket policy; the whole one denies plain HTTP too.
+      const tls = fillSnippet(findSnippet('bucket-deny-insecure-transport')!, VALUES).document;
+      const whole =
+        snippet.kind === 'bucket-policy' && snippet.name !== 'bucket-deny-insecure-transport'
+          ? { ...document, Statement: [...document.Statement, ...tls.Statement] }
+          : document;
+      const filled = await lintPolicy(JSON.stringify(whole, null, 2), { kind });
       assert.deepEqual(
         filled.findings.map((f) => `${f.code}: ${f.message}`),
         [],
@@ -154,7 +160,8 @@ describe('policy generator', () => {
       policy.Statement.map((s) => [s.Sid, s.Resource]),
       [
         ['Tables', 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders'],
-        ['BackupBucket', 'arn:aws:s3:::acme'],
+        // backup-table only checks the bucket (HeadBucket, no prefix): it lists nothing.
+        ['BucketCheck', 'arn:aws:s3:::acme'],
         ['TableBackups', 'arn:aws:s3:::acme/p/tables/111122223333/eu-west-1/Orders/*'],
         ['BackupKey', 'arn:aws:kms:eu-west-1:111122223333:key/1234'],
       ],

@@ -105,7 +105,9 @@ afterEach(() => {
 describe('PutObject with objectParams on the wire', () => {
   async function put(storage: StorageOptions, body = 'hello coldkeep'): Promise<CapturedRequest> {
     const s3 = coldkeepS3(clients, handler);
-    await s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k/manifest.json', Body: body, ...objectParams(storage) }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'bucket-b', Key: 'k/manifest.json', Body: body, ...objectParams(storage) }),
+    );
     assert.equal(handler.requests.length, 1);
     return handler.requests[0]!;
   }

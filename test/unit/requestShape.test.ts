@@ -380,7 +380,7 @@ describe('thawArchived request shape', () => {
         assert.equal(err.code, 'ArchivedObjects');
         assert.match(err.message, /2 of 2 data files are archived \(GLACIER\); their retrieval \(Bulk\) has started/);
         assert.match(err.hint ?? '', /Run the same restore again in 5–12 hours/);
-        assert.match(err.hint ?? '', /--wait/);
+        assert.match(err.hint ?? '', /the wait setting/);
         assert.deepEqual((err.details?.archived as string[]).sort(), keys);
         assert.equal(err.details?.tier, 'Bulk');
         return true;

@@ -260,14 +260,17 @@ describe('caching and reuse', () => {
     assert.deepEqual(await second.start(), status);
   });
 
-  test('start reuses a valid session unless asked to renew', async () => {
+  test('start reuses a valid session unless asked to renew, or given a code', async () => {
     stsMock.on(GetSessionTokenCommand).resolves({ Credentials: stsCredentials(1, new Date(T0.getTime() + hours(2))) });
     const s = session();
     await s.start({ code: '123456' });
-    await s.start({ code: '222222' });
+    await s.start();
     assert.equal(stsMock.calls().length, 1);
-    await s.start({ code: '333333', renew: true });
+    // A code is a wish for a new session: never silently ignored for the cached one.
+    await s.start({ code: '222222' });
     assert.equal(stsMock.calls().length, 2);
+    await s.start({ renew: true, code: '333333' });
+    assert.equal(stsMock.calls().length, 3);
   });
 
   test('clear forgets the session; the next use asks again', async () => {

@@ -590,6 +590,6 @@ describe('the action table for stacks', () => {
     // Without a bucket the policy is still made, without the bundle upload, and says so.
     const bare = generatePolicy({ operations: ['stacks'] });
     assert.ok(bare.policy.Statement.every((s) => !(s.Action as string[]).some((a) => a.startsWith('s3:'))));
-    assert.ok(bare.notes.some((n) => /No --bucket: the upload of a Lambda bundle/.test(n)));
+    assert.ok(bare.notes.some((n) => /No bucket \({setting:bucket}\): the upload of a Lambda bundle/.test(n)));
   });
 });

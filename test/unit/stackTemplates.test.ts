@@ -11,6 +11,7 @@ import {
   lintPolicy,
   listTemplates,
   loadTemplate,
+  resolveTemplateText,
   type LoadedTemplate,
   templateParameters,
   type TemplateDocument,
@@ -340,6 +341,77 @@ describe("templates follow Coldkeep's rules", () => {
     const [, role] = resourcesOf(t, 'AWS::IAM::Role').find(([id]) => id === 'OperatorRole')!;
     const trust = (role.AssumeRolePolicyDocument as { Statement: { Condition: unknown }[] }).Statement[0]!;
     assert.deepEqual((trust.Condition as { Bool: unknown }).Bool, { 'aws:MultiFactorAuthPresent': 'true' });
+  });
+
+  const SAMPLE: Record<string, string> = {
+    BucketName: 'acme-backups',
+    BackupBucketName: 'acme-backups',
+    KmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    Tables: 'orders,customers',
+    SourceAccountId: '444455556666',
+    SenderIdentity: 'backups@example.com',
+    TrustedPrincipalArn: 'arn:aws:iam::111122223333:role/admin',
+    NotifyRecipient: 'ops@example.com',
+    NotifySender: 'backups@example.com',
+  };
+  const PSEUDO_VALUES = { 'AWS::AccountId': '111122223333', 'AWS::Region': 'eu-west-1', 'AWS::Partition': 'aws' };
+
+  for (const name of NAMES) {
+    test(`${name}: every intrinsic function resolves, for the defaults and for sample parameters`, () => {
+      const t = templates.find((x) => x.name === name)!;
+      for (const parameters of [{}, SAMPLE]) {
+        const resolved = resolveTemplateText(t.body, { parameters, pseudo: PSEUDO_VALUES });
+        const left = JSON.stringify(resolved.Resources).match(/"(Ref|Fn::[A-Za-z]+)"/g);
+        assert.equal(left, null, `${name}: ${left?.join(', ')} left unresolved`);
+      }
+    });
+  }
+
+  test('backup-roles resolves to the roles CloudFormation creates: the listed tables, literal ARNs', () => {
+    const resolved = resolveTemplateText(templates.find((x) => x.name === 'backup-roles')!.body, {
+      parameters: SAMPLE,
+      pseudo: PSEUDO_VALUES,
+    }) as { Resources: Record<string, { Properties: { Policies: { PolicyDocument: { Statement: unknown[] } }[] } }> };
+    const statements = resolved.Resources.BackupRole!.Properties.Policies[0]!.PolicyDocument.Statement as Record<
+      string,
+      unknown
+    >[];
+    const sid = (id: string) => statements.find((s) => s.Sid === id)!;
+    assert.equal(sid('Tables').Resource, 'arn:aws:dynamodb:eu-west-1:111122223333:table/*');
+    assert.deepEqual(sid('OnlyListedTables').NotResource, [
+      'arn:*:dynamodb:*:*:table/orders',
+      'arn:*:dynamodb:*:*:table/customers',
+    ]);
+    assert.deepEqual(sid('OnlyListedTableBackups').NotResource, [
+      'arn:*:s3:::*/tables/*/*/orders/*',
+      'arn:*:s3:::*/tables/*/*/customers/*',
+    ]);
+    assert.equal(sid('SendReport').Resource, 'arn:aws:ses:eu-west-1:111122223333:identity/backups@example.com');
+    assert.deepEqual(sid('BackupBucket').Condition, { StringLike: { 's3:prefix': 'coldkeep/*' } });
+    // Without a sender the statement is left out (AWS::NoValue).
+    const quiet = resolveTemplateText(templates.find((x) => x.name === 'backup-roles')!.body, {
+      parameters: { ...SAMPLE, SenderIdentity: '' },
+      pseudo: PSEUDO_VALUES,
+    }) as typeof resolved;
+    const quietSids = (
+      quiet.Resources.BackupRole!.Properties.Policies[0]!.PolicyDocument.Statement as { Sid: string }[]
+    ).map((s) => s.Sid);
+    assert.ok(!quietSids.includes('SendReport'));
+  });
+
+  test('a template CloudFormation refuses does not resolve: a function as the Fn::Join delimiter', () => {
+    const body = `Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Action: dynamodb:Scan
+            Resource: !Split [',', !Join [!Sub ',arn:\${AWS::Partition}:dynamodb:::table/', [a, b]]]
+`;
+    assert.throws(() => resolveTemplateText(body), /Fn::Join requires a literal string delimiter/);
   });
 
   for (const name of NAMES) {

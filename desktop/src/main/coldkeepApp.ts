@@ -23,6 +23,7 @@ import {
   type StackProgress,
   tableRunner,
 } from '@coldkeep/shared';
+import { desktopHint } from './hintWords';
 import type {
   AppInfo,
   AppSettings,
@@ -231,7 +232,7 @@ export class ColdkeepApp {
     try {
       view.mfaDevice = (await session.mfaProfile()).mfaSerial;
     } catch (err) {
-      view.problem = err instanceof ColdkeepError ? `${err.message} ${err.hint ?? ''}`.trim() : String(err);
+      view.problem = err instanceof ColdkeepError ? `${err.message} ${desktopHint(err) ?? ''}`.trim() : String(err);
       return view;
     }
     const status = await session.status().catch(() => undefined);
@@ -295,7 +296,7 @@ export class ColdkeepApp {
         deployment.state = 'failed';
         deployment.error =
           err instanceof ColdkeepError
-            ? { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }
+            ? { code: err.code, message: err.message, ...(err.hint ? { hint: desktopHint(err)! } : {}) }
             : { code: 'Unexpected', message: err instanceof Error ? err.message : String(err) };
       }
     })();

@@ -1,6 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { ColdkeepError, isCancelled } from '@coldkeep/shared';
 import { ALL_CHANNELS, type IpcChannel, type IpcError, type IpcInput, type IpcOutput, type IpcResult } from '../ipc';
+import { desktopHint } from './hintWords';
 import { ipcInputs } from './ipcInputs';
 
 /** The part of `ipcMain` this module uses, so tests can pass a fake. */
@@ -43,7 +44,7 @@ export async function dispatch(handlers: IpcHandlers, channel: string, input: un
 /** What the page may see of an error: never a stack, a cause or an SDK's raw metadata. */
 export function ipcErrorOf(err: unknown): IpcError {
   if (err instanceof ColdkeepError)
-    return { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+    return { code: err.code, message: err.message, ...(err.hint ? { hint: desktopHint(err)! } : {}) };
   if (isCancelled(err)) return { code: 'Cancelled', message: 'Cancelled.' };
   return { code: 'Unexpected', message: err instanceof Error ? err.message : String(err) };
 }

@@ -21,6 +21,7 @@ import {
 import { defaultScheduleDir, TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
 import { appFileFor, appPageUrl, appSchemePrivileges, APP_SCHEME, isAppPageUrl } from './appProtocol';
 import { ColdkeepApp } from './coldkeepApp';
+import { desktopHint } from './hintWords';
 import { registerIpcHandlers } from './ipcHandlers';
 import { applyStartAtLogin, catchUpOnResume, linuxAutostartEntry, QuitGuard, type QuitChoice } from './lifecycle';
 import { showRunNotification } from './runNotifications';
@@ -104,7 +105,7 @@ function main(): void {
   /** Failures outside a run (the schedule files, a tray action) reach the user as a notification. */
   const reportError = (err: unknown): void => {
     const message = err instanceof Error ? err.message : String(err);
-    const hint = (err as { hint?: string }).hint;
+    const hint = desktopHint(err);
     if (Notification.isSupported()) {
       new Notification({ title: 'Coldkeep', body: hint ? `${message} ${hint}` : message, urgency: 'critical' }).show();
     }
@@ -237,7 +238,7 @@ function main(): void {
     .then(start)
     .catch((err: unknown) => {
       // Nothing can run without settings and schedules: say why, then leave.
-      const hint = (err as { hint?: string }).hint;
+      const hint = desktopHint(err);
       dialog.showErrorBox(
         'Coldkeep could not start',
         `${err instanceof Error ? err.message : String(err)}${hint ? `\n\n${hint}` : ''}`,

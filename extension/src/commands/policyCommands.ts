@@ -4,6 +4,7 @@ import type { ColdkeepApp } from '../app';
 import { showError } from '../jobs/runJob';
 import type { PolicyDiagnostics } from '../policy/policyEditor';
 import { operationChoices, validateBucketName } from './inputs';
+import { vscodeHint } from '../format';
 
 /** Coldkeep: Lint Policy — the active file, whatever it looks like; findings go to Problems. */
 export async function lintPolicyCommand(diagnostics: PolicyDiagnostics): Promise<PolicyFinding[] | undefined> {
@@ -58,8 +59,9 @@ export async function generatePolicyCommand(app: ColdkeepApp): Promise<vscode.Te
       content: JSON.stringify(generated.policy, null, 2) + '\n',
     });
     await vscode.window.showTextDocument(document);
-    for (const note of generated.notes) app.output.appendLine(`Policy note: ${note}`);
-    if (generated.notes.length) void vscode.window.showInformationMessage(generated.notes.join(' '));
+    const notes = generated.notes.map((note) => vscodeHint(note)!);
+    for (const note of notes) app.output.appendLine(`Policy note: ${note}`);
+    if (notes.length) void vscode.window.showInformationMessage(notes.join(' '));
     return document;
   } catch (err) {
     await showError(err, 'Generate policy');

@@ -14,11 +14,13 @@ import {
   restoreTable,
   type RestoreProgress,
   type RestoreReport,
+  verifyBackup,
+  type VerifyBackupReport,
 } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import type { ColdkeepApp } from '../app';
 import type { Connection } from '../connection';
-import { countText, bytesText } from '../format';
+import { countText, bytesText, vscodeHint } from '../format';
 import { runJob, showError } from '../jobs/runJob';
 import { backupInputFrom, isEngineChoice, notifySettingsOf } from '../settings';
 import { backupFromArgument, defaultRestoreName, tableFromArgument, validateTableName } from './inputs';
@@ -71,7 +73,7 @@ async function emailAfter(
   if (result.sent) app.output.appendLine(`Emailed ${result.to.join(', ')}: ${result.subject}`);
   else
     void vscode.window.showWarningMessage(
-      `The email was not sent: ${result.error?.message ?? 'unknown error'} ${result.error?.hint ?? ''}`,
+      `The email was not sent: ${result.error?.message ?? 'unknown error'} ${vscodeHint(result.error?.hint) ?? ''}`,
     );
 }
 
@@ -193,10 +195,10 @@ export async function backupTableCommand(
   }
 }
 
-export type RestoreMode = 'same' | 'new' | 'verify';
+export type RestoreMode = 'same' | 'new';
 
 /**
- * Coldkeep: Restore Backup / Restore to New Table / Verify Backup. Argument: a backup node
+ * Coldkeep: Restore Backup / Restore to New Table. Argument: a backup node
  * (or summary); otherwise quick picks. `target` (for tests and scripts) skips the name box.
  */
 export async function restoreCommand(
@@ -208,12 +210,7 @@ export async function restoreCommand(
   try {
     const connection = app.connection();
     const backup: BackupSummary | undefined =
-      backupFromArgument(arg) ??
-      (await pickBackup(
-        connection,
-        mode === 'verify' ? 'Verify which backup?' : 'Restore which backup?',
-        tableFromArgument(arg),
-      ));
+      backupFromArgument(arg) ?? (await pickBackup(connection, 'Restore which backup?', tableFromArgument(arg)));
     if (!backup) return undefined;
     let into = backup.table;
     if (mode === 'new') {
@@ -240,14 +237,12 @@ export async function restoreCommand(
       );
       if (answer !== 'Restore') return undefined;
     }
-    const verb = mode === 'verify' ? 'Verifying' : 'Restoring';
-    const report = await runJob(`${verb} ${backup.table} ${backup.backupId}`, (signal, report) =>
+    const report = await runJob(`Restoring ${backup.table} ${backup.backupId}`, (signal, report) =>
       restoreTable(
         connection.clients,
         {
           source: { bucket: backup.bucket, prefix: backup.prefix, table: backup.table, backupId: backup.backupId },
           target: into,
-          dryRun: mode === 'verify',
         },
         { signal, onProgress: (p) => report(restoreProgressText(p)) },
       ),
@@ -255,25 +250,67 @@ export async function restoreCommand(
     app.refreshViews();
     if (!report) return undefined;
     app.output.appendLine(
-      `${verb} ${backup.uri} → ${report.target}: ${report.itemsWritten} written, ${report.itemsVerified} verified`,
+      `Restoring ${backup.uri} → ${report.target}: ${report.itemsWritten} written, ${report.itemsVerified} verified`,
     );
-    if (mode === 'verify') {
+    void emailAfter(app, connection, restoreSummary(report));
+    void vscode.window
+      .showInformationMessage(
+        `Restored ${countText(report.itemsWritten)} items into ${report.target}${report.createdTable ? ' (new table)' : ''}.`,
+        'Show Tables',
+      )
+      .then((choice) => choice && vscode.commands.executeCommand('coldkeep.tables.focus'));
+    for (const warning of report.warnings) app.output.appendLine(`Warning: ${warning}`);
+    return report;
+  } catch (err) {
+    await showError(err, 'Restore');
+    return undefined;
+  }
+}
+
+/**
+ * Coldkeep: Verify Backup — the core of `coldkeep backups verify`: every file at its backed-up
+ * version, checksum and count, nothing written. A damaged backup is an error naming its files.
+ */
+export async function verifyBackupCommand(app: ColdkeepApp, arg?: unknown): Promise<VerifyBackupReport | undefined> {
+  try {
+    const connection = app.connection();
+    const backup: BackupSummary | undefined =
+      backupFromArgument(arg) ?? (await pickBackup(connection, 'Verify which backup?', tableFromArgument(arg)));
+    if (!backup) return undefined;
+    const report = await runJob(`Verifying ${backup.table} ${backup.backupId}`, (signal, progress) =>
+      verifyBackup(
+        connection.clients,
+        {
+          source: { bucket: backup.bucket, prefix: backup.prefix, table: backup.table, backupId: backup.backupId },
+        },
+        {
+          signal,
+          onProgress: (p) =>
+            progress({
+              message: `${p.filesDone}/${p.filesTotal} file(s) · ${countText(p.itemsVerified)} items`,
+              ...(p.filesTotal ? { percent: (p.filesDone / p.filesTotal) * 100 } : {}),
+            }),
+        },
+      ),
+    );
+    if (!report) return undefined;
+    for (const problem of report.problems) app.output.appendLine(`Damaged: ${problem}`);
+    for (const warning of report.warnings) app.output.appendLine(`Warning: ${warning}`);
+    if (report.ok) {
       void vscode.window.showInformationMessage(
         `Backup ${backup.backupId} is intact: ${report.files.length} file(s) verified, ${countText(report.itemsVerified)} items read.`,
       );
     } else {
-      void emailAfter(app, connection, restoreSummary(report));
-      void vscode.window
-        .showInformationMessage(
-          `Restored ${countText(report.itemsWritten)} items into ${report.target}${report.createdTable ? ' (new table)' : ''}.`,
-          'Show Tables',
-        )
-        .then((choice) => choice && vscode.commands.executeCommand('coldkeep.tables.focus'));
+      const bad = report.files.filter((f) => f.check !== 'ok');
+      void vscode.window.showErrorMessage(
+        `Backup ${backup.backupId} is not intact: ${bad.length} of ${report.files.length} file(s) failed the check (${bad
+          .map((f) => `${f.key.split('/').pop()}: ${f.check}`)
+          .join(', ')}). Nothing was written; details in the Coldkeep output.`,
+      );
     }
-    for (const warning of report.warnings) app.output.appendLine(`Warning: ${warning}`);
     return report;
   } catch (err) {
-    await showError(err, mode === 'verify' ? 'Verify' : 'Restore');
+    await showError(err, 'Verify');
     return undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { CancelledError, ColdkeepError } from '@coldkeep/shared';
 import * as vscode from 'vscode';
+import { vscodeSettingWords } from '../format';
 
 /** What a job reports to the progress notification. */
 export interface JobProgress {
@@ -62,6 +63,6 @@ export async function showError(err: unknown, doing?: string): Promise<void> {
 
 /** Text of an error, with its hint, for tests and the output channel. */
 export function errorText(err: unknown): string {
-  if (err instanceof ColdkeepError) return err.hint ? `${err.message} ${err.hint}` : err.message;
+  if (err instanceof ColdkeepError) return err.hint ? `${err.message} ${err.hintIn(vscodeSettingWords)}` : err.message;
   return err instanceof Error ? err.message : String(err);
 }

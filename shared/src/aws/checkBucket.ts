@@ -26,7 +26,7 @@ export async function checkBucket(
     const name = (err as { name?: string }).name;
     if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket') {
       throw new ColdkeepError('NoSuchBucket', `Bucket "${bucket}" does not exist (region ${region}).`, {
-        hint: 'Check the name (--bucket or COLDKEEP_BUCKET), or create the bucket first.',
+        hint: 'Check the name ({setting:bucket}), or create the bucket first.',
         cause: err,
       });
     }
@@ -38,7 +38,7 @@ export async function checkBucket(
         'RegionMismatch',
         `Bucket "${bucket}" is in ${actual ?? 'another region'}, not ${region}.`,
         {
-          hint: `Pass --region ${actual ?? '<the bucket region>'}.`,
+          hint: `Use {setting:region=${actual ?? '<the bucket region>'}}.`,
           cause: err,
         },
       );

@@ -7,14 +7,22 @@ import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { InitializeMiddleware, Logger, MetadataBearer, MiddlewareStack } from '@aws-sdk/types';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
+import { serviceErrorMiddleware } from './serviceErrors';
 import { type AwsSettings, type ServiceName, endpointFor } from './settings';
 
-/** Reports each call to `settings.onOperation`, if set; the initialize step runs once per call, not per retry. */
+/**
+ * Reports each call to `settings.onOperation`, if set; the initialize step runs once per call, not per retry.
+ * Also adds the coded errors of serviceErrors.ts (bad bucket names, unreachable endpoints, answers that are not the service's).
+ */
 function withOperationHook<C extends DynamoDBClient | S3Client | SESv2Client | CloudFormationClient>(
   client: C,
   settings: AwsSettings,
   service: ServiceName,
 ): C {
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(
+    serviceErrorMiddleware(service, endpointFor(settings, service)),
+    { step: 'initialize', name: 'coldkeepServiceErrors', priority: 'high' },
+  );
   const onOperation = settings.onOperation;
   if (!onOperation) return client;
   const hook: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {

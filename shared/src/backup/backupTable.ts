@@ -137,7 +137,7 @@ export async function backupTable(
   throwIfAborted(signal);
   if (!input.bucket) {
     throw new ColdkeepError('InvalidInput', 'No bucket was given for the backup.', {
-      hint: 'Pass --bucket NAME or set COLDKEEP_BUCKET.',
+      hint: 'Give the bucket ({setting:bucket}).',
     });
   }
 
@@ -158,7 +158,7 @@ export async function backupTable(
     throw new ColdkeepError(
       'InvalidInput',
       `Object Lock retain-until ${input.objectLock.retainUntil.toISOString()} is not in the future.`,
-      { hint: 'Give a later --lock-until date, or --lock-days N.' },
+      { hint: 'Give a later date in {setting:lockUntil}, or {setting:lockDays=N}.' },
     );
   }
   const [schema] = await Promise.all([
@@ -171,7 +171,7 @@ export async function backupTable(
       'InvalidInput',
       '--at picks a point in time for the export engine; a scan reads the table as it is now.',
       {
-        hint: 'Add --engine export (needs point-in-time recovery), or drop --at.',
+        hint: 'Use {setting:engine=export} (needs point-in-time recovery), or leave out {setting:at}.',
       },
     );
   }
@@ -241,7 +241,7 @@ export async function backupTable(
       'InvalidInput',
       `Segments must be a whole number from 1 to 1000000, got ${totalSegments}.`,
       {
-        hint: 'Leave --segments out to let Coldkeep choose from the table size.',
+        hint: 'Leave {setting:segments} out to let Coldkeep choose from the table size.',
       },
     );
   }

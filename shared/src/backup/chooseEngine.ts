@@ -51,7 +51,7 @@ export async function describePitr(client: DynamoDBClient, table: string, signal
       throw new ColdkeepError(
         'PitrDisabled',
         `This DynamoDB endpoint has no point-in-time recovery (DescribeContinuousBackups is unknown to it), so it cannot export "${table}".`,
-        { hint: 'Use --engine scan; the export engine needs DynamoDB itself.', cause: err },
+        { hint: 'Use {setting:engine=scan}; the export engine needs DynamoDB itself.', cause: err },
       );
     }
     throw fromAwsError(err, { doing: `read the point-in-time recovery setting of ${table}`, table });
@@ -60,7 +60,7 @@ export async function describePitr(client: DynamoDBClient, table: string, signal
 
 export function pitrDisabledError(table: string, why: string): ColdkeepError {
   return new ColdkeepError('PitrDisabled', `${why} needs point-in-time recovery, which is off for "${table}".`, {
-    hint: `${enablePitrAdvice(table)} Or back up with --engine scan.`,
+    hint: `${enablePitrAdvice(table)} Or back up with {setting:engine=scan}.`,
   });
 }
 
@@ -80,7 +80,7 @@ export function chooseEngine(
   if (options.incremental) {
     if (choice === 'scan') {
       throw new ColdkeepError('InvalidInput', 'An incremental backup is made by the export engine, not by a scan.', {
-        hint: 'Drop --engine scan (or use --engine export) with --incremental.',
+        hint: 'Use {setting:engine=export} (or auto) with {setting:incremental}.',
       });
     }
     if (!pitr.enabled) throw pitrDisabledError(table, 'An incremental backup (DynamoDB incremental export)');

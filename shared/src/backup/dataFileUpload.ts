@@ -14,6 +14,8 @@ export interface DataFileResult {
   bytes: number;
   uncompressedBytes: number;
   sha256: string;
+  /** S3 version id of the object (versioned buckets only). */
+  versionId?: string;
 }
 
 export interface DataFileUploadOptions {
@@ -39,7 +41,7 @@ export class DataFileUpload {
   private readonly hash = createHash('sha256');
   private readonly body: PassThrough;
   private readonly upload: Upload;
-  private readonly uploaded: Promise<unknown>;
+  private readonly uploaded: Promise<{ VersionId?: string }>;
 
   constructor(options: DataFileUploadOptions) {
     this.key = options.key;
@@ -82,13 +84,15 @@ export class DataFileUpload {
   /** Ends the object and waits until S3 has it (tags included). */
   async finish(): Promise<DataFileResult> {
     this.gzip.end();
-    await this.uploaded;
+    // PutObject's or CompleteMultipartUpload's answer: a versioned bucket names the version made.
+    const { VersionId } = await this.uploaded;
     return {
       key: this.key,
       items: this.items,
       bytes: this.storedBytes,
       uncompressedBytes: this.uncompressedBytes,
       sha256: this.hash.digest('hex'),
+      ...(VersionId && VersionId !== 'null' ? { versionId: VersionId } : {}),
     };
   }
 

@@ -67,7 +67,7 @@ async function findParent(
   const previous = backups.find((b) => b.account === location.account && b.region === location.region);
   if (!previous) {
     throw new ColdkeepError('BackupNotFound', `Table "${location.table}" has no backup to be incremental to.`, {
-      hint: 'Make a full backup first (without --incremental); later incremental backups follow it.',
+      hint: 'Make a full backup first (without {setting:incremental}); later incremental backups follow it.',
     });
   }
   const manifest = await getManifest(s3, previous, signal);
@@ -83,7 +83,7 @@ export function checkIncrementalWindow(from: Date, to: Date, pitr: PitrState, pa
     throw new ColdkeepError(
       'InvalidInput',
       `The previous backup ${parentId} (${from.toISOString()}) is older than the table's point-in-time recovery window (from ${pitr.earliest.toISOString()}).`,
-      { hint: 'Make a full backup now (drop --incremental).' },
+      { hint: 'Make a full backup now (without {setting:incremental}).' },
     );
   }
   if (span < MIN_INCREMENTAL_WINDOW_MS) {
@@ -97,7 +97,9 @@ export function checkIncrementalWindow(from: Date, to: Date, pitr: PitrState, pa
     throw new ColdkeepError(
       'InvalidInput',
       `The previous backup ${parentId} is from ${from.toISOString()}, more than 24 hours before ${to.toISOString()}; an incremental export covers at most 24 hours.`,
-      { hint: 'Make a full backup now (drop --incremental); schedule incremental backups at most a day apart.' },
+      {
+        hint: 'Make a full backup now (without {setting:incremental}); schedule incremental backups at most a day apart.',
+      },
     );
   }
 }
@@ -111,7 +113,7 @@ export function checkInPitrWindow(at: Date, pitr: PitrState): void {
     throw new ColdkeepError(
       'InvalidInput',
       `--at ${at.toISOString()} is outside the table's point-in-time recovery window (${window}).`,
-      { hint: 'Give a time inside that window, or leave --at out to export the latest restorable time.' },
+      { hint: 'Give a time inside that window, or leave {setting:at} out to export the latest restorable time.' },
     );
   }
 }
@@ -168,7 +170,7 @@ export async function exportBackup(
 ): Promise<ExportOutcome> {
   if (!schema.tableArn) {
     throw new ColdkeepError('Unexpected', `DescribeTable gave no ARN for "${schema.tableName}".`, {
-      hint: 'The export engine needs the table ARN; use --engine scan.',
+      hint: 'The export engine needs the table ARN; use {setting:engine=scan}.',
     });
   }
   if (options.at) checkInPitrWindow(options.at, pitr);
@@ -232,7 +234,7 @@ export async function exportBackup(
         },
       );
     }
-    await protectDataFiles(
+    const versions = await protectDataFiles(
       clients.s3,
       location.bucket,
       native.files.map((f) => f.key),
@@ -274,6 +276,7 @@ export async function exportBackup(
         items: f.items ?? 0,
         bytes: sizes.get(f.key) ?? 0,
         ...(f.md5 ? { md5: f.md5 } : {}),
+        ...(versions.has(f.key) ? { versionId: versions.get(f.key)! } : {}),
       })),
       storage: storageFacts(options),
     };
@@ -335,6 +338,8 @@ async function objectSizes(
 /**
  * DynamoDB writes the export's objects without tags or retention: Coldkeep adds the lifecycle
  * tag (so the bucket's rule archives them like scanned data) and Object Lock retention.
+ * Resolves to the version ids the tagging answers name (versioned buckets only): the versions
+ * the manifest records, so a restore reads exactly those.
  */
 async function protectDataFiles(
   s3: S3Client,
@@ -342,18 +347,21 @@ async function protectDataFiles(
   keys: string[],
   options: StorageOptions,
   signal: AbortSignal | undefined,
-): Promise<void> {
+): Promise<Map<string, string>> {
+  const versions = new Map<string, string>();
   const tags = lifecycleTags(options);
-  if (!tags.length && !options.objectLock) return;
+  if (!tags.length && !options.objectLock) return versions;
   await runPool(
     keys,
     16,
     async (key, poolSignal) => {
       try {
         if (tags.length) {
-          await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: tags } }), {
-            abortSignal: poolSignal,
-          });
+          const tagged = await s3.send(
+            new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: tags } }),
+            { abortSignal: poolSignal },
+          );
+          if (tagged.VersionId && tagged.VersionId !== 'null') versions.set(key, tagged.VersionId);
         }
         if (options.objectLock) {
           await s3.send(
@@ -371,4 +379,5 @@ async function protectDataFiles(
     },
     signal,
   );
+  return versions;
 }

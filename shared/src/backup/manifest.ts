@@ -25,6 +25,11 @@ const dataFile = z
       .optional(),
     /** Base64 MD5 of the object, as DynamoDB's export manifest gives it. */
     md5: z.string().optional(),
+    /**
+     * S3 version id of the object as written (versioned buckets only): restore and verify read
+     * exactly this version, so an overwrite after the backup cannot change what is restored.
+     */
+    versionId: z.string().optional(),
   })
   .refine((f) => f.sha256 !== undefined || f.md5 !== undefined, { message: 'a data file needs sha256 or md5' });
 

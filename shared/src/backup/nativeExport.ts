@@ -88,7 +88,7 @@ export async function readNativeExport(
   }
   if (parsed.data.outputFormat && parsed.data.outputFormat !== 'DYNAMODB_JSON') {
     throw new ColdkeepError('InvalidInput', `The export at ${where} is in ${parsed.data.outputFormat} format.`, {
-      hint: 'Only DYNAMODB_JSON exports can be restored; export again with --export-format DYNAMODB_JSON.',
+      hint: 'Only DYNAMODB_JSON exports can be restored; export the table again in that format ("aws dynamodb export-table-to-point-in-time --export-format DYNAMODB_JSON ...").',
     });
   }
   // Keys in the manifests are full keys; should one come relative to the export prefix, anchor it there.

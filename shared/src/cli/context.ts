@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../aws/settings';
 import { CancelledError, ColdkeepError, isCancelled } from '../errors';
 import type { CliCredentials } from './commands/sessionContext';
+import { cliSettingWords } from './format';
 import { ProgressDisplay } from './progress';
 
 /** Exit codes; 3 (restic's convention): the job finished, but something asked for is not in it. */
@@ -106,7 +107,7 @@ export function reportError(err: unknown, json: boolean): number {
   const cancelled = isCancelled(err);
   const known = err instanceof ColdkeepError;
   const payload = known
-    ? err.toJSON()
+    ? err.toJSON(cliSettingWords)
     : { code: 'Unexpected', message: err instanceof Error ? err.message : String(err) };
   if (json) {
     process.stdout.write(JSON.stringify({ ok: false, error: payload }, null, 2) + '\n');

@@ -1,4 +1,5 @@
 /** Human-readable figures for the CLI. */
+import { renderHint, type SettingWords } from '../errors/settingHint';
 
 // Bytes and counts read the same in a terminal and in an email.
 export { bytesText as formatBytes, countText as formatCount } from '../notify/figures';
@@ -21,4 +22,18 @@ export function table(header: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** Settings whose flag is not the kebab-case of their name. */
+const FLAG_OF: Record<string, string> = { endpoint: '--endpoint-url', notifyFrom: '--from', notifyTo: '--notify' };
+
+/** The CLI's words for a setting a hint names: its flag, `--region` or `--region eu-west-1`. */
+export const cliSettingWords: SettingWords = (setting, value) => {
+  const flag = FLAG_OF[setting] ?? `--${setting.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
+  return value === undefined ? flag : `${flag} ${value}`;
+};
+
+/** A hint (with `{setting:…}` tokens) as the CLI prints it. */
+export function cliHint(hint: string | undefined): string | undefined {
+  return renderHint(hint, cliSettingWords);
 }

@@ -11,6 +11,7 @@ import { type CliContext, EXIT, type GlobalOptions, makeContext, PartialOutcome,
 import { backupsListCommand } from './commands/backupsList';
 import { backupsDeleteCommand } from './commands/backupsDelete';
 import { backupsShowCommand } from './commands/backupsShow';
+import { backupsVerifyCommand } from './commands/backupsVerify';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
 import { exportTableCommand } from './commands/exportTable';
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
     .description('the backup catalog')
     .addCommand(backupsListCommand(context))
     .addCommand(backupsShowCommand(context))
+    .addCommand(backupsVerifyCommand(context))
     .addCommand(backupsDeleteCommand(context));
   program.addCommand(restoreCommand(context));
   program

@@ -5,7 +5,7 @@ import type { JobSummary, LinkedArtefact, NotificationReport, NotifySettings } f
 import { failureSummary } from '../notify/jobSummary';
 import { MAX_LINK_SECONDS, notifySettingsFrom } from '../notify/notifySettings';
 import type { CliContext } from './context';
-import { formatDuration } from './format';
+import { cliHint, formatDuration } from './format';
 
 /** The flags `addNotifyOptions` adds. */
 export interface NotifyFlags {
@@ -73,7 +73,10 @@ export function notificationLines(notification: NotificationReport | undefined):
   if (!notification) return [];
   if (!notification.sent) {
     const e = notification.error!;
-    return [`Warning: the email to ${notification.to.join(', ')} was not sent: ${e.message}`, `Hint: ${e.hint}`];
+    return [
+      `Warning: the email to ${notification.to.join(', ')} was not sent: ${e.message}`,
+      `Hint: ${cliHint(e.hint)}`,
+    ];
   }
   const lines = [`Emailed ${notification.to.join(', ')}: "${notification.subject}".`];
   if (notification.link) {

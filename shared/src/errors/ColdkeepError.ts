@@ -1,3 +1,5 @@
+import { neutralSettingWords, renderHint, type SettingName, settingsIn, type SettingWords } from './settingHint';
+
 /**
  * Errors a user can meet. Each has a stable `code` (scripts and front ends key on it),
  * a plain `message` saying what failed, and a `hint` saying what to do about it.
@@ -6,6 +8,7 @@ export type ErrorCode =
   | 'AccessDenied'
   | 'ArchivedObjects'
   | 'BackupIncomplete'
+  | 'BackupDamaged'
   | 'BackupLocked'
   | 'BackupNotFound'
   | 'Cancelled'
@@ -15,10 +18,14 @@ export type ErrorCode =
   | 'DeleteFailed'
   | 'EmulatorFailed'
   | 'EncryptionUnavailable'
+  | 'EndpointUnreachable'
   | 'ExpiredCredentials'
   | 'ExportFailed'
   | 'ImportFailed'
+  | 'InvalidBucketName'
   | 'InvalidInput'
+  | 'ItemsExist'
+  | 'ItemsNotRestored'
   | 'LambdaBundleMissing'
   | 'ManifestInvalid'
   | 'MfaCodeRejected'
@@ -47,9 +54,11 @@ export type ErrorCode =
   | 'TemplateInvalid'
   | 'Throttled'
   | 'Unavailable'
+  | 'UnexpectedResponse'
   | 'Unexpected';
 
 export interface ColdkeepErrorOptions {
+  /** What to do; names settings as `{setting:region}` tokens (see settingHint.ts), never as CLI flags. */
   hint?: string;
   cause?: unknown;
   /** Structured facts for --json output and reports (never secrets). */
@@ -59,21 +68,40 @@ export interface ColdkeepErrorOptions {
 export class ColdkeepError extends Error {
   override readonly name: string = 'ColdkeepError';
   readonly code: ErrorCode;
+  /** The hint in plain words ("the region setting"); front ends use `hintIn(theirWords)`. */
   readonly hint: string | undefined;
+  /** The hint as written, with its `{setting:…}` tokens. */
+  readonly hintTemplate: string | undefined;
+  /** The settings the hint names, for front ends and --json. */
+  readonly settings: SettingName[];
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, options: ColdkeepErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.hint = options.hint;
+    this.hintTemplate = options.hint;
+    this.hint = renderHint(options.hint, neutralSettingWords);
+    this.settings = settingsIn(options.hint);
     this.details = options.details;
   }
 
-  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: Record<string, unknown> } {
+  /** The hint in one front end's words. */
+  hintIn(words: SettingWords): string | undefined {
+    return renderHint(this.hintTemplate, words);
+  }
+
+  toJSON(words: SettingWords = neutralSettingWords): {
+    code: ErrorCode;
+    message: string;
+    hint?: string;
+    settings?: SettingName[];
+    details?: Record<string, unknown>;
+  } {
     return {
       code: this.code,
       message: this.message,
-      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.hint ? { hint: this.hintIn(words) } : {}),
+      ...(this.settings.length ? { settings: this.settings } : {}),
       ...(this.details ? { details: this.details } : {}),
     };
   }

@@ -35,6 +35,9 @@ export const CORRUPT_RESPONSE = 'CorruptResponse';
 
 /** Transient faults worth another try: throttling, 5xx, dropped connections, damaged responses. */
 export function isRetryable(err: unknown): boolean {
+  // The coded form of a raw network failure (serviceErrors.ts) is as worth retrying as the failure.
+  if (err instanceof ColdkeepError && (err.code === 'EndpointUnreachable' || err.code === 'UnexpectedResponse'))
+    return isRetryable(err.cause);
   if (isThrottling(err)) return true;
   const e = err as AwsLikeError & { code?: string };
   const status = e?.$metadata?.httpStatusCode ?? 0;
@@ -74,7 +77,7 @@ export function fromAwsError(err: unknown, ctx: AwsErrorContext): unknown {
 
   if (name === 'ResourceNotFoundException' && ctx.table) {
     return new ColdkeepError('NoSuchTable', `Table "${ctx.table}" does not exist${where}.`, {
-      hint: 'Check the table name and the region (--region); "coldkeep tables list" shows the tables there.',
+      hint: 'Check the table name and the region ({setting:region}); "coldkeep tables list" shows the tables there.',
       cause: err,
     });
   }
@@ -93,7 +96,7 @@ export function fromAwsError(err: unknown, ctx: AwsErrorContext): unknown {
       'RegionMismatch',
       `Bucket "${ctx.bucket ?? '?'}" is not in ${ctx.region ?? 'the configured region'}.`,
       {
-        hint: "Pass the bucket's own region with --region (or set AWS_REGION).",
+        hint: "Give the bucket's own region in {setting:region}.",
         cause: err,
       },
     );
@@ -120,7 +123,7 @@ export function fromAwsError(err: unknown, ctx: AwsErrorContext): unknown {
   }
   if (name === 'CredentialsProviderError') {
     return new ColdkeepError('MissingCredentials', 'No AWS credentials were found.', {
-      hint: 'Configure a profile ("aws configure"), pass --profile, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. To try Coldkeep without AWS run "npm run demo".',
+      hint: 'Configure a profile ("aws configure") and give it in {setting:profile}, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. To try Coldkeep without AWS run "npm run demo".',
       cause: err,
     });
   }

@@ -1,3 +1,4 @@
 export * from './ColdkeepError';
 export * from './fromAwsError';
 export * from './withAftermath';
+export * from './settingHint';

@@ -20,7 +20,7 @@ export function withAftermath(cause: unknown, aftermath: Aftermath): ColdkeepErr
   if (isCancelled(cause)) return new CancelledError(`${job} cancelled. ${summary}`, { details, cause });
   if (cause instanceof ColdkeepError) {
     return new ColdkeepError(cause.code, `${cause.message} ${summary}`, {
-      hint: cause.hint,
+      hint: cause.hintTemplate,
       details: { ...cause.details, ...details },
       cause,
     });

@@ -24,7 +24,7 @@ export function parseExportTarget(to: string): ExportTarget {
   }
   if (!to)
     throw new ColdkeepError('InvalidInput', 'No destination given.', {
-      hint: 'Pass --to s3://bucket/key or a file path.',
+      hint: 'Give the destination ({setting:to}): s3://bucket/key or a file path.',
     });
   return { kind: 'file', path: resolve(to) };
 }

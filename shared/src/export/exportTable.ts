@@ -86,7 +86,7 @@ export async function exportTable(
   throwIfAborted(signal);
   if (input.format !== 'json' && input.format !== 'csv') {
     throw new ColdkeepError('InvalidInput', `Unknown export format "${String(input.format)}".`, {
-      hint: 'Use --format json or --format csv.',
+      hint: 'Use {setting:format=json} or {setting:format=csv}.',
     });
   }
   const target = parseExportTarget(input.to);

@@ -11,6 +11,7 @@ import { ColdkeepError, withAftermath } from '../errors';
 import { jobOutcome, type JobOptions, type LeftOut, runPoolAsync, throwIfAborted } from '../jobs';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { type BlobPlace, BlobStore, FileChangedError, knownBlobs, placeFields } from './blobStore';
+import { damageForBackup } from './damageRecords';
 import { excludeRules } from './excludes';
 import { unreadable, vanished } from './leftOut';
 import { defaultSourceName, locksDir, s3SourceUri, type SourceLocation, sourceLocation } from './layout';
@@ -154,7 +155,7 @@ export async function backupFolder(
   throwIfAborted(signal);
   if (!input.bucket) {
     throw new ColdkeepError('InvalidInput', 'No bucket was given for the backup.', {
-      hint: 'Pass --bucket NAME or set COLDKEEP_BUCKET.',
+      hint: 'Give the bucket ({setting:bucket}).',
     });
   }
   const dir = resolve(input.dir);
@@ -176,7 +177,7 @@ export async function backupFolder(
     throw new ColdkeepError(
       'InvalidInput',
       `Object Lock retain-until ${input.objectLock.retainUntil.toISOString()} is not in the future.`,
-      { hint: 'Give a later --lock-until date, or --lock-days N.' },
+      { hint: 'Give a later date in {setting:lockUntil}, or {setting:lockDays=N}.' },
     );
   }
   const excludes = excludeRules(input.excludes, input.defaultExcludes !== false);
@@ -225,14 +226,23 @@ export async function backupFolder(
     // The parent tells which files are unchanged and which blobs surely exist. Without one,
     // the listing of stored blobs does (and lets a re-run after a failure reuse its uploads).
     // It is read under the lock: a prune cannot remove its blobs from now on.
-    let parent: SnapshotManifest | undefined;
-    if (input.parent !== 'none') {
+    // What a verify or restore found damaged is never reused (damageRecords.ts), read beside the parent.
+    const readParent = async (): Promise<SnapshotManifest | undefined> => {
+      if (input.parent === 'none') return undefined;
       const ids = input.parent ? [await resolveSnapshotId(clients.s3, loc, input.parent, signal)] : lock.alongside;
-      if (ids[0]) parent = await readSnapshot(clients.s3, loc, ids[0], signal);
-    }
+      return ids[0] ? readSnapshot(clients.s3, loc, ids[0], signal) : undefined;
+    };
+    const [parent, damaged] = await Promise.all([readParent(), damageForBackup(clients.s3, loc, signal)]);
     const parentFiles = new Map<string, FileEntry>();
     for (const e of parent?.entries ?? []) if (e.type === 'file') parentFiles.set(e.path, e);
-    const { known, complete } = await knownBlobs(clients.s3, loc, parentFiles.values(), parent?.finishedAt, signal);
+    const { known, complete } = await knownBlobs(
+      clients.s3,
+      loc,
+      parentFiles.values(),
+      parent?.finishedAt,
+      signal,
+      damaged,
+    );
     const blobs = new BlobStore({
       s3: clients.s3,
       location: loc,
@@ -241,6 +251,7 @@ export async function backupFolder(
       packSize,
       known,
       complete,
+      damaged,
       signal,
       now,
     });
@@ -295,13 +306,15 @@ export async function backupFolder(
           manifest.add({ type: 'symlink', path: item.path, mtimeMs: item.stats.mtimeMs, target: item.target });
         } else {
           // Unchanged since the parent (same size and mtime): not read, and no task for the pool.
-          // A file stored while it changed is read again, even when size and mtime match.
+          // A file stored while it changed is read again, even when size and mtime match, and so
+          // is one whose stored copy was found damaged (it is stored again).
           const previous = parentFiles.get(item.path);
           if (
             previous &&
             !previous.changedWhileRead &&
             previous.size === item.stats.size &&
-            previous.mtimeMs === item.stats.mtimeMs
+            previous.mtimeMs === item.stats.mtimeMs &&
+            !damaged.holds(previous)
           ) {
             const mode = item.stats.mode & 0o7777;
             // The parent's own entry when nothing differs: 100,000 entries are not copied.

@@ -5,6 +5,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { lifecycleTags, newBackupId, objectParams, objectUpload, type StorageOptions } from '../backup';
 import { ColdkeepError, fromAwsError } from '../errors';
 import { withRetry } from '../jobs';
+import { DamagedObjects, etagToken } from './damageRecords';
 import { listObjects } from './objectListing';
 import { blobHashOf, blobKey, blobsDir, packIdOf, packsDir, type SourceLocation } from './layout';
 import { readPackIndexes } from './packIndex';
@@ -18,6 +19,8 @@ export interface StoredObject {
   key: string;
   size: number;
   storageClass: string;
+  /** The ETag as a key-safe token (damage records name the ETag of the object found damaged). */
+  etag: string;
 }
 
 /** The objects under `dir` whose key `idOf` names, by that id. */
@@ -31,7 +34,13 @@ async function listStored(
   const stored = new Map<string, StoredObject>();
   for await (const o of listObjects(s3, bucket, dir, signal)) {
     const id = idOf(o.Key ?? '');
-    if (id) stored.set(id, { key: o.Key!, size: o.Size ?? 0, storageClass: o.StorageClass ?? 'STANDARD' });
+    if (id)
+      stored.set(id, {
+        key: o.Key!,
+        size: o.Size ?? 0,
+        storageClass: o.StorageClass ?? 'STANDARD',
+        etag: etagToken(o.ETag),
+      });
   }
   return stored;
 }
@@ -51,7 +60,9 @@ export function listPacks(s3: S3Client, loc: SourceLocation, signal?: AbortSigna
  * entries place them (a prune cannot remove them while the backup holds its lock), plus the
  * packs indexed since the parent finished (a run interrupted since), and `complete` is false (a
  * big file's unknown blob gets a HeadObject). Without one, nothing is taken on trust: the blob
- * listing, and every index whose pack is listed; `complete` is true.
+ * listing, and every index whose pack is listed; `complete` is true. Either way a blob or pack
+ * that a verify or restore found damaged (`damaged`) is never taken as stored: its content is
+ * stored again, a packed blob into a new pack and a blob of its own under its name, anew.
  */
 export async function knownBlobs(
   s3: S3Client,
@@ -59,13 +70,15 @@ export async function knownBlobs(
   parentFiles: Iterable<BlobPlace & { sha256: string }>,
   parentFinishedAt: string | undefined,
   signal?: AbortSignal,
+  damaged: DamagedObjects = DamagedObjects.none,
 ): Promise<{ known: Map<string, BlobPlace>; complete: boolean }> {
   const known = new Map<string, BlobPlace>();
+  const trusted = (sha256: string, place: BlobPlace): boolean => !damaged.holds({ sha256, pack: place.pack });
   if (parentFinishedAt !== undefined) {
-    for (const e of parentFiles) known.set(e.sha256, e);
+    for (const e of parentFiles) if (trusted(e.sha256, e)) known.set(e.sha256, e);
     const after = newBackupId(new Date(parentFinishedAt), () => Buffer.alloc(0));
     for (const [sha, place] of await readPackIndexes(s3, loc, after, signal))
-      if (!known.has(sha)) known.set(sha, place);
+      if (!known.has(sha) && trusted(sha, place)) known.set(sha, place);
     return { known, complete: false };
   }
   const [stored, packs, packed] = await Promise.all([
@@ -73,8 +86,9 @@ export async function knownBlobs(
     listPacks(s3, loc, signal),
     readPackIndexes(s3, loc, undefined, signal),
   ]);
-  for (const sha of stored.keys()) known.set(sha, OWN_OBJECT);
-  for (const [sha, place] of packed) if (!known.has(sha) && packs.has(place.pack)) known.set(sha, place);
+  for (const sha of stored.keys()) if (trusted(sha, OWN_OBJECT)) known.set(sha, OWN_OBJECT);
+  for (const [sha, place] of packed)
+    if (!known.has(sha) && packs.has(place.pack) && trusted(sha, place)) known.set(sha, place);
   return { known, complete: true };
 }
 
@@ -139,6 +153,8 @@ export interface BlobStoreOptions {
   known: Map<string, BlobPlace>;
   /** True when `known` is the full listing, so an unknown blob is missing without asking S3. */
   complete: boolean;
+  /** Objects found damaged: a blob of its own among them is stored again even though it exists. */
+  damaged?: DamagedObjects;
   /** The job's signal, for the pack uploads that outlive one file's task. */
   signal?: AbortSignal;
   /** The job's clock: pack ids sort by time with the snapshot ids. */
@@ -238,7 +254,8 @@ export class BlobStore {
   }
 
   private async exists(sha256: string, signal?: AbortSignal): Promise<boolean> {
-    const { s3, location } = this.options;
+    const { s3, location, damaged } = this.options;
+    if (damaged?.holds({ sha256 })) return false;
     try {
       await s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: this.keyOf(sha256) }), {
         abortSignal: signal,

@@ -16,3 +16,5 @@ export * from './verifySnapshot';
 export * from './retention';
 export * from './forgetSnapshots';
 export * from './pruneBlobs';
+export * from './damageRecords';
+export * from './repairSnapshot';

@@ -11,6 +11,7 @@ import { ColdkeepError } from '../errors';
  *   <prefix>/files/<sourceId>/packs/<packId>                 (small files' blobs, concatenated)
  *   <prefix>/files/<sourceId>/index/<packId>.json.gz          (which blobs a pack holds, and where)
  *   <prefix>/files/<sourceId>/locks/<kind>-<id>.json      (backup and prune locks)
+ *   <prefix>/files/<sourceId>/damaged/<kind>.<id>.<etag>.json  (objects a verify or restore found damaged)
  */
 export interface SourceLocation {
   bucket: string;
@@ -78,6 +79,10 @@ export function locksDir(loc: SourceLocation): string {
   return `${sourceDir(loc)}locks/`;
 }
 
+export function damagedDir(loc: SourceLocation): string {
+  return `${sourceDir(loc)}damaged/`;
+}
+
 /** The SHA-256 a blob key names, or undefined for keys that are not blobs. */
 export function blobHashOf(key: string): string | undefined {
   return /\/blobs\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(key)?.[1];
@@ -93,7 +98,7 @@ const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function checkSourceName(source: string): void {
   if (!SOURCE_NAME.test(source)) {
     throw new ColdkeepError('InvalidInput', `"${source}" is not a usable source name.`, {
-      hint: 'Use letters, digits, ".", "_" and "-" (up to 128, starting with a letter or digit), e.g. --source documents.',
+      hint: 'Use letters, digits, ".", "_" and "-" (up to 128, starting with a letter or digit), e.g. {setting:source=documents}.',
     });
   }
 }

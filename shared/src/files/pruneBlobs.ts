@@ -4,6 +4,7 @@ import { type StorageOptions } from '../backup';
 import { fromAwsError } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
 import { listBlobs, listPacks } from './blobStore';
+import { listDamageRecords, recordApplies } from './damageRecords';
 import { deleteKeys } from './forgetSnapshots';
 import { packIndexKey, sourceLocation } from './layout';
 import { listPackIndexIds } from './packIndex';
@@ -47,6 +48,11 @@ export interface PruneReport {
   deletedPacks: number;
   /** Bytes of the blobs and packs deleted. */
   deletedBytes: number;
+  /**
+   * Damage records deleted (or, in a dry run, that would be): those whose object is gone and no
+   * snapshot needs, or was written again since it was found damaged.
+   */
+  deletedDamageRecords: number;
   /** Unreferenced objects kept because Object Lock retention or a legal hold protects them. */
   lockedKept: { key: string; until?: string; legalHold?: boolean }[];
   /** Deletions S3 refused. */
@@ -106,10 +112,11 @@ export async function pruneBlobs(
     );
     progress.phase = 'list-blobs';
     onProgress?.({ ...progress });
-    const [stored, packs, indexed] = await Promise.all([
+    const [stored, packs, indexed, records] = await Promise.all([
       listBlobs(clients.s3, loc, signal),
       listPacks(clients.s3, loc, signal),
       listPackIndexIds(clients.s3, loc, undefined, signal).then((ids) => new Set(ids)),
+      listDamageRecords(clients.s3, loc, signal),
     ]);
     // An index never outlives its pack (a backup would trust it): indexes go first, and a pack
     // only when its index is gone.
@@ -178,6 +185,26 @@ export async function pruneBlobs(
       const failed = new Set(notDeleted.map((r) => r.key));
       deleted.push(...[...indexes, ...rest].filter((c) => !failed.has(c.key)));
     } else deleted.push(...deletable);
+    // A damage record goes when it no longer guards anything: its object was written again
+    // since (another ETag), or is gone (deleted now, or missing) and no snapshot needs it.
+    const gone = new Set(deleted.map((c) => c.key));
+    const obsoleteRecords = records.filter((r) => {
+      const object = (r.kind === 'blob' ? stored : packs).get(r.id);
+      const needed = r.kind === 'blob' ? referenced.has(r.id) : referencedPacks.has(r.id);
+      if (object && gone.has(object.key)) return true;
+      if (!object) return !needed;
+      return !recordApplies(r, object.etag);
+    });
+    if (!input.dryRun && obsoleteRecords.length) {
+      const refused = await deleteKeys(
+        clients.s3,
+        loc.bucket,
+        obsoleteRecords.map((r) => r.key),
+        signal,
+      );
+      notDeleted.push(...refused);
+    }
+    const recordsRefused = new Set(notDeleted.map((r) => r.key));
     return {
       source: loc.source,
       dryRun: input.dryRun ?? false,
@@ -189,6 +216,7 @@ export async function pruneBlobs(
       referencedPacks: [...packs.keys()].filter((id) => referencedPacks.has(id)).length,
       deletedPacks: deleted.filter((c) => c.kind === 'pack').length,
       deletedBytes: deleted.reduce((n, c) => n + c.size, 0),
+      deletedDamageRecords: obsoleteRecords.filter((r) => !recordsRefused.has(r.key)).length,
       lockedKept,
       notDeleted,
       staleLocksIgnored: lock.staleIgnored,

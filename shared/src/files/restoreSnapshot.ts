@@ -23,6 +23,7 @@ import { ColdkeepError, fromAwsError, withAftermath } from '../errors';
 import { type JobOptions, runPool, throwIfAborted, withRetry } from '../jobs';
 import { type ObjectArchiveState, type RetrievalTier, thawArchived } from '../restore/thawArchived';
 import { listBlobs, listPacks } from './blobStore';
+import { currentEtag, type DamageFinding, MISSING_OBJECT, recordDamage, storeObjectOf } from './damageRecords';
 import { blobKey, packKey, packsDir, type SourceLocation, sourceLocation } from './layout';
 import { type PackSlice, PackTooShortError, readPackSlices } from './packReader';
 import { selectEntries } from './pathSelection';
@@ -103,13 +104,45 @@ async function settleFile(tempPath: string, file: FileEntry, finalPath: string):
   await rename(tempPath, finalPath);
 }
 
+/** The command that truly repairs (named in hints). */
+export const REPAIR_COMMAND = 'coldkeep files verify --repair --read-data all';
+
+/**
+ * Records the objects a restore found damaged or missing (their ETag from a HeadObject), so that
+ * no later backup reuses them. Never throws: the restore's own outcome is what the user needs.
+ */
+async function recordFound(
+  s3: S3Client,
+  loc: SourceLocation,
+  snapshotId: string,
+  found: { key: string; problem: string; paths: string[] }[],
+  signal: AbortSignal | undefined,
+): Promise<{ recorded: string[]; error?: string }> {
+  const byObject = new Map<string, DamageFinding>();
+  try {
+    for (const f of found) {
+      const object = storeObjectOf(f.key);
+      if (!object) continue;
+      const known = byObject.get(f.key);
+      if (known) known.paths.push(...f.paths);
+      else {
+        const etag = (await currentEtag(s3, loc.bucket, f.key, signal)) ?? MISSING_OBJECT;
+        byObject.set(f.key, { ...object, etag, problem: f.problem, paths: [...f.paths] });
+      }
+    }
+  } catch (err) {
+    return { recorded: [], error: err instanceof Error ? err.message : String(err) };
+  }
+  return recordDamage(s3, loc, [...byObject.values()], { foundBy: 'restore', snapshotId }, signal);
+}
+
 function damagedBlob(file: FileEntry, key: string, actual: string, users: FileEntry[] = [file]): ColdkeepError {
   const paths = users.map((u) => u.path);
   return new ColdkeepError(
     'ChecksumMismatch',
     `The blob of ${paths.join(', ')} is damaged: its SHA-256 is ${actual}, the snapshot says ${file.sha256}.`,
     {
-      hint: `${paths.length === 1 ? 'That file was' : 'Those files were'} not written. Restore from another snapshot; "coldkeep files verify --read-data all" finds every damaged blob.`,
+      hint: `${paths.length === 1 ? 'That file was' : 'Those files were'} not written. Restore from another snapshot; "${REPAIR_COMMAND}" finds every damaged blob and stores again what the folder still holds.`,
       details: { path: file.path, ...(paths.length > 1 ? { paths } : {}), key, expected: file.sha256, actual },
     },
   );
@@ -177,6 +210,7 @@ const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE', 'INTELLIGENT_TIERING
 async function archivedObjects(
   s3: S3Client,
   loc: SourceLocation,
+  snapshotId: string,
   files: FileEntry[],
   signal: AbortSignal | undefined,
 ): Promise<string[]> {
@@ -192,15 +226,21 @@ async function archivedObjects(
   ]);
   const lost = files.filter((f) => (f.pack === undefined ? !blobs.has(f.sha256) : !packs.has(f.pack)));
   if (lost.length) {
-    const missing = [
-      ...new Set(lost.map((f) => (f.pack === undefined ? blobKey(loc, f.sha256) : packKey(loc, f.pack)))),
-    ];
+    const keyOf = (f: FileEntry): string => (f.pack === undefined ? blobKey(loc, f.sha256) : packKey(loc, f.pack));
+    const missing = [...new Set(lost.map(keyOf))];
+    const recording = await recordFound(
+      s3,
+      loc,
+      snapshotId,
+      lost.map((f) => ({ key: keyOf(f), problem: 'missing', paths: [f.path] })),
+      signal,
+    );
     throw new ColdkeepError(
       'RestoreFailed',
       `${missing.length} object(s) the snapshot needs are missing from the bucket (e.g. for ${lost[0]!.path}). Nothing was restored.`,
       {
-        hint: 'Run "coldkeep files verify" on this snapshot; restore these files from another snapshot, or the rest with a path filter.',
-        details: { missing: missing.slice(0, 100), paths: lost.slice(0, 100).map((f) => f.path) },
+        hint: `Restore these files from another snapshot, or the rest with a path filter; "${REPAIR_COMMAND}" stores again what the folder still holds.`,
+        details: { missing: missing.slice(0, 100), paths: lost.slice(0, 100).map((f) => f.path), recording },
       },
     );
   }
@@ -268,7 +308,7 @@ export async function restoreSnapshot(
   progress.files = files.length;
   progress.bytes = files.reduce((n, f) => n + f.size, 0);
 
-  const archived = await archivedObjects(clients.s3, loc, files, signal);
+  const archived = await archivedObjects(clients.s3, loc, snapshotId, files, signal);
   if (archived.length) {
     progress.phase = 'thaw';
     onProgress?.({ ...progress, waitingFor: archived.length });
@@ -379,7 +419,7 @@ export async function restoreSnapshot(
         const paths = (err.unread as typeof slices).flatMap((slice) => slice.files.map((f) => f.path));
         damaged.push(
           new ColdkeepError('ChecksumMismatch', err.message, {
-            hint: err.hint,
+            hint: err.hintTemplate,
             details: { path: paths[0], paths: paths.slice(0, 100), key: packKey(loc, pack) },
           }),
         );
@@ -436,13 +476,23 @@ export async function restoreSnapshot(
     });
   }
   if (damaged.length) {
+    const recording = await recordFound(
+      clients.s3,
+      loc,
+      snapshotId,
+      damaged.map((d) => {
+        const details = d.details as { key: string; path: string; paths?: string[] };
+        return { key: details.key, problem: 'hash-mismatch', paths: details.paths ?? [details.path] };
+      }),
+      signal,
+    );
     throw new ColdkeepError(
       'ChecksumMismatch',
       `${files.length - progress.filesDone} file(s) were not restored because their blobs are damaged (first: ${String(damaged[0]!.details?.path)}); ` +
         `${progress.filesDone - skippedFiles} other file(s) were restored into ${target}.`,
       {
-        hint: damaged[0]!.hint,
-        details: { damaged: damaged.map((d) => d.details), target },
+        hint: damaged[0]!.hintTemplate,
+        details: { damaged: damaged.map((d) => d.details), target, recording },
       },
     );
   }

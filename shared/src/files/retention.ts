@@ -37,12 +37,12 @@ export function checkRetentionPolicy(policy: RetentionPolicy): void {
   const values = [policy.last, policy.daily, policy.weekly, policy.monthly];
   if (values.some((v) => v !== undefined && (!Number.isInteger(v) || v < 0))) {
     throw new ColdkeepError('InvalidInput', 'Retention counts must be whole numbers of 0 or more.', {
-      hint: 'e.g. --keep-last 3 --keep-daily 7 --keep-weekly 4 --keep-monthly 12',
+      hint: 'e.g. {setting:keepLast=3}, {setting:keepDaily=7}, {setting:keepWeekly=4}, {setting:keepMonthly=12}',
     });
   }
   if (!values.some((v) => v !== undefined && v > 0)) {
     throw new ColdkeepError('InvalidInput', 'A retention policy that keeps nothing would forget every snapshot.', {
-      hint: 'Give at least one of --keep-last, --keep-daily, --keep-weekly, --keep-monthly.',
+      hint: 'Give at least one of {setting:keepLast}, {setting:keepDaily}, {setting:keepWeekly}, {setting:keepMonthly}.',
     });
   }
 }

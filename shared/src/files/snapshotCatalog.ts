@@ -135,7 +135,7 @@ export async function resolveSnapshotId(
   if (snapshotId === 'latest') {
     if (!ids[0]) {
       throw new ColdkeepError('SnapshotNotFound', `Source "${loc.source}" has no snapshots in s3://${loc.bucket}.`, {
-        hint: 'List them with "coldkeep files snapshots"; check --bucket, --prefix and --source.',
+        hint: 'List them with "coldkeep files snapshots"; check {setting:bucket}, {setting:prefix} and {setting:source}.',
       });
     }
     return ids[0];

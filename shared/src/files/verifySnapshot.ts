@@ -2,9 +2,19 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws';
+import type { StorageOptions } from '../backup';
 import { fromAwsError } from '../errors';
 import { type JobOptions, runPool, throwIfAborted, withRetry } from '../jobs';
 import { listBlobs, listPacks } from './blobStore';
+import {
+  type DamageFinding,
+  type DamageRecording,
+  type DamagedKind,
+  listDamageRecords,
+  liveDamage,
+  MISSING_OBJECT,
+  recordDamage,
+} from './damageRecords';
 import { blobKey, packKey, sourceLocation } from './layout';
 import { readPackSlices } from './packReader';
 import { readSnapshot, resolveSnapshotId } from './snapshotCatalog';
@@ -20,6 +30,10 @@ export interface SnapshotVerifyInput {
   /** Blobs re-hashed with readData "sample" (default 20). */
   sampleSize?: number;
   concurrency?: number;
+  /** Record what is found damaged or missing, so that no later backup reuses it (default true). */
+  record?: boolean;
+  /** SSE for the damage records. */
+  storage?: StorageOptions;
   /** For tests: the sampling randomness. */
   random?: () => number;
 }
@@ -41,7 +55,8 @@ export interface BlobProblem {
   pack?: string;
   /** Files of the snapshot that use it (first few). */
   paths: string[];
-  problem: 'missing' | 'size-mismatch' | 'hash-mismatch';
+  /** known-damaged: an earlier verify or restore recorded the object as damaged (it is not read again). */
+  problem: 'missing' | 'size-mismatch' | 'hash-mismatch' | 'known-damaged';
   detail?: string;
 }
 
@@ -57,6 +72,8 @@ export interface SnapshotVerifyReport {
   /** Archived blobs that could not be re-hashed without a retrieval. */
   archivedNotRead: number;
   problems: BlobProblem[];
+  /** Damage records written for what this run found (see damageRecords.ts); `error` if that failed. */
+  recording: DamageRecording;
   durationMs: number;
 }
 
@@ -105,10 +122,13 @@ export async function verifySnapshot(
   onProgress?.({ ...progress });
 
   const uses = [...blobs.values()];
-  const [stored, packs] = await Promise.all([
+  const [stored, packs, records] = await Promise.all([
     uses.some((u) => u.pack === undefined) ? listBlobs(clients.s3, loc, signal) : undefined,
     uses.some((u) => u.pack !== undefined) ? listPacks(clients.s3, loc, signal) : undefined,
+    listDamageRecords(clients.s3, loc, signal),
   ]);
+  // A record applies while its object is the one found damaged (same ETag, or still absent).
+  const damaged = liveDamage(records, (kind, id) => (kind === 'blob' ? stored : packs)?.get(id)?.etag);
   const problems: BlobProblem[] = [];
   const keyOf = (use: BlobUse): string => (use.pack === undefined ? blobKey(loc, use.sha256) : packKey(loc, use.pack));
   const problem = (use: BlobUse, kind: BlobProblem['problem'], detail?: string): void => {
@@ -124,7 +144,14 @@ export async function verifySnapshot(
   const readable: BlobUse[] = [];
   let archivedNotRead = 0;
   for (const use of uses) {
-    if (use.pack === undefined) {
+    const record = damaged.recordOf(use);
+    if (record) {
+      problem(
+        use,
+        'known-damaged',
+        `found damaged or missing earlier${record.recordedAt ? ` (recorded ${record.recordedAt})` : ''}`,
+      );
+    } else if (use.pack === undefined) {
       const blob = stored!.get(use.sha256);
       if (!blob) problem(use, 'missing');
       else if (blob.size !== use.size) problem(use, 'size-mismatch', `stored ${blob.size} bytes, expected ${use.size}`);
@@ -212,6 +239,16 @@ export async function verifySnapshot(
     },
     signal,
   );
+  const recording =
+    input.record === false
+      ? { recorded: [] }
+      : await recordDamage(
+          clients.s3,
+          loc,
+          findingsOf(problems, (kind, id) => (kind === 'blob' ? stored : packs)?.get(id)?.etag),
+          { foundBy: 'verify', snapshotId, storage: input.storage },
+          signal,
+        );
   return {
     source: loc.source,
     snapshotId,
@@ -222,6 +259,32 @@ export async function verifySnapshot(
     readBytes,
     archivedNotRead,
     problems,
+    recording,
     durationMs: Date.now() - started,
   };
+}
+
+/** One finding per damaged object (a pack holds many blobs) among the new problems. */
+function findingsOf(
+  problems: BlobProblem[],
+  etagOf: (kind: DamagedKind, id: string) => string | undefined,
+): DamageFinding[] {
+  const findings = new Map<string, DamageFinding>();
+  for (const p of problems) {
+    if (p.problem === 'known-damaged') continue;
+    const kind: DamagedKind = p.pack === undefined ? 'blob' : 'pack';
+    const id = p.pack ?? p.sha256;
+    const found = findings.get(`${kind}:${id}`);
+    if (found) found.paths.push(...p.paths);
+    else
+      findings.set(`${kind}:${id}`, {
+        kind,
+        id,
+        etag: etagOf(kind, id) ?? MISSING_OBJECT,
+        problem: p.problem,
+        ...(p.detail ? { detail: p.detail } : {}),
+        paths: [...p.paths],
+      });
+  }
+  return [...findings.values()];
 }

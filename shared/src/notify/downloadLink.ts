@@ -30,7 +30,7 @@ export async function presignDownload(
 ): Promise<DownloadLink> {
   if (!Number.isInteger(requestedSeconds) || requestedSeconds < 1 || requestedSeconds > MAX_LINK_SECONDS) {
     throw new ColdkeepError('InvalidInput', `A download link can live 1 second to 7 days, not ${requestedSeconds} s.`, {
-      hint: 'Pass --link-expires with a value up to 7d.',
+      hint: 'Set {setting:linkExpires} to a value up to 7d.',
     });
   }
   const identity = await s3.config.credentials();

@@ -33,7 +33,7 @@ export function notifySettingsFrom(
   const from = (flags.from ?? env.COLDKEEP_NOTIFY_FROM)?.trim();
   if (!from) {
     throw new ColdkeepError('InvalidInput', 'An email needs a sender.', {
-      hint: 'Pass --from sender@example.com (an address verified in SES), or set COLDKEEP_NOTIFY_FROM.',
+      hint: 'Give the sender, an address verified in SES ({setting:notifyFrom=sender@example.com}).',
     });
   }
   for (const address of [from, ...to]) {
@@ -46,7 +46,7 @@ export function notifySettingsFrom(
   const linkSeconds = flags.linkSeconds;
   if (linkSeconds !== undefined && (linkSeconds < 1 || linkSeconds > MAX_LINK_SECONDS)) {
     throw new ColdkeepError('InvalidInput', `A download link can live at most 7 days, not ${linkSeconds} s.`, {
-      hint: 'S3 refuses longer pre-signed links; pass --link-expires 7d or less.',
+      hint: 'S3 refuses longer pre-signed links; set {setting:linkExpires} to 7d or less.',
     });
   }
   const sesRegion = flags.sesRegion ?? env.COLDKEEP_SES_REGION;

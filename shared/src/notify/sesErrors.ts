@@ -1,3 +1,5 @@
+import { ColdkeepError } from '../errors';
+
 /** Why an email could not be sent, with what to do about it. Never thrown: reported beside the job's result. */
 export interface NotifyError {
   code: 'NotifyFailed';
@@ -20,7 +22,9 @@ function unverifiedAddresses(message: string): string[] {
   return list ? list.split(/,\s*/).map((a) => a.trim().toLowerCase()) : [];
 }
 
-export function sesFailure(err: unknown, ctx: { from: string; to: string[]; region: string }): NotifyError {
+export function sesFailure(failure: unknown, ctx: { from: string; to: string[]; region: string }): NotifyError {
+  // SES's own reading of a raw network failure beats the general one the client gave it (serviceErrors.ts).
+  const err = failure instanceof ColdkeepError && failure.code === 'EndpointUnreachable' ? failure.cause : failure;
   const e = (err ?? {}) as SesLikeError;
   const name = e.name ?? '';
   const message = e.message ?? String(err);
@@ -70,7 +74,7 @@ export function sesFailure(err: unknown, ctx: { from: string; to: string[]; regi
   ) {
     return fail(
       `The SES endpoint for ${ctx.region} could not be reached (${message}).`,
-      `SES is not offered in every region: pass --ses-region with one that has it (e.g. us-east-1, eu-west-1), or check the network.`,
+      `SES is not offered in every region: set {setting:sesRegion} to one that has it (e.g. us-east-1, eu-west-1), or check the network.`,
     );
   }
   if (name === 'TimeoutError' || /timed? ?out/i.test(message)) {
@@ -87,6 +91,6 @@ export function sesFailure(err: unknown, ctx: { from: string; to: string[]; regi
   }
   return fail(
     `SES could not send the email: ${name ? `${name}: ` : ''}${message}`,
-    'Check the sender, the recipients and the region (--ses-region).',
+    'Check the sender, the recipients and the region ({setting:sesRegion}).',
   );
 }

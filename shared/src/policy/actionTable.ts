@@ -59,7 +59,9 @@ export type Feature =
   /** Objects are written with SSE-KMS, or read back from a bucket that uses it. */
   | 'sse-kms'
   /** Backups are written with Object Lock retention (--lock-mode). */
-  | 'object-lock';
+  | 'object-lock'
+  /** The bucket keeps versions: restore and verify read the data files' backed-up versions. */
+  | 'versioned-bucket';
 
 export interface ActionGrant {
   /** IAM action, as spelled in the Service Authorization Reference. */
@@ -313,8 +315,9 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
   {
     name: 'restore',
     status: 'available',
-    commands: ['restore'],
-    summary: 'restore a backup into a table: plan, thaw, create the table, write, verify',
+    commands: ['restore', 'backups verify'],
+    summary:
+      'restore a backup into a table (or chosen items into a live one): plan, thaw, create the table, write, verify',
     grants: [
       {
         action: 's3:ListBucket',
@@ -363,6 +366,25 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         on: 'table',
         calls: ['dynamodb.BatchWriteItem'],
         why: 'write the items, 25 at a time',
+      },
+      {
+        action: 'dynamodb:PutItem',
+        on: 'table',
+        calls: ['dynamodb.PutItem'],
+        why: 'item restore (--key/--keys/--where): one item per request, conditional (attribute_not_exists) unless --conflict overwrite',
+      },
+      {
+        action: 'dynamodb:GetItem',
+        on: 'table',
+        calls: ['dynamodb.GetItem'],
+        why: 'item restore with --conflict fail: is any selected key already in the target, before anything is written',
+      },
+      {
+        action: 's3:GetObjectVersion',
+        on: 'table-backups',
+        calls: ['s3.GetObject'],
+        feature: 'versioned-bucket',
+        why: 'read a data file at the version id its manifest recorded (versioned buckets), also by backups verify',
       },
       KMS_READ,
     ],
@@ -449,19 +471,19 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         action: 's3:ListBucket',
         on: 'bucket',
         calls: ['s3.ListObjectsV2'],
-        why: 'check the bucket before a backup (a one-key listing of the locks); list sources, snapshots, blobs, packs, pack indexes (what exists, storage classes) and locks',
+        why: 'check the bucket before a backup (a one-key listing of the locks); list sources, snapshots, blobs, packs, pack indexes (what exists, storage classes), locks and damage records',
       },
       {
         action: 's3:GetObject',
         on: 'file-snapshots',
         calls: ['s3.GetObject', 's3.HeadObject'],
-        why: 'read snapshot manifests and blobs (restore, verify); HeadObject: does a blob exist, snapshot figures, archive state, retention before prune',
+        why: 'read snapshot manifests and blobs (restore, verify); HeadObject: does a blob exist, snapshot figures, archive state, retention before prune, is a recorded damaged object still the one found',
       },
       {
         action: 's3:PutObject',
         on: 'file-snapshots',
         calls: ['s3.PutObject', 's3.CreateMultipartUpload', 's3.UploadPart', 's3.CompleteMultipartUpload'],
-        why: 'blobs (one request, or multipart for big files), the snapshot manifest last, and the lock object',
+        why: 'blobs (one request, or multipart for big files), the snapshot manifest last, the lock object, and damage records (verify, restore)',
       },
       {
         action: 's3:PutObjectTagging',
@@ -479,7 +501,7 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         action: 's3:DeleteObject',
         on: 'file-snapshots',
         calls: ['s3.DeleteObject', 's3.DeleteObjects'],
-        why: 'release the lock object; forget deletes snapshot manifests; prune deletes unreferenced blobs',
+        why: 'release the lock object; forget deletes snapshot manifests; prune deletes unreferenced blobs and damage records that guard nothing',
       },
       {
         action: 's3:RestoreObject',

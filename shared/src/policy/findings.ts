@@ -13,6 +13,10 @@ export interface CheckInfo {
 
 export const CHECKS = {
   JsonSyntax: { severity: 'error', title: 'The document is not valid JSON (or YAML).' },
+  TemplateError: {
+    severity: 'error',
+    title: "CloudFormation would refuse the template's intrinsic functions (e.g. a function as Fn::Join's delimiter).",
+  },
   DuplicateKey: { severity: 'error', title: 'A key appears twice in one object; only the last one counts.' },
   MalformedPolicy: { severity: 'error', title: 'The policy document is not shaped as IAM expects.' },
   MissingVersion: { severity: 'warning', title: 'The policy has no Version, so it is read as 2008-10-17.' },
@@ -50,6 +54,24 @@ export const CHECKS = {
   AllowNotPrincipal: { severity: 'warning', title: 'NotPrincipal with Allow grants to everyone but the listed ones.' },
   DuplicateSid: { severity: 'error', title: 'Two statements have the same Sid.' },
   InvalidSid: { severity: 'error', title: 'A Sid must be letters and digits only.' },
+  SensitiveWildcard: {
+    severity: 'warning',
+    title:
+      'A wildcard action also grants sensitive actions (ones that weaken Object Lock, delete, or hand over control).',
+  },
+  AclOnOwnerEnforced: {
+    severity: 'warning',
+    title:
+      'An ACL action is granted; buckets with bucket-owner-enforced ownership (the default since 2023) refuse ACLs.',
+  },
+  ListBucketWithoutPrefix: {
+    severity: 'info',
+    title: 's3:ListBucket is allowed without an s3:prefix condition, so the whole bucket can be listed.',
+  },
+  MissingSecureTransport: {
+    severity: 'warning',
+    title: 'A bucket policy has no Deny for requests without TLS (aws:SecureTransport false).',
+  },
   BroadManagedPolicy: {
     severity: 'warning',
     title: 'A template attaches an AWS managed policy that grants a whole service or more.',

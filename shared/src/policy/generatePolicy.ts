@@ -1,6 +1,7 @@
 import { normalizePrefix, tablesRoot } from '../backup/layout';
 import { ColdkeepError } from '../errors';
 import {
+  type ActionGrant,
   ACTION_TABLE,
   CORE_OPERATIONS,
   type CoreOperation,
@@ -21,6 +22,8 @@ export interface GenerateOptions {
   kmsKey?: string;
   /** Backups are written with Object Lock retention. */
   objectLock?: boolean;
+  /** The bucket keeps versions (restores read the backed-up versions: s3:GetObjectVersion). */
+  versionedBucket?: boolean;
   /** Account and region of the tables and key; "*" when absent. */
   account?: string;
   region?: string;
@@ -64,6 +67,28 @@ const SIDS: Record<ResourceScope, string> = {
   'import-log-groups': 'ImportLogGroups',
 };
 
+/** SDK calls S3 authorizes as s3:ListBucket without a prefix: they only check that the bucket (or a key) exists. */
+const BUCKET_CHECK_CALLS = ['s3.HeadBucket', 's3.HeadObject'];
+
+/**
+ * The conditions s3:ListBucket is granted with, one statement each, for the SDK calls that need it:
+ * listings name a prefix (s3:prefix), so only Coldkeep's is allowed; HeadBucket and HeadObject are
+ * authorized as s3:ListBucket too and carry no prefix at all (hence the Null test, sid "BucketCheck").
+ */
+export function listBucketConditions(
+  calls: string[],
+  prefix: string,
+): { condition: NonNullable<PolicyStatement['Condition']>; sid?: string }[] {
+  const out: { condition: NonNullable<PolicyStatement['Condition']>; sid?: string }[] = [];
+  if (calls.some((c) => !BUCKET_CHECK_CALLS.includes(c))) {
+    out.push({ condition: { StringLike: { 's3:prefix': [`${prefix}/*`] } } });
+  }
+  if (calls.some((c) => BUCKET_CHECK_CALLS.includes(c))) {
+    out.push({ condition: { Null: { 's3:prefix': 'true' } }, sid: 'BucketCheck' });
+  }
+  return out;
+}
+
 export function parseOperations(list: string): CoreOperation[] {
   const names = list
     .split(',')
@@ -92,6 +117,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   const features: Feature[] = [];
   if (options.kmsKey) features.push('sse-kms');
   if (options.objectLock) features.push('object-lock');
+  if (options.versionedBucket) features.push('versioned-bucket');
   const declarations = options.operations.map(declarationOf);
   // A stack deploy reaches S3 only to upload a Lambda bundle: without a bucket those grants are
   // left out (and a note says so) rather than the whole policy refused.
@@ -105,7 +131,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   const needsBucket = grants.some(({ g }) => /bucket|backups|snapshots|bundles/.test(g.on));
   if (needsBucket && !options.bucket) {
     throw new ColdkeepError('InvalidInput', 'These operations use a bucket, and none was given.', {
-      hint: 'Pass --bucket NAME (and --prefix if the backups are not under "coldkeep/").',
+      hint: 'Give the bucket ({setting:bucket}), and the prefix ({setting:prefix}) if the backups are not under "coldkeep/".',
     });
   }
   const bucket = options.bucket ?? '';
@@ -145,29 +171,38 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
         return [`arn:${p}:logs:${region}:${account}:log-group:/aws-dynamodb/*`];
     }
   };
-  const conditionOf = (scope: ResourceScope): PolicyStatement['Condition'] | undefined => {
-    if (scope !== 'kms-key') return undefined;
-    // Only through S3, so the key cannot be used directly with these grants.
-    return {
-      StringLike: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
-      ...(kms?.alias ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': kms.alias } } : {}),
-    };
+  /** The statements' conditions a grant needs (one statement each); [undefined] for none. */
+  const conditionsOf = (g: ActionGrant): { condition?: PolicyStatement['Condition']; sid?: string }[] => {
+    if (g.on === 'kms-key') {
+      // Only through S3, so the key cannot be used directly with these grants.
+      return [
+        {
+          condition: {
+            StringLike: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+            ...(kms?.alias ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': kms.alias } } : {}),
+          },
+        },
+      ];
+    }
+    if (g.action !== 's3:ListBucket' || !prefix) return [{}];
+    return listBucketConditions(g.calls, prefix);
   };
 
   const statements = new Map<string, PolicyStatement & { Action: string[] }>();
   for (const { g } of grants) {
     const resources = resourcesOf(g.on);
-    const condition = conditionOf(g.on);
-    const key = JSON.stringify([resources, condition ?? null]);
-    const statement = statements.get(key) ?? {
-      Sid: SIDS[g.on],
-      Effect: 'Allow' as const,
-      Action: [],
-      Resource: resources.length === 1 ? resources[0]! : resources,
-      ...(condition ? { Condition: condition } : {}),
-    };
-    if (!statement.Action.includes(g.action)) statement.Action.push(g.action);
-    statements.set(key, statement);
+    for (const { condition, sid } of conditionsOf(g)) {
+      const key = JSON.stringify([resources, condition ?? null]);
+      const statement = statements.get(key) ?? {
+        Sid: sid ?? SIDS[g.on],
+        Effect: 'Allow' as const,
+        Action: [],
+        Resource: resources.length === 1 ? resources[0]! : resources,
+        ...(condition ? { Condition: condition } : {}),
+      };
+      if (!statement.Action.includes(g.action)) statement.Action.push(g.action);
+      statements.set(key, statement);
+    }
   }
   const policy: PolicyDocument = {
     Version: '2012-10-17',
@@ -189,14 +224,14 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   }
   if (bundleGrantsLeftOut) {
     notes.push(
-      'No --bucket: the upload of a Lambda bundle (template table-backup-schedule) is not granted; pass --bucket (and --prefix) to include it.',
+      'No bucket ({setting:bucket}): the upload of a Lambda bundle (template table-backup-schedule) is not granted; give the bucket (and {setting:prefix}) to include it.',
     );
   }
   if (account === '*' || region === '*') {
-    notes.push('The account and/or region are "*" in ARNs: pass --account and --region to pin them.');
+    notes.push('The account and/or region are "*" in ARNs: give {setting:account} and {setting:region} to pin them.');
   }
   if (tables.includes('*') && grants.some(({ g }) => g.on === 'table')) {
-    notes.push('No --table given: the DynamoDB grants cover every table ("table/*").');
+    notes.push('No table given ({setting:table}): the DynamoDB grants cover every table ("table/*").');
   }
   if (
     !options.kmsKey &&
@@ -213,7 +248,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
     )
   ) {
     notes.push(
-      'No --kms-key: if the bucket uses SSE-KMS, pass the key so that kms:GenerateDataKey/kms:Decrypt are granted.',
+      'No KMS key ({setting:kmsKey}): if the bucket uses SSE-KMS, give the key so that kms:GenerateDataKey/kms:Decrypt are granted.',
     );
   }
   return {

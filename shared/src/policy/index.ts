@@ -5,6 +5,7 @@ export * from './generatePolicy';
 export type { PolicyKind } from './lintChecks';
 export * from './lintPolicy';
 export * from './policyDocument';
+export { type ResolveEnvironment, resolveTemplate, resolveTemplateText, TemplateResolveError } from './resolveTemplate';
 export * from './sarif';
 export * from './sdkActions';
 export * from './snippets';

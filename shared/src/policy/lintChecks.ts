@@ -1,4 +1,4 @@
-import { arnProblem, resourceMatchesTemplate } from './arn';
+import { actionMatches, arnProblem, resourceMatchesTemplate } from './arn';
 import type { FindingCode, RawFinding } from './findings';
 import {
   type ActionInfo,
@@ -21,7 +21,38 @@ export interface DocumentContext {
   /** The document sits in a CloudFormation template (intrinsic functions allowed, `${AWS::…}` fine in !Sub). */
   inTemplate: boolean;
   resolve: ValueResolver;
+  /** The document is a bucket policy (AWS::S3::BucketPolicy); for a policy file, a resource policy on S3 ARNs only. */
+  bucketPolicy?: boolean;
 }
+
+/**
+ * Actions a wildcard should not hand out unnoticed on a backup bucket, table or key, with why.
+ * Lower case (IAM matches action names case-insensitively).
+ */
+const SENSITIVE: Record<string, string> = {
+  's3:putobjectretention': 'weakens Object Lock (shortens or changes retention)',
+  's3:putobjectlegalhold': 'weakens Object Lock (lifts a legal hold)',
+  's3:bypassgovernanceretention': 'weakens Object Lock (deletes through governance retention)',
+  's3:putbucketobjectlockconfiguration': 'weakens Object Lock (changes the default retention)',
+  's3:putobjectacl': "weakens Object Lock's protection (hands objects to other accounts)",
+  's3:putobjectversionacl': 'hands object versions to other accounts',
+  's3:putbucketacl': 'hands the bucket to other accounts',
+  's3:putbucketpolicy': 'rewrites who may do what with the bucket',
+  's3:deletebucketpolicy': 'removes the bucket policy (and its TLS and encryption rules)',
+  's3:putlifecycleconfiguration': 'can expire every backup',
+  's3:putbucketversioning': 'can suspend versioning',
+  's3:deleteobjectversion': 'deletes backups for good',
+  's3:deletebucket': 'deletes the bucket',
+  'kms:schedulekeydeletion': 'makes every backup encrypted with the key unreadable',
+  'kms:disablekey': 'makes every backup encrypted with the key unreadable',
+  'kms:putkeypolicy': 'rewrites who may use the key',
+  'dynamodb:deletetable': 'deletes the table',
+  'dynamodb:deletebackup': 'deletes DynamoDB backups',
+  'iam:passrole': 'lets the holder give a role to a service',
+};
+
+/** ACL actions: refused (or meaningless) on buckets whose ownership is bucket-owner-enforced. */
+const ACL_ACTIONS = new Set(['s3:putobjectacl', 's3:putobjectversionacl', 's3:putbucketacl']);
 
 const POLICY_KEYS = ['Version', 'Id', 'Statement'];
 const STATEMENT_KEYS = [
@@ -110,6 +141,19 @@ export async function checkDocument(doc: LNode, ctx: DocumentContext): Promise<R
       continue;
     }
     await checkStatement(statement, ctx, emit, sids);
+  }
+  const isBucketPolicy = ctx.bucketPolicy ?? (ctx.kind === 'resource' && !ctx.inTemplate && onS3Only(statements, ctx));
+  if (
+    isBucketPolicy &&
+    statementNode.kind !== 'intrinsic' &&
+    !statements.some((st) => deniesInsecureTransport(st, ctx))
+  ) {
+    emit(
+      'MissingSecureTransport',
+      { start: statementNode.start, end: statementNode.start + 1 },
+      'This bucket policy does not deny requests made without TLS: backups can be read and written over plain HTTP.',
+      'Add {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}} ("coldkeep policy snippets": bucket-deny-insecure-transport).',
+    );
   }
   return findings;
 }
@@ -275,14 +319,6 @@ async function checkStatement(
   } else if (!action && !notAction) {
     emit('MalformedStatement', at, 'The statement has no "Action".', 'Add "Action": ["service:Operation", …].');
   }
-  if (notAction && allow) {
-    emit(
-      'AllowNotAction',
-      { start: notAction.keyStart, end: notAction.keyEnd },
-      'NotAction with Allow grants every action of every service except the listed ones, including ones AWS adds later.',
-      'List the actions to allow in "Action" instead.',
-    );
-  }
 
   // Resource / NotResource
   const resource = entry(statement, 'Resource');
@@ -300,14 +336,6 @@ async function checkStatement(
       at,
       'The statement has no "Resource".',
       'Add "Resource": ["arn:aws:…"] naming what the actions apply to.',
-    );
-  }
-  if (notResource && allow) {
-    emit(
-      'AllowNotResource',
-      { start: notResource.keyStart, end: notResource.keyEnd },
-      'NotResource with Allow grants the actions on every resource except the listed ones, in every account it can reach.',
-      'List the resources in "Resource" instead.',
     );
   }
 
@@ -348,7 +376,7 @@ async function checkStatement(
         emit(
           'AllowNotPrincipal',
           { start: notPrincipal.keyStart, end: notPrincipal.keyEnd },
-          'NotPrincipal with Allow grants to everyone, anonymous users included, except the listed principals.',
+          `NotPrincipal with Allow grants to everyone, anonymous users included, except ${listed(notPrincipal.value, ctx)}.`,
           'Name the principals in "Principal" instead.',
         );
       }
@@ -358,15 +386,17 @@ async function checkStatement(
   // Placeholders, anywhere in the statement
   checkPlaceholders(statement, ctx, emit);
 
-  // Actions: known services and actions, wildcards
+  // Actions: known services and actions, wildcards. With NotAction, the listed ones are what is
+  // NOT granted: they are checked for spelling only.
   const actions: ResolvedAction[] = [];
+  const excluded: ResolvedAction[] = [];
   const actionEntry = action ?? notAction;
   if (actionEntry) {
     for (const node of stringList(actionEntry, emit, actionEntry.key)) {
       const text = ctx.resolve(node);
       if (text === undefined || hasPlaceholder(text)) continue;
       const resolved = await resolveAction(node, text, emit);
-      if (resolved) actions.push(resolved);
+      if (resolved) (action ? actions : excluded).push(resolved);
       if (
         allow &&
         action &&
@@ -383,6 +413,27 @@ async function checkStatement(
         );
       }
     }
+  }
+
+  const condition = entry(statement, 'Condition');
+  if (allow && action) {
+    // The key policy's delegation to the account (kms:* to root) hands the key to IAM, as intended.
+    const delegated = actions.filter((a) => !isKeyPolicyDelegation(statement, ctx, a.text));
+    checkGrantedActions(delegated, condition?.value, emit);
+  }
+  if (allow && notAction) {
+    const names = excluded.map((a) => a.text);
+    const everythingBut = names.length === 1 && /^iam:\*$/i.test(names[0]!) ? ' (everything but IAM)' : '';
+    const stillGranted = Object.keys(SENSITIVE)
+      .filter((a) => !excluded.some((x) => x.text === '*' || actionMatches(x.text, a)))
+      .slice(0, 4);
+    emit(
+      'AllowNotAction',
+      { start: notAction.keyStart, end: notAction.keyEnd },
+      `NotAction with Allow grants every action of every AWS service except ${names.join(', ') || 'the listed ones'}${everythingBut}, ` +
+        `including actions AWS adds later${stillGranted.length ? ` and ${stillGranted.map(spelled).join(', ')}` : ''}.`,
+      'List the actions to allow in "Action" instead.',
+    );
   }
 
   // Resources: ARN shape, Resource "*", types matching the actions
@@ -404,6 +455,16 @@ async function checkStatement(
       }
     }
   }
+  if (notResource && allow) {
+    const what = action ? actions.map((a) => a.text).join(', ') || 'the actions' : 'the actions';
+    const but = resourceNodes.map((r) => r.text ?? '${…}').join(', ');
+    emit(
+      'AllowNotResource',
+      { start: notResource.keyStart, end: notResource.keyEnd },
+      `NotResource with Allow grants ${what} on every resource except ${but}, in every account it can reach.`,
+      'List the resources in "Resource" instead.',
+    );
+  }
   if (allow && resource && ctx.kind === 'identity') {
     const star = resourceNodes.find((r) => r.text === '*');
     const scopable = actions.filter((a) => a.infos.some((i) => !i.wildcardOnly));
@@ -419,7 +480,6 @@ async function checkStatement(
   if (resource && action && ctx.kind !== 'trust') checkResourceTypes(actions, resourceNodes, resource, emit);
 
   // Conditions
-  const condition = entry(statement, 'Condition');
   if (condition) await checkCondition(condition.value, actions, effect, emit);
 
   // Everyone, unconditionally
@@ -431,6 +491,118 @@ async function checkStatement(
       'Name the principals (accounts, roles), or add a Condition such as aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID.',
     );
   }
+}
+
+/** "s3:PutObjectRetention" from the lower-case key of SENSITIVE, as the dataset spells it. */
+function spelled(lower: string): string {
+  const [service, name] = lower.split(':') as [string, string];
+  return `${service}:${SPELLING[lower] ?? name}`;
+}
+const SPELLING: Record<string, string> = {
+  's3:putobjectretention': 'PutObjectRetention',
+  's3:putobjectlegalhold': 'PutObjectLegalHold',
+  's3:bypassgovernanceretention': 'BypassGovernanceRetention',
+  's3:putbucketobjectlockconfiguration': 'PutBucketObjectLockConfiguration',
+  's3:putobjectacl': 'PutObjectAcl',
+  's3:putobjectversionacl': 'PutObjectVersionAcl',
+  's3:putbucketacl': 'PutBucketAcl',
+  's3:putbucketpolicy': 'PutBucketPolicy',
+  's3:deletebucketpolicy': 'DeleteBucketPolicy',
+  's3:putlifecycleconfiguration': 'PutLifecycleConfiguration',
+  's3:putbucketversioning': 'PutBucketVersioning',
+  's3:deleteobjectversion': 'DeleteObjectVersion',
+  's3:deletebucket': 'DeleteBucket',
+  'kms:schedulekeydeletion': 'ScheduleKeyDeletion',
+  'kms:disablekey': 'DisableKey',
+  'kms:putkeypolicy': 'PutKeyPolicy',
+  'dynamodb:deletetable': 'DeleteTable',
+  'dynamodb:deletebackup': 'DeleteBackup',
+  'iam:passrole': 'PassRole',
+};
+
+/** The principals a NotPrincipal lists, as text. */
+function listed(node: LNode, ctx: DocumentContext): string {
+  const values: string[] = [];
+  const visit = (n: LNode): void => {
+    if (n.kind === 'object') n.entries.forEach((e) => visit(e.value));
+    else if (n.kind === 'array') n.items.forEach(visit);
+    else values.push(ctx.resolve(n) ?? '${…}');
+  };
+  visit(node);
+  return values.length ? values.join(', ') : 'the listed principals';
+}
+
+/** What an Allow's actions really grant: wildcards expanded, ACL actions, unrestricted listings. */
+function checkGrantedActions(actions: ResolvedAction[], condition: LNode | undefined, emit: Emit): void {
+  const conditionKeys = new Set<string>();
+  if (condition?.kind === 'object') {
+    for (const op of condition.entries) {
+      if (op.value.kind === 'object') op.value.entries.forEach((k) => conditionKeys.add(k.key.toLowerCase()));
+    }
+  }
+  for (const a of actions) {
+    const granted = a.infos.map((i) => i.name.toLowerCase());
+    const partial = a.wildcard && a.text !== '*' && !/^[a-z0-9-]+:\*$/i.test(a.text);
+    if (a.wildcard && a.infos.length) {
+      const sensitive = a.infos.filter((i) => SENSITIVE[i.name.toLowerCase()]);
+      if (sensitive.length) {
+        const shown = a.infos.length <= 8 ? ` (${a.infos.map((i) => i.name).join(', ')})` : '';
+        emit(
+          'SensitiveWildcard',
+          a.node,
+          `"${a.text}" grants ${a.infos.length} actions${shown}, among them ${sensitive
+            .map((i) => `${i.name}, which ${SENSITIVE[i.name.toLowerCase()]}`)
+            .join('; ')}.`,
+          `List the actions needed instead of "${a.text}"; "coldkeep policy generate" writes the minimum for Coldkeep.`,
+        );
+      }
+    }
+    if (!a.wildcard || partial) {
+      const acl = a.infos.filter((i) => ACL_ACTIONS.has(i.name.toLowerCase()));
+      if (acl.length) {
+        emit(
+          'AclOnOwnerEnforced',
+          a.node,
+          `${acl.map((i) => i.name).join(', ')} ${acl.length === 1 ? 'sets an ACL' : 'set ACLs'}: on a bucket with bucket-owner-enforced ownership (the default for buckets created since April 2023, and Coldkeep's backup bucket) ACLs are disabled, so the request is refused (AccessControlListNotSupported), and where ACLs still work they hand objects to other accounts.`,
+          'Remove the ACL actions; grant access with the bucket policy or IAM policies instead.',
+        );
+      }
+    }
+    if (granted.includes('s3:listbucket') && !conditionKeys.has('s3:prefix')) {
+      emit(
+        'ListBucketWithoutPrefix',
+        a.node,
+        `${a.wildcard ? `"${a.text}" includes s3:ListBucket` : 's3:ListBucket'} without an s3:prefix condition: the whole bucket can be listed, not only the backups' prefix.`,
+        'Add "Condition": {"StringLike": {"s3:prefix": ["coldkeep/*"]}} (your prefix); "coldkeep policy generate" does.',
+      );
+    }
+  }
+}
+
+/** Whether a statement denies requests made without TLS. */
+function deniesInsecureTransport(statement: LNode, ctx: DocumentContext): boolean {
+  const effect = member(statement, 'Effect');
+  if (!effect || ctx.resolve(effect) !== 'Deny') return false;
+  const condition = member(statement, 'Condition');
+  if (condition?.kind !== 'object') return false;
+  return condition.entries.some((op) => {
+    if (!/^Bool(IfExists)?$/.test(op.key) || op.value.kind !== 'object') return false;
+    return op.value.entries.some((k) => {
+      if (k.key.toLowerCase() !== 'aws:securetransport') return false;
+      const values = k.value.kind === 'array' ? k.value.items : [k.value];
+      return values.some((v) => ctx.resolve(v)?.toLowerCase() === 'false');
+    });
+  });
+}
+
+/** Whether a resource policy names S3 ARNs only (a bucket policy, as far as the text tells). */
+function onS3Only(statements: LNode[], ctx: DocumentContext): boolean {
+  const texts = statements.flatMap((s) => {
+    const r = member(s, 'Resource') ?? member(s, 'NotResource');
+    const items = r?.kind === 'array' ? r.items : r ? [r] : [];
+    return items.map((i) => ctx.resolve(i));
+  });
+  return texts.length > 0 && texts.every((t) => t !== undefined && t.startsWith('arn:') && t.split(':')[2] === 's3');
 }
 
 /** The key policy's usual first statement: the account root gets kms:* so that IAM policies can grant use of the key. */

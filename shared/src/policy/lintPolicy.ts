@@ -2,6 +2,7 @@ import { UNKNOWN_NAME } from './arn';
 import { CHECKS, type PolicyFinding, type RawFinding } from './findings';
 import { checkDocument, type PolicyKind, type ValueResolver } from './lintChecks';
 import { LineIndex, type LNode, member, parseJsonLocated, parseYamlLocated, withIntrinsics } from './located';
+import { type ResolveEnvironment, resolveTemplate, TemplateResolveError } from './resolveTemplate';
 import { checkManagedPolicies, findTemplatePolicies, isTemplate, templateResolver } from './templates';
 
 export interface LintOptions {
@@ -9,6 +10,8 @@ export interface LintOptions {
   fileName?: string;
   /** What the policy is attached to; inferred when absent (a Principal makes it a resource policy). */
   kind?: PolicyKind;
+  /** For a CloudFormation template: the parameters (defaults fill the rest) and pseudo parameters to resolve it with. */
+  template?: ResolveEnvironment;
 }
 
 export interface LintedDocument {
@@ -94,12 +97,36 @@ export async function lintPolicy(text: string, options: LintOptions = {}): Promi
 
   const root = withIntrinsics(parsed.root);
   if (isTemplate(root)) {
-    const resolve = judged(templateResolver(root));
-    const findings: PolicyFinding[] = checkManagedPolicies(root, resolve).map((f) => located(f));
+    // The policies are checked as CloudFormation would create them: intrinsics resolved for the
+    // parameters given (or the defaults), what is known only after deployment left as placeholders.
+    const findings: PolicyFinding[] = [];
+    let template: LNode;
+    try {
+      template = resolveTemplate(root, options.template);
+    } catch (e) {
+      if (!(e instanceof TemplateResolveError)) throw e;
+      findings.push(
+        located({
+          code: 'TemplateError',
+          start: e.start,
+          end: Math.max(e.end, e.start + 1),
+          message: `CloudFormation refuses this template: ${e.message.replace(/^Template error: /, '')}.`,
+          hint: 'Fix the template (cfn-lint names the rule); its policies are checked once it resolves.',
+        }),
+      );
+      return { format, source: 'template', documents: [], findings };
+    }
+    const resolve = judged(templateResolver(template));
+    findings.push(...checkManagedPolicies(template, resolve).map((f) => located(f)));
     const documents: LintedDocument[] = [];
-    for (const policy of findTemplatePolicies(root)) {
+    for (const policy of findTemplatePolicies(template)) {
       documents.push({ kind: policy.kind, path: policy.path });
-      const raw = await checkDocument(policy.node, { kind: policy.kind, inTemplate: true, resolve });
+      const raw = await checkDocument(policy.node, {
+        kind: policy.kind,
+        inTemplate: true,
+        resolve,
+        bucketPolicy: policy.resourceType === 'AWS::S3::BucketPolicy',
+      });
       findings.push(...raw.map((f) => located(f, policy.path)));
     }
     return { format, source: 'template', documents, findings: findings.sort(byPosition) };

@@ -122,7 +122,8 @@ export function accessFor(recorded: AwsOperationCall, env: AccessEnvironment): R
             ]
           : one('s3:GetObject', objectArn);
       case 'GetObject': {
-        const access = one('s3:GetObject', objectArn);
+        // Reading a named version is its own action.
+        const access = one(input.VersionId ? 's3:GetObjectVersion' : 's3:GetObject', objectArn);
         if (env.objectsKmsKeyArn) {
           access.push({
             action: 'kms:Decrypt',

@@ -1,5 +1,5 @@
 import { ACTION_TABLE, type CoreOperation, declarationOf, type ResourceScope } from './actionTable';
-import { generatePolicy } from './generatePolicy';
+import { generatePolicy, listBucketConditions } from './generatePolicy';
 import { stringify as toYaml } from 'yaml';
 import type { PolicyDocument, PolicyStatement } from './policyDocument';
 import { PLACEHOLDERS } from './placeholders';
@@ -40,6 +40,34 @@ function s3Actions(operation: CoreOperation, on: 'bucket' | 'objects'): string[]
     .sort();
 }
 
+/**
+ * The bucket-level statements of an operation for these principals: s3:ListBucket limited to the
+ * prefix (and the prefix-less bucket check) as generated policies have it, other bucket actions plain.
+ */
+function bucketStatements(
+  sid: string,
+  principal: PolicyStatement['Principal'],
+  operation: CoreOperation,
+  extra: string[] = [],
+): PolicyStatement[] {
+  const grants = declarationOf(operation).grants.filter((g) => !g.feature && g.on === 'bucket');
+  const out: PolicyStatement[] = [];
+  const plain = [...extra, ...grants.filter((g) => g.action !== 's3:ListBucket').map((g) => g.action)].sort();
+  if (plain.length) out.push({ Sid: sid, Effect: 'Allow', Principal: principal, Action: plain, Resource: BUCKET });
+  const list = grants.filter((g) => g.action === 's3:ListBucket').flatMap((g) => g.calls);
+  for (const { condition, sid: check } of list.length ? listBucketConditions(list, '{{Prefix}}') : []) {
+    out.push({
+      Sid: `${sid}${check ? 'Check' : 'List'}`,
+      Effect: 'Allow',
+      Principal: principal,
+      Action: ['s3:ListBucket'],
+      Resource: BUCKET,
+      Condition: condition,
+    });
+  }
+  return out;
+}
+
 function operatorPolicy(operations: CoreOperation[]): PolicyDocument {
   return generatePolicy({
     operations,
@@ -66,13 +94,7 @@ function buildSnippets(): PolicySnippet[] {
       kind: 'bucket-policy',
       description: 'Bucket policy: one or more roles may write Coldkeep table backups under the prefix.',
       document: doc(
-        statement({
-          Sid: 'WritersListBucket',
-          Effect: 'Allow',
-          Principal: principals('WriterRoleArn'),
-          Action: s3Actions('backup-table', 'bucket'),
-          Resource: BUCKET,
-        }),
+        ...bucketStatements('WritersBucket', principals('WriterRoleArn'), 'backup-table'),
         statement({
           Sid: 'WritersWriteBackups',
           Effect: 'Allow',
@@ -87,13 +109,7 @@ function buildSnippets(): PolicySnippet[] {
       kind: 'bucket-policy',
       description: 'Bucket policy: one or more roles may list, read and thaw Coldkeep table backups to restore them.',
       document: doc(
-        statement({
-          Sid: 'ReadersListBucket',
-          Effect: 'Allow',
-          Principal: principals('ReaderRoleArn'),
-          Action: s3Actions('restore', 'bucket'),
-          Resource: BUCKET,
-        }),
+        ...bucketStatements('ReadersBucket', principals('ReaderRoleArn'), 'restore'),
         statement({
           Sid: 'ReadersReadBackups',
           Effect: 'Allow',
@@ -109,13 +125,9 @@ function buildSnippets(): PolicySnippet[] {
       description:
         'Bucket policy: another account writes its backups under its own prefix (ListBucket/GetBucketLocation on the bucket, object actions on bucket/prefix/*).',
       document: doc(
-        statement({
-          Sid: 'SourceAccountBucket',
-          Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::{{SourceAccount}}:root' },
-          Action: ['s3:GetBucketLocation', ...s3Actions('backup-table', 'bucket')],
-          Resource: BUCKET,
-        }),
+        ...bucketStatements('SourceAccountBucket', { AWS: 'arn:aws:iam::{{SourceAccount}}:root' }, 'backup-table', [
+          's3:GetBucketLocation',
+        ]),
         statement({
           Sid: 'SourceAccountObjects',
           Effect: 'Allow',
@@ -323,10 +335,12 @@ function buildSnippets(): PolicySnippet[] {
             'kms:Describe*',
             'kms:Enable*',
             'kms:List*',
-            'kms:Put*',
+            // Named, not kms:Put* / kms:Disable*: the actions that can lock the backups out are visible.
+            'kms:PutKeyPolicy',
             'kms:Update*',
             'kms:Revoke*',
-            'kms:Disable*',
+            'kms:DisableKey',
+            'kms:DisableKeyRotation',
             'kms:Get*',
             'kms:Delete*',
             'kms:TagResource',

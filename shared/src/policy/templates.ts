@@ -9,6 +9,8 @@ export interface TemplatePolicy {
   kind: PolicyKind;
   /** "Resources.BackupRole.Properties.Policies[0].PolicyDocument" */
   path: string;
+  /** The CloudFormation type of the resource holding it ("AWS::S3::BucketPolicy"). */
+  resourceType: string;
 }
 
 /** Where policy documents sit in CloudFormation resources, and what kind each is. */
@@ -60,10 +62,10 @@ export function findTemplatePolicies(template: LNode): TemplatePolicy[] {
         value.items.forEach((item, i) => {
           const doc = member(item, 'PolicyDocument');
           if (doc && doc.kind !== 'string')
-            found.push({ node: doc, kind: spec.kind, path: `${base}[${i}].PolicyDocument` });
+            found.push({ node: doc, kind: spec.kind, path: `${base}[${i}].PolicyDocument`, resourceType: type.value });
         });
       } else if (value.kind === 'object') {
-        found.push({ node: value, kind: spec.kind, path: base });
+        found.push({ node: value, kind: spec.kind, path: base, resourceType: type.value });
       }
     }
   }

@@ -39,7 +39,7 @@ function unprocessedJson(request: WriteRequest): Buffer {
     'Unexpected',
     'DynamoDB returned an unprocessed write request that is neither a put nor a delete.',
     {
-      hint: 'Run the restore again with --overwrite; if this keeps happening, please report it.',
+      hint: 'Run the restore again with {setting:overwrite}; if this keeps happening, please report it.',
     },
   );
 }
@@ -90,6 +90,11 @@ export class BatchWriter {
     if (this.failure) throw this.failure;
   }
 
+  /** Waits until no request is in flight, whatever their outcome (so a failure's counts are final). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
   private async dispatch(): Promise<void> {
     if (this.failure) throw this.failure;
     while (this.inFlight.size >= this.options.maxInFlight) await Promise.race(this.inFlight);
@@ -113,7 +118,7 @@ export class BatchWriter {
           'Throttled',
           `${remaining.length} items stayed unprocessed by ${table} after ${attempt} attempts.`,
           {
-            hint: 'The table is out of write capacity: raise it (or switch to on-demand), or restore with a lower --write-units.',
+            hint: 'The table is out of write capacity: raise it (or switch to on-demand), or restore with a lower {setting:writeUnits}.',
             details: { unprocessed: remaining.length },
           },
         );

@@ -9,7 +9,7 @@ import type { AwsClients } from '../aws';
 import { ColdkeepError, fromAwsError, withAftermath } from '../errors';
 import { type JobOptions, sleep, throwIfAborted } from '../jobs';
 import type { TableSchema } from '../tables';
-import type { PlannedFile, RestorePlan } from './restorePlan';
+import { type PlannedFile, regionNote, type RestorePlan } from './restorePlan';
 import type { RestoreProgress, RestoreReport, RestoreTableInput } from './restoreTable';
 import { applyTtl, createTableInput, inspectTarget } from './targetTable';
 import { thawArchived } from './thawArchived';
@@ -98,33 +98,34 @@ export async function importRestore(
   if (!plan.schema)
     refuse(
       'A DynamoDB export carries no schema, and ImportTable needs one.',
-      'Restore it with --engine write into a table you created.',
+      'Restore it with {setting:engine=write} into a table you created.',
     );
   const schema = plan.schema!;
   if (plan.steps.length !== 1 || plan.steps[0]!.kind !== 'full') {
     refuse(
       `${plan.backupId ?? plan.uri} is an incremental backup; ImportTable loads one full backup.`,
-      `Restore the chain with --engine write, or import its full backup ${plan.steps[0]?.backupId ?? ''} and apply the rest with --engine write --overwrite.`,
+      `Restore the chain with {setting:engine=write}, or import its full backup ${plan.steps[0]?.backupId ?? ''} and apply the rest with {setting:engine=write} and {setting:overwrite}.`,
     );
   }
   if (schema.localSecondaryIndexes.length) {
     refuse(
       'The table has local secondary indexes, which ImportTable cannot create.',
-      'Restore with --engine write: it creates the table with its LSIs.',
+      'Restore with {setting:engine=write}: it creates the table with its LSIs.',
     );
   }
   if (input.dryRun)
     refuse(
       '--dry-run verifies files by downloading them; ImportTable does not.',
-      'Use --engine write --dry-run to verify the backup.',
+      'Use {setting:engine=write} with {setting:dryRun} to verify the backup.',
     );
-  if (!target) refuse(`The backup at ${plan.uri} does not name its table.`, 'Pass --target TABLE.');
+  if (!target)
+    refuse(`The backup at ${plan.uri} does not name its table.`, 'Give the table to import into ({setting:target}).');
   if ((await inspectTarget(clients.dynamodb, target, signal)).exists) {
     throw new ColdkeepError(
       'TableExists',
       `Table "${target}" exists; ImportTable only creates new tables. Nothing was imported.`,
       {
-        hint: 'Import into a new table with --target NEW_NAME, or restore into the existing one with --engine write --overwrite.',
+        hint: 'Import into a new table ({setting:target=NEW_NAME}), or restore into the existing one with {setting:engine=write} and {setting:overwrite}.',
       },
     );
   }
@@ -230,6 +231,8 @@ export async function importRestore(
     );
   }
   const warnings: string[] = [];
+  const fromElsewhere = regionNote(plan, clients.region);
+  if (fromElsewhere) warnings.push(fromElsewhere);
   await applyTtl(clients.dynamodb, schema, target).catch((err: unknown) =>
     warnings.push(`TTL on ${schema.ttl?.attributeName} could not be re-applied: ${(err as Error).message}`),
   );

@@ -3,3 +3,8 @@ export * from './thawArchived';
 export * from './targetTable';
 export * from './restoreTable';
 export * from './importRestore';
+export * from './backedUpVersions';
+export * from './verifyBackup';
+export * from './itemKeys';
+export * from './whereFilter';
+export * from './itemRestore';

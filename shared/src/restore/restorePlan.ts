@@ -25,6 +25,8 @@ export interface PlannedFile {
   sha256?: string;
   /** Base64 MD5 (DynamoDB exports, native or made by Coldkeep's export engine). */
   md5?: string;
+  /** S3 version id the backup recorded (versioned buckets): the version read, whatever is current. */
+  versionId?: string;
 }
 
 /** One backup to apply: a full one, or the changes of an incremental one. Steps run in order. */
@@ -47,6 +49,10 @@ export interface RestorePlan {
   uri: string;
   backupId?: string;
   sourceTable?: string;
+  /** Account, region and table the backup was made of (Coldkeep backups only). */
+  source?: BackupManifest['source'];
+  /** How the newest backup's objects are stored: SSE, its KMS key, Object Lock (Coldkeep backups only). */
+  storage?: BackupManifest['storage'];
   /** Saved schema (Coldkeep backups only; a native export does not carry one). */
   schema?: TableSchema;
   /** Items a full backup holds; for a chain, the lines of every step. */
@@ -92,6 +98,7 @@ function coldkeepStep(bucket: string, dir: string, manifest: BackupManifest): Re
       ...(f.bytes ? { bytes: f.bytes } : {}),
       ...(f.sha256 ? { sha256: f.sha256 } : {}),
       ...(f.md5 ? { md5: f.md5 } : {}),
+      ...(f.versionId ? { versionId: f.versionId } : {}),
     })),
   };
 }
@@ -144,6 +151,8 @@ async function coldkeepPlan(
       uri: steps.at(-1)!.uri,
       backupId: newest.backupId,
       sourceTable: newest.source.table,
+      source: newest.source,
+      storage: newest.storage,
       schema: newest.schema,
       steps,
     },
@@ -175,6 +184,13 @@ async function nativePlan(s3: S3Client, bucket: string, summaryKey: string, text
   );
 }
 
+/** A warning when a backup is restored into another region than the one it was made in. */
+export function regionNote(plan: RestorePlan, region: string): string | undefined {
+  const from = plan.source?.region;
+  if (!from || from === region) return undefined;
+  return `The backup ${plan.backupId ?? plan.uri} was made of ${plan.source!.table} in ${from} (account ${plan.source!.account}); it is restored in ${region}.`;
+}
+
 /** Finds what to restore and reads its manifest, without touching any data. */
 export async function planRestore(s3: S3Client, source: RestoreSource, signal?: AbortSignal): Promise<RestorePlan> {
   if (!('uri' in source)) {
@@ -185,7 +201,7 @@ export async function planRestore(s3: S3Client, source: RestoreSource, signal?: 
   const parsed = parseS3Uri(source.uri);
   if (!parsed) {
     throw new ColdkeepError('InvalidInput', `"${source.uri}" is not an s3:// URI.`, {
-      hint: 'Use s3://bucket/path/to/backup/ (the folder holding manifest.json), or --table with --backup-id.',
+      hint: 'Use s3://bucket/path/to/backup/ (the folder holding manifest.json), or a backup id or "latest" with {setting:table}.',
     });
   }
   const { bucket, key } = parsed;

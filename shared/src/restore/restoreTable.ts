@@ -6,9 +6,10 @@ import { type ChangeRecord, lineItemJson, lineToChange } from '../backup';
 import { ColdkeepError, withAftermath } from '../errors';
 import { type JobOptions, runPool, throwIfAborted } from '../jobs';
 import { CapacityLimiter } from '../tables';
+import { versionDrift, versionDriftText } from './backedUpVersions';
 import { BatchWriter } from './batchWriter';
 import { type ImportFacts, importRestore } from './importRestore';
-import { type PlannedFile, planRestore, type RestorePlan, type RestoreSource } from './restorePlan';
+import { type PlannedFile, planRestore, regionNote, type RestorePlan, type RestoreSource } from './restorePlan';
 import { applyTtl, assertSameKeys, countItems, createTableFromSchema, inspectTarget } from './targetTable';
 import { type ThawOptions, thawArchived } from './thawArchived';
 import { downloadVerified, isBlankLine, readChanges, readLines } from './verifiedDownload';
@@ -119,7 +120,7 @@ export async function restoreTable(
   const target = input.target ?? plan.sourceTable;
   if (!target) {
     throw new ColdkeepError('InvalidInput', `The backup at ${plan.uri} does not name its table.`, {
-      hint: 'Pass --target TABLE.',
+      hint: 'Give the table to restore into ({setting:target}).',
     });
   }
   const progress: RestoreProgress = {
@@ -147,7 +148,12 @@ export async function restoreTable(
   // Net change in the item count from incremental steps with old images (exact chain count).
   let countDelta = 0;
   const warnings: string[] = [];
+  const fromElsewhere = regionNote(plan, clients.region);
+  if (fromElsewhere) warnings.push(fromElsewhere);
   let createdTable = false;
+  // Files are read at the versions the backup recorded; say so where the current one differs.
+  for (const drift of await versionDrift(s3, plan.bucket, plan.files, signal))
+    warnings.push(versionDriftText(plan.bucket, drift));
 
   const state = await inspectTarget(dynamodb, target, signal);
   if (!input.dryRun) {
@@ -155,13 +161,13 @@ export async function restoreTable(
       if (plan.schema) assertSameKeys(target, state.keySchema, plan.schema);
       if (!state.empty && !input.overwrite) {
         throw new ColdkeepError('TableExists', `Table "${target}" already holds items; nothing was written.`, {
-          hint: 'Restore into a new table with --target NEW_NAME, or pass --overwrite to replace items with the same keys.',
+          hint: 'Restore into a new table ({setting:target=NEW_NAME}), or turn on {setting:overwrite} to replace items with the same keys.',
         });
       }
     } else if (input.createTable === false || !plan.schema) {
       throw new ColdkeepError('NoSuchTable', `Table "${target}" does not exist; nothing was written.`, {
         hint: plan.schema
-          ? 'Leave out --no-create-table to create it from the saved schema.'
+          ? 'Leave out {setting:noCreateTable} to create it from the saved schema.'
           : 'A DynamoDB export carries no schema: create the table with the same keys first, then restore into it.',
       });
     }
@@ -400,6 +406,6 @@ function failure(cause: unknown, target: string, files: FileReport[], createdTab
     details,
     fallbackCode: 'RestoreFailed',
     fallbackHint:
-      'Fix the cause and run the restore again with --overwrite: items with the same key are simply replaced.',
+      'Fix the cause and run the restore again with {setting:overwrite}: items with the same key are simply replaced.',
   });
 }

@@ -48,7 +48,7 @@ export function assertSameKeys(target: string, actual: TargetState['keySchema'],
     throw new ColdkeepError(
       'InvalidInput',
       `Table "${target}" is keyed ${describe(actual)}, the backup ${describe(schema.keySchema)}.`,
-      { hint: 'Restore into a new table instead: --target NEW_NAME creates it from the saved schema.' },
+      { hint: 'Restore into a new table instead: {setting:target=NEW_NAME} creates it from the saved schema.' },
     );
   }
 }
@@ -107,7 +107,7 @@ export async function createTableFromSchema(
   } catch (err) {
     if ((err as { name?: string }).name === 'ResourceInUseException') {
       throw new ColdkeepError('TableExists', `Table "${tableName}" was created by someone else meanwhile.`, {
-        hint: 'Run the restore again; it will write into the existing table only with --overwrite.',
+        hint: 'Run the restore again; it will write into the existing table only with {setting:overwrite}.',
         cause: err,
       });
     }

@@ -101,7 +101,7 @@ export async function thawArchived(
   const tier = options.tier ?? 'Standard';
   if (tier === 'Expedited' && pending.some((o) => o.storageClass.startsWith('DEEP_ARCHIVE'))) {
     throw new ColdkeepError('InvalidInput', 'Expedited retrieval is not available for Glacier Deep Archive.', {
-      hint: 'Use --tier Standard or --tier Bulk.',
+      hint: 'Use {setting:tier=Standard} or {setting:tier=Bulk}.',
     });
   }
   await runPool(
@@ -116,7 +116,7 @@ export async function thawArchived(
       'ArchivedObjects',
       `${pending.length} of ${keys.length} ${options.noun ?? 'data files'} are archived (${slowest.storageClass}); their retrieval (${tier}) has started.`,
       {
-        hint: `Run the same restore again in ${typicalWait(slowest.storageClass, tier)}, or add --wait to let Coldkeep poll until they are readable.`,
+        hint: `Run the same restore again in ${typicalWait(slowest.storageClass, tier)}, or turn on {setting:wait} to let Coldkeep poll until they are readable.`,
         details: { archived: pending.map((o) => o.key), tier },
       },
     );

@@ -25,7 +25,15 @@ export async function downloadVerified(
 ): Promise<void> {
   const digests = await withRetry(
     async () => {
-      const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key }), { abortSignal: signal });
+      const response = await s3.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: file.key,
+          // The version the backup wrote, not whatever was put at that key since.
+          ...(file.versionId ? { VersionId: file.versionId } : {}),
+        }),
+        { abortSignal: signal },
+      );
       const sha256 = createHash('sha256');
       const md5 = createHash('md5');
       let bytes = 0;

@@ -94,7 +94,7 @@ export async function loadAwsProfile(
     throw new ColdkeepError(
       'NoSuchProfile',
       `There is no profile "${name}" in ${where.configFilepath ?? '~/.aws/config'} or ${where.filepath ?? '~/.aws/credentials'}.`,
-      { hint: 'Check the name (--profile or AWS_PROFILE), or add the profile with "aws configure --profile NAME".' },
+      { hint: 'Check the name ({setting:profile}), or add the profile with "aws configure --profile NAME".' },
     );
   }
   return profile;

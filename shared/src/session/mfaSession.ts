@@ -127,9 +127,9 @@ export class MfaSession {
     return () => this.credentials();
   }
 
-  /** Starts a session (or reuses a valid one unless `renew`). */
+  /** Starts a session (or reuses a valid one unless `renew`, or a code is given: a code asks for a new one). */
   async start(options: StartOptions = {}): Promise<SessionStatus> {
-    if (!options.renew) {
+    if (!options.renew && options.code === undefined) {
       const cached = await this.cached(this.margin);
       if (cached) return describeSession(cached, this.now());
     }

@@ -58,7 +58,7 @@ export async function uploadLambdaBundle(
     values[spec.bucketParameter] || (spec.defaultBucketParameter ? values[spec.defaultBucketParameter] : undefined);
   if (!bucket) {
     throw new ColdkeepError('InvalidInput', `No bucket to upload the Lambda bundle of "${template.name}" to.`, {
-      hint: `Pass --param ${spec.defaultBucketParameter ?? spec.bucketParameter}=BUCKET.`,
+      hint: `Give the stack parameter {setting:param=${spec.defaultBucketParameter ?? spec.bucketParameter}=BUCKET}.`,
     });
   }
   const sha256 = createHash('sha256').update(body).digest('hex');

@@ -8,7 +8,7 @@ export function stackError(err: unknown, doing: string, stackName: string): unkn
   const message = e?.message ?? '';
   if (e?.name === 'ValidationError' && /does not exist/.test(message)) {
     return new ColdkeepError('NoSuchStack', `Stack "${stackName}" does not exist.`, {
-      hint: 'Check the name and the region (--region); "coldkeep stack deploy TEMPLATE" creates it.',
+      hint: 'Check the name and the region ({setting:region}); "coldkeep stack deploy TEMPLATE" creates it.',
       cause: err,
     });
   }

@@ -74,7 +74,7 @@ export async function stackOutputs(
   const status = await stackStatus(clients, stackName, options);
   if (!status.exists) {
     throw new ColdkeepError('NoSuchStack', `Stack "${stackName}" does not exist.`, {
-      hint: 'Check the name and the region (--region); "coldkeep stack deploy TEMPLATE" creates it.',
+      hint: 'Check the name and the region ({setting:region}); "coldkeep stack deploy TEMPLATE" creates it.',
     });
   }
   return status.outputs;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { RestoreSource } from '../../restore';
+import type { RestorePlan, RestoreSource } from '../../restore';
 import { ColdkeepError } from '../../errors';
 import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount } from '../format';
@@ -22,6 +22,16 @@ export function sourceFrom(ref: string, flags: { bucket?: string; prefix?: strin
   };
 }
 
+/** SSE, its KMS key and Object Lock, as the manifest records them. */
+function storageLines(storage: NonNullable<RestorePlan['storage']>): string[] {
+  const sse = storage.sse;
+  const lock = storage.objectLock;
+  return [
+    `SSE       ${sse ? `${sse.type}${sse.type === 'aws:kms' ? ` (key ${sse.kmsKeyId ?? 'the AWS managed key'})` : ''}` : "the bucket's default"}`,
+    `Lock      ${lock ? `${lock.mode} until ${lock.retainUntil}` : 'none'}`,
+  ];
+}
+
 export function backupsShowCommand(context: () => Promise<CliContext>): Command {
   return new Command('show')
     .description('show one backup: its schema, counts and files')
@@ -42,6 +52,10 @@ export function backupsShowCommand(context: () => Promise<CliContext>): Command 
           [
             `Backup    ${plan.backupId ?? '(DynamoDB export)'} of ${plan.sourceTable ?? '?'}`,
             `Location  ${plan.uri}`,
+            ...(plan.source
+              ? [`Source    ${plan.source.table} in ${plan.source.region} (account ${plan.source.account})`]
+              : []),
+            ...(plan.storage ? storageLines(plan.storage) : []),
             ...(plan.steps.length > 1
               ? [`Chain     ${plan.steps.map((s) => `${s.backupId ?? s.uri} (${s.kind})`).join(' → ')}`]
               : [`Kind      ${plan.steps[0]?.kind ?? 'full'}`]),

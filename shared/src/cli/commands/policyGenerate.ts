@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CORE_OPERATIONS } from '../../policy/actionTable';
 import type { CliContext } from '../context';
+import { cliHint } from '../format';
 
 interface GenerateFlags {
   for: string;
@@ -9,6 +10,7 @@ interface GenerateFlags {
   table?: string;
   kmsKey?: string;
   objectLock?: boolean;
+  versionedBucket?: boolean;
   account?: string;
   emailIdentity?: string;
 }
@@ -22,6 +24,10 @@ export function policyGenerateCommand(context: () => Promise<CliContext>): Comma
     .option('--table <names>', 'tables backed up or restored into, comma-separated (default: every table)')
     .option('--kms-key <key>', 'KMS key of SSE-KMS (ARN, key id or alias/name): adds kms:GenerateDataKey/Decrypt')
     .option('--object-lock', 'backups are written with Object Lock retention (adds s3:PutObjectRetention)')
+    .option(
+      '--versioned-bucket',
+      'the bucket keeps versions: restores read the backed-up versions (adds s3:GetObjectVersion)',
+    )
     .option('--account <id>', 'account ID in the ARNs (default: "*")')
     .option('--email-identity <identity>', 'SES identity mail is sent from (notify)')
     .action(async (flags: GenerateFlags) => {
@@ -43,12 +49,15 @@ export function policyGenerateCommand(context: () => Promise<CliContext>): Comma
           : {}),
         ...(flags.kmsKey ? { kmsKey: flags.kmsKey } : {}),
         ...(flags.objectLock ? { objectLock: true } : {}),
+        ...(flags.versionedBucket ? { versionedBucket: true } : {}),
         ...(flags.account ? { account: flags.account } : {}),
         ...(ctx.settings.region ? { region: ctx.settings.region } : {}),
         ...(flags.emailIdentity ? { emailIdentity: flags.emailIdentity } : {}),
       });
-      if (ctx.json) return ctx.out(JSON.stringify(generated, null, 2));
+      // Notes name settings as hints do: in the CLI, as flags.
+      const notes = generated.notes.map((note) => cliHint(note)!);
+      if (ctx.json) return ctx.out(JSON.stringify({ ...generated, notes }, null, 2));
       ctx.out(JSON.stringify(generated.policy, null, 2));
-      for (const note of generated.notes) process.stderr.write(`Note: ${note}\n`);
+      for (const note of notes) process.stderr.write(`Note: ${note}\n`);
     });
 }

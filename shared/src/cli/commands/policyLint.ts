@@ -7,6 +7,7 @@ import type { CliContext } from '../context';
 
 interface LintFlags {
   sarif?: boolean;
+  format?: 'text' | 'sarif';
   kind?: PolicyKind;
 }
 
@@ -46,7 +47,13 @@ export function policyLintCommand(context: () => Promise<CliContext>): Command {
       'check IAM policies (JSON) and the policies in CloudFormation templates (YAML or JSON); exits 1 when there are errors',
     )
     .argument('<files...>', 'policy documents or templates')
-    .option('--sarif', 'print the findings as SARIF 2.1.0 (code scanning)')
+    .option('--sarif', 'print the findings as SARIF 2.1.0 (code scanning); the same as --format sarif')
+    .addOption(
+      new Option('--format <format>', 'text (default) or sarif (SARIF 2.1.0, for code scanning)').choices([
+        'text',
+        'sarif',
+      ]),
+    )
     .addOption(
       new Option(
         '--kind <kind>',
@@ -55,6 +62,7 @@ export function policyLintCommand(context: () => Promise<CliContext>): Command {
     )
     .action(async (files: string[], flags: LintFlags) => {
       const ctx = await context();
+      if (flags.format === 'sarif') flags.sarif = true;
       const { countBySeverity } = await import('../../policy/findings.js');
       const { toSarif } = await import('../../policy/sarif.js');
       if (flags.sarif && ctx.json) {

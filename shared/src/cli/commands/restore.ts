@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { RestoreEngine, RestoreTableInput, RetrievalTier } from '../../restore';
 import { restoreSummary } from '../../notify/jobSummary';
+import { ColdkeepError } from '../../errors';
 import { type CliContext, withCancel } from '../context';
 import { formatCount, formatDuration } from '../format';
 import {
@@ -12,8 +13,9 @@ import {
 } from '../notifyOptions';
 import { parsePositiveInt } from '../parse';
 import { sourceFrom } from './backupsShow';
+import { collectKey, type ItemFlags, runItemRestore, selectsItems } from './restoreItems';
 
-interface RestoreFlags extends NotifyFlags {
+interface RestoreFlags extends NotifyFlags, ItemFlags {
   table?: string;
   bucket?: string;
   prefix?: string;
@@ -58,9 +60,47 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
       )
         .choices(['write', 'import'])
         .default('write'),
+    )
+    .option(
+      '--key <json>',
+      'restore only this item into the live table: its key as plain JSON, e.g. \'{"pk":"a","sk":1}\' (repeatable)',
+      collectKey,
+    )
+    .option('--keys <file>', 'restore only the items whose keys are in FILE (JSON lines, one key per line)')
+    .option(
+      '--where <expr>',
+      "restore only the items matching EXPR, e.g. \"pk = 'a' AND begins_with(sk, 'order#')\" (=, <>, <, <=, >, >=, BETWEEN, begins_with, AND/OR/NOT)",
+    )
+    .addOption(
+      new Option(
+        '--conflict <mode>',
+        'item restore: an item whose key the table holds is replaced (overwrite), left (skip-existing), or stops the restore before any write (fail)',
+      ).choices(['overwrite', 'skip-existing', 'fail']),
     );
   return addNotifyOptions(command, { link: false }).action(async (ref: string, flags: RestoreFlags) => {
     const ctx = await context();
+    if (selectsItems(flags) || flags.conflict) {
+      if (!selectsItems(flags)) {
+        throw new ColdkeepError('InvalidInput', '--conflict applies to an item restore only.', {
+          hint: 'Add --key, --keys or --where to choose the items; a whole-table restore uses --overwrite.',
+        });
+      }
+      const tableOnly = [
+        ...(flags.overwrite ? ['--overwrite'] : []),
+        ...(flags.createTable === false ? ['--no-create-table'] : []),
+        ...(flags.engine && flags.engine !== 'write' ? [`--engine ${flags.engine}`] : []),
+        ...(flags.notify ? ['--notify'] : []),
+      ];
+      return runItemRestore(ctx, flags, {
+        source: sourceFrom(ref, flags),
+        ...(flags.target ? { target: flags.target } : {}),
+        dryRun: flags.dryRun ?? false,
+        ...(flags.writeUnits ? { writeUnits: flags.writeUnits } : {}),
+        ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+        thaw: { tier: flags.tier ?? 'Standard', wait: flags.wait ?? false },
+        tableOnly,
+      });
+    }
     const { ensureSessionForRestore } = await import('./sessionContext.js');
     const { AwsClients } = await import('../../aws/clients.js');
     const { planRestore } = await import('../../restore/restorePlan.js');

@@ -18,7 +18,10 @@ export function describeStatus(status: SessionStatus): string {
 export function sessionStartCommand(context: () => Promise<CliContext>): Command {
   return new Command('start')
     .description('start an MFA session for a profile with mfa_serial (GetSessionToken, or AssumeRole with role_arn)')
-    .option('--code <code>', 'the 6-digit code your MFA device shows now (asked on the terminal when absent)')
+    .option(
+      '--code <code>',
+      'the 6-digit code your MFA device shows now (asked on the terminal when absent); a code always starts a new session',
+    )
     .option('--renew', 'start a new session even if the cached one is still valid')
     .action(async (flags: { code?: string; renew?: boolean }) => {
       const ctx = await context();

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { ColdkeepError } from '../../errors';
 import type { CliContext } from '../context';
 import { table } from '../format';
 import { stackNameFor } from './stackShared';
@@ -14,11 +15,14 @@ export function stackStatusCommand(context: () => Promise<CliContext>): Command 
       const clients = new AwsClients(ctx.settings);
       try {
         const status = await stackStatus(clients, await stackNameFor(name));
-        if (ctx.json) return ctx.out(JSON.stringify(status, null, 2));
+        // A stack that is not there is an answer a script must not mistake for a stack (exit 1).
         if (!status.exists) {
-          ctx.out(`Stack ${status.stackName} does not exist in ${clients.region}.`);
-          return;
+          throw new ColdkeepError('NoSuchStack', `Stack ${status.stackName} does not exist in ${clients.region}.`, {
+            hint: 'Check the name and the region ({setting:region}); "coldkeep stack deploy TEMPLATE" creates it.',
+            details: { stackName: status.stackName, region: clients.region },
+          });
         }
+        if (ctx.json) return ctx.out(JSON.stringify(status, null, 2));
         const lines = [
           `Stack ${status.stackName}: ${status.status}${status.statusReason ? ` (${status.statusReason})` : ''}`,
           ...(status.template ? [`Template:  ${status.template}`] : []),
