@@ -68,9 +68,12 @@ export interface ColdkeepApi {
   tables: TablesTree;
   backups: BackupsTree;
   diagnostics: PolicyDiagnostics;
+  /** How long activate() took, in milliseconds (it runs when a JSON or YAML file opens). */
+  activationMs: number;
 }
 
 export function activate(context: vscode.ExtensionContext): ColdkeepApi {
+  const started = performance.now();
   const templates = templatesDir(context.extensionPath);
   const app = new ColdkeepApp(context, coreFeatures(templates ? { templatesDir: templates } : {}));
   const tables = new TablesTree(() => app.viewConnection());
@@ -125,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
     vscode.languages.registerCompletionItemProvider(selector, new PolicySnippetCompletions()),
   );
   app.reload();
-  return { app, tables, backups, diagnostics };
+  return { app, tables, backups, diagnostics, activationMs: performance.now() - started };
 }
 
 export function deactivate(): void {

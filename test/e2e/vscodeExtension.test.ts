@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -89,7 +89,9 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     await context.close();
     const results = [
       ...new Set(
-        log.filter((l) => /\[coldkeep-host\] (ok|FAIL)/.test(l)).map((l) => l.replace(/^.*\[coldkeep-host\]/, '')),
+        log
+          .filter((l) => /\[coldkeep-host\] (ok|FAIL|activation took)/.test(l))
+          .map((l) => l.replace(/^.*\[coldkeep-host\]/, '')),
       ),
     ];
     process.stderr.write(results.map((r) => `[vscode-host]${r}\n`).join(''));
@@ -97,6 +99,62 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
     assert.equal(code, 0, log.join('\n'));
     // The deploy with a bad parameter never reached CloudFormation: one change set, the good deploy's.
     assert.equal(cloudformation.calls.filter((c) => c === 'CreateChangeSet').length, 1, cloudformation.calls.join(' '));
+  });
+
+  test('UI: a fresh window lints a policy file without the Coldkeep view, and the palette holds no row command', async () => {
+    // A folder of its own: no restored view state, nothing opened before.
+    const fresh = join(work, 'fresh-window');
+    mkdirSync(fresh, { recursive: true });
+    writeFileSync(
+      join(fresh, 'bucket-policy.json'),
+      JSON.stringify(
+        {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::<AWS_ACCOUNT_ID>:root' },
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::<AWS_ACCOUNT_ID>-backups/*',
+            },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(workbenchUrl(server, fresh, { developmentPath: EXTENSION }));
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('bucket-policy.json');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'bucket-policy.json' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      // Valid JSON: any squiggle is Coldkeep's (the placeholders).
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
+      assert.equal(
+        await page.locator('.pane-header', { hasText: 'Backups' }).count(),
+        0,
+        'no Coldkeep view was opened',
+      );
+      // The palette lists Coldkeep's commands, but none that needs a backup row.
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input').fill('>Coldkeep: Backup');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Restore Backup' }).first().waitFor();
+      const listed = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
+      for (const row of ['Copy Backup S3 URI', 'Delete Backup', 'Show Backup Details', 'Verify Backup', 'Pre-signed']) {
+        assert.ok(!listed.some((t) => t.includes(row)), `${row} is not in the palette: ${listed.join(' | ')}`);
+      }
+      await page.keyboard.press('Escape');
+    } catch (err) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'vscode-fresh-window-failure.png') }).catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
   });
 
   test('UI: the command palette backs up a table, and the Backups view lists it (screenshot)', async () => {

@@ -58,6 +58,22 @@ async function api(): Promise<ColdkeepApi> {
   return state.api;
 }
 
+/** A diagnostic's code: Coldkeep's are `{ value, target }` (a link to docs/policy-lint.md). */
+function codeValue(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+}
+
+async function completionsAt(uri: vscode.Uri, position: vscode.Position): Promise<vscode.CompletionItem[]> {
+  const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+    'vscode.executeCompletionItemProvider',
+    uri,
+    position,
+  );
+  return list.items.filter((i) =>
+    String(typeof i.label === 'string' ? i.label : i.label.label).startsWith('coldkeep-'),
+  );
+}
+
 async function until<T>(
   what: string,
   probe: () => PromiseLike<T | undefined> | T | undefined,
@@ -201,13 +217,13 @@ test('a bad policy file gets diagnostics, and the quick fixes repair it', async 
   await vscode.workspace.fs.writeFile(file, Buffer.from(text));
   const document = await vscode.workspace.openTextDocument(file);
   await vscode.window.showTextDocument(document);
-  const codes = (): string[] => vscode.languages.getDiagnostics(file).map((d) => String(d.code));
+  const codes = (): string[] => vscode.languages.getDiagnostics(file).map(codeValue);
   await until('diagnostics on the policy', () => (codes().length >= 2 ? true : undefined));
   assert.ok(codes().includes('MissingVersion'), `MissingVersion in ${codes().join(', ')}`);
   assert.ok(codes().includes('ObjectActionOnBucket'), `ObjectActionOnBucket in ${codes().join(', ')}`);
   const titles: Record<string, RegExp> = { MissingVersion: /Version/, ObjectActionOnBucket: /\/\*/ };
   for (const code of ['MissingVersion', 'ObjectActionOnBucket']) {
-    const diagnostic = vscode.languages.getDiagnostics(file).find((d) => String(d.code) === code)!;
+    const diagnostic = vscode.languages.getDiagnostics(file).find((d) => codeValue(d) === code)!;
     // The request is cancelled when the editor changes meanwhile (e.g. a diagnostics refresh): ask again.
     const actions = await until(`quick fixes for ${code}`, () =>
       vscode.commands
@@ -231,6 +247,40 @@ test('a bad policy file gets diagnostics, and the quick fixes repair it', async 
   assert.match(document.getText(), /arn:aws:s3:::my-backups\/\*/);
   assert.deepEqual(codes(), []);
   await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+});
+
+test('activation is cheap, and a snippet completion replaces exactly the typed coldkeep- word (valid JSON)', async () => {
+  const { activationMs } = await api();
+  console.log(`[coldkeep-host] activation took ${activationMs.toFixed(1)} ms`);
+  const document = await vscode.workspace.openTextDocument({ language: 'json', content: 'coldkeep-bucket' });
+  const editor = await vscode.window.showTextDocument(document);
+  const end = document.positionAt(document.getText().length);
+  const items = await completionsAt(document.uri, end);
+  const item = items.find((i) => i.label === 'coldkeep-bucket-backup-writers');
+  assert.ok(item, `the snippet is offered in an empty policy file: ${items.map((i) => String(i.label)).join(', ')}`);
+  const range = item.range instanceof vscode.Range ? item.range : item.range?.replacing;
+  assert.ok(range, 'the completion says what it replaces');
+  assert.deepEqual([range.start.character, range.end.character], [0, 'coldkeep-bucket'.length]);
+  assert.ok(await editor.insertSnippet(item.insertText as vscode.SnippetString, range));
+  const policy = JSON.parse(document.getText()) as { Version: string };
+  assert.equal(policy.Version, '2012-10-17');
+  assert.match(String((item.documentation as vscode.MarkdownString).value), /"Statement"/);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+});
+
+test('no policy snippet is offered in tsconfig.json', async () => {
+  const file = vscode.Uri.file(join(folder(), 'tsconfig.json'));
+  const text = '{\n  "compilerOptions": {\n    "coldkeep-\n  }\n}\n';
+  await vscode.workspace.fs.writeFile(file, Buffer.from(text));
+  const document = await vscode.workspace.openTextDocument(file);
+  await vscode.window.showTextDocument(document);
+  const items = await completionsAt(file, new vscode.Position(2, '    "coldkeep-'.length));
+  assert.deepEqual(
+    items.map((i) => i.label),
+    [],
+  );
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  await vscode.workspace.fs.delete(file);
 });
 
 test('Insert Policy Snippet inserts the snippet with tab stops filled by placeholders', async () => {

@@ -7,26 +7,46 @@ import {
   snippetBody,
 } from '@coldkeep/shared';
 import * as vscode from 'vscode';
-import { fixesFor, looksLikePolicy } from './policyFixes';
+import { fixesFor, looksLikePolicy, missingCommaFix, snippetFits, typedWord } from './policyFixes';
 
 export const POLICY_LANGUAGES = ['json', 'jsonc', 'yaml'] as const;
 const SOURCE = 'coldkeep';
 
-function severityOf(finding: PolicyFinding): vscode.DiagnosticSeverity {
+/** The linter's severities as VS Code's (the linter has no hint level: its info is Information). */
+export function severityOf(finding: Pick<PolicyFinding, 'severity'>): vscode.DiagnosticSeverity {
   if (finding.severity === 'error') return vscode.DiagnosticSeverity.Error;
   if (finding.severity === 'warning') return vscode.DiagnosticSeverity.Warning;
   return vscode.DiagnosticSeverity.Information;
 }
+
+/** Where each code is explained: its heading in docs/policy-lint.md. */
+export function docsUri(code: string): vscode.Uri {
+  return vscode.Uri.parse(`${DOCS}#${code.toLowerCase()}`);
+}
+const DOCS = 'https://github.com/coldkeep/coldkeep/blob/main/docs/policy-lint.md';
 
 function toDiagnostic(document: vscode.TextDocument, finding: PolicyFinding): vscode.Diagnostic {
   const range = new vscode.Range(
     document.positionAt(finding.start),
     document.positionAt(Math.max(finding.end, finding.start)),
   );
-  const diagnostic = new vscode.Diagnostic(range, `${finding.message} ${finding.hint}`.trim(), severityOf(finding));
+  // The message first; the hint on its own line (the hover and the Problems panel show both).
+  const message = finding.hint ? `${finding.message}\n${finding.hint}` : finding.message;
+  const diagnostic = new vscode.Diagnostic(range, message, severityOf(finding));
   diagnostic.source = SOURCE;
-  diagnostic.code = finding.code;
+  diagnostic.code = { value: finding.code, target: docsUri(finding.code) };
   return diagnostic;
+}
+
+/** The finding code of one of our diagnostics. */
+export function codeOf(diagnostic: vscode.Diagnostic): string | undefined {
+  const code = diagnostic.code;
+  return typeof code === 'object' ? String(code.value) : code === undefined ? undefined : String(code);
+}
+
+/** VS Code's own JSON service reports syntax errors in JSON files; Coldkeep does not repeat them. */
+function syntaxReportedByVsCode(document: vscode.TextDocument): boolean {
+  return document.languageId === 'json' || document.languageId === 'jsonc';
 }
 
 /**
@@ -37,12 +57,17 @@ export class PolicyDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection(SOURCE);
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Per document, the diagnostics of its last lint that parsed. */
+  private readonly lastGood = new Map<string, vscode.Diagnostic[]>();
 
   constructor(private readonly enabled: () => boolean) {
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, 400)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.collection.delete(d.uri);
+        this.lastGood.delete(d.uri.toString());
+      }),
     );
     for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
   }
@@ -65,15 +90,23 @@ export class PolicyDiagnostics implements vscode.Disposable {
     const text = document.getText();
     if (!force && (!this.enabled() || !looksLikePolicy(text))) {
       this.collection.delete(document.uri);
+      this.lastGood.delete(document.uri.toString());
       return [];
     }
     const version = document.version;
     const result = await lintPolicy(text, { fileName: document.fileName });
     if (document.version !== version && !force) return result.findings;
-    this.collection.set(
-      document.uri,
-      result.findings.map((f) => toDiagnostic(document, f)),
-    );
+    const key = document.uri.toString();
+    const syntax = result.findings.filter((f) => f.code === 'JsonSyntax');
+    let diagnostics = result.findings
+      .filter((f) => f.code !== 'JsonSyntax' || !syntaxReportedByVsCode(document))
+      .map((f) => toDiagnostic(document, f));
+    if (syntax.length === 0) this.lastGood.set(key, diagnostics);
+    else {
+      // A file that briefly does not parse keeps the findings it had (a typo is not a fix).
+      diagnostics = [...diagnostics, ...(this.lastGood.get(key) ?? [])];
+    }
+    this.collection.set(document.uri, diagnostics);
     return result.findings;
   }
 
@@ -100,46 +133,81 @@ export class PolicyQuickFixes implements vscode.CodeActionProvider {
     const ours = (this.diagnostics.collection.get(document.uri) ?? []).filter(
       (d) => d.range.intersection(range) !== undefined || context.diagnostics.some((c) => c.range.isEqual(d.range)),
     );
-    return ours.flatMap((d) =>
+    const actions = ours.flatMap((d) =>
       fixesFor(
         {
-          code: d.code as PolicyFinding['code'],
+          code: codeOf(d) as PolicyFinding['code'],
           start: document.offsetAt(d.range.start),
           end: document.offsetAt(d.range.end),
         },
         text,
-      ).map((fix) => {
-        const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
-        action.diagnostics = [d];
-        action.isPreferred = true;
-        action.edit = new vscode.WorkspaceEdit();
-        action.edit.replace(
-          document.uri,
-          new vscode.Range(document.positionAt(fix.edit.start), document.positionAt(fix.edit.end)),
-          fix.edit.text,
-        );
-        return action;
-      }),
+      ).map((fix) => editAction(document, d, fix.title, fix.edit)),
     );
+    // A missing comma, as VS Code's JSON service (json 514) or the linter (YAML files' JSON) says it.
+    for (const d of [...context.diagnostics, ...ours]) {
+      const comma =
+        (d.source === 'json' &&
+          (String(typeof d.code === 'object' ? d.code.value : d.code) === '514' || /comma/i.test(d.message))) ||
+        (d.source === SOURCE && codeOf(d) === 'JsonSyntax' && /comma is missing/.test(d.message));
+      const fix = comma ? missingCommaFix(text, document.offsetAt(d.range.start)) : undefined;
+      if (fix && !actions.some((a) => a.title === fix.title))
+        actions.push(editAction(document, d, fix.title, fix.edit));
+    }
+    return actions;
   }
+}
+
+function editAction(
+  document: vscode.TextDocument,
+  diagnostic: vscode.Diagnostic,
+  title: string,
+  edit: { start: number; end: number; text: string },
+): vscode.CodeAction {
+  const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+  action.diagnostics = [diagnostic];
+  action.isPreferred = true;
+  action.edit = new vscode.WorkspaceEdit();
+  action.edit.replace(
+    document.uri,
+    new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end)),
+    edit.text,
+  );
+  return action;
 }
 
 export function snippetFormat(languageId: string): 'json' | 'yaml' {
   return languageId === 'yaml' ? 'yaml' : 'json';
 }
 
-/** The snippet catalogue as completions in JSON and YAML files (prefix "coldkeep"). */
+/**
+ * The snippet catalogue as completions (prefix "coldkeep-"), only where a policy document goes;
+ * each replaces exactly the typed word, hyphens included, however the list was opened.
+ */
 export class PolicySnippetCompletions implements vscode.CompletionItemProvider {
-  provideCompletionItems(document: vscode.TextDocument): vscode.CompletionItem[] {
-    return POLICY_SNIPPETS.map((snippet) => snippetCompletion(snippet, snippetFormat(document.languageId)));
+  provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): vscode.CompletionItem[] {
+    const text = document.getText();
+    const offset = document.offsetAt(position);
+    const format = snippetFormat(document.languageId);
+    if (!snippetFits(text, offset, format)) return [];
+    const word = typedWord(text, offset);
+    const range = new vscode.Range(document.positionAt(word.start), position);
+    return POLICY_SNIPPETS.map((snippet) => snippetCompletion(snippet, format, range));
   }
 }
 
-function snippetCompletion(snippet: PolicySnippet, format: 'json' | 'yaml'): vscode.CompletionItem {
+function snippetCompletion(
+  snippet: PolicySnippet,
+  format: 'json' | 'yaml',
+  range: vscode.Range,
+): vscode.CompletionItem {
   const item = new vscode.CompletionItem(`coldkeep-${snippet.name}`, vscode.CompletionItemKind.Snippet);
+  const body = snippetBody(snippet, format);
   item.detail = `Coldkeep ${snippet.kind}`;
-  item.documentation = snippet.description;
-  item.insertText = new vscode.SnippetString(snippetBody(snippet, format));
+  // The preview: the description, then the body as it will read (tab-stops shown by their placeholder).
+  const preview = body.replace(/\$\{\d+:([^}]*)\}/g, '$1').replace(/\\([$\\])/g, '$1');
+  item.documentation = new vscode.MarkdownString(snippet.description).appendCodeblock(preview, format);
+  item.insertText = new vscode.SnippetString(body);
+  item.range = range;
   return item;
 }
 
