@@ -204,9 +204,16 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
       statements.set(key, statement);
     }
   }
+  // Statements of one scope with different conditions (a prefixed listing beside an unconditioned
+  // bucket call) share a scope name: number the later ones, as IAM wants each Sid once.
+  const sidsUsed = new Map<string, number>();
   const policy: PolicyDocument = {
     Version: '2012-10-17',
-    Statement: [...statements.values()].map((s) => ({ ...s, Action: [...s.Action].sort() })),
+    Statement: [...statements.values()].map((s) => {
+      const seen = sidsUsed.get(s.Sid!) ?? 0;
+      sidsUsed.set(s.Sid!, seen + 1);
+      return { ...s, ...(seen ? { Sid: `${s.Sid}${seen + 1}` } : {}), Action: [...s.Action].sort() };
+    }),
   };
 
   const notes: string[] = [];
