@@ -30,7 +30,16 @@ const run = spawnSync(
     '-o',
     sarif,
   ],
-  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require=${join(import.meta.dirname, 'electronegativityOffline.cjs')}`]
+        .filter(Boolean)
+        .join(' '),
+    },
+  },
 );
 if (run.status !== 0) {
   process.stderr.write(run.stdout + run.stderr);
