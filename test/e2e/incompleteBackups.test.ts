@@ -21,7 +21,7 @@ import {
   startEmulators,
 } from '@coldkeep/shared';
 import { createBucket, uniqueName } from '../helpers/fixture';
-import { AS_NOBODY, type CliRun, runCli } from '../helpers/cli';
+import { AS_NOBODY, type CliRun, letNobodyReachTheCli, runCli } from '../helpers/cli';
 
 const NOBODY = 65534;
 
@@ -38,8 +38,10 @@ describe('incomplete backups are never a success', () => {
   let env: NodeJS.ProcessEnv;
   let bucket: string;
   let work: string;
+  let restoreModes: (() => Promise<void>) | undefined;
 
   before(async () => {
+    restoreModes = await letNobodyReachTheCli();
     emulators = await startEmulators();
     clients = new AwsClients(emulators.settings);
     bucket = await createBucket(clients.s3, uniqueName('incomplete'));
@@ -67,6 +69,7 @@ describe('incomplete backups are never a success', () => {
     clients?.destroy();
     await emulators?.stop();
     await rm(work, { recursive: true, force: true });
+    await restoreModes?.();
   });
 
   /**

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { chmod, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /** The built CLI, as `npm run coldkeep` runs it. */
 export const CLI = join(__dirname, '..', '..', '..', 'shared', 'dist', 'cli', 'main.js');
@@ -31,6 +32,28 @@ export interface CliOptions {
  * folders, the built CLI) must be readable by that user.
  */
 export const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/**
+ * Lets user nobody reach the built CLI and the node binary: a checkout (or CI's clone) may sit in a
+ * folder only root may enter (mktemp's 0700). Each ancestor folder that others may not search gets
+ * o+x (search only, nothing listed or read); the returned function puts the modes back.
+ */
+export async function letNobodyReachTheCli(): Promise<() => Promise<void>> {
+  const changed: { dir: string; mode: number }[] = [];
+  for (const start of [dirname(CLI), dirname(process.execPath)]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const { mode } = await stat(dir);
+      if ((mode & 0o001) === 0 && !changed.some((c) => c.dir === dir)) {
+        changed.push({ dir, mode: mode & 0o7777 });
+        await chmod(dir, (mode & 0o7777) | 0o001);
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return async () => {
+    for (const { dir, mode } of changed.reverse()) await chmod(dir, mode);
+  };
+}
 
 /** Runs the real `coldkeep` CLI in a child process, as a user would, with no terminal. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
