@@ -164,3 +164,25 @@ export function actionMatches(pattern: string, action: string): boolean {
   );
   return re.test(action);
 }
+
+/** The ARN a resource of this CloudFormation type gets, with unknown names; undefined for other types. */
+export function resourceArnPlaceholder(type: string | undefined): string | undefined {
+  const U = UNKNOWN_NAME;
+  switch (type) {
+    case 'AWS::S3::Bucket':
+      return `arn:aws:s3:::${U}`;
+    case 'AWS::DynamoDB::Table':
+    case 'AWS::DynamoDB::GlobalTable':
+      return `arn:aws:dynamodb:${U}:${U}:table/${U}`;
+    case 'AWS::KMS::Key':
+      return `arn:aws:kms:${U}:${U}:key/${U}`;
+    case 'AWS::IAM::Role':
+      return `arn:aws:iam::${U}:role/${U}`;
+    case 'AWS::Lambda::Function':
+      return `arn:aws:lambda:${U}:${U}:function:${U}`;
+    case 'AWS::SNS::Topic':
+      return `arn:aws:sns:${U}:${U}:${U}`;
+    default:
+      return undefined;
+  }
+}

@@ -1,4 +1,4 @@
-import { UNKNOWN_NAME } from './arn';
+import { resourceArnPlaceholder, UNKNOWN_NAME } from './arn';
 import {
   type LEntry,
   type LNode,
@@ -50,23 +50,7 @@ const U = UNKNOWN_NAME;
 /** Placeholders of resource attributes: ARNs of the right shape with unknown names. */
 function attributePlaceholder(type: string | undefined, attribute: string | undefined): string {
   if (attribute !== 'Arn') return attribute?.endsWith('Name') ? U : `${U}${attribute ?? ''}`;
-  switch (type) {
-    case 'AWS::S3::Bucket':
-      return `arn:aws:s3:::${U}`;
-    case 'AWS::DynamoDB::Table':
-    case 'AWS::DynamoDB::GlobalTable':
-      return `arn:aws:dynamodb:${U}:${U}:table/${U}`;
-    case 'AWS::KMS::Key':
-      return `arn:aws:kms:${U}:${U}:key/${U}`;
-    case 'AWS::IAM::Role':
-      return `arn:aws:iam::${U}:role/${U}`;
-    case 'AWS::Lambda::Function':
-      return `arn:aws:lambda:${U}:${U}:function:${U}`;
-    case 'AWS::SNS::Topic':
-      return `arn:aws:sns:${U}:${U}:${U}`;
-    default:
-      return '*';
-  }
+  return resourceArnPlaceholder(type) ?? '*';
 }
 
 export function resolveTemplate(template: LNode, env: ResolveEnvironment = {}): LNode {

@@ -1,4 +1,4 @@
-import { UNKNOWN_NAME } from './arn';
+import { resourceArnPlaceholder, UNKNOWN_NAME } from './arn';
 import type { RawFinding } from './findings';
 import type { PolicyKind, ValueResolver } from './lintChecks';
 import { type LNode, member } from './located';
@@ -123,21 +123,7 @@ export function templateResolver(template: LNode): ValueResolver {
   const attribute = (target: string): string => {
     const [id, attr] = target.split('.') as [string, string | undefined];
     if (attr !== 'Arn') return attr?.endsWith('Name') ? U : '*';
-    switch (typeOf(id)) {
-      case 'AWS::S3::Bucket':
-        return `arn:aws:s3:::${U}`;
-      case 'AWS::DynamoDB::Table':
-      case 'AWS::DynamoDB::GlobalTable':
-        return `arn:aws:dynamodb:${U}:${U}:table/${U}`;
-      case 'AWS::KMS::Key':
-        return `arn:aws:kms:${U}:${U}:key/${U}`;
-      case 'AWS::IAM::Role':
-        return `arn:aws:iam::${U}:role/${U}`;
-      case 'AWS::Lambda::Function':
-        return `arn:aws:lambda:${U}:${U}:function:${U}`;
-      default:
-        return '*';
-    }
+    return resourceArnPlaceholder(typeOf(id)) ?? '*';
   };
   const resolve: ValueResolver = (node) => {
     switch (node.kind) {
