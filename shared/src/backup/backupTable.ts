@@ -16,7 +16,8 @@ import {
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { newBackupId } from './backupId';
 import type { DataFileResult } from './dataFileUpload';
-import { type BackupLocation, backupDir, dataFileKey, manifestKey, normalizePrefix, s3Uri } from './layout';
+import { normalizePrefix, s3Uri } from './bucketKeys';
+import { type BackupLocation, backupDir, dataFileKey, manifestKey } from './layout';
 import { type BackupManifest, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from './manifest';
 import {
   chooseEngine,

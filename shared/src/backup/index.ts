@@ -1,3 +1,4 @@
+export * from './bucketKeys';
 export * from './layout';
 export * from './backupId';
 export * from './manifest';

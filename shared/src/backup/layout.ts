@@ -13,12 +13,7 @@ export interface BackupLocation {
   backupId: string;
 }
 
-export const DEFAULT_PREFIX = 'coldkeep';
 export const MANIFEST_NAME = 'manifest.json';
-
-export function normalizePrefix(prefix: string | undefined): string {
-  return (prefix ?? DEFAULT_PREFIX).replace(/^\/+|\/+$/g, '');
-}
 
 function join(...parts: string[]): string {
   return parts.filter((p) => p !== '').join('/');
@@ -47,13 +42,4 @@ export function parseManifestKey(bucket: string, key: string): BackupLocation | 
   if (!match) return undefined;
   const [, prefix = '', account, region, table, backupId] = match;
   return { bucket, prefix, account: account!, region: region!, table: table!, backupId: backupId! };
-}
-
-export function s3Uri(bucket: string, key: string): string {
-  return `s3://${bucket}/${key}`;
-}
-
-export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  return match ? { bucket: match[1]!, key: match[2]! } : undefined;
 }

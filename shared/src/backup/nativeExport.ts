@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { ColdkeepError, fromAwsError } from '../errors';
-import { s3Uri } from './layout';
+import { s3Uri } from './bucketKeys';
 
 /**
  * DynamoDB's own export layout (S3DataExport.Output in the DynamoDB developer guide):

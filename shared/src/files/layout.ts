@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
-import { normalizePrefix } from '../backup/layout';
+import { normalizePrefix } from '../backup/bucketKeys';
 import { ColdkeepError } from '../errors';
 
 /**

@@ -1,5 +1,5 @@
 import { bytesText, countText } from './figures';
-import type { RestoreReport } from '../restore/restoreTable';
+import type { RestoreReport } from '../restore/restoreReport';
 
 function filesText(n: number): string {
   return `${n} file${n === 1 ? '' : 's'}`;

@@ -1,4 +1,5 @@
-import { normalizePrefix, tablesRoot } from '../backup/layout';
+import { normalizePrefix } from '../backup/bucketKeys';
+import { tablesRoot } from '../backup/layout';
 import { ColdkeepError } from '../errors';
 import {
   type ActionGrant,

@@ -10,21 +10,11 @@ import { ColdkeepError, fromAwsError, withAftermath } from '../errors';
 import { type JobOptions, sleep, throwIfAborted } from '../jobs';
 import type { TableSchema } from '../tables';
 import { type PlannedFile, regionNote, type RestorePlan } from './restorePlan';
-import type { RestoreProgress, RestoreReport, RestoreTableInput } from './restoreTable';
+import type { ImportFacts, RestoreProgress, RestoreReport, RestoreTableInput } from './restoreReport';
 import { applyTtl, createTableInput, inspectTarget } from './targetTable';
 import { thawArchived } from './thawArchived';
 
 const DEFAULT_POLL_MS = 15_000;
-
-export interface ImportFacts {
-  importArn: string;
-  status: string;
-  processedItems: number;
-  importedItems: number;
-  errorCount: number;
-  /** Where DynamoDB logged the items it could not import. */
-  cloudWatchLogGroupArn?: string;
-}
 
 /** The longest folder prefix the data files share: the S3KeyPrefix ImportTable reads. */
 export function importKeyPrefix(files: PlannedFile[]): string {

@@ -1,6 +1,7 @@
 export * from './restorePlan';
 export * from './thawArchived';
 export * from './targetTable';
+export * from './restoreReport';
 export * from './restoreTable';
 export * from './importRestore';
 export * from './verifyFirst';

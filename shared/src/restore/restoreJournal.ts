@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { JsonFileStore } from '../schedule/jsonFileStore';
-import { coldkeepConfigDir } from '../session/fileSecretStore';
+import { coldkeepConfigDir } from '../session/configDir';
 
 /** What a file written in full added up to, so a resumed restore can count it without reading it again. */
 const doneFileSchema = z.object({

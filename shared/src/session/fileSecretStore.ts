@@ -1,21 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ColdkeepError } from '../errors';
+import { coldkeepConfigDir } from './configDir';
 import type { SecretStore } from './secretStore';
-
-/**
- * Coldkeep's folder for user settings: %APPDATA%\coldkeep on Windows, else
- * $XDG_CONFIG_HOME/coldkeep, else ~/.config/coldkeep.
- */
-export function coldkeepConfigDir(
-  env: NodeJS.ProcessEnv = process.env,
-  platform: NodeJS.Platform = process.platform,
-): string {
-  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'coldkeep');
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'coldkeep');
-}
 
 /**
  * The CLI's secret store: one JSON file readable by its owner only (0600, in a 0700

@@ -1,5 +1,6 @@
 export * from './mfaCode';
 export * from './secretStore';
+export * from './configDir';
 export * from './fileSecretStore';
 export * from './mfaPrompt';
 export * from './awsProfile';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws';
-import { normalizePrefix } from '../backup/layout';
+import { normalizePrefix } from '../backup/bucketKeys';
 import { ColdkeepError, fromAwsError } from '../errors';
 import type { LoadedTemplate } from './templateCatalog';
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ColdkeepError } from '../errors';
 import { parseYamlLocated, toPlain } from '../policy/located';
+import type { TemplateDocument } from './templateDocument';
 import {
   checkParameters,
   type ParameterProblem,
@@ -50,27 +51,6 @@ export interface LoadedTemplate {
   description: string;
   parameters: TemplateParameter[];
   lambdaBundle?: LambdaBundleSpec;
-}
-
-export interface TemplateDocument {
-  AWSTemplateFormatVersion?: string;
-  Description?: string;
-  Metadata?: Record<string, unknown>;
-  Parameters?: Record<string, Record<string, unknown>>;
-  Rules?: Record<string, { RuleCondition?: unknown; Assertions?: { Assert: unknown; AssertDescription?: string }[] }>;
-  Conditions?: Record<string, unknown>;
-  Resources?: Record<string, TemplateResource>;
-  Outputs?: Record<string, { Description?: string; Value: unknown; Export?: unknown }>;
-}
-
-export interface TemplateResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-  DependsOn?: string | string[];
-  Condition?: string;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
 }
 
 const TEMPLATE_EXTENSION = '.yaml';

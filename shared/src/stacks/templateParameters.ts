@@ -1,4 +1,4 @@
-import type { TemplateDocument } from './templateCatalog';
+import type { TemplateDocument } from './templateDocument';
 
 /** One entry of a template's `Parameters`, as a front end needs it to build a form. */
 export interface TemplateParameter {

@@ -1,5 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Item } from './segmentedScan';
+
+/** One DynamoDB item, as the SDK's low-level client reads and writes it. */
+export type Item = Record<string, AttributeValue>;
 
 /**
  * An item as DynamoDB JSON text and back: the wire format of DynamoDB's API and of its exports.

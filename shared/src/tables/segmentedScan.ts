@@ -1,19 +1,14 @@
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  ScanCommand,
-  type ScanCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { crc32 } from 'node:zlib';
 import type { HttpResponse } from '@aws-sdk/types';
 import { readWholeBody } from '../aws/responseBody';
 import { CORRUPT_RESPONSE, fromAwsError, isThrottling } from '../errors';
 import { type BackoffPolicy, DEFAULT_BACKOFF, throwIfAborted, withRetry } from '../jobs';
 import type { CapacityLimiter } from './capacityLimiter';
-import { itemToDynamoJson } from './dynamoJson';
+import { type Item, itemToDynamoJson } from './dynamoJson';
 import { splitScanBody } from './scanBody';
 
-export type Item = Record<string, AttributeValue>;
+export type { Item } from './dynamoJson';
 
 /** A page of a segment's items: objects from `scanSegment`, DynamoDB JSON text from `scanSegmentJson`. */
 export interface ScanPage<T = Item> {

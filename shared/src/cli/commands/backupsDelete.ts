@@ -19,7 +19,8 @@ async function locate(s3: S3Client, ref: string, flags: BackupsDeleteFlags): Pro
     const { findBackup } = await import('../../catalog/listBackups.js');
     return findBackup(s3, source);
   }
-  const { parseManifestKey, parseS3Uri } = await import('../../backup/layout.js');
+  const { parseManifestKey } = await import('../../backup/layout.js');
+  const { parseS3Uri } = await import('../../backup/bucketKeys.js');
   const uri = parseS3Uri(source.uri);
   const folder = uri?.key.replace(/\/?(manifest\.json)?$/, '');
   const location = uri && folder ? parseManifestKey(uri.bucket, `${folder}/manifest.json`) : undefined;
@@ -42,7 +43,8 @@ export function backupsDeleteCommand(context: () => Promise<CliContext>): Comman
     .action(async (ref: string, flags: BackupsDeleteFlags) => {
       const ctx = await context();
       const { AwsClients } = await import('../../aws/clients.js');
-      const { backupDir, s3Uri } = await import('../../backup/layout.js');
+      const { backupDir } = await import('../../backup/layout.js');
+      const { s3Uri } = await import('../../backup/bucketKeys.js');
       const { deleteBackup } = await import('../../catalog/deleteBackup.js');
       const clients = new AwsClients(ctx.settings);
       try {
