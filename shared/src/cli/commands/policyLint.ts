@@ -34,7 +34,7 @@ async function lintFile(file: string, kind: PolicyKind | undefined): Promise<Fil
 }
 
 function summary(
-  countBySeverity: typeof import('../../policy').countBySeverity,
+  countBySeverity: typeof import('../../policy/findings').countBySeverity,
   results: FileResult[],
 ): { errors: number; warnings: number; infos: number } {
   const counts = countBySeverity(results.flatMap((r) => r.findings));
