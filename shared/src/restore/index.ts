@@ -10,3 +10,5 @@ export * from './verifyBackup';
 export * from './itemKeys';
 export * from './whereFilter';
 export * from './itemRestore';
+export * from './hashKeyShortcut';
+export { LineSplitter } from './verifiedLines';
