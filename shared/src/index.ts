@@ -75,6 +75,7 @@ export * from './tables/verify/verifyBackup';
 
 // The folder engine
 export * from './folders/backup/backupFolder';
+export * from './folders/backup/backupReport';
 export * from './folders/forget/forgetSnapshots';
 export * from './folders/forget/retention';
 export * from './folders/prune/pruneBlobs';

@@ -3,7 +3,7 @@ import { ColdkeepError, isCancelled } from '../../base/errors/ColdkeepError';
 import { neutralSettingWords, renderHint } from '../../base/errors/settingHint';
 import { jobOutcome, type LeftOut } from '../../base/jobs/jobOutcome';
 import type { ExportReport } from '../../tables/export/exportTable';
-import type { FolderBackupReport } from '../../folders/backup/backupFolder';
+import type { FolderBackupReport } from '../../folders/backup/backupReport';
 import type { SnapshotRestoreReport } from '../../folders/restore/restoreSnapshot';
 import type { RestoreReport } from '../../tables/restore/restoreReport';
 import { dryRunText, resumedText, verifyText } from './restoreText';
