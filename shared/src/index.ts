@@ -90,6 +90,8 @@ export * from './folders/repository/snapshotManifest';
 export * from './folders/repository/snapshotWriter';
 export * from './folders/repository/sourceLock';
 export * from './folders/restore/pathSelection';
+export { REPAIR_COMMAND } from './folders/restore/damageFound';
+export * from './folders/restore/restoreReport';
 export * from './folders/restore/restoreSnapshot';
 export * from './folders/source/excludes';
 export * from './folders/source/walk';

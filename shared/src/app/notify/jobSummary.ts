@@ -4,7 +4,7 @@ import { neutralSettingWords, renderHint } from '../../base/errors/settingHint';
 import { jobOutcome, type LeftOut } from '../../base/jobs/jobOutcome';
 import type { ExportReport } from '../../tables/export/exportTable';
 import type { FolderBackupReport } from '../../folders/backup/backupReport';
-import type { SnapshotRestoreReport } from '../../folders/restore/restoreSnapshot';
+import type { SnapshotRestoreReport } from '../../folders/restore/restoreReport';
 import type { RestoreReport } from '../../tables/restore/restoreReport';
 import { dryRunText, resumedText, verifyText } from './restoreText';
 import { bytesText, countText, durationText } from './figures';
