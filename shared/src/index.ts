@@ -77,6 +77,7 @@ export * from './tables/verify/verifyBackup';
 
 // The folder engine
 export * from './folders/backup/backupFolder';
+export * from './folders/backup/backupReport';
 export * from './folders/forget/forgetSnapshots';
 export * from './folders/forget/retention';
 export * from './folders/prune/pruneBlobs';
@@ -91,6 +92,8 @@ export * from './folders/repository/snapshotManifest';
 export * from './folders/repository/snapshotWriter';
 export * from './folders/repository/sourceLock';
 export * from './folders/restore/pathSelection';
+export { REPAIR_COMMAND } from './folders/restore/damageFound';
+export * from './folders/restore/restoreReport';
 export * from './folders/restore/restoreSnapshot';
 export * from './folders/source/excludes';
 export * from './folders/source/walk';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
-import type { FolderBackupInput } from '../../folders/backup/backupFolder';
+import type { FolderBackupInput } from '../../folders/backup/backupReport';
 import { jobOutcome, outcomeLines } from '../../base/jobs/jobOutcome';
 import { snapshotSummary } from '../../app/notify/jobSummary';
 import { type CliContext, PartialOutcome, requireBucket, withCancel } from '../context';
