@@ -128,6 +128,9 @@ export * from './infra/stacks/templateDocument';
 export * from './infra/stacks/templateParameters';
 
 // The application layer
+export * from './app/connection';
+export * from './app/jobEstimate';
+export * from './app/runJob';
 export * from './app/demo/compareTables';
 export * from './app/demo/demoData';
 export * from './app/demo/emulators';
