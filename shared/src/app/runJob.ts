@@ -19,7 +19,7 @@ export interface JobSpec<Report, Progress> {
   /** What a notification (and a front end) says about the report; `incomplete` makes the job partial. */
   summary: (report: Report) => JobSummary;
   /** What the success email links to, if anything. */
-  artefact?: (report: Report) => LinkedArtefact | (() => Promise<LinkedArtefact>) | undefined;
+  artefact?: (report: NoInfer<Report>) => LinkedArtefact | (() => Promise<LinkedArtefact>) | undefined;
 }
 
 export interface RunJobOptions<Progress> extends JobOptions<Progress> {
