@@ -133,6 +133,7 @@ export * from './app/jobEstimate';
 export * from './app/runJob';
 export * from './app/demo/compareTables';
 export * from './app/demo/demoData';
+export * from './app/demo/demoEnvironment';
 export * from './app/demo/emulators';
 export * from './app/demo/runDemo';
 export * from './app/demo/studentData';

@@ -19,6 +19,7 @@ import {
   type SessionCheck,
   startEmulators,
   tableBackupEstimateMs,
+  tableRunner,
 } from '@coldkeep/shared';
 import { startFakeSts, type FakeSts } from '../helpers/fakeSts';
 import { createBucket, createTable, putItems, uniqueName } from '../helpers/fixture';
@@ -242,6 +243,76 @@ describe('the application layer: one connection, one way to run a job', () => {
       connection.destroy();
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
+    }
+  });
+  test("a scheduled table run on a connection checks the session first; the front end's refusal stops it before the backup", async () => {
+    // STS hands out 5-minute sessions: even a renewed one ends before a minute's job plus the 5-minute margin.
+    const shortSts = await startFakeSts({
+      credentials: { ...EMULATOR_CREDENTIALS, sessionToken: 'SHORT' },
+      lifetimeSeconds: 300,
+    });
+    const store = new MemorySecretStore();
+    await store.set(
+      'coldkeep.session.mfa',
+      JSON.stringify({
+        ...EMULATOR_CREDENTIALS,
+        sessionToken: 'OLDTOKEN',
+        expiration: new Date(Date.now() + 5.5 * 60_000).toISOString(),
+        profile: 'mfa',
+        mode: 'session-token',
+        mfaSerial: 'arn:aws:iam::123456789012:mfa/alice',
+        source: 'sts',
+      }),
+    );
+    const connection = new Connection({
+      settings: { ...endpoints, endpoints: { ...endpoints.endpoints, sts: shortSts.endpoint }, profile: 'mfa' },
+      store,
+      prompt: { askCode: async () => '123456' },
+      env,
+    });
+    let backedUp = false;
+    const checks: SessionCheck[] = [];
+    try {
+      const runner = tableRunner(
+        () => ({
+          clients: connection.clients,
+          bucket,
+          connection,
+          onSession: (check) => {
+            checks.push(check);
+            throw new Error('refused');
+          },
+        }),
+        async () => {
+          backedUp = true;
+          throw new Error('the backup ran');
+        },
+      );
+      await assert.rejects(
+        runner(
+          {
+            id: 't',
+            name: table,
+            kind: 'table',
+            table,
+            cron: '0 2 * * *',
+            enabled: true,
+            createdAt: new Date().toISOString(),
+          },
+          {},
+        ),
+        {
+          message: 'refused',
+        },
+      );
+      assert.equal(backedUp, false);
+      assert.deepEqual(
+        checks.map((c) => [c.renewed, c.outlives]),
+        [[true, false]],
+      );
+    } finally {
+      connection.destroy();
+      await shortSts.close();
     }
   });
 });

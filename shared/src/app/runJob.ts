@@ -68,7 +68,7 @@ export async function runJob<Report, Progress>(
   let outcome: { status: 'succeeded' | 'partial'; report: Report } | { status: 'failed' | 'cancelled'; error: unknown };
   let summary: JobSummary;
   try {
-    session = await checkSession(connection, spec, signal);
+    session = spec.estimateMs ? await checkSession(connection, spec.estimateMs, signal) : undefined;
     if (session && !session.outlives) await options.onSession?.(session);
     const report = await spec.run({ signal, onProgress: (p) => options.onProgress?.(p) });
     summary = spec.summary(report);
@@ -105,14 +105,19 @@ export function reportOf<Report>(result: JobResult<Report>): Report {
   return result.report;
 }
 
-async function checkSession<Report, Progress>(
+/**
+ * On an MFA session: whether it outlives a job of `estimateMs` (asking for a new code first when a
+ * prompt can). The estimate is asked only then. Undefined without an MFA session.
+ */
+export async function checkSession(
   connection: Connection,
-  spec: JobSpec<Report, Progress>,
-  signal: AbortSignal,
+  estimateMs: (signal: AbortSignal) => Promise<number | undefined> | number | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<SessionCheck | undefined> {
-  if (!spec.estimateMs || !(await connection.session())) return undefined;
-  const estimate = await spec.estimateMs(signal);
-  return estimate === undefined ? undefined : connection.ensureSessionOutlives(estimate, signal);
+  if (!(await connection.session())) return undefined;
+  const own = signal ?? new AbortController().signal;
+  const estimate = await estimateMs(own);
+  return estimate === undefined ? undefined : connection.ensureSessionOutlives(estimate, own);
 }
 
 async function email(
