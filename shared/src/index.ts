@@ -133,8 +133,12 @@ export * from './infra/stacks/templateDocument';
 export * from './infra/stacks/templateParameters';
 
 // The application layer
+export * from './app/connection';
+export * from './app/jobEstimate';
+export * from './app/runJob';
 export * from './app/demo/compareTables';
 export * from './app/demo/demoData';
+export * from './app/demo/demoEnvironment';
 export * from './app/demo/emulators';
 export * from './app/demo/runDemo';
 export * from './app/demo/studentData';

@@ -530,6 +530,8 @@ function fakeApp(
   const connection = {
     settings: settings.readSettings(config({ bucket: 'b', prefix: 'p' })),
     clients,
+    // The core's connection, as runJob sees it: no MFA session.
+    core: { clients, session: async () => undefined },
     bucket: () => 'b',
     session: async () => undefined,
   } as unknown as Connection;
