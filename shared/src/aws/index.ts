@@ -4,3 +4,4 @@ export * from './checkBucket';
 export * from './responseBody';
 export * from './bucketName';
 export * from './serviceErrors';
+export * from './callerIdentity';

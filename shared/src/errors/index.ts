@@ -2,3 +2,4 @@ export * from './ColdkeepError';
 export * from './fromAwsError';
 export * from './withAftermath';
 export * from './settingHint';
+export * from './errorFixes';

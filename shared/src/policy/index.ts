@@ -9,3 +9,4 @@ export { type ResolveEnvironment, resolveTemplate, resolveTemplateText, Template
 export * from './sarif';
 export * from './sdkActions';
 export * from './snippets';
+export * from './fillPlaceholders';

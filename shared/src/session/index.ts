@@ -8,3 +8,4 @@ export * from './awsCliCache';
 export * from './stsErrors';
 export * from './mfaSession';
 export * from './profileCredentials';
+export * from './awsSetup';
