@@ -162,7 +162,9 @@ export class ColdkeepApp implements vscode.Disposable {
       ready: setup.ready,
       demo: connection.isDemo,
       profile:
-        connection.aws.profile ?? process.env.AWS_PROFILE ?? (setup.via === 'environment' ? 'environment' : 'default'),
+        connection.aws.profile ??
+        process.env.AWS_PROFILE ??
+        (setup.via === 'environment' ? 'environment keys' : 'default'),
       region: connection.clients.region,
     };
     try {

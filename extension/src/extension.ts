@@ -71,7 +71,7 @@ export interface ColdkeepApi {
   tables: TablesTree;
   backups: BackupsTree;
   diagnostics: PolicyDiagnostics;
-  /** How long activate() took, in milliseconds (it runs when a JSON or YAML file opens). */
+  /** How long activate() took, in milliseconds (it runs after start-up, or when a JSON or YAML file opens first). */
   activationMs: number;
 }
 

@@ -29,7 +29,7 @@ export function placeholderAction(
   );
   action.diagnostics = [diagnostic];
   action.command = ready
-    ? { title: action.title, command: 'coldkeep.fillPlaceholder', arguments: [document.uri, start, end] }
+    ? { title: action.title, command: 'coldkeep.fillPlaceholder', arguments: [document.uri.toString(), start, end] }
     : { title: action.title, command: 'coldkeep.configureProfile' };
   return action;
 }
@@ -44,15 +44,15 @@ export async function fillPlaceholderCommand(
   start: unknown,
   end: unknown,
 ): Promise<PlaceholderFill[] | undefined> {
-  if (!(uri instanceof vscode.Uri) || typeof start !== 'number' || typeof end !== 'number') return undefined;
+  if (typeof uri !== 'string' || typeof start !== 'number' || typeof end !== 'number') return undefined;
   try {
     const identity = await app.callerIdentity();
-    const document = await vscode.workspace.openTextDocument(uri);
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
     const fills = placeholderFills(document.getText(), start, end, identity);
     const edit = new vscode.WorkspaceEdit();
     for (const fill of fills)
       for (const e of fill.edits)
-        edit.replace(uri, new vscode.Range(document.positionAt(e.start), document.positionAt(e.end)), e.text);
+        edit.replace(document.uri, new vscode.Range(document.positionAt(e.start), document.positionAt(e.end)), e.text);
     if (fills.length) await vscode.workspace.applyEdit(edit);
     return fills;
   } catch (err) {

@@ -3,12 +3,13 @@ import * as vscode from 'vscode';
 import { awsSettingsFrom, type ExtensionSettings } from '../settings';
 
 /**
- * The context key `coldkeep.awsReady`: true once Coldkeep has something to talk to AWS with (a
- * profile, keys in the environment, an endpoint, or the local demo). package.json's `when`
- * clauses keep the commands that need AWS out of the palette until then; the welcome views and
- * the commands themselves lead to setup instead.
+ * The context key `coldkeep.needsSetup`: true while Coldkeep has nothing to talk to AWS with (no
+ * profile, no keys in the environment, no endpoint, no local demo). package.json's `when` clauses
+ * keep the commands that need AWS out of the palette then; the welcome views and the commands
+ * themselves lead to setup instead. Unset before the extension activates (shortly after start-up),
+ * so a command is never hidden from someone who has a profile.
  */
-export const AWS_READY = 'coldkeep.awsReady';
+export const NEEDS_SETUP = 'coldkeep.needsSetup';
 
 /** Reads the settings, the environment and the AWS files (no network) and sets the context key. */
 export async function updateSetupContext(
@@ -21,6 +22,6 @@ export async function updateSetupContext(
     : settings
       ? await awsSetup(awsSettingsFrom(settings, env), env)
       : { ready: false };
-  await vscode.commands.executeCommand('setContext', AWS_READY, setup.ready);
+  await vscode.commands.executeCommand('setContext', NEEDS_SETUP, !setup.ready);
   return setup;
 }
