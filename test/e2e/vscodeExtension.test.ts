@@ -266,11 +266,14 @@ describe('VS Code extension in code-server', { timeout: 600_000 }, () => {
           await page.keyboard.press('Escape');
         }
       }
-      await suggestion.first().click();
+      // Enter accepts the focused suggestion (every coldkeep-bucket-… snippet is a whole policy).
+      await page.keyboard.press('Enter');
+      await page.locator('.suggest-widget.visible').waitFor({ state: 'hidden', timeout: 10_000 });
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+S');
       const deadline = Date.now() + 30_000;
-      while (readFileSync(file, 'utf8') === '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      const unsaved = (t: string): boolean => t === '' || t === 'coldkeep-bucket';
+      while (unsaved(readFileSync(file, 'utf8')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
       const text = readFileSync(file, 'utf8');
       assert.doesNotMatch(text, /coldkeep-/, 'the typed word is gone');
       const policy = JSON.parse(text) as { Version?: string };
