@@ -60,7 +60,7 @@ export class Connection {
   bucket(): string {
     if (!this.settings.bucket) {
       throw new ColdkeepError('InvalidInput', 'No backup bucket is set.', {
-        hint: 'Set "coldkeep.bucket" in the settings (or run "Coldkeep: Start Local Demo" to try it on emulators).',
+        hint: 'Set {setting:bucket}, or deploy a backup bucket (the local demo has one).',
       });
     }
     return this.settings.bucket;

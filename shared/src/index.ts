@@ -3,11 +3,13 @@
 
 // The base: AWS clients and settings, errors, jobs, sessions, local state
 export * from './base/aws/bucketName';
+export * from './base/aws/callerIdentity';
 export * from './base/aws/clients';
 export * from './base/aws/responseBody';
 export * from './base/aws/serviceErrors';
 export * from './base/aws/settings';
 export * from './base/errors/ColdkeepError';
+export * from './base/errors/errorFixes';
 export * from './base/errors/fromAwsError';
 export * from './base/errors/settingHint';
 export * from './base/errors/withAftermath';
@@ -18,6 +20,7 @@ export * from './base/jobs/pool';
 export * from './base/jobs/processOwner';
 export * from './base/session/awsCliCache';
 export * from './base/session/awsProfile';
+export * from './base/session/awsSetup';
 export * from './base/session/fileSecretStore';
 export * from './base/session/mfaCode';
 export * from './base/session/mfaPrompt';
@@ -110,6 +113,7 @@ export {
   resourceMatchesTemplate,
 } from './infra/policy/arn';
 export * from './infra/policy/findings';
+export * from './infra/policy/fillPlaceholders';
 export * from './infra/policy/generatePolicy';
 export type { PolicyKind } from './infra/policy/lintChecks';
 export * from './infra/policy/lintPolicy';

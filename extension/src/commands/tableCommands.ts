@@ -165,7 +165,7 @@ export async function backupTableCommand(
   engine?: EngineOption,
 ): Promise<BackupReport | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const bucket = connection.bucket();
     const table = tableFromArgument(arg) ?? (await pickTable(connection, 'Back up which table?'));
     if (!table) return undefined;
@@ -228,7 +228,7 @@ export async function restoreCommand(
   target?: string,
 ): Promise<RestoreReport | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const backup: BackupSummary | undefined =
       backupFromArgument(arg) ?? (await pickBackup(connection, 'Restore which backup?', tableFromArgument(arg)));
     if (!backup) return undefined;
@@ -303,7 +303,7 @@ export async function restoreCommand(
  */
 export async function verifyBackupCommand(app: ColdkeepApp, arg?: unknown): Promise<VerifyBackupReport | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const backup: BackupSummary | undefined =
       backupFromArgument(arg) ?? (await pickBackup(connection, 'Verify which backup?', tableFromArgument(arg)));
     if (!backup) return undefined;
