@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import ts from 'typescript';
 import { vscodeHint, vscodeSettingWords } from 'coldkeep-vscode/out/format';
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..', '..', '..', '..', '..');
 const CORE = join(ROOT, 'shared', 'src');
 
 function sourceFiles(dir: string): string[] {

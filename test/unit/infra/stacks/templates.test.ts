@@ -17,7 +17,7 @@ import {
   type TemplateDocument,
   validateParameters,
 } from '@coldkeep/shared';
-import { isIntrinsic, ResourceSpec, walk } from '../helpers/cfnSpec';
+import { isIntrinsic, ResourceSpec, walk } from '../../../helpers/cfnSpec';
 
 const NAMES = ['audit-trail', 'backup-bucket', 'backup-roles', 'cross-account-backup', 'table-backup-schedule'];
 const PSEUDO = new Set([

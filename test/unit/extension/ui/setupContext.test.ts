@@ -16,7 +16,7 @@ import {
   settingToken,
 } from '@coldkeep/shared';
 import { mockClient } from 'aws-sdk-client-mock';
-import { installFakeVscode } from '../helpers/fakeVscode';
+import { installFakeVscode } from '../../../helpers/fakeVscode';
 
 const fake = installFakeVscode();
 /* eslint-disable @typescript-eslint/no-require-imports */

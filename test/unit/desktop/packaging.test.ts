@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { appFileFor, appPageUrl, appSchemePrivileges, isAppPageUrl } from 'coldkeep-desktop/dist/main/appProtocol';
 
-const repo = join(__dirname, '..', '..', '..');
+const repo = join(__dirname, '..', '..', '..', '..');
 
 describe('desktop packaging: Electron fuses', () => {
   const config = parse(readFileSync(join(repo, 'electron-builder.yml'), 'utf8')) as {

@@ -6,7 +6,7 @@ import { afterEach, describe, test } from 'node:test';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CreatedResources, startTarget, testTargetConfig } from '../helpers/fixture';
+import { CreatedResources, startTarget, testTargetConfig } from '../../helpers/fixture';
 
 const AWS_ENV = {
   COLDKEEP_TEST_TARGET: 'aws',

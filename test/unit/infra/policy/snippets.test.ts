@@ -17,7 +17,7 @@ import {
   snippetBody,
   snippetPlaceholders,
 } from '@coldkeep/shared';
-import { simulate } from '../helpers/policySimulation';
+import { simulate } from '../../../helpers/policySimulation';
 
 const VALUES: PlaceholderValues = {
   Bucket: 'acme-backups',

@@ -1,0 +1,218 @@
+// The folder commands: Back Up Folder, partial backups as warnings, Restore Folder Snapshot.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sleep } from '@coldkeep/shared';
+import { installFakeVscode } from '../../../helpers/fakeVscode';
+
+// The fake must be in place before any extension module loads `vscode`.
+const fake = installFakeVscode();
+/* eslint-disable @typescript-eslint/no-require-imports */
+const settings = require('coldkeep-vscode/out/settings') as typeof import('coldkeep-vscode/out/settings');
+const folderCommands =
+  require('coldkeep-vscode/out/commands/folderCommands') as typeof import('coldkeep-vscode/out/commands/folderCommands');
+const core =
+  require('coldkeep-vscode/out/features/coreFeatures') as typeof import('coldkeep-vscode/out/features/coreFeatures');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+type Connection = import('coldkeep-vscode/out/connection').Connection;
+type Features = import('coldkeep-vscode/out/features/features').Features;
+type SnapshotInfo = import('coldkeep-vscode/out/features/features').SnapshotInfo;
+function config(values: Record<string, unknown>): { get<T>(key: string): T | undefined } {
+  return { get: <T>(key: string) => values[key] as T | undefined };
+}
+
+/** A command's view of the app: a connection to bucket "b" under prefix "p", and the features given. */
+function fakeApp(
+  features: { folders?: Partial<Features['folders']>; stacks?: Partial<Features['stacks']> },
+  clients: Record<string, unknown> = {},
+): never {
+  const connection = {
+    settings: settings.readSettings(config({ bucket: 'b', prefix: 'p' })),
+    clients,
+    // The core's connection, as runJob sees it: no MFA session.
+    core: { clients, session: async () => undefined },
+    bucket: () => 'b',
+    session: async () => undefined,
+  } as unknown as Connection;
+  const lines: string[] = [];
+  return {
+    features,
+    connection: () => connection,
+    awsConnection: async () => connection,
+    callerIdentity: async () => ({
+      account: '111122223333',
+      arn: 'arn:aws:iam::111122223333:user/u',
+      partition: 'aws',
+      region: 'eu-west-1',
+    }),
+    output: { appendLine: (l: string) => lines.push(l), show: () => undefined },
+    refreshViews: () => undefined,
+    lines,
+  } as never;
+}
+
+describe('folder snapshots', () => {
+  test('Back Up Folder asks for a folder, runs the snapshot with progress, and cancel aborts it', async () => {
+    fake.messages.length = 0;
+    const calls: unknown[] = [];
+    const progress: unknown[] = [];
+    const app = fakeApp({
+      folders: {
+        backupFolder: async (_clients, input, { onProgress }) => {
+          calls.push(input);
+          onProgress?.({ message: '3 files · 1 KB' });
+          progress.push('reported');
+          return {
+            status: 'succeeded',
+            summary: 'Backed up /data/docs.',
+            details: [],
+            uri: 's3://b/p/files/docs/',
+            source: 'docs',
+            snapshotId: 's1',
+          };
+        },
+        listSnapshots: async () => [],
+        restoreSnapshot: async () => assert.fail('not called'),
+      },
+    });
+    fake.answers.push(undefined);
+    assert.equal(await folderCommands.backupFolderCommand(app), undefined, 'Escape in the dialog: nothing runs');
+    assert.deepEqual(calls, []);
+    fake.answers.push([{ fsPath: '/data/docs' }]);
+    const result = await folderCommands.backupFolderCommand(app);
+    assert.equal(result?.snapshotId, 's1');
+    assert.deepEqual(calls, [{ folder: '/data/docs', bucket: 'b', prefix: 'p' }]);
+    assert.deepEqual(progress, ['reported']);
+    assert.deepEqual(fake.messages.at(-1), { level: 'info', text: 'Backed up /data/docs.' });
+
+    let pressCancel: (() => void) | undefined;
+    fake.onProgress = (cancel) => (pressCancel = cancel);
+    let aborted = false;
+    const slow = fakeApp({
+      folders: {
+        backupFolder: async (_clients, _input, { signal }) => {
+          setTimeout(() => pressCancel!(), 10);
+          await sleep(10_000, signal).finally(() => (aborted = signal?.aborted ?? false));
+          return assert.fail('cancelled before the end');
+        },
+      },
+    });
+    const { Uri } = require('vscode') as { Uri: { file(path: string): unknown } }; // eslint-disable-line @typescript-eslint/no-require-imports
+    assert.equal(await folderCommands.backupFolderCommand(slow, Uri.file('/data/docs')), undefined);
+    fake.onProgress = undefined;
+    assert.equal(aborted, true, 'cancel aborted the job signal');
+    assert.match(fake.messages.at(-1)!.text, /cancelled/);
+  });
+
+  test('a partial folder backup is a warning with what was left out in the output, never an info', async () => {
+    fake.messages.length = 0;
+    const report = {
+      snapshotId: 's2',
+      source: 'docs',
+      bucket: 'b',
+      uri: 's3://b/p/files/docs/',
+      snapshotKey: 'k',
+      dir: '/data/docs',
+      files: 3,
+      dirs: 1,
+      symlinks: 0,
+      bytes: 300,
+      unchangedFiles: 0,
+      hashedFiles: 3,
+      hashedBytes: 300,
+      uploadedBlobs: 3,
+      uploadedBytes: 300,
+      uploadedPacks: 1,
+      status: 'partial' as const,
+      skipped: [
+        {
+          path: 'private',
+          kind: 'unreadable' as const,
+          entry: 'folder' as const,
+          reason: 'cannot list the folder: user nobody (uid 65534) may not read it: permission denied (EACCES)',
+          whatToDo: 'Let user nobody (uid 65534) read /data/docs/private and list it (r and x).',
+        },
+        { path: 'tmp.log', kind: 'vanished' as const, entry: 'file' as const, reason: 'deleted while the backup ran' },
+      ],
+      changedWhileReading: ['busy.log'],
+      startedAt: '2026-11-23T02:00:01.000Z',
+      finishedAt: '2026-11-23T02:00:03.000Z',
+      durationMs: 2000,
+    };
+    const summary = core.folderBackupSummary(report);
+    assert.match(summary, /^Backup of \/data\/docs INCOMPLETE: 1 folder not backed up/);
+    assert.doesNotMatch(summary, /Backed up/);
+    assert.match(
+      core.folderBackupSummary({ ...report, status: 'succeeded', skipped: [] }),
+      /^Backed up .*1 changed while read/,
+    );
+
+    const app = fakeApp({
+      folders: {
+        backupFolder: async () => ({
+          status: 'partial',
+          summary,
+          details: ['Not backed up: private/ — cannot list the folder', '  What to do: Let user nobody read it'],
+          uri: report.uri,
+          source: 'docs',
+          snapshotId: 's2',
+        }),
+        listSnapshots: async () => [],
+        restoreSnapshot: async () => assert.fail('not called'),
+      },
+    });
+    fake.answers.push([{ fsPath: '/data/docs' }]);
+    await folderCommands.backupFolderCommand(app);
+    assert.deepEqual(fake.messages.at(-1), { level: 'warning', text: summary });
+    assert.ok(!fake.messages.some((m) => m.level === 'info'), 'no info message for a partial backup');
+    const lines = (app as unknown as { lines: string[] }).lines;
+    assert.ok(lines.includes('  What to do: Let user nobody read it'), lines.join('\n'));
+  });
+
+  test('Restore Folder Snapshot picks a snapshot of the bucket and restores it into the chosen folder', async () => {
+    fake.messages.length = 0;
+    const snapshots: SnapshotInfo[] = [
+      {
+        source: 'docs',
+        snapshotId: '20261123T120000Z-b',
+        time: '2026-11-23T12:00:00.000Z',
+        files: 3,
+        bytes: 2048,
+        dir: '/data/docs',
+        host: 'pc',
+      },
+      {
+        source: 'docs',
+        snapshotId: '20261122T120000Z-a',
+        time: '2026-11-22T12:00:00.000Z',
+        files: 2,
+        bytes: 1024,
+        dir: '/data/docs',
+        host: 'pc',
+      },
+    ];
+    const restored: unknown[] = [];
+    const app = fakeApp({
+      folders: {
+        backupFolder: async () => assert.fail('not called'),
+        listSnapshots: async (_c, query) => {
+          assert.deepEqual(query, { bucket: 'b', prefix: 'p' });
+          return snapshots;
+        },
+        restoreSnapshot: async (_c, input) => {
+          restored.push(input);
+          return { summary: 'Restored 2 files.', target: input.target, files: 2 };
+        },
+      },
+    });
+    const items = folderCommands.snapshotItems(snapshots);
+    assert.match(items[0]!.label, /^docs · 2026-11-23 12:00 UTC$/);
+    assert.match(items[1]!.description!, /2 files/);
+    fake.answers.push(items[1], [{ fsPath: '/restore/here' }]);
+    const result = await folderCommands.restoreSnapshotCommand(app);
+    assert.equal(result?.files, 2);
+    assert.deepEqual(restored, [
+      { bucket: 'b', prefix: 'p', source: 'docs', snapshotId: '20261122T120000Z-a', target: '/restore/here' },
+    ]);
+  });
+});
