@@ -29,6 +29,8 @@ function fakeApp(
   const connection = {
     settings: settings.readSettings(config({ bucket: 'b', prefix: 'p' })),
     clients,
+    // The core's connection, as runJob sees it: no MFA session.
+    core: { clients, session: async () => undefined },
     bucket: () => 'b',
     session: async () => undefined,
   } as unknown as Connection;
@@ -36,6 +38,13 @@ function fakeApp(
   return {
     features,
     connection: () => connection,
+    awsConnection: async () => connection,
+    callerIdentity: async () => ({
+      account: '111122223333',
+      arn: 'arn:aws:iam::111122223333:user/u',
+      partition: 'aws',
+      region: 'eu-west-1',
+    }),
     output: { appendLine: (l: string) => lines.push(l), show: () => undefined },
     refreshViews: () => undefined,
     lines,

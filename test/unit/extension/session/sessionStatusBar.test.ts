@@ -9,6 +9,7 @@ const fake = installFakeVscode();
 /* eslint-disable @typescript-eslint/no-require-imports */
 const statusBar =
   require('coldkeep-vscode/out/session/sessionStatusBar') as typeof import('coldkeep-vscode/out/session/sessionStatusBar');
+const connectionBar = require('coldkeep-vscode/out/ui/statusBar') as typeof import('coldkeep-vscode/out/ui/statusBar');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 describe('session status bar', () => {
@@ -30,11 +31,15 @@ describe('session status bar', () => {
     assert.equal(live.expired, false);
     assert.equal(statusBar.sessionLabel({ ...status, expired: true }, 'prod', now).expired, true);
     assert.match(statusBar.sessionLabel(undefined, 'prod', now).text, /no MFA session/);
-    const bar = new statusBar.SessionStatusBar();
-    bar.show(status, 'prod');
+    const bar = new connectionBar.ConnectionStatusBar();
+    const live2 = { ...status, expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+    bar.show({ ready: true, demo: false, profile: 'prod', region: 'eu-west-1', session: { status: live2 } });
     assert.equal(fake.statusBar.visible, true);
-    bar.show(undefined, undefined);
-    assert.equal(fake.statusBar.visible, false, 'hidden for profiles without MFA');
+    assert.match(bar.text!, /prod until .* · eu-west-1/);
+    bar.show({ ready: true, demo: false, profile: 'dev', region: 'us-east-2' });
+    assert.equal(bar.text, '$(cloud) dev · us-east-2', 'a profile without MFA shows profile and region');
+    bar.show({ ready: false, demo: false, profile: 'default', region: 'us-east-1' });
+    assert.equal(fake.statusBar.visible, false, 'hidden until AWS is set up');
     bar.dispose();
   });
 });
