@@ -613,7 +613,7 @@ describe('the generated least-privilege policy matches what the code calls', () 
         .sort(),
       [...EXERCISED].sort(),
     );
-    // aws-only: their calls are checked with mocks (test/unit/exportImportOrchestration, stackDeploy).
+    // aws-only: their calls are checked with mocks (test/unit/tables/export/exportImportOrchestration, infra/stacks/deployStack).
     assert.deepEqual(
       ACTION_TABLE.filter((d) => d.status !== 'available')
         .map((d) => `${d.name}: ${d.status}`)

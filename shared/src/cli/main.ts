@@ -3,7 +3,7 @@
 // core it needs when it runs (`await import()`), so `--version` and `--help` load no AWS SDK,
 // and `files backup` loads the S3 side but not SES, CloudFormation, policies or schedules.
 // Keep it so: a command file imports at its top only types and light modules (errors, format,
-// parse, storageFlags, notifyOptions); test/unit/cli.test.ts checks what start-up loads.
+// parse, storageFlags, notifyOptions); test/unit/cli/main.test.ts checks what start-up loads.
 import { Command, CommanderError } from 'commander';
 import { ColdkeepError } from '../base/errors/ColdkeepError';
 import { TOOL_VERSION } from '../base/version';

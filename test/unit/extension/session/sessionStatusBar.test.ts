@@ -7,9 +7,9 @@ import { installFakeVscode } from '../../../helpers/fakeVscode';
 // The fake must be in place before any extension module loads `vscode`.
 const fake = installFakeVscode();
 /* eslint-disable @typescript-eslint/no-require-imports */
-const connectionBar = require('coldkeep-vscode/out/ui/statusBar') as typeof import('coldkeep-vscode/out/ui/statusBar');
 const statusBar =
   require('coldkeep-vscode/out/session/sessionStatusBar') as typeof import('coldkeep-vscode/out/session/sessionStatusBar');
+const connectionBar = require('coldkeep-vscode/out/ui/statusBar') as typeof import('coldkeep-vscode/out/ui/statusBar');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 describe('session status bar', () => {
