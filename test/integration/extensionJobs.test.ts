@@ -41,6 +41,7 @@ describe('extension table commands through the application layer', () => {
     const lines: string[] = [];
     const app = {
       connection: () => connection,
+      awsConnection: async () => connection,
       output: { appendLine: (l: string) => lines.push(l), show: () => undefined },
       refreshViews: () => undefined,
     } as never;
