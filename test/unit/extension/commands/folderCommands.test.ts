@@ -2,55 +2,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sleep } from '@coldkeep/shared';
+import { fakeApp } from '../../../helpers/fakeExtensionApp';
 import { installFakeVscode } from '../../../helpers/fakeVscode';
 
 // The fake must be in place before any extension module loads `vscode`.
 const fake = installFakeVscode();
 /* eslint-disable @typescript-eslint/no-require-imports */
-const settings = require('coldkeep-vscode/out/settings') as typeof import('coldkeep-vscode/out/settings');
 const folderCommands =
   require('coldkeep-vscode/out/commands/folderCommands') as typeof import('coldkeep-vscode/out/commands/folderCommands');
 const core =
   require('coldkeep-vscode/out/features/coreFeatures') as typeof import('coldkeep-vscode/out/features/coreFeatures');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-type Connection = import('coldkeep-vscode/out/connection').Connection;
-type Features = import('coldkeep-vscode/out/features/features').Features;
 type SnapshotInfo = import('coldkeep-vscode/out/features/features').SnapshotInfo;
-function config(values: Record<string, unknown>): { get<T>(key: string): T | undefined } {
-  return { get: <T>(key: string) => values[key] as T | undefined };
-}
-
-/** A command's view of the app: a connection to bucket "b" under prefix "p", and the features given. */
-function fakeApp(
-  features: { folders?: Partial<Features['folders']>; stacks?: Partial<Features['stacks']> },
-  clients: Record<string, unknown> = {},
-): never {
-  const connection = {
-    settings: settings.readSettings(config({ bucket: 'b', prefix: 'p' })),
-    clients,
-    // The core's connection, as runJob sees it: no MFA session.
-    core: { clients, session: async () => undefined },
-    bucket: () => 'b',
-    session: async () => undefined,
-  } as unknown as Connection;
-  const lines: string[] = [];
-  return {
-    features,
-    connection: () => connection,
-    awsConnection: async () => connection,
-    callerIdentity: async () => ({
-      account: '111122223333',
-      arn: 'arn:aws:iam::111122223333:user/u',
-      partition: 'aws',
-      region: 'eu-west-1',
-    }),
-    output: { appendLine: (l: string) => lines.push(l), show: () => undefined },
-    refreshViews: () => undefined,
-    lines,
-  } as never;
-}
-
 describe('folder snapshots', () => {
   test('Back Up Folder asks for a folder, runs the snapshot with progress, and cancel aborts it', async () => {
     fake.messages.length = 0;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { config, fakeApp } from '../../../helpers/fakeExtensionApp';
 import { installFakeVscode } from '../../../helpers/fakeVscode';
 
 // The fake must be in place before any extension module loads `vscode`.
@@ -12,12 +13,6 @@ const settings = require('coldkeep-vscode/out/settings') as typeof import('coldk
 const tableCommands =
   require('coldkeep-vscode/out/commands/tableCommands') as typeof import('coldkeep-vscode/out/commands/tableCommands');
 /* eslint-enable @typescript-eslint/no-require-imports */
-
-type Connection = import('coldkeep-vscode/out/connection').Connection;
-type Features = import('coldkeep-vscode/out/features/features').Features;
-function config(values: Record<string, unknown>): { get<T>(key: string): T | undefined } {
-  return { get: <T>(key: string) => values[key] as T | undefined };
-}
 
 describe('table progress text', () => {
   test('progress text follows the job', () => {
@@ -49,36 +44,6 @@ describe('table progress text', () => {
     );
   });
 });
-
-/** A command's view of the app: a connection to bucket "b" under prefix "p", and the features given. */
-function fakeApp(
-  features: { folders?: Partial<Features['folders']>; stacks?: Partial<Features['stacks']> },
-  clients: Record<string, unknown> = {},
-): never {
-  const connection = {
-    settings: settings.readSettings(config({ bucket: 'b', prefix: 'p' })),
-    clients,
-    // The core's connection, as runJob sees it: no MFA session.
-    core: { clients, session: async () => undefined },
-    bucket: () => 'b',
-    session: async () => undefined,
-  } as unknown as Connection;
-  const lines: string[] = [];
-  return {
-    features,
-    connection: () => connection,
-    awsConnection: async () => connection,
-    callerIdentity: async () => ({
-      account: '111122223333',
-      arn: 'arn:aws:iam::111122223333:user/u',
-      partition: 'aws',
-      region: 'eu-west-1',
-    }),
-    output: { appendLine: (l: string) => lines.push(l), show: () => undefined },
-    refreshViews: () => undefined,
-    lines,
-  } as never;
-}
 
 describe('table backup engine', () => {
   test('coldkeep.engine: auto by default, checked, and passed to the backup', () => {
