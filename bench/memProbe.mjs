@@ -2,11 +2,12 @@
 /**
  * A diagnostic preload for the benchmarks' workers (never loaded by Coldkeep itself): samples
  * the process's memory every 50 ms and, at exit, writes where the RSS was at its peak (V8's
- * spaces, external and ArrayBuffer memory) and how often V8 collected, to a JSON file in
- * the folder named by the `--mem-probe-out=DIR` argument, or /tmp.
+ * spaces, external and ArrayBuffer memory), the largest of each, and how often V8 collected, to
+ * `memprobe-<mode>-<pid>.json` in the folder MEM_PROBE_OUT names (default /tmp; the folder
+ * benchmark gives its workers a clean environment, so there it is always /tmp).
  *
- *   npm run bench:files -- --node-args "--import /abs/bench/memProbe.mjs" ...
- *   node --import ./bench/memProbe.mjs bench/tables/worker.mjs '{...}'
+ *   MEM_PROBE_OUT=/tmp/p npm run bench:tables -- --items 100k --no-peer --node-args "--import $PWD/bench/memProbe.mjs"
+ *   npm run bench:files -- --datasets small --tools coldkeep --node-args "--import $PWD/bench/memProbe.mjs"
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
