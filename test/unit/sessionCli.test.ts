@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { CliCredentials } from '@coldkeep/shared/dist/cli/commands/sessionContext';
+import { CliCredentials } from '@coldkeep/shared/dist/cli/cliCredentials';
 import { TerminalMfaPrompt } from '@coldkeep/shared/dist/cli/commands/sessionPrompt';
 import { parseLinkExpiry } from '@coldkeep/shared/dist/cli/notifyOptions';
 

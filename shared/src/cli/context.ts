@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../aws/settings';
-import { CancelledError, ColdkeepError, isCancelled } from '../errors';
-import type { CliCredentials } from './commands/sessionContext';
+import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../base/aws/settings';
+import { CancelledError, ColdkeepError, isCancelled } from '../base/errors/ColdkeepError';
+import type { ProfileCredentials } from '../base/session/profileCredentials';
 import { cliSettingWords } from './format';
 import { ProgressDisplay } from './progress';
 
@@ -30,7 +30,7 @@ export interface GlobalOptions {
 export interface CliContext {
   settings: AwsSettings;
   /** Set when the CLI resolves credentials itself (MFA sessions); else the SDK's chain is used. */
-  credentials?: CliCredentials;
+  credentials?: ProfileCredentials;
   json: boolean;
   progress: ProgressDisplay;
   out: (text: string) => void;
@@ -50,9 +50,9 @@ export async function makeContext(options: GlobalOptions, env: NodeJS.ProcessEnv
     fromFlags.endpoints = Object.fromEntries(SERVICES.map((service) => [service, options.endpointUrl]));
   }
   const settings = mergeSettings(settingsFromEnv(env), fromFlags);
-  const { ProfileCredentials } = await import('../session/profileCredentials.js');
+  const { ProfileCredentials } = await import('../base/session/profileCredentials.js');
   const credentials = ProfileCredentials.needed(settings, env)
-    ? (await import('./commands/sessionContext.js')).CliCredentials.for(settings, env)
+    ? (await import('./cliCredentials.js')).CliCredentials.for(settings, env)
     : undefined;
   if (credentials) settings.credentials = credentials.provider;
   return {

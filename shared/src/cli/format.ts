@@ -1,8 +1,8 @@
 /** Human-readable figures for the CLI. */
-import { renderHint, type SettingWords } from '../errors/settingHint';
+import { renderHint, type SettingWords } from '../base/errors/settingHint';
 
 // Bytes and counts read the same in a terminal and in an email.
-export { bytesText as formatBytes, countText as formatCount } from '../notify/figures';
+export { bytesText as formatBytes, countText as formatCount } from '../app/notify/figures';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -5,8 +5,8 @@
 // Keep it so: a command file imports at its top only types and light modules (errors, format,
 // parse, storageFlags, notifyOptions); test/unit/cli.test.ts checks what start-up loads.
 import { Command, CommanderError } from 'commander';
-import { ColdkeepError } from '../errors';
-import { TOOL_VERSION } from '../version';
+import { ColdkeepError } from '../base/errors/ColdkeepError';
+import { TOOL_VERSION } from '../base/version';
 import { type CliContext, EXIT, type GlobalOptions, makeContext, PartialOutcome, reportError } from './context';
 import { backupsListCommand } from './commands/backupsList';
 import { backupsDeleteCommand } from './commands/backupsDelete';

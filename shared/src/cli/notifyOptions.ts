@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import type { AwsClients } from '../aws';
-import { isCancelled } from '../errors';
-import type { JobSummary, LinkedArtefact, NotificationReport, NotifySettings } from '../notify';
-import { failureSummary } from '../notify/jobSummary';
-import { MAX_LINK_SECONDS, notifySettingsFrom } from '../notify/notifySettings';
+import type { AwsClients } from '../base/aws/clients';
+import { isCancelled } from '../base/errors/ColdkeepError';
+import type { LinkedArtefact } from '../app/notify/emailMessage';
+import type { JobSummary } from '../app/notify/jobSummary';
+import type { NotificationReport } from '../app/notify/notifyJob';
+import type { NotifySettings } from '../app/notify/notifySettings';
+import { failureSummary } from '../app/notify/jobSummary';
+import { MAX_LINK_SECONDS, notifySettingsFrom } from '../app/notify/notifySettings';
 import type { CliContext } from './context';
 import { cliHint, formatDuration } from './format';
 import { durationFlag } from './parse';
@@ -104,8 +107,8 @@ export async function withNotification<R>(
 ): Promise<{ report: R; notification?: NotificationReport }> {
   const started = Date.now();
   // SES and the pre-signer load only when there is an email to send.
-  const notifyJob = async (...args: Parameters<typeof import('../notify/notifyJob').notifyJob>) =>
-    (await import('../notify/notifyJob.js')).notifyJob(...args);
+  const notifyJob = async (...args: Parameters<typeof import('../app/notify/notifyJob').notifyJob>) =>
+    (await import('../app/notify/notifyJob.js')).notifyJob(...args);
   let report: R;
   try {
     report = await run();

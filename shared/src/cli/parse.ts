@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { ColdkeepError } from '../errors';
+import { ColdkeepError } from '../base/errors/ColdkeepError';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);

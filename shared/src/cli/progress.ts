@@ -1,5 +1,6 @@
 import { clearScreenDown, moveCursor } from 'node:readline';
-import type { BackupProgress, RestoreProgress } from '../index';
+import type { BackupProgress } from '../tables/backup/backupTable';
+import type { RestoreProgress } from '../tables/restore/restoreReport';
 import { formatBytes, formatCount, formatDuration } from './format';
 
 /**

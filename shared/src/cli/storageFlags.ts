@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { StorageOptions } from '../backup';
-import { ColdkeepError } from '../errors';
+import type { StorageOptions } from '../storage/storageOptions';
+import { ColdkeepError } from '../base/errors/ColdkeepError';
 import { parseDate, wholeNumber } from './parse';
 
 /** Flags for how backup objects are stored; shared by "backup table" and "files backup". */

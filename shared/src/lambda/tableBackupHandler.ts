@@ -10,11 +10,15 @@
  *   COLDKEEP_NOTIFY_TO / COLDKEEP_NOTIFY_FROM / COLDKEEP_SES_REGION   the email (optional)
  *   COLDKEEP_ENDPOINT_URL*   endpoint overrides (tests run it against the emulators)
  */
-import { AwsClients, settingsFromEnv } from '../aws';
-import { backupTable, type BackupTableInput } from '../backup';
-import { ColdkeepError } from '../errors';
-import { failureFacts } from '../notify/jobSummary';
-import { backupArtefact, backupSummary, failureSummary, notifyJob, notifySettingsFrom } from '../notify';
+import { AwsClients } from '../base/aws/clients';
+import { settingsFromEnv } from '../base/aws/settings';
+import { backupTable, type BackupTableInput } from '../tables/backup/backupTable';
+import { ColdkeepError } from '../base/errors/ColdkeepError';
+import { failureFacts } from '../app/notify/jobSummary';
+import { backupArtefact } from '../app/notify/backupArtefact';
+import { backupSummary, failureSummary } from '../app/notify/jobSummary';
+import { notifyJob } from '../app/notify/notifyJob';
+import { notifySettingsFrom } from '../app/notify/notifySettings';
 
 export interface ScheduledBackupEvent {
   /** Tables to back up instead of COLDKEEP_TABLES (a manual run of some of them). */

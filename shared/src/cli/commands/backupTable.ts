@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import type { BackupTableInput, EngineChoice } from '../../backup';
-import { backupSummary } from '../../notify/jobSummary';
+import type { BackupTableInput } from '../../tables/backup/backupTable';
+import type { EngineChoice } from '../../tables/backup/chooseEngine';
+import { backupSummary } from '../../app/notify/jobSummary';
 import { type CliContext, requireBucket, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import {
@@ -71,9 +72,9 @@ export function backupTableCommand(context: () => Promise<CliContext>): Command 
   return addNotifyOptions(command, { link: true }).action(async (tableName: string, flags: BackupTableFlags) => {
     const ctx = await context();
     const { ensureSessionForTable } = await import('./sessionContext.js');
-    const { AwsClients } = await import('../../aws/clients.js');
-    const { backupTable } = await import('../../backup/backupTable.js');
-    const { backupArtefact } = await import('../../notify/backupArtefact.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { backupTable } = await import('../../tables/backup/backupTable.js');
+    const { backupArtefact } = await import('../../app/notify/backupArtefact.js');
     const input = toBackupInput(tableName, flags);
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BackupLocation } from '../../backup';
-import { ColdkeepError } from '../../errors';
+import type { BackupLocation } from '../../tables/repository/layout';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { type CliContext, withCancel } from '../context';
 import { sourceFrom } from './backupsShow';
 
@@ -16,10 +16,11 @@ interface BackupsDeleteFlags {
 async function locate(s3: S3Client, ref: string, flags: BackupsDeleteFlags): Promise<BackupLocation> {
   const source = sourceFrom(ref, flags);
   if (!('uri' in source)) {
-    const { findBackup } = await import('../../catalog/listBackups.js');
+    const { findBackup } = await import('../../tables/repository/listBackups.js');
     return findBackup(s3, source);
   }
-  const { parseManifestKey, parseS3Uri } = await import('../../backup/layout.js');
+  const { parseManifestKey } = await import('../../tables/repository/layout.js');
+  const { parseS3Uri } = await import('../../storage/bucketKeys.js');
   const uri = parseS3Uri(source.uri);
   const folder = uri?.key.replace(/\/?(manifest\.json)?$/, '');
   const location = uri && folder ? parseManifestKey(uri.bucket, `${folder}/manifest.json`) : undefined;
@@ -41,9 +42,10 @@ export function backupsDeleteCommand(context: () => Promise<CliContext>): Comman
     .option('--yes', 'really delete: without it, nothing is deleted and the backup is only named')
     .action(async (ref: string, flags: BackupsDeleteFlags) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { backupDir, s3Uri } = await import('../../backup/layout.js');
-      const { deleteBackup } = await import('../../catalog/deleteBackup.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { backupDir } = await import('../../tables/repository/layout.js');
+      const { s3Uri } = await import('../../storage/bucketKeys.js');
+      const { deleteBackup } = await import('../../tables/forget/deleteBackup.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const location = await locate(clients.s3, ref, flags);

@@ -30,8 +30,8 @@ export function backupsGcCommand(context: () => Promise<CliContext>): Command {
     .option('--dry-run', 'list only, remove nothing (the default without --yes)')
     .action(async (flags: BackupsGcFlags) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { collectGarbage } = await import('../../catalog/collectGarbage.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { collectGarbage } = await import('../../tables/prune/collectGarbage.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const dryRun = !flags.yes || flags.dryRun === true;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { BackupSummary } from '../../catalog';
+import type { BackupSummary } from '../../tables/repository/listBackups';
 import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount, table } from '../format';
 
@@ -11,8 +11,8 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
     .option('--table <name>', 'only backups of this table')
     .action(async (flags: { bucket?: string; prefix?: string; table?: string }) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { listBackups } = await import('../../catalog/listBackups.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { listBackups } = await import('../../tables/repository/listBackups.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const catalog = await listBackups(clients.s3, {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import type { RestorePlan, RestoreSource } from '../../restore';
-import { ColdkeepError } from '../../errors';
+import type { RestorePlan, RestoreSource } from '../../tables/restore/restorePlan';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount } from '../format';
 
@@ -41,8 +41,8 @@ export function backupsShowCommand(context: () => Promise<CliContext>): Command 
     .option('--prefix <prefix>', 'key prefix (default: "coldkeep")')
     .action(async (ref: string, flags: { bucket?: string; prefix?: string; table?: string }) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { planRestore } = await import('../../restore/restorePlan.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { planRestore } = await import('../../tables/restore/restorePlan.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const plan = await planRestore(clients.s3, sourceFrom(ref, flags));

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ColdkeepError } from '../../errors';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { type CliContext, withCancel } from '../context';
 import { formatCount } from '../format';
 import { wholeNumber } from '../parse';
@@ -24,8 +24,8 @@ export function backupsVerifyCommand(context: () => Promise<CliContext>): Comman
     .option('--concurrency <n>', 'data files checked at once (default 4)', wholeNumber('--concurrency', 1, 64))
     .action(async (ref: string, flags: BackupsVerifyFlags) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { verifyBackup } = await import('../../restore/verifyBackup.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { verifyBackup } = await import('../../tables/verify/verifyBackup.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const report = await withCancel((signal) =>

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
-import type { AwsSettings } from '../../aws';
-import { coldkeepConfigDir, FileSecretStore, MfaSession } from '../../session';
+import type { AwsSettings } from '../../base/aws/settings';
+import { FileSecretStore } from '../../base/session/fileSecretStore';
+import { MfaSession } from '../../base/session/mfaSession';
+import { coldkeepConfigDir } from '../../base/state/configDir';
 import { TerminalMfaPrompt } from './sessionPrompt';
 
 /** The CLI's session for the profile in `settings`: the 0600 file store, the terminal prompt on a TTY. */

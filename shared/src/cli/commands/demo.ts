@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ColdkeepError } from '../../errors';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import { wholeNumber } from '../parse';
@@ -13,7 +13,7 @@ export function demoCommand(context: () => Promise<CliContext>): Command {
     .option('--keep-running', 'leave the emulators running afterwards, to explore with the CLI')
     .action(async (flags: { items?: number; segments?: number; dataDir?: string; keepRunning?: boolean }) => {
       const ctx = await context();
-      const { runDemo } = await import('../../demo/runDemo.js');
+      const { runDemo } = await import('../../app/demo/runDemo.js');
       const started = Date.now();
       const say = (line: string): void => {
         if (!ctx.json) process.stderr.write(`${line}\n`);

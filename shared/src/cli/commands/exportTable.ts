@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import type { ExportFormat, ExportProgress } from '../../export';
-import { exportSummary } from '../../notify/jobSummary';
+import type { ExportFormat, ExportProgress } from '../../tables/export/exportTable';
+import { exportSummary } from '../../app/notify/jobSummary';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import {
@@ -45,8 +45,8 @@ export function exportTableCommand(context: () => Promise<CliContext>): Command 
   return addNotifyOptions(command, { link: true }).action(async (table: string, flags: ExportFlags) => {
     const ctx = await context();
     const { ensureSessionForTable } = await import('./sessionContext.js');
-    const { AwsClients } = await import('../../aws/clients.js');
-    const { exportTable } = await import('../../export/exportTable.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { exportTable } = await import('../../tables/export/exportTable.js');
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);
     try {

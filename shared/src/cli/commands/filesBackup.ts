@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { ColdkeepError } from '../../errors';
-import type { FolderBackupInput } from '../../files';
-import { jobOutcome, outcomeLines } from '../../jobs/jobOutcome';
-import { snapshotSummary } from '../../notify/jobSummary';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import type { FolderBackupInput } from '../../folders/backup/backupFolder';
+import { jobOutcome, outcomeLines } from '../../base/jobs/jobOutcome';
+import { snapshotSummary } from '../../app/notify/jobSummary';
 import { type CliContext, PartialOutcome, requireBucket, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import {
@@ -84,8 +84,8 @@ export function filesBackupCommand(context: () => Promise<CliContext>): Command 
   addNotifyOptions(command, { link: false });
   return command.action(async (dir: string, flags: FilesBackupFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/clients.js');
-    const { backupFolder } = await import('../../files/backupFolder.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { backupFolder } = await import('../../folders/backup/backupFolder.js');
     const input = toFolderBackupInput(dir, flags);
     const notify = notifySettingsFromFlags(flags);
     const clients = new AwsClients(ctx.settings);

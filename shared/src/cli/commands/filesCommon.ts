@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { AwsClients } from '../../aws';
-import { ColdkeepError } from '../../errors';
+import type { AwsClients } from '../../base/aws/clients';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { requireBucket } from '../context';
 import { prefixFrom } from '../storageFlags';
 
@@ -32,7 +32,7 @@ export async function resolveSource(clients: AwsClients, flags: SourceFlags): Pr
   const bucket = requireBucket(flags.bucket);
   const prefix = prefixFrom(flags.prefix);
   if (flags.source) return { bucket, prefix, source: flags.source };
-  const { listSnapshots } = await import('../../files/snapshotCatalog.js');
+  const { listSnapshots } = await import('../../folders/repository/snapshotCatalog.js');
   const sources = [...new Set((await listSnapshots(clients, { bucket, prefix })).map((s) => s.source))];
   if (sources.length === 1) return { bucket, prefix, source: sources[0]! };
   throw new ColdkeepError(

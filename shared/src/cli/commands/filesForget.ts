@@ -37,9 +37,9 @@ export function filesForgetCommand(context: () => Promise<CliContext>): Command 
   addSourceOptions(command);
   return command.action(async (flags: FilesForgetFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/clients.js');
-    const { forgetSnapshots } = await import('../../files/forgetSnapshots.js');
-    const { pruneBlobs } = await import('../../files/pruneBlobs.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { forgetSnapshots } = await import('../../folders/forget/forgetSnapshots.js');
+    const { pruneBlobs } = await import('../../folders/prune/pruneBlobs.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const where = await resolveSource(clients, flags);

@@ -16,10 +16,10 @@ export function filesLsCommand(context: () => Promise<CliContext>): Command {
   addSourceOptions(command);
   return command.action(async (snapshot: string, paths: string[], flags: SourceFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/clients.js');
-    const { readSnapshot, resolveSnapshotId } = await import('../../files/snapshotCatalog.js');
-    const { selectEntries } = await import('../../files/pathSelection.js');
-    const { sourceLocation } = await import('../../files/layout.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { readSnapshot, resolveSnapshotId } = await import('../../folders/repository/snapshotCatalog.js');
+    const { selectEntries } = await import('../../folders/restore/pathSelection.js');
+    const { sourceLocation } = await import('../../folders/repository/layout.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const { bucket, prefix, source } = await resolveSource(clients, flags);

@@ -10,8 +10,8 @@ export function filesPruneCommand(context: () => Promise<CliContext>): Command {
   addSourceOptions(command);
   return command.action(async (flags: SourceFlags & { dryRun?: boolean }) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/clients.js');
-    const { pruneBlobs } = await import('../../files/pruneBlobs.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { pruneBlobs } = await import('../../folders/prune/pruneBlobs.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const where = await resolveSource(clients, flags);

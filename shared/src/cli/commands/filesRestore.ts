@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
-import { ColdkeepError } from '../../errors';
-import { snapshotRestoreSummary } from '../../notify/jobSummary';
-import type { RetrievalTier } from '../../restore';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import { snapshotRestoreSummary } from '../../app/notify/jobSummary';
+import type { RetrievalTier } from '../../storage/thawArchived';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import {
@@ -51,8 +51,8 @@ export function filesRestoreCommand(context: () => Promise<CliContext>): Command
   addNotifyOptions(command, { link: false });
   return command.action(async (snapshot: string, flags: FilesRestoreFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/clients.js');
-    const { restoreSnapshot } = await import('../../files/restoreSnapshot.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { restoreSnapshot } = await import('../../folders/restore/restoreSnapshot.js');
     if (!flags.target) {
       throw new ColdkeepError('InvalidInput', 'No --target folder given.', {
         hint: 'Add --target DIR (an empty folder is safest; existing files are left alone unless --overwrite).',

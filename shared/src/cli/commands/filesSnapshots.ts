@@ -11,8 +11,8 @@ export function filesSnapshotsCommand(context: () => Promise<CliContext>): Comma
     .option('--source <name>', 'only this source')
     .action(async (flags: { bucket?: string; prefix?: string; source?: string }) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { listSnapshots } = await import('../../files/snapshotCatalog.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { listSnapshots } = await import('../../folders/repository/snapshotCatalog.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const snapshots = await listSnapshots(clients, {

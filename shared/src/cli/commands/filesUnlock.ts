@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { ColdkeepError } from '../../errors';
-import type { SourceLockInfo } from '../../files/sourceLock';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import type { SourceLockInfo } from '../../folders/repository/sourceLock';
 import type { CliContext } from '../context';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
@@ -23,9 +23,9 @@ export function filesUnlockCommand(context: () => Promise<CliContext>): Command 
   addSourceOptions(command);
   return command.action(async (sourceArg: string | undefined, flags: SourceFlags & { force?: boolean }) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../aws/clients.js');
-    const { unlockSource } = await import('../../files/sourceLock.js');
-    const { sourceLocation } = await import('../../files/layout.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { unlockSource } = await import('../../folders/repository/sourceLock.js');
+    const { sourceLocation } = await import('../../folders/repository/layout.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const where = await resolveSource(clients, { ...flags, ...(sourceArg ? { source: sourceArg } : {}) });

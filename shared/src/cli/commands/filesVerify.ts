@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { ColdkeepError } from '../../errors';
-import type { BlobProblem, SnapshotRepairReport, SnapshotVerifyReport } from '../../files';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import type { SnapshotRepairReport } from '../../folders/verify/repairSnapshot';
+import type { BlobProblem, SnapshotVerifyReport } from '../../folders/verify/verifySnapshot';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount } from '../format';
 import { wholeNumber } from '../parse';
@@ -63,14 +64,14 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
     if (flags.dir && !flags.repair)
       throw new ColdkeepError('InvalidInput', '--dir goes with --repair.', { hint: 'Add --repair, or drop --dir.' });
     const storage = storageFromFlags(flags);
-    const { AwsClients } = await import('../../aws/clients.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const where = await resolveSource(clients, flags);
       const readData = flags.readData ?? 'none';
       const sample = flags.sample ? { sampleSize: flags.sample } : {};
       if (flags.repair) {
-        const { repairSnapshot } = await import('../../files/repairSnapshot.js');
+        const { repairSnapshot } = await import('../../folders/verify/repairSnapshot.js');
         const repair = await withCancel((signal) =>
           repairSnapshot(
             clients,
@@ -96,7 +97,7 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
         ctx.progress.done();
         return printRepair(ctx, repair, where.source);
       }
-      const { verifySnapshot } = await import('../../files/verifySnapshot.js');
+      const { verifySnapshot } = await import('../../folders/verify/verifySnapshot.js');
       const report = await withCancel((signal) =>
         verifySnapshot(
           clients,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CORE_OPERATIONS } from '../../policy/actionTable';
+import { CORE_OPERATIONS } from '../../infra/policy/actionTable';
 import type { CliContext } from '../context';
 import { cliHint } from '../format';
 
@@ -32,7 +32,7 @@ export function policyGenerateCommand(context: () => Promise<CliContext>): Comma
     .option('--email-identity <identity>', 'SES identity mail is sent from (notify)')
     .action(async (flags: GenerateFlags) => {
       const ctx = await context();
-      const { generatePolicy, parseOperations } = await import('../../policy/generatePolicy.js');
+      const { generatePolicy, parseOperations } = await import('../../infra/policy/generatePolicy.js');
       const prefix = flags.prefix ?? process.env.COLDKEEP_PREFIX;
       const bucket = flags.bucket ?? (process.env.COLDKEEP_BUCKET || undefined);
       const generated = generatePolicy({

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { Command, Option } from 'commander';
-import { ColdkeepError } from '../../errors';
-import type { LintResult, PolicyKind } from '../../policy';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import type { PolicyKind } from '../../infra/policy/lintChecks';
+import type { LintResult } from '../../infra/policy/lintPolicy';
 import type { CliContext } from '../context';
 
 interface LintFlags {
@@ -29,12 +30,12 @@ async function lintFile(file: string, kind: PolicyKind | undefined): Promise<Fil
       },
     );
   }
-  const { lintPolicy } = await import('../../policy/lintPolicy.js');
+  const { lintPolicy } = await import('../../infra/policy/lintPolicy.js');
   return { file, ...(await lintPolicy(text, { fileName: file, ...(kind ? { kind } : {}) })) };
 }
 
 function summary(
-  countBySeverity: typeof import('../../policy').countBySeverity,
+  countBySeverity: typeof import('../../infra/policy/findings').countBySeverity,
   results: FileResult[],
 ): { errors: number; warnings: number; infos: number } {
   const counts = countBySeverity(results.flatMap((r) => r.findings));
@@ -63,8 +64,8 @@ export function policyLintCommand(context: () => Promise<CliContext>): Command {
     .action(async (files: string[], flags: LintFlags) => {
       const ctx = await context();
       if (flags.format === 'sarif') flags.sarif = true;
-      const { countBySeverity } = await import('../../policy/findings.js');
-      const { toSarif } = await import('../../policy/sarif.js');
+      const { countBySeverity } = await import('../../infra/policy/findings.js');
+      const { toSarif } = await import('../../infra/policy/sarif.js');
       if (flags.sarif && ctx.json) {
         throw new ColdkeepError('InvalidInput', '--sarif and --json are two output formats; choose one.', {
           hint: 'Use --sarif for code scanning, --json for scripts.',

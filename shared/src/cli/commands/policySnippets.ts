@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { ColdkeepError } from '../../errors';
-import type { PlaceholderValues } from '../../policy';
-import { PLACEHOLDERS } from '../../policy/placeholders';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import type { PlaceholderValues } from '../../infra/policy/snippets';
+import { PLACEHOLDERS } from '../../infra/policy/placeholders';
 import type { CliContext } from '../context';
 import { table } from '../format';
 
@@ -65,7 +65,7 @@ export function policySnippetsCommand(context: () => Promise<CliContext>): Comma
     .action(async (name: string | undefined, flags: SnippetFlags) => {
       const ctx = await context();
       const { fillSnippet, findSnippet, POLICY_SNIPPETS, snippetBody, snippetPlaceholders } =
-        await import('../../policy/snippets.js');
+        await import('../../infra/policy/snippets.js');
       if (!name) {
         if (ctx.json) {
           return ctx.out(

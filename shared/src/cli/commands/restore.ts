@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
-import type { RestoreEngine, RestoreTableInput, RetrievalTier, VerifyMode } from '../../restore';
-import { restoreSummary } from '../../notify/jobSummary';
-import { ColdkeepError } from '../../errors';
+import type { RetrievalTier } from '../../storage/thawArchived';
+import type { RestoreEngine, RestoreTableInput } from '../../tables/restore/restoreReport';
+import type { VerifyMode } from '../../tables/restore/verifyFirst';
+import { restoreSummary } from '../../app/notify/jobSummary';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { type CliContext, withCancel } from '../context';
 import { cliHint, formatCount, formatDuration } from '../format';
 import {
@@ -118,10 +120,10 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
       });
     }
     const { ensureSessionForRestore } = await import('./sessionContext.js');
-    const { AwsClients } = await import('../../aws/clients.js');
-    const { planRestore } = await import('../../restore/restorePlan.js');
-    const { restoreTable } = await import('../../restore/restoreTable.js');
-    const { dryRunText, resumedText, verifyText } = await import('../../notify/restoreText.js');
+    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { planRestore } = await import('../../tables/restore/restorePlan.js');
+    const { restoreTable } = await import('../../tables/restore/restoreTable.js');
+    const { dryRunText, resumedText, verifyText } = await import('../../app/notify/restoreText.js');
     const input: RestoreTableInput = {
       source: sourceFrom(ref, flags),
       ...(flags.target ? { target: flags.target } : {}),

@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from 'commander';
-import type { ConflictMode, ItemRestoreReport, RestoreSource, ThawOptions } from '../../restore';
-import { ColdkeepError } from '../../errors';
+import type { ThawOptions } from '../../storage/thawArchived';
+import type { ConflictMode, ItemRestoreReport } from '../../tables/restore/itemRestore';
+import type { RestoreSource } from '../../tables/restore/restorePlan';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { type CliContext, withCancel } from '../context';
 import { formatCount, formatDuration } from '../format';
 
@@ -44,8 +46,8 @@ export async function runItemRestore(ctx: CliContext, flags: ItemFlags, run: Ite
       },
     );
   }
-  const { AwsClients } = await import('../../aws/clients.js');
-  const { restoreItems } = await import('../../restore/itemRestore.js');
+  const { AwsClients } = await import('../../base/aws/clients.js');
+  const { restoreItems } = await import('../../tables/restore/itemRestore.js');
   const clients = new AwsClients(ctx.settings);
   try {
     const report = await withCancel((signal) =>

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ColdkeepError } from '../../errors';
-import type { Source, SourceEngineChoice } from '../../schedule';
-import { DEFAULT_CRON } from '../../schedule/defaultCron';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import type { Source, SourceEngineChoice } from '../../app/schedule/sources';
+import { DEFAULT_CRON } from '../../app/schedule/defaultCron';
 import type { CliContext } from '../context';
 
 interface ScheduleAddFlags {
@@ -32,7 +32,7 @@ export function scheduleAddCommand(context: () => Promise<CliContext>): Command 
     .action(async (flags: ScheduleAddFlags) => {
       const ctx = await context();
       const { scheduleStore } = await import('./scheduleCommon.js');
-      const { newSource } = await import('../../schedule/sources.js');
+      const { newSource } = await import('../../app/schedule/sources.js');
       if (Boolean(flags.table) === Boolean(flags.folder)) {
         throw new ColdkeepError('InvalidInput', 'Give either --table or --folder.', {
           hint: 'e.g. coldkeep schedule add --table orders --cron "0 2 * * *"',

@@ -1,5 +1,6 @@
-import { AwsClients } from '../../aws';
-import { folderRunner, type RunRecord, ScheduleStore, type SourceRunners, tableRunner } from '../../schedule';
+import { AwsClients } from '../../base/aws/clients';
+import { type RunRecord, ScheduleStore } from '../../app/schedule/runHistory';
+import { folderRunner, type SourceRunners, tableRunner } from '../../app/schedule/sourceRunners';
 import { type CliContext, requireBucket } from '../context';
 import { formatDuration } from '../format';
 

@@ -9,7 +9,7 @@ export function scheduleListCommand(context: () => Promise<CliContext>): Command
     .action(async (flags: { dir?: string }) => {
       const ctx = await context();
       const { scheduleStore } = await import('./scheduleCommon.js');
-      const { nextRunAt } = await import('../../schedule/sources.js');
+      const { nextRunAt } = await import('../../app/schedule/sources.js');
       const file = await scheduleStore(flags.dir).read();
       const rows = file.sources.map((s) => ({
         ...s,

@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
-import { CancelledError, ColdkeepError, type ErrorCode } from '../../errors';
-import type { NotificationReport, NotifySettings } from '../../notify';
-import type { NotifyOn, RunRecord } from '../../schedule';
-import { jobOutcome, type OutcomeFacts, outcomeLines } from '../../jobs/jobOutcome';
+import { CancelledError, ColdkeepError, type ErrorCode } from '../../base/errors/ColdkeepError';
+import type { NotificationReport } from '../../app/notify/notifyJob';
+import type { NotifySettings } from '../../app/notify/notifySettings';
+import type { RunRecord } from '../../app/schedule/runHistory';
+import type { NotifyOn } from '../../app/schedule/runNotification';
+import { jobOutcome, type OutcomeFacts, outcomeLines } from '../../base/jobs/jobOutcome';
 import { type CliContext, PartialOutcome, withCancel } from '../context';
 import { addNotifyOptions, type NotifyFlags, notificationLines, notifySettingsFromFlags } from '../notifyOptions';
 
@@ -38,8 +40,8 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
   return command.action(async (flags: ScheduleRunFlags) => {
     const ctx = await context();
     const { cliRunners, runLine, scheduleStore } = await import('./scheduleCommon.js');
-    const { Scheduler } = await import('../../schedule/scheduler.js');
-    const { runSummary, shouldNotify } = await import('../../schedule/runNotification.js');
+    const { Scheduler } = await import('../../app/schedule/scheduler.js');
+    const { runSummary, shouldNotify } = await import('../../app/schedule/runNotification.js');
     const notify = notifySettingsFromFlags(flags);
     const { runners, clients, close } = cliRunners(ctx, flags);
     const runs: RunRecord[] = [];
@@ -54,7 +56,7 @@ export function scheduleRunCommand(context: () => Promise<CliContext>): Command 
     // Each finished run is emailed as it ends (a --watch run never ends); the command waits for the
     // emails. notifyJob reports a failed send rather than throwing: an email never fails the run.
     const email = async (run: RunRecord, settings: NotifySettings): Promise<void> => {
-      const { notifyJob } = await import('../../notify/notifyJob.js');
+      const { notifyJob } = await import('../../app/notify/notifyJob.js');
       const notification = await notifyJob(clients, settings, runSummary(run));
       notifications.push(notification);
       if (!ctx.json) ctx.out(notificationLines(notification).join('\n'));

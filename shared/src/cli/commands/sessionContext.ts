@@ -1,26 +1,9 @@
-import type { AwsClients, AwsSettings } from '../../aws';
-import type { RestorePlan } from '../../restore';
-import type { OutliveCheck } from '../../session';
-import { ProfileCredentials } from '../../session/profileCredentials';
+import type { AwsClients } from '../../base/aws/clients';
+import type { RestorePlan } from '../../tables/restore/restorePlan';
+import type { OutliveCheck } from '../../base/session/mfaSession';
+import type { CliCredentials } from '../cliCredentials';
 import type { CliContext } from '../context';
 import { formatDuration } from '../format';
-
-/**
- * The credentials of every CLI command. A profile with mfa_serial gets its MFA session
- * (cached, or asked for on the terminal); anything else gets the SDK's usual chain.
- * Keys in the environment with no profile named are left to the SDK as they are.
- */
-export class CliCredentials extends ProfileCredentials {
-  constructor(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env) {
-    // STS and the session store load only for a profile with mfa_serial.
-    super(settings, async () => (await import('./cliSession.js')).cliSession(settings, env), env);
-  }
-
-  /** Undefined when the SDK's own default chain should be used unchanged. */
-  static for(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env): CliCredentials | undefined {
-    return ProfileCredentials.needed(settings, env) ? new CliCredentials(settings, env) : undefined;
-  }
-}
 
 /**
  * Before a long job: when the credentials come from an MFA session, makes sure it lasts
@@ -49,7 +32,7 @@ export async function ensureSessionForTable(
   signal?: AbortSignal,
 ): Promise<void> {
   if (!(await ctx.credentials?.session())) return;
-  const { describeTable } = await import('../../tables/describeTable.js');
+  const { describeTable } = await import('../../tables/source/describeTable.js');
   const schema = await describeTable(clients.dynamodb, table, signal);
   await ensureSessionForEstimate(ctx, 60_000 + (schema.approximateSizeBytes / SCAN_BYTES_PER_SECOND) * 1000, signal);
 }

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { MfaPrompt, MfaPromptRequest } from '../../session';
+import type { MfaPrompt, MfaPromptRequest } from '../../base/session/mfaPrompt';
 import { formatDuration } from '../format';
 
 function why(request: MfaPromptRequest): string {

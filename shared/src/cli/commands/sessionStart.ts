@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { ColdkeepError } from '../../errors';
-import type { SessionStatus } from '../../session';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import type { SessionStatus } from '../../base/session/sessionCredentials';
 import type { CliContext } from '../context';
 import { formatDuration } from '../format';
 

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-import { ColdkeepError } from '../../errors';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { type CliContext, withCancel } from '../context';
 import { eventLine, stackNameFor } from './stackShared';
 
@@ -20,8 +20,8 @@ export function stackDeleteCommand(context: () => Promise<CliContext>): Command 
     .option('--yes', 'do not ask for confirmation')
     .action(async (name: string, flags: { yes?: boolean }) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { deleteStack } = await import('../../stacks/deleteStack.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { deleteStack } = await import('../../infra/stacks/deleteStack.js');
       const stackName = await stackNameFor(name);
       if (!flags.yes) {
         if (!process.stdin.isTTY) {

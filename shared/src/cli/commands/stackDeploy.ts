@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { DeployReport, StackChange } from '../../stacks';
+import type { DeployReport, StackChange } from '../../infra/stacks/deployStack';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatDuration, table } from '../format';
 import { collectParam, eventLine } from './stackShared';
@@ -48,8 +48,8 @@ export function stackDeployCommand(context: () => Promise<CliContext>): Command 
     )
     .action(async (template: string, flags: DeployFlags) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { deployStack } = await import('../../stacks/deployStack.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { deployStack } = await import('../../infra/stacks/deployStack.js');
       const clients = new AwsClients(ctx.settings);
       const say = (line: string): void => {
         process.stderr.write(`${line}\n`);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { StackEvent } from '../../stacks';
+import type { StackEvent } from '../../infra/stacks/stackEvents';
 
 /** --param K=V, repeatable; the value may hold "=" and commas (list parameters). */
 export function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -10,7 +10,7 @@ export function collectParam(value: string, previous: Record<string, string> = {
 
 /** A template name stands for the stack it deploys by default; anything else is a stack name. */
 export async function stackNameFor(name: string, templatesDir?: string): Promise<string> {
-  const { defaultStackName, templateNames } = await import('../../stacks/templateCatalog.js');
+  const { defaultStackName, templateNames } = await import('../../infra/stacks/templateCatalog.js');
   let names: string[] = [];
   try {
     names = templateNames(templatesDir ? { templatesDir } : {});

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ColdkeepError } from '../../errors';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import type { CliContext } from '../context';
 import { table } from '../format';
 import { stackNameFor } from './stackShared';
@@ -10,8 +10,8 @@ export function stackStatusCommand(context: () => Promise<CliContext>): Command 
     .argument('<name>', 'stack name, or a template name for its default stack (coldkeep-<template>)')
     .action(async (name: string) => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { stackStatus } = await import('../../stacks/stackStatus.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { stackStatus } = await import('../../infra/stacks/stackStatus.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const status = await stackStatus(clients, await stackNameFor(name));

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { ColdkeepError } from '../../errors';
-import type { TemplateParameter } from '../../stacks';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import type { TemplateParameter } from '../../infra/stacks/templateParameters';
 import type { CliContext } from '../context';
 import { table } from '../format';
 
@@ -24,7 +24,7 @@ export function stackTemplatesCommand(context: () => Promise<CliContext>): Comma
     )
     .action(async (name: string | undefined, flags: { templatesDir?: string }) => {
       const ctx = await context();
-      const { listTemplates } = await import('../../stacks/templateCatalog.js');
+      const { listTemplates } = await import('../../infra/stacks/templateCatalog.js');
       const all = await listTemplates(flags.templatesDir ? { templatesDir: flags.templatesDir } : {});
       const chosen = name ? all.filter((t) => t.name === name) : all;
       if (name && chosen.length === 0) {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { runPool } from '../../jobs';
+import { runPool } from '../../base/jobs/pool';
 import { type CliContext } from '../context';
 import { formatBytes, formatCount, table } from '../format';
 
@@ -8,8 +8,8 @@ export function tablesListCommand(context: () => Promise<CliContext>): Command {
     .description('list the DynamoDB tables in the region, with their item counts and sizes')
     .action(async () => {
       const ctx = await context();
-      const { AwsClients } = await import('../../aws/clients.js');
-      const { describeTable, listTables } = await import('../../tables/describeTable.js');
+      const { AwsClients } = await import('../../base/aws/clients.js');
+      const { describeTable, listTables } = await import('../../tables/source/describeTable.js');
       const clients = new AwsClients(ctx.settings);
       try {
         const names = await listTables(clients.dynamodb);

@@ -1,3 +1,0 @@
-export * from './listBackups';
-export * from './deleteBackup';
-export * from './collectGarbage';

@@ -1,4 +1,0 @@
-export * from './ColdkeepError';
-export * from './fromAwsError';
-export * from './withAftermath';
-export * from './settingHint';

@@ -1,4 +1,0 @@
-export * from './plainItem';
-export * from './csvRows';
-export * from './exportDestination';
-export * from './exportTable';

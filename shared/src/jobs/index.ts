@@ -1,5 +1,0 @@
-export * from './job';
-export * from './backoff';
-export * from './pool';
-export * from './processOwner';
-export * from './jobOutcome';
