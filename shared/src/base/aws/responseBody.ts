@@ -31,9 +31,15 @@ export async function readWholeBody(body: AsyncIterable<Uint8Array>, length: num
  * at once. Only a buffer that is the whole of its ArrayBuffer: a pooled slice is shared.
  */
 export function releaseBuffer(buffer: Uint8Array): void {
-  const backing = buffer.buffer;
-  if (backing instanceof ArrayBuffer && buffer.byteOffset === 0 && buffer.byteLength === backing.byteLength) {
-    // ES2024's ArrayBuffer.prototype.transfer (Node 21+), beyond the ES2023 lib this project compiles with.
-    (backing as ArrayBuffer & { transfer(newLength: number): ArrayBuffer }).transfer(0);
+  // ES2024's ArrayBuffer.prototype.transfer (Node 21+), beyond the ES2023 lib this project compiles
+  // with; on a host without it the buffer is left to the garbage collector, as before.
+  const backing = buffer.buffer as ArrayBufferLike & { transfer?: (newLength: number) => ArrayBuffer };
+  if (
+    backing instanceof ArrayBuffer &&
+    typeof backing.transfer === 'function' &&
+    buffer.byteOffset === 0 &&
+    buffer.byteLength === backing.byteLength
+  ) {
+    backing.transfer(0);
   }
 }
