@@ -65,6 +65,8 @@ interface Options {
   repeat: number;
   /** Extra, diagnostic Coldkeep backups (not Coldkeep as shipped); see worker.mjs. */
   experiments: string[];
+  /** Extra node flags for every Coldkeep worker (a diagnosis, e.g. --import bench/memProbe.mjs; said in the results). */
+  nodeArgs: string[];
   timeoutMs: number;
 }
 
@@ -83,6 +85,7 @@ function parseArgs(argv: string[]): Options {
     save: true,
     repeat: 1,
     experiments: [],
+    nodeArgs: [],
     timeoutMs: 45 * 60_000,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -117,6 +120,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--label') options.label = value().replace(/[^\w.-]+/g, '-');
     else if (arg === '--repeat') options.repeat = Math.max(1, count(value()));
     else if (arg === '--experiment') options.experiments.push(...value().split(','));
+    else if (arg === '--node-args') options.nodeArgs = value().split(' ').filter(Boolean);
     else if (arg === '--timeout-min') options.timeoutMs = count(value()) * 60_000;
     else throw new Error(`Unknown argument ${arg}`);
   }
@@ -313,6 +317,7 @@ async function runWorker(
   const oldSpace = /^old-space-(\d+)$/.exec(experiment);
   const semiSpace = /^semi-space-(\d+)$/.exec(experiment);
   const args = [
+    ...options.nodeArgs,
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     // Node's own heap limit, no code change: tells live memory from garbage not yet collected.
     ...(oldSpace ? [`--max-old-space-size=${oldSpace[1]}`] : []),
@@ -1076,6 +1081,7 @@ async function main(): Promise<void> {
     sizes: previous?.sizes ?? [],
   };
   results.environment.coldkeepDist = `${results.environment.coldkeepDist} (sha256 ${snapshot.sha256.slice(0, 12)})`;
+  if (options.nodeArgs.length) results.environment.workerNodeArgs = options.nodeArgs.join(' ');
   for (const n of options.items) {
     const size = { ...(await runSize(n, options)), environment: results.environment };
     results.sizes = [...results.sizes.filter((s) => s.items !== n), size].sort((a, b) => a.items - b.items);

@@ -25,7 +25,7 @@ const EMPTY_SHA256 = createHash('sha256').digest('hex');
  * Reads the wanted slices of one pack with a single ranged GET (from the first to the end of
  * the last), handing each slice over whole and in pack order; gaps are skipped as they stream
  * by. A broken download resumes at the first slice not yet handed over, so no slice is handed
- * over twice. Only one slice is held in memory at a time.
+ * over twice. Only one slice is held in memory at a time, in one buffer reused for each.
  */
 export async function readPackSlices<S extends PackSlice>(
   s3: S3Client,
@@ -44,6 +44,9 @@ export async function readPackSlices<S extends PackSlice>(
   let next = 0;
   let bytesRead = 0;
   if (pending.length === 0) return 0;
+  // One buffer for every slice in turn (a slice's bytes are the handler's only until it settles):
+  // a restore of 100,000 small files allocated 100,000 buffers, freed only by later GCs.
+  const scratch = Buffer.allocUnsafeSlow(pending.reduce((n, x) => Math.max(n, x.size), 0));
   await withRetry(
     async () => {
       const first = pending[next]!.packOffset;
@@ -74,7 +77,7 @@ export async function readPackSlices<S extends PackSlice>(
             at += Math.min(slice.packOffset - offset, data.length - at);
             continue;
           }
-          current ??= Buffer.allocUnsafe(slice.size);
+          current ??= scratch.subarray(0, slice.size);
           const n = Math.min(slice.size - filled, data.length - at);
           data.copy(current, filled, at, at + n);
           filled += n;

@@ -5,7 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { readWholeBody } from '../../base/aws/responseBody';
+import { readWholeBody, releaseBuffer } from '../../base/aws/responseBody';
 import { backupIdTime } from '../../storage/backupId';
 import { normalizePrefix } from '../../storage/bucketKeys';
 import { objectParams, type StorageOptions } from '../../storage/storageOptions';
@@ -177,7 +177,11 @@ export async function readSnapshot(
     }
     throw fromAwsError(err, { doing: `read snapshot ${key}`, bucket: loc.bucket });
   });
-  return decodeSnapshot(body, `s3://${loc.bucket}/${key}`);
+  try {
+    return await decodeSnapshot(body, `s3://${loc.bucket}/${key}`);
+  } finally {
+    releaseBuffer(body);
+  }
 }
 
 /** Puts a snapshot manifest's gzip JSON (`body`), with `figures` as the object's metadata. */

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { z } from 'zod';
+import { releaseBuffer } from '../../base/aws/responseBody';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
 
 export const SNAPSHOT_FORMAT = 'coldkeep.folder-snapshot';
@@ -130,7 +131,11 @@ export async function decodeSnapshot(body: Uint8Array, where: string): Promise<S
     const stated =
       body.length >= 18 ? Buffer.from(body.buffer, body.byteOffset, body.length).readUInt32LE(body.length - 4) : 0;
     const chunkSize = Math.min(Math.max(stated, 64 * 1024), 1024 * 1024 * 1024);
-    json = JSON.parse((await promisify(gunzip)(body, { chunkSize })).toString('utf8'));
+    const text = await promisify(gunzip)(body, { chunkSize });
+    const decoded = text.toString('utf8');
+    // The text is a copy now: its ~24 MB (at 100,000 files) are freed here, not at some later GC.
+    releaseBuffer(text);
+    json = JSON.parse(decoded);
   } catch (err) {
     throw new ColdkeepError('ManifestInvalid', `The snapshot at ${where} is not gzip JSON.`, {
       hint: 'The object is damaged or is not a Coldkeep snapshot; pick another snapshot.',

@@ -9,6 +9,7 @@ import {
   SnapshotWriter,
   isRetryable,
   readWholeBody,
+  releaseBuffer,
   type SnapshotEntry,
 } from '@coldkeep/shared';
 
@@ -97,6 +98,20 @@ describe('snapshot manifest checks', () => {
     ] as const) {
       await assert.rejects(readWholeBody(body(...chunks), length), (err: Error) => isRetryable(err));
     }
+  });
+  test('a decoded body is released at once: a whole buffer is emptied, a pooled slice and the decoded entries stay', async () => {
+    const whole = Buffer.allocUnsafeSlow(64 * 1024).fill(1);
+    releaseBuffer(whole);
+    assert.equal(whole.buffer.byteLength, 0);
+    const pooled = Buffer.from('pooled');
+    const neighbour = Buffer.from('neighbour');
+    releaseBuffer(pooled);
+    assert.equal(pooled.toString(), 'pooled');
+    assert.equal(neighbour.toString(), 'neighbour');
+    const body = gzipSync(JSON.stringify({ ...base, entries: [file] }));
+    const copy = Buffer.from(body);
+    assert.deepEqual((await decodeSnapshot(body, 'test')).entries, [file]);
+    assert.deepEqual(body, copy);
   });
   test('a damaged entry is named', async () => {
     await assert.rejects(decode([file, { ...file, sha256: 'xyz' }]), /entries\.1\.sha256/);
