@@ -72,6 +72,8 @@ export * from './tables/source/scanBody';
 export * from './tables/source/segmentedScan';
 export * from './tables/source/tableSchema';
 export * from './tables/verify/verifyBackup';
+export * from './tables/drill/drillTable';
+export * from './tables/drill/scratchTable';
 
 // The folder engine
 export * from './folders/backup/backupFolder';
