@@ -54,9 +54,7 @@ export async function createScratchTable(
   signal?: AbortSignal,
 ): Promise<void> {
   try {
-    await client.send(new CreateTableCommand({ ...createTableInput(scratchSchema(schema), name), Tags: tags }), {
-      abortSignal: signal,
-    });
+    await client.send(new CreateTableCommand(createTableInput(scratchSchema(schema), name)), { abortSignal: signal });
     await waitUntilTableExists(
       { client, maxWaitTime: 900, minDelay: 1, maxDelay: 10, abortSignal: signal },
       { TableName: name },
@@ -64,9 +62,11 @@ export async function createScratchTable(
   } catch (err) {
     throw fromAwsError(err, { doing: `create the scratch table ${name}`, table: name });
   }
+  // Tagged once it exists, as ImportTable's tables are (one way for both engines, one permission).
+  await tagScratchTable(client, name, tags);
 }
 
-/** Tags a table ImportTable made (ImportTable takes no tags). */
+/** Tags a scratch table (ImportTable takes no tags, and not every DynamoDB-compatible service honours CreateTable's). */
 export async function tagScratchTable(
   client: DynamoDBClient,
   name: string,
