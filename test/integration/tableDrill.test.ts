@@ -4,7 +4,18 @@
 // deletes its scratch table.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DescribeTableCommand, ListTablesCommand, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteTableCommand,
+  DescribeImportCommand,
+  DescribeTableCommand,
+  ImportTableCommand,
+  type ImportTableCommandInput,
+  ListTablesCommand,
+  ListTagsOfResourceCommand,
+  ScanCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import {
   AwsClients,
   backupTable,
@@ -18,7 +29,7 @@ import {
   startEmulators,
 } from '@coldkeep/shared';
 import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { createBucket, createTable, embeddedOnly, putItems, uniqueName } from '../helpers/fixture';
+import { createBucket, createTable, embeddedOnly, putItems, scanAll, uniqueName } from '../helpers/fixture';
 
 embeddedOnly(describe)('table restore drills', () => {
   let emulators: RunningEmulators;
@@ -149,5 +160,67 @@ embeddedOnly(describe)('table restore drills', () => {
     );
     assert.ok(err instanceof CancelledError, String(err));
     assert.deepEqual(await scratchTables(table), []);
+  });
+
+  // dynalite has no ImportTable: DynamoDB's side is on request shapes (aws-sdk-client-mock on
+  // this client only), the backup's files are read from s3rver for the compare as in any drill.
+  async function importDrill(final: Record<string, unknown>) {
+    const { table } = await backedUp(30);
+    const items = await scanAll(direct.dynamodb, table);
+    const mocked = new AwsClients(emulators.settings);
+    const ddb = mockClient(mocked.dynamodb);
+    const arn = 'arn:aws:dynamodb:us-east-1:000000000000:table/scratch';
+    ddb
+      .on(DescribeTableCommand)
+      .rejectsOnce(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }))
+      .resolves({ Table: { TableArn: arn, TableStatus: 'ACTIVE' } });
+    ddb
+      .on(ImportTableCommand)
+      .resolves({ ImportTableDescription: { ImportArn: `${arn}/import/1`, ImportStatus: 'IN_PROGRESS' } });
+    ddb.on(DescribeImportCommand).resolves({ ImportTableDescription: { ImportArn: `${arn}/import/1`, ...final } });
+    ddb.on(TagResourceCommand).resolves({});
+    ddb.on(ScanCommand).resolves({ Items: items });
+    ddb.on(DeleteTableCommand).resolves({});
+    const outcome = await drillTable(mocked, { table, bucket, engine: 'import', pollIntervalMs: 1 }).then(
+      (report) => ({ report }),
+      (error: unknown) => ({ error: error as ColdkeepError }),
+    );
+    mocked.destroy();
+    const importInput = ddb.commandCalls(ImportTableCommand)[0]?.args[0].input as ImportTableCommandInput | undefined;
+    const deleted = ddb.commandCalls(DeleteTableCommand).map((c) => c.args[0].input.TableName);
+    const tagged = ddb.commandCalls(TagResourceCommand).map((c) => c.args[0].input);
+    return { table, outcome, importInput, deleted, tagged, arn };
+  }
+
+  test('--engine import: ImportTable makes the scratch table on demand; it is tagged, compared and deleted', async () => {
+    const run = await importDrill({
+      ImportStatus: 'COMPLETED',
+      ImportedItemCount: 30,
+      ProcessedItemCount: 30,
+      ErrorCount: 0,
+    });
+    assert.ok('report' in run.outcome, String('error' in run.outcome && run.outcome.error));
+    const { report } = run.outcome;
+    const name = run.importInput?.TableCreationParameters?.TableName ?? '';
+    assert.ok(name.startsWith(`${SCRATCH_PREFIX}${run.table}-`), name);
+    assert.equal(run.importInput?.TableCreationParameters?.BillingMode, 'PAY_PER_REQUEST');
+    assert.equal(run.importInput?.S3BucketSource?.S3Bucket, bucket);
+    assert.equal(report.engine, 'import');
+    assert.equal(report.scratchTable, name);
+    assert.equal(report.status, 'succeeded', report.problems.join('\n'));
+    assert.equal(report.itemsCompared, 30);
+    assert.deepEqual(
+      run.tagged.map((t) => [t.ResourceArn, t.Tags?.find((x) => x.Key === SCRATCH_TAG)?.Value]),
+      [[run.arn, 'scratch']],
+    );
+    assert.deepEqual(run.deleted, [name]);
+  });
+
+  test('--engine import: a failed import still deletes the scratch table', async () => {
+    const run = await importDrill({ ImportStatus: 'FAILED', FailureCode: 'S3AccessDenied', FailureMessage: 'denied' });
+    assert.ok('error' in run.outcome, 'the drill should fail');
+    assert.equal(run.outcome.error.code, 'ImportFailed');
+    assert.match(run.outcome.error.message, /was deleted/);
+    assert.deepEqual(run.deleted, [run.importInput?.TableCreationParameters?.TableName]);
   });
 });

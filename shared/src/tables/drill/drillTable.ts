@@ -120,9 +120,13 @@ export async function drillTable(
     signal,
   );
   if (!plan.schema) {
-    throw new ColdkeepError('InvalidInput', `The backup at ${plan.uri} carries no schema to make a scratch table from.`, {
-      hint: 'Drill a Coldkeep backup of the table.',
-    });
+    throw new ColdkeepError(
+      'InvalidInput',
+      `The backup at ${plan.uri} carries no schema to make a scratch table from.`,
+      {
+        hint: 'Drill a Coldkeep backup of the table.',
+      },
+    );
   }
   const schema = plan.schema;
   const keys = keyAttributes(schema.keySchema, schema.attributeDefinitions);
@@ -191,7 +195,9 @@ export async function drillTable(
     // The count the manifest gives is exact for a full backup; a chain's lines are not its items.
     const exact = plan.steps.length === 1;
     if (exact && plan.itemCount !== undefined && found.itemsInTable !== plan.itemCount) {
-      problems.push(`The scratch table holds ${found.itemsInTable} items; the backup's manifest says ${plan.itemCount}.`);
+      problems.push(
+        `The scratch table holds ${found.itemsInTable} items; the backup's manifest says ${plan.itemCount}.`,
+      );
     }
     if (found.mismatches) {
       problems.push(

@@ -32,7 +32,10 @@ function canonicalMap(item: Record<string, AttributeValue>): [string, unknown][]
 
 /** A digest of an item's content that does not depend on attribute order or number spelling. */
 export function itemDigest(item: Item): string {
-  return createHash('sha256').update(JSON.stringify(canonicalMap(item))).digest('base64').slice(0, 22);
+  return createHash('sha256')
+    .update(JSON.stringify(canonicalMap(item)))
+    .digest('base64')
+    .slice(0, 22);
 }
 
 /** The item's key as one string (numbers by value, binaries as base64); undefined without its key. */
@@ -41,7 +44,13 @@ export function itemKey(item: Item, keys: readonly KeyAttribute[]): string | und
   for (const k of keys) {
     const v = Object.hasOwn(item, k.name) ? item[k.name] : undefined;
     const text =
-      k.type === 'S' ? v?.S : k.type === 'N' ? (v?.N === undefined ? undefined : canonicalNumber(v.N)) : v?.B && b64(v.B);
+      k.type === 'S'
+        ? v?.S
+        : k.type === 'N'
+          ? v?.N === undefined
+            ? undefined
+            : canonicalNumber(v.N)
+          : v?.B && b64(v.B);
     if (text === undefined) return undefined;
     parts.push(text);
   }

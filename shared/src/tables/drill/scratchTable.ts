@@ -22,7 +22,10 @@ export const SCRATCH_TAG = 'coldkeep:drill';
  * DynamoDB's 255 characters (a long source name is cut).
  */
 export function scratchTableName(table: string, now = new Date()): string {
-  const id = `${now.toISOString().replace(/[-:]|\.\d+/g, '').toLowerCase()}-${randomBytes(3).toString('hex')}`;
+  const id = `${now
+    .toISOString()
+    .replace(/[-:]|\.\d+/g, '')
+    .toLowerCase()}-${randomBytes(3).toString('hex')}`;
   return `${SCRATCH_PREFIX}${table.slice(0, 255 - SCRATCH_PREFIX.length - id.length - 1)}-${id}`;
 }
 
