@@ -74,6 +74,7 @@ export * from './tables/source/tableSchema';
 export * from './tables/verify/verifyBackup';
 export * from './tables/drill/drillTable';
 export * from './tables/drill/scratchTable';
+export * from './app/drills/drillRecords';
 
 // The folder engine
 export * from './folders/backup/backupFolder';
