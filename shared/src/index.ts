@@ -74,7 +74,7 @@ export * from './tables/source/tableSchema';
 export * from './tables/verify/verifyBackup';
 export * from './tables/drill/drillTable';
 export * from './tables/drill/scratchTable';
-export * from './app/drills/drillRecords';
+export * from './app/schedule/drillRecords';
 
 // The folder engine
 export * from './folders/backup/backupFolder';

@@ -35,6 +35,8 @@ export const runRecordSchema = z.object({
   sourceName: z.string(),
   kind: z.enum(['table', 'folder']),
   trigger: z.enum(['schedule', 'catch-up', 'manual']),
+  /** A restore drill's run (a drill source), not a backup's. */
+  drill: z.boolean().optional(),
   /** For schedule and catch-up runs: the scheduled time this run stands for. */
   scheduledFor: z.string().optional(),
   startedAt: z.string(),

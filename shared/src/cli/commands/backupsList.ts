@@ -20,7 +20,7 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
           prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX,
           ...(flags.table ? { table: flags.table } : {}),
         });
-        const { DrillRecords, drillSourceKey, drillStatusText } = await import('../../app/drills/drillRecords.js');
+        const { DrillRecords, drillSourceKey, drillStatusText } = await import('../../app/schedule/drillRecords.js');
         const allDrills = await new DrillRecords().all();
         const tables = [...new Set(catalog.backups.map((b) => b.table))].sort();
         // Each table's last restore drill: "never verified" until one succeeds.

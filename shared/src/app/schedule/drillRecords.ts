@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { coldkeepConfigDir } from '../../base/state/configDir';
 import { JsonFileStore } from '../../base/state/jsonFileStore';
+import { defaultScheduleDir } from './runHistory';
 
-// The last restore drill of each source, kept on this machine: what `backups list`,
+// The last restore drill of each source, kept in the schedule folder (beside the run history): what `backups list`,
 // `schedule list` and the front ends show as "last verified restore" and "restore time".
 
 export const drillRecordSchema = z.object({
@@ -39,7 +39,7 @@ export function drillSourceKey(kind: 'table' | 'folder', name: string): string {
 
 export class DrillRecords {
   private readonly store: JsonFileStore<DrillFile>;
-  constructor(path: string = join(coldkeepConfigDir(), 'drills.json')) {
+  constructor(path: string = join(defaultScheduleDir(), 'drills.json')) {
     this.store = new JsonFileStore(path, fileSchema, () => ({ version: 1, sources: {} }));
   }
 
