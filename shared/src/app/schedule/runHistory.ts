@@ -147,10 +147,13 @@ export class ScheduleStore {
 
   async addSource(source: Source): Promise<Source> {
     await this.sourcesFile.update((file) => {
-      const same = file.sources.find((s) =>
-        s.kind === 'table' && source.kind === 'table'
-          ? s.table === source.table
-          : s.kind === 'folder' && source.kind === 'folder' && s.dir === source.dir,
+      // A table or folder has at most one backup source and one drill source.
+      const same = file.sources.find(
+        (s) =>
+          Boolean(s.drill) === Boolean(source.drill) &&
+          (s.kind === 'table' && source.kind === 'table'
+            ? s.table === source.table
+            : s.kind === 'folder' && source.kind === 'folder' && s.dir === source.dir),
       );
       if (same) {
         throw new ColdkeepError('InvalidInput', `"${source.name}" is already a source (id ${same.id}).`, {
