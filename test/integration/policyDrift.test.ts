@@ -21,6 +21,7 @@ import {
   backupTable,
   collectGarbage,
   deleteBackup,
+  drillTable,
   findBackup,
   type CoreOperation,
   declarationOf,
@@ -60,6 +61,7 @@ const EXERCISED: CoreOperation[] = [
   'delete-backup',
   'clean-backups',
   'restore',
+  'drill',
   'files',
   'notify',
 ];
@@ -194,6 +196,12 @@ describe('the generated least-privilege policy matches what the code calls', () 
         conflict: 'fail',
       });
       assert.equal(put.written, 1);
+    });
+
+    // drill: the latest backup of Orders into a scratch table (created, tagged, loaded, compared, deleted).
+    await as('drill', async () => {
+      const drill = await drillTable(recording, { table: tables.orders, bucket, prefix: PREFIX });
+      assert.equal(drill.status, 'succeeded', drill.problems.join('\n'));
     });
 
     // restore of a backup whose data file is gone: DataFileMissing, after asking for older versions
