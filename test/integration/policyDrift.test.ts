@@ -621,12 +621,12 @@ describe('the generated least-privilege policy matches what the code calls', () 
         .sort(),
       [...EXERCISED].sort(),
     );
-    // aws-only: their calls are checked with mocks (test/unit/exportImportOrchestration, stackDeploy).
+    // aws-only: their calls are checked with mocks (test/unit/exportImportOrchestration, stackDeploy, integration/tableDrill).
     assert.deepEqual(
       ACTION_TABLE.filter((d) => d.status !== 'available')
         .map((d) => `${d.name}: ${d.status}`)
         .sort(),
-      ['backup-table-export: aws-only', 'restore-import: aws-only', 'stacks: aws-only'],
+      ['backup-table-export: aws-only', 'drill-import: aws-only', 'restore-import: aws-only', 'stacks: aws-only'],
     );
   });
 });
