@@ -44,4 +44,34 @@ export default defineConfig(
     files: ['desktop/src/renderer/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // The front ends that are packages of their own reach AWS and the core only through the
+    // core's public face (@coldkeep/shared, or @coldkeep/shared/browser in the renderer): the
+    // application layer holds the logic, so they keep input and rendering.
+    files: ['extension/src/**/*.ts', 'desktop/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@smithy/*'],
+              message: 'Front ends talk to AWS through the core (@coldkeep/shared: Connection, runJob).',
+            },
+            {
+              group: ['@coldkeep/shared/dist', '@coldkeep/shared/dist/*'],
+              message:
+                'Import from @coldkeep/shared (or @coldkeep/shared/browser in the renderer), not its build output.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The package's CommonJS shim for its browser entry.
+    files: ['shared/browser.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -55,15 +55,16 @@ await esbuild.build({
 });
 // The demo's emulator process: dynalite, s3rver and aws-ses-v2-local stay outside the VSIX
 // (they are large and only a development checkout has them); startEmulators() says so if missing.
-const emulatorServer = join(dirname(require.resolve('@coldkeep/shared')), 'demo', 'emulatorServer.js');
-if (existsSync(emulatorServer)) {
-  await esbuild.build({
-    ...common,
-    entryPoints: { emulatorServer },
-    outdir: out,
-    external: ['dynalite', 's3rver', 'aws-ses-v2-local'],
-  });
-}
+const emulatorServer = join(dirname(require.resolve('@coldkeep/shared')), 'app', 'demo', 'emulatorServer.js');
+// The core is built before the extension, so a missing file is a moved one: say so, never ship without it.
+if (!existsSync(emulatorServer))
+  throw new Error(`extension bundle: ${emulatorServer} not found (did the core's demo move?)`);
+await esbuild.build({
+  ...common,
+  entryPoints: { emulatorServer },
+  outdir: out,
+  external: ['dynalite', 's3rver', 'aws-ses-v2-local'],
+});
 cpSync(join(iamDataRoot, 'data'), join(out, 'iam-data', 'data'), { recursive: true });
 // The stack templates (Deploy Stack): the extension points the stacks module at dist/infra-templates.
 // The .yaml templates, and the Lambda bundle table-backup-schedule runs when it has been built

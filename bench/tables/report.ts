@@ -56,7 +56,15 @@ export interface SizeResult {
   phases: Phase[];
   /** Tools and Coldkeep build this size ran with (sizes run on different days or builds differ). */
   environment?: Record<string, string>;
-  profile?: { backup: ProfileSummary; file: string; restore?: ProfileSummary; restoreFile?: string };
+  profile?: {
+    backup?: ProfileSummary;
+    file?: string;
+    restore?: ProfileSummary;
+    restoreFile?: string;
+    /** Step 5b under `--profile`: an item restore and a read of the files once. */
+    itemRestore?: ProfileSummary;
+    readFiles?: ProfileSummary;
+  };
 }
 
 export interface BenchResults {
@@ -261,6 +269,8 @@ export function toMarkdown(r: BenchResults): string {
     for (const [what, p] of [
       ['backup', s.profile?.backup],
       ['restore', s.profile?.restore],
+      ['item restore', s.profile?.itemRestore],
+      ['read of the files once', s.profile?.readFiles],
     ] as const) {
       if (!p) continue;
       out.push(
@@ -392,6 +402,14 @@ function targetChecks(r: BenchResults): string[] {
           `- ${n} items, Coldkeep ${p.phase.split(' ')[0]} peak RSS under 200 MB: ${mb < 200 ? 'met' : 'MISSED'} (${f(mb, 0)} MB)`,
         );
       }
+    }
+    const items = s.phases.filter((p) => p.phase.startsWith('item restore') && p.detail?.jobSecondsOverReadOnce);
+    if (items.length) {
+      const last = items.at(-1)!.detail as { jobSecondsOverReadOnce: number; medianJobSecondsOverReadOnce?: number };
+      const x = last.medianJobSecondsOverReadOnce ?? last.jobSecondsOverReadOnce;
+      lines.push(
+        `- ${n} items, item restore of 1,000 keys at most 1.5× the time to read the backup's files once: ${x <= 1.5 ? 'met' : 'MISSED'} (${f(x, 2)}×${items.length > 1 ? `, the median of ${items.length} rounds: ${items.map((p) => f((p.detail as { jobSecondsOverReadOnce: number }).jobSecondsOverReadOnce, 2)).join(', ')}` : ''})`,
+      );
     }
     const perFile = find(s, 'coldkeep', 'restore per-file');
     if (restore && perFile) {

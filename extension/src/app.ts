@@ -1,11 +1,18 @@
-import type { AwsSettings } from '@coldkeep/shared';
+import {
+  type AwsSetup,
+  type AwsSettings,
+  type CallerIdentity,
+  ColdkeepError,
+  getCallerIdentity,
+} from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import { Connection } from './connection';
 import type { Features } from './features/features';
 import { InputBoxMfaPrompt } from './session/inputBoxMfaPrompt';
 import { SecretStorageStore } from './session/secretStorageStore';
-import { SessionStatusBar } from './session/sessionStatusBar';
 import { type ExtensionSettings, readSettings, SECTION } from './settings';
+import { updateSetupContext } from './ui/setupContext';
+import { ConnectionStatusBar } from './ui/statusBar';
 import type { BackupsTree, TablesTree } from './views/treeProviders';
 
 /**
@@ -15,7 +22,12 @@ import type { BackupsTree, TablesTree } from './views/treeProviders';
 export class ColdkeepApp implements vscode.Disposable {
   readonly store: SecretStorageStore;
   readonly prompt = new InputBoxMfaPrompt();
-  readonly statusBar = new SessionStatusBar();
+  readonly statusBar = new ConnectionStatusBar();
+  /** Whether there is something to talk to AWS with (see ui/setupContext.ts); updated on reload. */
+  setup: Promise<AwsSetup> = Promise.resolve({ ready: false });
+  /** The last setup's answer, for what cannot wait (code actions). */
+  awsReady = false;
+  private identity?: { connection: Connection; value: Promise<CallerIdentity> };
   readonly output = vscode.window.createOutputChannel('Coldkeep');
   trees: { tables?: TablesTree; backups?: BackupsTree } = {};
   private current?: Connection;
@@ -45,6 +57,48 @@ export class ColdkeepApp implements vscode.Disposable {
     if (this.settingsError) throw this.settingsError;
     this.current ??= this.build();
     return this.current;
+  }
+
+  /**
+   * The connection for a command that needs AWS: with nothing set up yet (no profile, no keys, no
+   * demo) it fails at once with MissingCredentials or NoSuchProfile, whose buttons lead to setup.
+   * The AWS files are read again: a profile made in a terminal since counts.
+   */
+  async awsConnection(): Promise<Connection> {
+    const connection = this.connection();
+    const setup = await this.checkSetup();
+    if (!setup.ready)
+      throw setup.problem ?? new ColdkeepError('MissingCredentials', 'Coldkeep has no AWS credentials yet.');
+    return connection;
+  }
+
+  /**
+   * Who the credentials are (STS GetCallerIdentity), once per connection: checks them before a
+   * long form (Deploy) and fills a policy's account placeholders. A failure is not kept.
+   */
+  async callerIdentity(): Promise<CallerIdentity> {
+    const connection = await this.awsConnection();
+    if (connection.isDemo) {
+      throw new ColdkeepError('Unavailable', 'The local demo has no AWS account.', {
+        hint: 'Stop the local demo and choose a profile ({setting:profile}) to use a real account.',
+      });
+    }
+    if (this.identity?.connection !== connection) {
+      const value = getCallerIdentity(connection.aws);
+      this.identity = { connection, value };
+      value.catch(() => {
+        if (this.identity?.value === value) this.identity = undefined;
+      });
+    }
+    return this.identity.value;
+  }
+
+  private async checkSetup(): Promise<AwsSetup> {
+    this.setup = updateSetupContext(this.current?.settings, !!this.demo);
+    const setup = await this.setup;
+    this.awsReady = setup.ready;
+    void this.refreshSession();
+    return setup;
   }
 
   /** The connection for the views: undefined when nothing is configured (the welcome views show). */
@@ -91,7 +145,7 @@ export class ColdkeepApp implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'coldkeep.hasBucket', !!connection?.settings.bucket);
     void vscode.commands.executeCommand('setContext', 'coldkeep.demoRunning', !!this.demo);
     this.refreshViews();
-    void this.refreshSession();
+    void this.checkSetup();
   }
 
   refreshViews(): void {
@@ -99,14 +153,27 @@ export class ColdkeepApp implements vscode.Disposable {
     this.trees.backups?.refresh();
   }
 
-  /** Updates the status bar from the stored session (no prompt, no AWS call). */
+  /** Updates the status bar from the setup and the stored session (no prompt, no AWS call). */
   async refreshSession(): Promise<void> {
+    const connection = this.current;
+    const setup: AwsSetup = await this.setup.catch(() => ({ ready: false }));
+    if (!connection) return this.statusBar.show({ ready: false, demo: false, profile: '', region: '' });
+    const state = {
+      ready: setup.ready,
+      demo: connection.isDemo,
+      profile:
+        connection.aws.profile ??
+        process.env.AWS_PROFILE ??
+        (setup.via === 'environment' ? 'environment keys' : 'default'),
+      region: connection.clients.region,
+    };
     try {
-      const session = await this.current?.session();
-      if (!session) return this.statusBar.show(undefined, undefined);
-      this.statusBar.show(await session.status(), session.profile);
+      const session = await connection.session();
+      this.statusBar.show(
+        session ? { ...state, profile: session.profile, session: { status: await session.status() } } : state,
+      );
     } catch {
-      this.statusBar.show(undefined, undefined);
+      this.statusBar.show(state);
     }
   }
 

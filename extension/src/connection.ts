@@ -1,19 +1,23 @@
 import {
-  AwsClients,
+  type AwsClients,
   type AwsSettings,
   ColdkeepError,
-  MfaSession,
+  Connection as CoreConnection,
+  type MfaSession,
   type MfaPrompt,
-  ProfileCredentials,
   type SecretStore,
 } from '@coldkeep/shared';
 import { awsSettingsFrom, type ExtensionSettings } from './settings';
 
-/** What the extension talks to: the settings, the SDK clients built from them, and the MFA session, if any. */
+/**
+ * What the extension talks to: its settings, and the core's Connection built from them (the SDK
+ * clients, and the MFA session, if any, with the input box as its prompt).
+ */
 export class Connection {
   readonly aws: AwsSettings;
   readonly clients: AwsClients;
-  private readonly credentials?: ProfileCredentials;
+  /** The core's connection, for the application layer's runJob. */
+  readonly core: CoreConnection;
   private readonly demo: boolean;
 
   constructor(
@@ -25,26 +29,14 @@ export class Connection {
     override?: AwsSettings,
   ) {
     this.demo = !!override;
-    const base = { ...awsSettingsFrom(settings, env), ...override };
-    if (!override && ProfileCredentials.needed(base, env)) {
-      const { credentials: _none, ...stsSettings } = base;
-      this.credentials = new ProfileCredentials(
-        base,
-        () =>
-          new MfaSession({
-            settings: stsSettings,
-            ...(base.profile ? { profile: base.profile } : {}),
-            store,
-            prompt,
-            env,
-          }),
-        env,
-      );
-      this.aws = { ...base, credentials: this.credentials.provider };
-    } else {
-      this.aws = base;
-    }
-    this.clients = new AwsClients(this.aws);
+    this.core = new CoreConnection({
+      settings: { ...awsSettingsFrom(settings, env), ...override },
+      store,
+      prompt,
+      env,
+    });
+    this.aws = this.core.settings;
+    this.clients = this.core.clients;
   }
 
   /** A short name for where this connection points: "profile · region", "local demo", or an endpoint. */
@@ -61,20 +53,20 @@ export class Connection {
 
   /** The MFA session behind the credentials, when the profile has mfa_serial. */
   async session(): Promise<MfaSession | undefined> {
-    return this.credentials?.session();
+    return this.core.session();
   }
 
   /** The backup bucket, or a clear error saying where to set it. */
   bucket(): string {
     if (!this.settings.bucket) {
       throw new ColdkeepError('InvalidInput', 'No backup bucket is set.', {
-        hint: 'Set "coldkeep.bucket" in the settings (or run "Coldkeep: Start Local Demo" to try it on emulators).',
+        hint: 'Set {setting:bucket}, or deploy a backup bucket (the local demo has one).',
       });
     }
     return this.settings.bucket;
   }
 
   dispose(): void {
-    this.clients.destroy();
+    this.core.destroy();
   }
 }

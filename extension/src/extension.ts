@@ -23,7 +23,9 @@ import {
   PolicyQuickFixes,
   PolicySnippetCompletions,
 } from './policy/policyEditor';
+import { fillPlaceholderCommand } from './policy/placeholderFill';
 import { SECTION } from './settings';
+import { configureProfile } from './ui/profilePicker';
 import { BackupsTree, TablesTree } from './views/treeProviders';
 
 /** Command ids, as contributed in package.json. */
@@ -51,6 +53,7 @@ export const Commands = {
   configureProfile: 'coldkeep.configureProfile',
   startDemo: 'coldkeep.startDemo',
   stopDemo: 'coldkeep.stopDemo',
+  fillPlaceholder: 'coldkeep.fillPlaceholder',
 } as const;
 
 /**
@@ -68,7 +71,7 @@ export interface ColdkeepApi {
   tables: TablesTree;
   backups: BackupsTree;
   diagnostics: PolicyDiagnostics;
-  /** How long activate() took, in milliseconds (it runs when a JSON or YAML file opens). */
+  /** How long activate() took, in milliseconds (it runs after start-up, or when a JSON or YAML file opens first). */
   activationMs: number;
 }
 
@@ -113,7 +116,14 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
     deployStackCommand(app, typeof name === 'string' ? name : undefined, deployPresetArgument(preset)),
   );
   register(Commands.deployBackupBucket, () => deployStackCommand(app, 'backup-bucket'));
-  register(Commands.configureProfile, () => configureProfile());
+  register(Commands.configureProfile, async () => {
+    const session = await app
+      .connection()
+      .session()
+      .catch(() => undefined);
+    await configureProfile({ mfa: !!session, demo: app.demoRunning });
+  });
+  register(Commands.fillPlaceholder, (uri, start, end) => fillPlaceholderCommand(app, uri, start, end));
   register(Commands.startDemo, () => startDemoCommand(app));
   register(Commands.stopDemo, () => stopDemoCommand(app));
 
@@ -122,7 +132,7 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
     diagnostics,
     vscode.window.registerTreeDataProvider('coldkeep.tables', tables),
     vscode.window.registerTreeDataProvider('coldkeep.backups', backups),
-    vscode.languages.registerCodeActionsProvider(selector, new PolicyQuickFixes(diagnostics), {
+    vscode.languages.registerCodeActionsProvider(selector, new PolicyQuickFixes(diagnostics, () => app.awsReady), {
       providedCodeActionKinds: PolicyQuickFixes.kinds,
     }),
     vscode.languages.registerCompletionItemProvider(selector, new PolicySnippetCompletions()),
@@ -133,35 +143,4 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
 
 export function deactivate(): void {
   // Everything registered in activate() is disposed through context.subscriptions.
-}
-
-/** Welcome view: set the AWS profile and region (the settings editor has the rest). */
-async function configureProfile(): Promise<void> {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const profile = await vscode.window.showInputBox({
-    title: 'Coldkeep: AWS profile',
-    prompt: 'A profile of your AWS config (~/.aws/config); empty for the default chain',
-    value: config.get<string>('profile') ?? process.env.AWS_PROFILE ?? '',
-    validateInput: (v) => (/^[\w.@+-]*$/.test(v.trim()) ? undefined : 'A profile name has no spaces or brackets.'),
-    ignoreFocusOut: true,
-  });
-  if (profile === undefined) return;
-  const region = await vscode.window.showInputBox({
-    title: 'Coldkeep: region',
-    prompt: 'Region of your tables, e.g. eu-west-1',
-    value: config.get<string>('region') ?? process.env.AWS_REGION ?? '',
-    validateInput: (v) =>
-      !v.trim() || /^[a-z]{2}(-[a-z]+)+-\d$/.test(v.trim()) ? undefined : 'A region looks like eu-west-1.',
-    ignoreFocusOut: true,
-  });
-  if (region === undefined) return;
-  await config.update('profile', profile.trim(), vscode.ConfigurationTarget.Global);
-  await config.update('region', region.trim(), vscode.ConfigurationTarget.Global);
-  if (config.get<string>('bucket')) return;
-  void vscode.window
-    .showInformationMessage(
-      'Coldkeep will use this profile. Set the backup bucket too, to see its backups.',
-      'Open Settings',
-    )
-    .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'coldkeep.'));
 }

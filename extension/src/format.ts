@@ -24,6 +24,11 @@ const VSCODE_SETTING: Record<string, string> = {
   notifyFrom: 'coldkeep.notifyFrom',
 };
 
+/** The VS Code setting id of a core setting, if the extension has it ("region" → "coldkeep.region"). */
+export function vscodeSettingId(setting: string): string | undefined {
+  return VSCODE_SETTING[setting];
+}
+
 /** VS Code's words for a setting a hint names: "the setting coldkeep.region". */
 export const vscodeSettingWords: SettingWords = (setting, value) => {
   const name = VSCODE_SETTING[setting];

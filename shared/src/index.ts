@@ -3,11 +3,13 @@
 
 // The base: AWS clients and settings, errors, jobs, sessions, local state
 export * from './base/aws/bucketName';
+export * from './base/aws/callerIdentity';
 export * from './base/aws/clients';
 export * from './base/aws/responseBody';
 export * from './base/aws/serviceErrors';
 export * from './base/aws/settings';
 export * from './base/errors/ColdkeepError';
+export * from './base/errors/errorFixes';
 export * from './base/errors/fromAwsError';
 export * from './base/errors/settingHint';
 export * from './base/errors/withAftermath';
@@ -18,6 +20,7 @@ export * from './base/jobs/pool';
 export * from './base/jobs/processOwner';
 export * from './base/session/awsCliCache';
 export * from './base/session/awsProfile';
+export * from './base/session/awsSetup';
 export * from './base/session/fileSecretStore';
 export * from './base/session/mfaCode';
 export * from './base/session/mfaPrompt';
@@ -55,6 +58,7 @@ export * from './tables/repository/itemLines';
 export * from './tables/repository/layout';
 export * from './tables/repository/listBackups';
 export * from './tables/repository/manifest';
+export * from './tables/restore/hashKeyShortcut';
 export * from './tables/restore/importRestore';
 export * from './tables/restore/itemKeys';
 export * from './tables/restore/itemRestore';
@@ -65,6 +69,7 @@ export * from './tables/restore/restoreTable';
 export * from './tables/restore/targetTable';
 export * from './tables/restore/verifyFirst';
 export * from './tables/restore/whereFilter';
+export { LineSplitter } from './tables/repository/verifiedLines';
 export * from './tables/source/capacityLimiter';
 export * from './tables/source/describeTable';
 export * from './tables/source/dynamoJson';
@@ -78,6 +83,7 @@ export * from './app/schedule/drillRecords';
 
 // The folder engine
 export * from './folders/backup/backupFolder';
+export * from './folders/backup/backupReport';
 export * from './folders/forget/forgetSnapshots';
 export * from './folders/forget/retention';
 export * from './folders/prune/pruneBlobs';
@@ -92,6 +98,8 @@ export * from './folders/repository/snapshotManifest';
 export * from './folders/repository/snapshotWriter';
 export * from './folders/repository/sourceLock';
 export * from './folders/restore/pathSelection';
+export { REPAIR_COMMAND } from './folders/restore/damageFound';
+export * from './folders/restore/restoreReport';
 export * from './folders/restore/restoreSnapshot';
 export * from './folders/source/excludes';
 export * from './folders/source/walk';
@@ -108,6 +116,7 @@ export {
   resourceMatchesTemplate,
 } from './infra/policy/arn';
 export * from './infra/policy/findings';
+export * from './infra/policy/fillPlaceholders';
 export * from './infra/policy/generatePolicy';
 export type { PolicyKind } from './infra/policy/lintChecks';
 export * from './infra/policy/lintPolicy';
@@ -131,8 +140,12 @@ export * from './infra/stacks/templateDocument';
 export * from './infra/stacks/templateParameters';
 
 // The application layer
+export * from './app/connection';
+export * from './app/jobEstimate';
+export * from './app/runJob';
 export * from './app/demo/compareTables';
 export * from './app/demo/demoData';
+export * from './app/demo/demoEnvironment';
 export * from './app/demo/emulators';
 export * from './app/demo/runDemo';
 export * from './app/demo/studentData';

@@ -18,13 +18,15 @@ export interface FakeSts {
 /**
  * A stand-in for STS over HTTP (AWS query protocol, XML answers), for tests that run the
  * real CLI in a child process where an in-process SDK mock cannot reach. GetSessionToken
- * and AssumeRole answer with `credentials`; the code `rejectCode` is refused the way STS
+ * and AssumeRole answer with `credentials`, GetCallerIdentity with `account`; the code `rejectCode` is refused the way STS
  * refuses a wrong MFA code.
  */
 export async function startFakeSts(options: {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
   lifetimeSeconds?: number;
   rejectCode?: string;
+  /** The account GetCallerIdentity answers with (default 111122223333). */
+  account?: string;
 }): Promise<FakeSts> {
   const requests: StsRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -36,6 +38,16 @@ export async function startFakeSts(options: {
       const signedBy = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
       requests.push({ action, params, ...(signedBy ? { signedBy } : {}) });
       res.setHeader('content-type', 'text/xml');
+      if (action === 'GetCallerIdentity') {
+        // Who the caller is: what fills a policy's account placeholders, and checks credentials.
+        const account = options.account ?? '111122223333';
+        res.end(
+          `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+            `<Arn>arn:aws:iam::${account}:user/alice</Arn><UserId>AIDAFAKE</UserId><Account>${account}</Account>` +
+            `</GetCallerIdentityResult><ResponseMetadata><RequestId>fake-3</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+        );
+        return;
+      }
       if (params.TokenCode === options.rejectCode) {
         res.statusCode = 403;
         res.end(

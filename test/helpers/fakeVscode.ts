@@ -86,6 +86,7 @@ export function installFakeVscode(): FakeVscode {
       constructor(public id: string) {}
     },
     StatusBarAlignment: { Left: 1, Right: 2 },
+    QuickPickItemKind: { Separator: -1, Default: 0 },
     ProgressLocation: { Notification: 15 },
     ConfigurationTarget: { Global: 1 },
     Uri: class Uri {

@@ -28,6 +28,7 @@ const mfa =
   require('coldkeep-vscode/out/session/inputBoxMfaPrompt') as typeof import('coldkeep-vscode/out/session/inputBoxMfaPrompt');
 const statusBar =
   require('coldkeep-vscode/out/session/sessionStatusBar') as typeof import('coldkeep-vscode/out/session/sessionStatusBar');
+const connectionBar = require('coldkeep-vscode/out/ui/statusBar') as typeof import('coldkeep-vscode/out/ui/statusBar');
 const jobs = require('coldkeep-vscode/out/jobs/runJob') as typeof import('coldkeep-vscode/out/jobs/runJob');
 const folderCommands =
   require('coldkeep-vscode/out/commands/folderCommands') as typeof import('coldkeep-vscode/out/commands/folderCommands');
@@ -460,11 +461,15 @@ describe('MFA prompt and status bar', () => {
     assert.equal(live.expired, false);
     assert.equal(statusBar.sessionLabel({ ...status, expired: true }, 'prod', now).expired, true);
     assert.match(statusBar.sessionLabel(undefined, 'prod', now).text, /no MFA session/);
-    const bar = new statusBar.SessionStatusBar();
-    bar.show(status, 'prod');
+    const bar = new connectionBar.ConnectionStatusBar();
+    const live2 = { ...status, expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+    bar.show({ ready: true, demo: false, profile: 'prod', region: 'eu-west-1', session: { status: live2 } });
     assert.equal(fake.statusBar.visible, true);
-    bar.show(undefined, undefined);
-    assert.equal(fake.statusBar.visible, false, 'hidden for profiles without MFA');
+    assert.match(bar.text!, /prod until .* · eu-west-1/);
+    bar.show({ ready: true, demo: false, profile: 'dev', region: 'us-east-2' });
+    assert.equal(bar.text, '$(cloud) dev · us-east-2', 'a profile without MFA shows profile and region');
+    bar.show({ ready: false, demo: false, profile: 'default', region: 'us-east-1' });
+    assert.equal(fake.statusBar.visible, false, 'hidden until AWS is set up');
     bar.dispose();
   });
 });
@@ -530,6 +535,8 @@ function fakeApp(
   const connection = {
     settings: settings.readSettings(config({ bucket: 'b', prefix: 'p' })),
     clients,
+    // The core's connection, as runJob sees it: no MFA session.
+    core: { clients, session: async () => undefined },
     bucket: () => 'b',
     session: async () => undefined,
   } as unknown as Connection;
@@ -537,6 +544,13 @@ function fakeApp(
   return {
     features,
     connection: () => connection,
+    awsConnection: async () => connection,
+    callerIdentity: async () => ({
+      account: '111122223333',
+      arn: 'arn:aws:iam::111122223333:user/u',
+      partition: 'aws',
+      region: 'eu-west-1',
+    }),
     output: { appendLine: (l: string) => lines.push(l), show: () => undefined },
     refreshViews: () => undefined,
     lines,

@@ -249,6 +249,85 @@ test('a bad policy file gets diagnostics, and the quick fixes repair it', async 
   await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
 });
 
+test('a placeholder quick fix fills the account ID and the region from the connected account (STS)', async () => {
+  const f = fixture();
+  const file = vscode.Uri.file(join(folder(), 'placeholder-policy.json'));
+  const text = JSON.stringify(
+    {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::<AWS_ACCOUNT_ID>:root' },
+          Action: 'dynamodb:DescribeTable',
+          Resource: 'arn:aws:dynamodb:<REGION>:<AWS_ACCOUNT_ID>:table/Orders',
+        },
+      ],
+    },
+    null,
+    2,
+  );
+  await vscode.workspace.fs.writeFile(file, Buffer.from(text));
+  const document = await vscode.workspace.openTextDocument(file);
+  await vscode.window.showTextDocument(document);
+  const placeholders = (): vscode.Diagnostic[] =>
+    vscode.languages.getDiagnostics(file).filter((d) => codeValue(d) === 'Placeholder');
+  const fill = async (on: string, title: RegExp): Promise<void> => {
+    const diagnostic = await until(`a Placeholder finding on ${on}`, () =>
+      placeholders().find((d) => document.getText(d.range).includes(on)),
+    );
+    const action = await until(`the fill quick fix on ${on}`, () =>
+      vscode.commands
+        .executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', file, diagnostic.range)
+        .then((all) => all.find((a) => title.test(a.title))),
+    );
+    assert.ok(action.command, `${action.title} runs a command`);
+    await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
+  };
+  await fill(':root', /^Fill <AWS_ACCOUNT_ID> from the connected AWS account$/);
+  // Every place the policy writes the same placeholder is filled, from GetCallerIdentity's account.
+  assert.ok(document.getText().includes('"arn:aws:iam::111122223333:root"'), document.getText());
+  assert.ok(document.getText().includes(':111122223333:table/Orders'), document.getText());
+  await fill('table/Orders', /^Fill <REGION> from the connected AWS account$/);
+  assert.ok(
+    document.getText().includes(`"arn:aws:dynamodb:${f.region}:111122223333:table/Orders"`),
+    document.getText(),
+  );
+  await until('no placeholder left', () => (placeholders().length === 0 ? true : undefined));
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  await vscode.workspace.fs.delete(file);
+});
+
+test('the status bar shows the profile and the region, and AWS counts as set up', async () => {
+  const { app } = await api();
+  await until('the status bar item', () => app.statusBar.text);
+  assert.equal(app.statusBar.text, `$(cloud) default · ${fixture().region}`);
+  assert.equal(app.awsReady, true);
+});
+
+test('Deploy Stack checks the credentials before it asks for any parameter', async () => {
+  const { app } = await api();
+  const config = vscode.workspace.getConfiguration('coldkeep');
+  const endpoints = config.get<Record<string, string>>('endpoints') ?? {};
+  // STS that nobody answers: the credentials cannot be checked.
+  await config.update('endpoints', { ...endpoints, sts: 'http://127.0.0.1:9' }, vscode.ConfigurationTarget.Workspace);
+  try {
+    await until('the new STS endpoint', () => app.connection().settings.endpoints.sts?.endsWith(':9'));
+    // The old order opened the parameter form first, and the command waited on it.
+    const outcome = await Promise.race([
+      vscode.commands
+        .executeCommand<StackDeployResult | undefined>('coldkeep.deployStack', 'backup-bucket')
+        .then((result) => ({ result })),
+      new Promise<'form'>((resolve) => setTimeout(() => resolve('form'), 30_000)),
+    ]);
+    if (outcome === 'form') await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.deepEqual(outcome, { result: undefined }, 'the deploy stopped at the credentials, before the form');
+  } finally {
+    await config.update('endpoints', endpoints, vscode.ConfigurationTarget.Workspace);
+    await until('the STS endpoint back', () => app.connection().settings.endpoints.sts === endpoints.sts);
+  }
+});
+
 test('activation is cheap, and a snippet completion replaces exactly the typed coldkeep- word (valid JSON)', async () => {
   const { activationMs } = await api();
   console.log(`[coldkeep-host] activation took ${activationMs.toFixed(1)} ms`);

@@ -1,19 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AwsClients,
+  type AwsClients,
   type AwsSettings,
   checkCron,
   type BackoffPolicy,
+  type BackupTarget,
   ColdkeepError,
-  findAwsProfile,
+  Connection,
+  durationText,
   folderRunner,
   type JsonFileStore,
   listBackups,
   listTables,
-  MfaSession,
+  type MfaSession,
+  mfaSessionFor,
   newSource,
-  profileName,
+  planRestore,
+  reportOf,
+  restoreEstimateMs,
+  restoreSummary,
   restoreTable,
+  runJob,
+  type SessionCheck,
   type RunRecord,
   Scheduler,
   type SchedulerEvent,
@@ -89,7 +97,7 @@ export class ColdkeepApp {
   private readonly deployments = new Map<string, Deployment>();
   private settingsValue!: AppSettings;
   private demo: DemoEnvironment | undefined;
-  private clientsValue: AwsClients | undefined;
+  private connectionValue: Connection | undefined;
   private lastRunValue: RunRecord | undefined;
 
   private constructor(options: ColdkeepAppOptions) {
@@ -126,8 +134,8 @@ export class ColdkeepApp {
   /** Stops the timers, the clients and the demo emulators (runs should be cancelled or done first). */
   async close(): Promise<void> {
     this.scheduler.stop();
-    this.clientsValue?.destroy();
-    this.clientsValue = undefined;
+    this.connectionValue?.destroy();
+    this.connectionValue = undefined;
     await this.demo?.emulators.stop();
     this.demo = undefined;
   }
@@ -144,26 +152,34 @@ export class ColdkeepApp {
     return this.store.sources();
   }
 
-  /** The AWS clients for the current settings, made once and reused until the settings change. */
-  async clients(): Promise<AwsClients> {
-    if (this.clientsValue) return this.clientsValue;
-    let settings: AwsSettings;
-    if (this.demo) settings = this.demo.emulators.settings;
-    else {
-      const env = this.options.env ?? process.env;
-      settings = {
-        ...(this.settingsValue.region ? { region: this.settingsValue.region } : {}),
-        ...(this.settingsValue.profile ? { profile: this.settingsValue.profile } : {}),
-      };
-      // A profile with mfa_serial runs on an MFA session (Settings → Enter MFA code); others on the SDK's chain.
-      const profile = await findAwsProfile(profileName(this.settingsValue.profile, env), env).catch(() => undefined);
-      if (profile?.mfaSerial) settings.credentials = this.mfaSession().provider();
-    }
-    this.clientsValue = new AwsClients(settings);
-    return this.clientsValue;
+  /**
+   * The connection for the current settings (or the demo's emulators), made once and reused until
+   * the settings change: the core's Connection, as in the CLI and the extension. A profile with
+   * mfa_serial runs on its MFA session (Settings → Enter MFA code); keys in the environment with
+   * no profile named are used as they are.
+   */
+  connection(): Connection {
+    this.connectionValue ??= new Connection({
+      settings: this.demo ? this.demo.emulators.settings : this.awsSettings(),
+      store: this.options.secrets.store,
+      ...(this.options.env ? { env: this.options.env } : {}),
+    });
+    return this.connectionValue;
   }
 
-  private async backupTarget(): Promise<{ clients: AwsClients; bucket: string; prefix?: string }> {
+  /** The AWS clients of the current connection. */
+  async clients(): Promise<AwsClients> {
+    return this.connection().clients;
+  }
+
+  private awsSettings(): AwsSettings {
+    return {
+      ...(this.settingsValue.region ? { region: this.settingsValue.region } : {}),
+      ...(this.settingsValue.profile ? { profile: this.settingsValue.profile } : {}),
+    };
+  }
+
+  private async backupTarget(): Promise<BackupTarget> {
     const bucket = this.demo?.bucket ?? this.settingsValue.bucket;
     if (!bucket) {
       throw new ColdkeepError('InvalidInput', 'No bucket is set to back up to.', {
@@ -171,21 +187,28 @@ export class ColdkeepApp {
       });
     }
     const prefix = this.demo ? undefined : this.settingsValue.prefix;
-    return { clients: await this.clients(), bucket, ...(prefix ? { prefix } : {}) };
+    const connection = this.connection();
+    return {
+      clients: connection.clients,
+      bucket,
+      ...(prefix ? { prefix } : {}),
+      connection,
+      onSession: refuseShortSession,
+    };
   }
 
-  private mfaSession(): MfaSession {
-    return new MfaSession({
+  /** The settings' profile's MFA session, for the Settings page (whether or not the credentials use it). */
+  private mfaSession(): Promise<MfaSession> {
+    return mfaSessionFor({
+      settings: this.awsSettings(),
       store: this.options.secrets.store,
-      ...(this.settingsValue.profile ? { profile: this.settingsValue.profile } : {}),
-      settings: this.settingsValue.region ? { region: this.settingsValue.region } : {},
       ...(this.options.env ? { env: this.options.env } : {}),
     });
   }
 
   private resetClients(): void {
-    this.clientsValue?.destroy();
-    this.clientsValue = undefined;
+    this.connectionValue?.destroy();
+    this.connectionValue = undefined;
   }
 
   private settingsView(): SettingsView {
@@ -227,7 +250,7 @@ export class ColdkeepApp {
   }
 
   private async sessionView(): Promise<SessionView> {
-    const session = this.mfaSession();
+    const session = await this.mfaSession();
     const view: SessionView = { profile: session.profile };
     try {
       view.mfaDevice = (await session.mfaProfile()).mfaSerial;
@@ -326,7 +349,7 @@ export class ColdkeepApp {
       [IpcChannel.SetDemoMode]: ({ enabled }) => this.setDemoMode(enabled),
       [IpcChannel.SessionStatus]: () => this.sessionView(),
       [IpcChannel.StartSession]: async ({ code }) => {
-        await this.mfaSession().start({ code, renew: true });
+        await (await this.mfaSession()).start({ code, renew: true });
         this.resetClients();
         return this.sessionView();
       },
@@ -397,15 +420,25 @@ export class ColdkeepApp {
               { signal },
             );
           }
-          const report = await restoreTable(
-            clients,
+          const input = {
+            source: { bucket, table: source.table, backupId: restorePoint, ...(prefix ? { prefix } : {}) },
+            target,
+            ...(overwrite ? { overwrite } : {}),
+          };
+          const result = await runJob(
+            this.connection(),
             {
-              source: { bucket, table: source.table, backupId: restorePoint, ...(prefix ? { prefix } : {}) },
-              target,
-              ...(overwrite ? { overwrite } : {}),
+              what: `Restore of ${source.table} ${restorePoint} into ${target}`,
+              estimateMs: async () => {
+                const plan = await planRestore(clients.s3, input.source).catch(() => undefined);
+                return plan && restoreEstimateMs(plan);
+              },
+              run: (job) => restoreTable(clients, input, job),
+              summary: restoreSummary,
             },
-            { signal },
+            { signal, onSession: refuseShortSession },
           );
+          const report = reportOf(result);
           return { summary: `${report.itemsWritten} items written to ${report.target}`, report: { ...report } };
         });
       },
@@ -427,6 +460,19 @@ export class ColdkeepApp {
       },
     };
   }
+}
+
+/**
+ * The desktop app cannot ask for a code in the middle of a job (the code is entered under
+ * Settings), so a job its MFA session would not outlive is refused before it starts, not cut
+ * off partway.
+ */
+function refuseShortSession(check: SessionCheck): never {
+  throw new ColdkeepError(
+    'SessionExpired',
+    `The MFA session of "${check.status.profile}" ends at ${check.status.expiresAt}, before this job is expected to finish (about ${durationText(check.estimateMs)}).`,
+    { hint: 'Enter a new MFA code under Settings, then start it again.' },
+  );
 }
 
 /** A deployment's view of the core's progress: the phase it is in, the changes, each event. */

@@ -1,6 +1,6 @@
 // The core's own check of one value, bundled into the page: the form says exactly what main's
 // validateParameters (and the CLI) will say. The module is plain code with no Node imports.
-import { checkParameterValue } from '@coldkeep/shared/dist/infra/stacks/templateParameters';
+import { checkParameterValue } from '@coldkeep/shared/browser';
 import type { TemplateParameter } from '../ipc';
 
 /**

@@ -34,7 +34,7 @@ export async function copyBackupUriCommand(app: ColdkeepApp, arg?: unknown): Pro
 /** A pre-signed GET link to a backup's data file (the user picks which, when there are several). */
 export async function copyPresignedLinkCommand(app: ColdkeepApp, arg?: unknown): Promise<string | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const backup = await chosenBackup(app, arg, 'Link to which backup?');
     if (!backup) return undefined;
     const manifest = await getManifest(connection.clients.s3, backup);
@@ -85,7 +85,7 @@ export async function deleteBackupCommand(
   confirmed = false,
 ): Promise<DeleteBackupReport | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const backup = await chosenBackup(app, arg, 'Delete which backup?');
     if (!backup) return undefined;
     if (isLocked(backup.objectLock)) {
@@ -122,7 +122,7 @@ export async function showBackupDetailsCommand(
   arg?: unknown,
 ): Promise<vscode.TextDocument | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const backup = await chosenBackup(app, arg, 'Show which backup?');
     if (!backup) return undefined;
     const manifest = await getManifest(connection.clients.s3, backup);

@@ -21,7 +21,7 @@ async function pickFolder(title: string, openLabel: string): Promise<string | un
  */
 export async function backupFolderCommand(app: ColdkeepApp, arg?: unknown): Promise<FolderBackupResult | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const bucket = connection.bucket();
     const folder = arg instanceof vscode.Uri ? arg.fsPath : await pickFolder('Back up which folder?', 'Back Up');
     if (!folder) return undefined;
@@ -73,7 +73,7 @@ export async function restoreSnapshotCommand(
   target?: string,
 ): Promise<{ summary: string; target: string; files: number } | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const bucket = connection.bucket();
     const prefix = connection.settings.prefix;
     const where = { bucket, ...(prefix !== undefined ? { prefix } : {}) };

@@ -119,7 +119,8 @@ async function confirmChanges(app: ColdkeepApp, stackName: string, changes: Stac
 }
 
 /**
- * Coldkeep: Deploy Stack — a template, its parameters (validated before any AWS call), the
+ * Coldkeep: Deploy Stack — the credentials checked first (STS), a template, its parameters
+ * (validated before any call to CloudFormation), the
  * change set to confirm, then the deploy with progress (cancel stops it) and the outputs.
  */
 export async function deployStackCommand(
@@ -129,7 +130,12 @@ export async function deployStackCommand(
 ): Promise<StackDeployResult | undefined> {
   const stacks = app.features.stacks;
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
+    // The credentials first: a newcomer hears what is missing before the parameter form, not after it.
+    if (!connection.isDemo) {
+      const identity = await runJob('Checking the AWS credentials', () => app.callerIdentity());
+      if (!identity) return undefined;
+    }
     const templates = await stacks.listTemplates();
     const template =
       templateName ??

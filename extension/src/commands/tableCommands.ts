@@ -7,12 +7,17 @@ import {
   backupTable,
   type BackupTableInput,
   describePitr,
-  describeTable,
   type EngineChoice,
-  notifyJob,
+  type JobSpec,
+  type NotificationReport,
+  reportOf,
   restoreSummary,
+  runJob as runAppJob,
+  tableBackupEstimateMs,
   verifyText,
   restoreTable,
+  restoreEstimateMs,
+  planRestore,
   type RestoreProgress,
   type RestoreReport,
   verifyBackup,
@@ -26,9 +31,6 @@ import { runJob, showError } from '../jobs/runJob';
 import { backupInputFrom, isEngineChoice, notifySettingsOf } from '../settings';
 import { backupFromArgument, defaultRestoreName, tableFromArgument, validateTableName } from './inputs';
 import { pickBackup, pickTable } from './pick';
-
-/** A cautious scan rate for the session estimate: a slow guess asks for a code up front. */
-const SCAN_BYTES_PER_SECOND = 5_000_000;
 
 export function backupProgressText(p: BackupProgress): { message: string; percent?: number } {
   if (p.phase === 'describe') return { message: `Reading ${p.table}…` };
@@ -59,23 +61,25 @@ export function restoreProgressText(p: RestoreProgress): { message: string; perc
   };
 }
 
-/** Before a scan on an MFA session: renew first when the session would end mid-job. */
-async function ensureSessionFor(connection: Connection, table: string, signal: AbortSignal): Promise<void> {
-  const session = await connection.session();
-  if (!session) return;
-  const schema = await describeTable(connection.clients.dynamodb, table, signal);
-  await session.ensureValidFor(60_000 + (schema.approximateSizeBytes / SCAN_BYTES_PER_SECOND) * 1000, signal);
-}
-
-async function emailAfter(
+/**
+ * Runs a table job the application layer's way, inside the progress notification: the session
+ * check (the input box asks for a code up front), the job, the email when coldkeep.notify is set
+ * (success, partial and failure alike), then the email's outcome in the output or a warning.
+ */
+async function runTableJob<Report, Progress>(
   app: ColdkeepApp,
   connection: Connection,
-  summary: Parameters<typeof notifyJob>[2],
-  artefact?: Parameters<typeof notifyJob>[3],
-): Promise<void> {
-  const settings = notifySettingsOf(connection.settings);
-  if (!settings) return;
-  const result = await notifyJob(connection.clients, settings, summary, artefact);
+  spec: JobSpec<Report, Progress>,
+  signal: AbortSignal,
+  onProgress: (p: Progress) => void,
+): Promise<Report> {
+  const notify = notifySettingsOf(connection.settings);
+  const result = await runAppJob(connection.core, spec, { signal, onProgress, ...(notify ? { notify } : {}) });
+  if (result.notification) showNotification(app, result.notification);
+  return reportOf(result);
+}
+
+function showNotification(app: ColdkeepApp, result: NotificationReport): void {
   if (result.sent) app.output.appendLine(`Emailed ${result.to.join(', ')}: ${result.subject}`);
   else
     void vscode.window.showWarningMessage(
@@ -161,7 +165,7 @@ export async function backupTableCommand(
   engine?: EngineOption,
 ): Promise<BackupReport | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const bucket = connection.bucket();
     const table = tableFromArgument(arg) ?? (await pickTable(connection, 'Back up which table?'));
     if (!table) return undefined;
@@ -172,17 +176,27 @@ export async function backupTableCommand(
       engine: option.engine,
       ...(option.incremental ? { incremental: true } : {}),
     };
-    const report = await runJob(`Backing up ${table}`, async (signal, report) => {
-      await ensureSessionFor(connection, table, signal);
-      return backupTable(connection.clients, input, { signal, onProgress: (p) => report(backupProgressText(p)) });
-    });
+    const report = await runJob(`Backing up ${table}`, (signal, report) =>
+      runTableJob<BackupReport, BackupProgress>(
+        app,
+        connection,
+        {
+          what: `Backup of table ${table}`,
+          estimateMs: (s) => tableBackupEstimateMs(connection.clients, table, s),
+          run: (job) => backupTable(connection.clients, input, job),
+          summary: backupSummary,
+          artefact: (r) => () => backupArtefact(connection.clients.s3, r, input),
+        },
+        signal,
+        (p) => report(backupProgressText(p)),
+      ),
+    );
     app.refreshViews();
     if (!report) return undefined;
     app.output.appendLine(
       `Backed up ${table} (${report.engine}${report.kind === 'incremental' ? ', incremental' : ''}: ${report.engineReason}): ${report.itemCount} items → ${report.uri}`,
     );
     if (report.engineAdvice) app.output.appendLine(`Note: ${report.engineAdvice}`);
-    void emailAfter(app, connection, backupSummary(report), () => backupArtefact(connection.clients.s3, report, input));
     void vscode.window
       .showInformationMessage(
         `Backed up ${table}: ${countText(report.itemCount)} items, ${bytesText(report.bytes)} in ${report.files} file(s).`,
@@ -214,7 +228,7 @@ export async function restoreCommand(
   target?: string,
 ): Promise<RestoreReport | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const backup: BackupSummary | undefined =
       backupFromArgument(arg) ?? (await pickBackup(connection, 'Restore which backup?', tableFromArgument(arg)));
     if (!backup) return undefined;
@@ -243,14 +257,23 @@ export async function restoreCommand(
       );
       if (answer !== 'Restore') return undefined;
     }
+    const source = { bucket: backup.bucket, prefix: backup.prefix, table: backup.table, backupId: backup.backupId };
     const report = await runJob(`Restoring ${backup.table} ${backup.backupId}`, (signal, report) =>
-      restoreTable(
-        connection.clients,
+      runTableJob<RestoreReport, RestoreProgress>(
+        app,
+        connection,
         {
-          source: { bucket: backup.bucket, prefix: backup.prefix, table: backup.table, backupId: backup.backupId },
-          target: into,
+          what: `Restore of ${backup.uri} into ${into}`,
+          // A backup that cannot be planned fails inside the job, where it is shown (and emailed).
+          estimateMs: async () => {
+            const plan = await planRestore(connection.clients.s3, source).catch(() => undefined);
+            return plan && restoreEstimateMs(plan);
+          },
+          run: (job) => restoreTable(connection.clients, { source, target: into }, job),
+          summary: restoreSummary,
         },
-        { signal, onProgress: (p) => report(restoreProgressText(p)) },
+        signal,
+        (p) => report(restoreProgressText(p)),
       ),
     );
     app.refreshViews();
@@ -260,7 +283,6 @@ export async function restoreCommand(
     );
     const verified = verifyText(report);
     if (verified) app.output.appendLine(verified);
-    void emailAfter(app, connection, restoreSummary(report));
     void vscode.window
       .showInformationMessage(
         `Restored ${countText(report.itemsWritten)} items into ${report.target}${report.createdTable ? ' (new table)' : ''}.`,
@@ -281,7 +303,7 @@ export async function restoreCommand(
  */
 export async function verifyBackupCommand(app: ColdkeepApp, arg?: unknown): Promise<VerifyBackupReport | undefined> {
   try {
-    const connection = app.connection();
+    const connection = await app.awsConnection();
     const backup: BackupSummary | undefined =
       backupFromArgument(arg) ?? (await pickBackup(connection, 'Verify which backup?', tableFromArgument(arg)));
     if (!backup) return undefined;

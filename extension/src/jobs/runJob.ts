@@ -1,6 +1,7 @@
 import { CancelledError, ColdkeepError } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import { vscodeSettingWords } from '../format';
+import { showErrorWithActions } from '../ui/errorActions';
 
 /** What a job reports to the progress notification. */
 export interface JobProgress {
@@ -50,15 +51,14 @@ export function isCancelled(err: unknown, signal?: AbortSignal): boolean {
   );
 }
 
-/** Shows an error with its hint; ColdkeepErrors say what to do, others are shown as they are. */
+/**
+ * Shows an error with its hint; ColdkeepErrors say what to do, and get the buttons that do it
+ * (Configure Profile, Open Settings, Start Local Demo…, see ui/errorActions.ts).
+ */
 export async function showError(err: unknown, doing?: string): Promise<void> {
   if (isCancelled(err)) return;
   const prefix = doing ? `${doing} failed: ` : '';
-  if (err instanceof ColdkeepError) {
-    await vscode.window.showErrorMessage(`${prefix}${errorText(err)}`);
-    return;
-  }
-  await vscode.window.showErrorMessage(`${prefix}${err instanceof Error ? err.message : String(err)}`);
+  showErrorWithActions(`${prefix}${errorText(err)}`, err);
 }
 
 /** Text of an error, with its hint, for tests and the output channel. */

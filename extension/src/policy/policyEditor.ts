@@ -7,6 +7,7 @@ import {
   snippetBody,
 } from '@coldkeep/shared';
 import * as vscode from 'vscode';
+import { placeholderAction } from './placeholderFill';
 import { fixesFor, looksLikePolicy, missingCommaFix, snippetFits, typedWord } from './policyFixes';
 
 export const POLICY_LANGUAGES = ['json', 'jsonc', 'yaml'] as const;
@@ -122,7 +123,11 @@ export class PolicyQuickFixes implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
   /** Reads the findings from the diagnostics it fixes (the context's copies may lack them). */
-  constructor(private readonly diagnostics: PolicyDiagnostics) {}
+  constructor(
+    private readonly diagnostics: PolicyDiagnostics,
+    /** Whether AWS is set up: a placeholder is filled from the account, or leads to setup. */
+    private readonly awsReady: () => boolean = () => false,
+  ) {}
 
   provideCodeActions(
     document: vscode.TextDocument,
@@ -143,6 +148,10 @@ export class PolicyQuickFixes implements vscode.CodeActionProvider {
         text,
       ).map((fix) => editAction(document, d, fix.title, fix.edit)),
     );
+    for (const d of ours.filter((o) => codeOf(o) === 'Placeholder')) {
+      const fill = placeholderAction(document, d, this.awsReady());
+      if (fill) actions.push(fill);
+    }
     // A missing comma, as VS Code's JSON service (json 514) or the linter (YAML files' JSON) says it.
     for (const d of [...context.diagnostics, ...ours]) {
       const comma =

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../base/aws/settings';
 import { CancelledError, ColdkeepError, isCancelled } from '../base/errors/ColdkeepError';
-import type { ProfileCredentials } from '../base/session/profileCredentials';
+import type { Connection } from '../app/connection';
 import { cliSettingWords } from './format';
 import { ProgressDisplay } from './progress';
 
@@ -28,9 +28,10 @@ export interface GlobalOptions {
 }
 
 export interface CliContext {
+  /** The flags' and the environment's settings, with the connection's credentials. */
   settings: AwsSettings;
-  /** Set when the CLI resolves credentials itself (MFA sessions); else the SDK's chain is used. */
-  credentials?: ProfileCredentials;
+  /** Profile, region and endpoints -> clients, on an MFA session (asked for on a terminal) when the profile has one. */
+  connection: Connection;
   json: boolean;
   progress: ProgressDisplay;
   out: (text: string) => void;
@@ -50,14 +51,12 @@ export async function makeContext(options: GlobalOptions, env: NodeJS.ProcessEnv
     fromFlags.endpoints = Object.fromEntries(SERVICES.map((service) => [service, options.endpointUrl]));
   }
   const settings = mergeSettings(settingsFromEnv(env), fromFlags);
-  const { ProfileCredentials } = await import('../base/session/profileCredentials.js');
-  const credentials = ProfileCredentials.needed(settings, env)
-    ? (await import('./cliCredentials.js')).CliCredentials.for(settings, env)
-    : undefined;
-  if (credentials) settings.credentials = credentials.provider;
+  const { Connection } = await import('../app/connection.js');
+  const { cliSessionHooks } = await import('./cliCredentials.js');
+  const connection = new Connection({ settings, ...cliSessionHooks(env), env });
   return {
-    settings,
-    ...(credentials ? { credentials } : {}),
+    settings: connection.settings,
+    connection,
     json: options.json ?? false,
     progress: new ProgressDisplay(),
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

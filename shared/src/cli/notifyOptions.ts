@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import type { AwsClients } from '../base/aws/clients';
-import { isCancelled } from '../base/errors/ColdkeepError';
-import type { LinkedArtefact } from '../app/notify/emailMessage';
-import type { JobSummary } from '../app/notify/jobSummary';
 import type { NotificationReport } from '../app/notify/notifyJob';
 import type { NotifySettings } from '../app/notify/notifySettings';
-import { failureSummary } from '../app/notify/jobSummary';
 import { MAX_LINK_SECONDS, notifySettingsFrom } from '../app/notify/notifySettings';
-import type { CliContext } from './context';
 import { cliHint, formatDuration } from './format';
 import { durationFlag } from './parse';
 
@@ -90,37 +84,4 @@ export function notificationLines(notification: NotificationReport | undefined):
   }
   if (notification.linkError) lines.push(`  Sent without a download link: ${notification.linkError.message}`);
   return lines;
-}
-
-/**
- * Runs a job and, when asked, emails its result: a summary and link on success, the error
- * on failure (a cancel sends nothing). The email never changes the job's outcome: its own
- * failure is returned, or printed on stderr beside the job's error.
- */
-export async function withNotification<R>(
-  ctx: CliContext,
-  clients: AwsClients,
-  settings: NotifySettings | undefined,
-  what: string,
-  run: () => Promise<R>,
-  onSuccess: (report: R) => { summary: JobSummary; artefact?: LinkedArtefact | (() => Promise<LinkedArtefact>) },
-): Promise<{ report: R; notification?: NotificationReport }> {
-  const started = Date.now();
-  // SES and the pre-signer load only when there is an email to send.
-  const notifyJob = async (...args: Parameters<typeof import('../app/notify/notifyJob').notifyJob>) =>
-    (await import('../app/notify/notifyJob.js')).notifyJob(...args);
-  let report: R;
-  try {
-    report = await run();
-  } catch (err) {
-    if (settings && !isCancelled(err)) {
-      ctx.progress.done();
-      const notification = await notifyJob(clients, settings, failureSummary(what, err, Date.now() - started));
-      process.stderr.write(notificationLines(notification).join('\n') + '\n');
-    }
-    throw err;
-  }
-  if (!settings) return { report };
-  const { summary, artefact } = onSuccess(report);
-  return { report, notification: await notifyJob(clients, settings, summary, artefact) };
 }

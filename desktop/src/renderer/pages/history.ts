@@ -1,4 +1,4 @@
-import { jobOutcome } from '@coldkeep/shared/dist/base/jobs/jobOutcome';
+import { jobOutcome } from '@coldkeep/shared/browser';
 import type { RunRecord } from '../../ipc';
 import { errorBox, h, replaceChildren, table, when } from '../dom';
 import type { Page } from './page';

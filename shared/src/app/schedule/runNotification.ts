@@ -1,6 +1,6 @@
 import type { BackupReport } from '../../tables/backup/backupTable';
 import { ColdkeepError, type ErrorCode } from '../../base/errors/ColdkeepError';
-import type { FolderBackupReport } from '../../folders/backup/backupFolder';
+import type { FolderBackupReport } from '../../folders/backup/backupReport';
 import { backupSummary, failureSummary, type JobSummary, snapshotSummary } from '../notify/jobSummary';
 import type { RunRecord } from './runHistory';
 

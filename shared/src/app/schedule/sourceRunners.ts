@@ -1,4 +1,7 @@
 import type { AwsClients } from '../../base/aws/clients';
+import type { Connection, SessionCheck } from '../connection';
+import { tableBackupEstimateMs } from '../jobEstimate';
+import { checkSession } from '../runJob';
 import { backupTable } from '../../tables/backup/backupTable';
 import { backupFolder } from '../../folders/backup/backupFolder';
 import { type JobOptions } from '../../base/jobs/job';
@@ -41,6 +44,12 @@ export interface BackupTarget {
   clients: AwsClients;
   bucket: string;
   prefix?: string;
+  /**
+   * The connection the clients come from: a table run then checks first that its MFA session
+   * outlives the backup, and tells `onSession` when it does not (which may refuse the run).
+   */
+  connection?: Connection;
+  onSession?: (check: SessionCheck) => void | Promise<void>;
 }
 
 export type BackupFolderFn = typeof backupFolder;
@@ -53,7 +62,11 @@ export function tableRunner(
   backup: BackupTableFn = backupTable,
 ): SourceRunner<TableSource> {
   return async (source, { signal, onProgress }) => {
-    const { clients, bucket, prefix } = await target();
+    const { clients, bucket, prefix, connection, onSession } = await target();
+    if (connection) {
+      const check = await checkSession(connection, (s) => tableBackupEstimateMs(clients, source.table, s), signal);
+      if (check && !check.outlives) await onSession?.(check);
+    }
     const report = await backup(
       clients,
       {

@@ -1,16 +1,11 @@
 import { Command, Option } from 'commander';
-import type { BackupTableInput } from '../../tables/backup/backupTable';
+import type { BackupProgress, BackupReport, BackupTableInput } from '../../tables/backup/backupTable';
 import type { EngineChoice } from '../../tables/backup/chooseEngine';
 import { backupSummary } from '../../app/notify/jobSummary';
-import { type CliContext, requireBucket, withCancel } from '../context';
+import { runCliJob } from '../cliJob';
+import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
-import {
-  addNotifyOptions,
-  notificationLines,
-  type NotifyFlags,
-  notifySettingsFromFlags,
-  withNotification,
-} from '../notifyOptions';
+import { addNotifyOptions, notificationLines, type NotifyFlags, notifySettingsFromFlags } from '../notifyOptions';
 import { parseDate, sizeFlag } from '../parse';
 import { addStorageOptions, type StorageFlags, storageFromFlags } from '../storageFlags';
 import { addScanOptions, type ScanFlags } from '../scanFlags';
@@ -71,26 +66,24 @@ export function backupTableCommand(context: () => Promise<CliContext>): Command 
   addStorageOptions(command);
   return addNotifyOptions(command, { link: true }).action(async (tableName: string, flags: BackupTableFlags) => {
     const ctx = await context();
-    const { ensureSessionForTable } = await import('./sessionContext.js');
-    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { tableBackupEstimateMs } = await import('../../app/jobEstimate.js');
     const { backupTable } = await import('../../tables/backup/backupTable.js');
     const { backupArtefact } = await import('../../app/notify/backupArtefact.js');
     const input = toBackupInput(tableName, flags);
     const notify = notifySettingsFromFlags(flags);
-    const clients = new AwsClients(ctx.settings);
+    const { clients } = ctx.connection;
     try {
-      await ensureSessionForTable(ctx, clients, tableName);
-      const { report, notification } = await withNotification(
+      const { report, notification } = await runCliJob<BackupReport, BackupProgress>(
         ctx,
-        clients,
         notify,
-        `Backup of table ${tableName}`,
-        () =>
-          withCancel((signal) => backupTable(clients, input, { signal, onProgress: (p) => ctx.progress.backup(p) })),
-        (r) => ({
-          summary: backupSummary(r),
-          ...(flags.link !== false ? { artefact: () => backupArtefact(clients.s3, r, input) } : {}),
-        }),
+        {
+          what: `Backup of table ${tableName}`,
+          estimateMs: (signal) => tableBackupEstimateMs(clients, tableName, signal),
+          run: (job) => backupTable(clients, input, job),
+          summary: backupSummary,
+          ...(flags.link !== false ? { artefact: (r) => () => backupArtefact(clients.s3, r, input) } : {}),
+        },
+        (p) => ctx.progress.backup(p),
       );
       ctx.progress.done();
       if (ctx.json)

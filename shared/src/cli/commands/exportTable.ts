@@ -1,15 +1,10 @@
 import { Command, Option } from 'commander';
-import type { ExportFormat, ExportProgress } from '../../tables/export/exportTable';
+import type { ExportFormat, ExportProgress, ExportReport } from '../../tables/export/exportTable';
 import { exportSummary } from '../../app/notify/jobSummary';
-import { type CliContext, withCancel } from '../context';
+import { runCliJob } from '../cliJob';
+import type { CliContext } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
-import {
-  addNotifyOptions,
-  notificationLines,
-  type NotifyFlags,
-  notifySettingsFromFlags,
-  withNotification,
-} from '../notifyOptions';
+import { addNotifyOptions, notificationLines, type NotifyFlags, notifySettingsFromFlags } from '../notifyOptions';
 import { addScanOptions, type ScanFlags } from '../scanFlags';
 
 /** A plain progress line on stderr at each phase change and every few seconds (none with --json). */
@@ -44,49 +39,44 @@ export function exportTableCommand(context: () => Promise<CliContext>): Command 
   addScanOptions(command);
   return addNotifyOptions(command, { link: true }).action(async (table: string, flags: ExportFlags) => {
     const ctx = await context();
-    const { ensureSessionForTable } = await import('./sessionContext.js');
-    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { tableBackupEstimateMs } = await import('../../app/jobEstimate.js');
     const { exportTable } = await import('../../tables/export/exportTable.js');
     const notify = notifySettingsFromFlags(flags);
-    const clients = new AwsClients(ctx.settings);
+    const { clients } = ctx.connection;
     try {
-      await ensureSessionForTable(ctx, clients, table);
-      const { report, notification } = await withNotification(
-        ctx,
-        clients,
-        notify,
-        `Export of table ${table}`,
-        () =>
-          withCancel((signal) =>
-            exportTable(
-              clients,
-              {
-                table,
-                format: flags.format,
-                to: flags.to,
-                ...(flags.segments ? { segments: flags.segments } : {}),
-                ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-                ...(flags.consistent ? { consistentRead: true } : {}),
-                ...(flags.readFraction !== undefined ? { readFraction: flags.readFraction } : {}),
-                ...(flags.readUnits ? { readUnitsPerSecond: flags.readUnits } : {}),
-              },
-              { signal, onProgress: progressLine(ctx.json) },
-            ),
+      const { report, notification } = await runCliJob<ExportReport, ExportProgress>(ctx, notify, {
+        what: `Export of table ${table}`,
+        estimateMs: (signal) => tableBackupEstimateMs(clients, table, signal),
+        run: ({ signal }) =>
+          exportTable(
+            clients,
+            {
+              table,
+              format: flags.format,
+              to: flags.to,
+              ...(flags.segments ? { segments: flags.segments } : {}),
+              ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+              ...(flags.consistent ? { consistentRead: true } : {}),
+              ...(flags.readFraction !== undefined ? { readFraction: flags.readFraction } : {}),
+              ...(flags.readUnits ? { readUnitsPerSecond: flags.readUnits } : {}),
+            },
+            { signal, onProgress: progressLine(ctx.json) },
           ),
-        (r) => ({
-          summary: exportSummary(r),
-          ...(flags.link !== false && r.destination.kind === 's3'
-            ? {
-                artefact: {
-                  bucket: r.destination.bucket,
-                  key: r.destination.key,
-                  description: `the ${r.format.toUpperCase()} export of ${r.table} (${formatBytes(r.bytes)})`,
-                  fileName: `${r.table}.${r.format}`,
-                },
-              }
-            : {}),
-        }),
-      );
+        summary: exportSummary,
+        ...(flags.link !== false
+          ? {
+              artefact: (r) =>
+                r.destination.kind === 's3'
+                  ? {
+                      bucket: r.destination.bucket,
+                      key: r.destination.key,
+                      description: `the ${r.format.toUpperCase()} export of ${r.table} (${formatBytes(r.bytes)})`,
+                      fileName: `${r.table}.${r.format}`,
+                    }
+                  : undefined,
+            }
+          : {}),
+      });
       ctx.progress.done();
       if (ctx.json)
         return ctx.out(

@@ -2,18 +2,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
-import type { FolderBackupInput } from '../../folders/backup/backupFolder';
+import type { FolderBackupInput } from '../../folders/backup/backupReport';
 import { jobOutcome, outcomeLines } from '../../base/jobs/jobOutcome';
 import { snapshotSummary } from '../../app/notify/jobSummary';
-import { type CliContext, PartialOutcome, requireBucket, withCancel } from '../context';
+import { runCliJob } from '../cliJob';
+import { type CliContext, PartialOutcome, requireBucket } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
-import {
-  addNotifyOptions,
-  notificationLines,
-  type NotifyFlags,
-  notifySettingsFromFlags,
-  withNotification,
-} from '../notifyOptions';
+import { addNotifyOptions, notificationLines, type NotifyFlags, notifySettingsFromFlags } from '../notifyOptions';
 import { sizeFlag, wholeNumber } from '../parse';
 import { addStorageOptions, prefixFrom, type StorageFlags, storageFromFlags } from '../storageFlags';
 
@@ -84,32 +79,26 @@ export function filesBackupCommand(context: () => Promise<CliContext>): Command 
   addNotifyOptions(command, { link: false });
   return command.action(async (dir: string, flags: FilesBackupFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../base/aws/clients.js');
     const { backupFolder } = await import('../../folders/backup/backupFolder.js');
     const input = toFolderBackupInput(dir, flags);
     const notify = notifySettingsFromFlags(flags);
-    const clients = new AwsClients(ctx.settings);
+    const { clients } = ctx.connection;
     try {
-      const { report, notification } = await withNotification(
-        ctx,
-        clients,
-        notify,
-        `Snapshot of folder ${resolve(dir)}`,
-        () =>
-          withCancel((signal) =>
-            backupFolder(clients, input, {
-              signal,
-              onProgress: (p) =>
-                ctx.progress.show(p.phase, () => [
-                  `${p.phase === 'manifest' ? 'Writing snapshot' : p.phase === 'prepare' ? 'Preparing' : 'Backing up'} ${p.source}: ` +
-                    `${formatCount(p.files)} files, ${formatBytes(p.bytes)}; ${formatCount(p.unchangedFiles)} unchanged, ` +
-                    `${formatCount(p.uploadedBlobs)} uploaded (${formatBytes(p.uploadedBytes)})` +
-                    (p.skipped ? `, ${p.skipped} skipped` : ''),
-                ]),
-            }),
-          ),
-        (r) => ({ summary: snapshotSummary(r) }),
-      );
+      const { report, notification } = await runCliJob(ctx, notify, {
+        what: `Snapshot of folder ${resolve(dir)}`,
+        run: ({ signal }) =>
+          backupFolder(clients, input, {
+            signal,
+            onProgress: (p) =>
+              ctx.progress.show(p.phase, () => [
+                `${p.phase === 'manifest' ? 'Writing snapshot' : p.phase === 'prepare' ? 'Preparing' : 'Backing up'} ${p.source}: ` +
+                  `${formatCount(p.files)} files, ${formatBytes(p.bytes)}; ${formatCount(p.unchangedFiles)} unchanged, ` +
+                  `${formatCount(p.uploadedBlobs)} uploaded (${formatBytes(p.uploadedBytes)})` +
+                  (p.skipped ? `, ${p.skipped} skipped` : ''),
+              ]),
+          }),
+        summary: snapshotSummary,
+      });
       ctx.progress.done();
       const outcome = jobOutcome(report);
       if (ctx.json) {

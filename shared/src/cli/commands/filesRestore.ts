@@ -2,15 +2,10 @@ import { Command, Option } from 'commander';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { snapshotRestoreSummary } from '../../app/notify/jobSummary';
 import type { RetrievalTier } from '../../storage/thawArchived';
-import { type CliContext, withCancel } from '../context';
+import type { CliContext } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
-import {
-  addNotifyOptions,
-  notificationLines,
-  type NotifyFlags,
-  notifySettingsFromFlags,
-  withNotification,
-} from '../notifyOptions';
+import { addNotifyOptions, notificationLines, type NotifyFlags, notifySettingsFromFlags } from '../notifyOptions';
+import { runCliJob } from '../cliJob';
 import { wholeNumber } from '../parse';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
@@ -51,7 +46,6 @@ export function filesRestoreCommand(context: () => Promise<CliContext>): Command
   addNotifyOptions(command, { link: false });
   return command.action(async (snapshot: string, flags: FilesRestoreFlags) => {
     const ctx = await context();
-    const { AwsClients } = await import('../../base/aws/clients.js');
     const { restoreSnapshot } = await import('../../folders/restore/restoreSnapshot.js');
     if (!flags.target) {
       throw new ColdkeepError('InvalidInput', 'No --target folder given.', {
@@ -60,50 +54,45 @@ export function filesRestoreCommand(context: () => Promise<CliContext>): Command
     }
     const target = flags.target;
     const notify = notifySettingsFromFlags(flags);
-    const clients = new AwsClients(ctx.settings);
+    const { clients } = ctx.connection;
     try {
-      const { report, notification } = await withNotification(
-        ctx,
-        clients,
-        notify,
-        `Restore of snapshot ${snapshot}${flags.source ? ` of ${flags.source}` : ''} into ${target}`,
-        async () => {
+      const { report, notification } = await runCliJob(ctx, notify, {
+        what: `Restore of snapshot ${snapshot}${flags.source ? ` of ${flags.source}` : ''} into ${target}`,
+        run: async ({ signal }) => {
           // Inside the job: a source that cannot be found is a failed restore, and emailed as one.
           const where = await resolveSource(clients, flags);
-          return withCancel((signal) =>
-            restoreSnapshot(
-              clients,
-              {
-                ...where,
-                snapshotId: snapshot,
-                target,
-                ...(flags.path ? { paths: flags.path } : {}),
-                overwrite: flags.overwrite ?? false,
-                wait: flags.wait ?? false,
-                ...(flags.tier ? { tier: flags.tier } : {}),
-                ...(flags.days ? { days: flags.days } : {}),
-                ...(flags.pollSeconds ? { pollIntervalMs: flags.pollSeconds * 1000 } : {}),
-                ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-              },
-              {
-                signal,
-                onProgress: (p) =>
-                  ctx.progress.show(`${p.phase}:${p.waitingFor ?? ''}`, () =>
-                    p.phase === 'thaw'
-                      ? [
-                          `Waiting for ${formatCount(p.waitingFor ?? 0)} archived blob(s) to be retrieved (${flags.tier ?? 'Standard'})…`,
-                        ]
-                      : [
-                          `Restoring ${p.source} ${p.snapshotId ?? ''}: ${formatCount(p.filesDone)} of ${formatCount(p.files)} files, ` +
-                            `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytes)}`,
-                        ],
-                  ),
-              },
-            ),
+          return restoreSnapshot(
+            clients,
+            {
+              ...where,
+              snapshotId: snapshot,
+              target,
+              ...(flags.path ? { paths: flags.path } : {}),
+              overwrite: flags.overwrite ?? false,
+              wait: flags.wait ?? false,
+              ...(flags.tier ? { tier: flags.tier } : {}),
+              ...(flags.days ? { days: flags.days } : {}),
+              ...(flags.pollSeconds ? { pollIntervalMs: flags.pollSeconds * 1000 } : {}),
+              ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+            },
+            {
+              signal,
+              onProgress: (p) =>
+                ctx.progress.show(`${p.phase}:${p.waitingFor ?? ''}`, () =>
+                  p.phase === 'thaw'
+                    ? [
+                        `Waiting for ${formatCount(p.waitingFor ?? 0)} archived blob(s) to be retrieved (${flags.tier ?? 'Standard'})…`,
+                      ]
+                    : [
+                        `Restoring ${p.source} ${p.snapshotId ?? ''}: ${formatCount(p.filesDone)} of ${formatCount(p.files)} files, ` +
+                          `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytes)}`,
+                      ],
+                ),
+            },
           );
         },
-        (r) => ({ summary: snapshotRestoreSummary(r) }),
-      );
+        summary: snapshotRestoreSummary,
+      });
       ctx.progress.done();
       if (ctx.json)
         return ctx.out(

@@ -1,18 +1,18 @@
 import { Command, Option } from 'commander';
 import type { RetrievalTier } from '../../storage/thawArchived';
-import type { RestoreEngine, RestoreTableInput } from '../../tables/restore/restoreReport';
+import type {
+  RestoreEngine,
+  RestoreProgress,
+  RestoreReport,
+  RestoreTableInput,
+} from '../../tables/restore/restoreReport';
 import type { VerifyMode } from '../../tables/restore/verifyFirst';
 import { restoreSummary } from '../../app/notify/jobSummary';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
-import { type CliContext, withCancel } from '../context';
+import { runCliJob } from '../cliJob';
+import type { CliContext } from '../context';
 import { cliHint, formatCount, formatDuration } from '../format';
-import {
-  addNotifyOptions,
-  notificationLines,
-  type NotifyFlags,
-  notifySettingsFromFlags,
-  withNotification,
-} from '../notifyOptions';
+import { addNotifyOptions, notificationLines, type NotifyFlags, notifySettingsFromFlags } from '../notifyOptions';
 import { wholeNumber } from '../parse';
 import { sourceFrom } from './backupsShow';
 import { collectKey, type ItemFlags, runItemRestore, selectsItems } from './restoreItems';
@@ -119,8 +119,7 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
         tableOnly,
       });
     }
-    const { ensureSessionForRestore } = await import('./sessionContext.js');
-    const { AwsClients } = await import('../../base/aws/clients.js');
+    const { restoreEstimateMs } = await import('../../app/jobEstimate.js');
     const { planRestore } = await import('../../tables/restore/restorePlan.js');
     const { restoreTable } = await import('../../tables/restore/restoreTable.js');
     const { dryRunText, resumedText, verifyText } = await import('../../app/notify/restoreText.js');
@@ -139,21 +138,26 @@ export function restoreCommand(context: () => Promise<CliContext>): Command {
       ...(flags.resume ? { resume: true } : {}),
     };
     const notify = notifySettingsFromFlags(flags);
-    const clients = new AwsClients(ctx.settings);
+    const { clients } = ctx.connection;
     try {
-      if (!input.dryRun && (await ctx.credentials?.session())) {
-        // A source that cannot be planned fails inside the job below, where it is reported (and emailed).
-        const plan = await planRestore(clients.s3, input.source).catch(() => undefined);
-        if (plan) await ensureSessionForRestore(ctx, plan);
-      }
-      const { report, notification } = await withNotification(
+      const { report, notification } = await runCliJob<RestoreReport, RestoreProgress>(
         ctx,
-        clients,
         notify,
-        `Restore of ${ref}${input.target ? ` into ${input.target}` : ''}`,
-        () =>
-          withCancel((signal) => restoreTable(clients, input, { signal, onProgress: (p) => ctx.progress.restore(p) })),
-        (r) => ({ summary: restoreSummary(r) }),
+        {
+          what: `Restore of ${ref}${input.target ? ` into ${input.target}` : ''}`,
+          // A source that cannot be planned fails inside the job, where it is reported (and emailed).
+          ...(input.dryRun
+            ? {}
+            : {
+                estimateMs: async () => {
+                  const plan = await planRestore(clients.s3, input.source).catch(() => undefined);
+                  return plan && restoreEstimateMs(plan);
+                },
+              }),
+          run: (job) => restoreTable(clients, input, job),
+          summary: restoreSummary,
+        },
+        (p) => ctx.progress.restore(p),
       );
       ctx.progress.done();
       if (ctx.json)

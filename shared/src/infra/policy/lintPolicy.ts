@@ -3,6 +3,7 @@ import { CHECKS, type PolicyFinding, type RawFinding } from './findings';
 import { checkDocument, type PolicyKind, type ValueResolver } from './lintChecks';
 import { LineIndex, type LNode, member, parseJsonLocated, parseYamlLocated, withIntrinsics } from './located';
 import { type ResolveEnvironment, resolveTemplate, TemplateResolveError } from './resolveTemplate';
+import { quoteWritten, writtenUnknowns } from './templateQuotes';
 import { checkManagedPolicies, findTemplatePolicies, isTemplate, templateResolver } from './templates';
 
 export interface LintOptions {
@@ -66,10 +67,14 @@ export async function lintPolicy(text: string, options: LintOptions = {}): Promi
   const lines = new LineIndex(text);
   // A value CloudFormation fills in at deployment is shown as ${…}.
   const shown = (s: string): string => s.replaceAll(UNKNOWN_NAME, '${…}');
-  const located = (raw: RawFinding, document?: string): PolicyFinding => ({
+  const located = (
+    raw: RawFinding,
+    document?: string,
+    quote: (raw: RawFinding, s: string) => string = (_, s) => shown(s),
+  ): PolicyFinding => ({
     ...raw,
-    message: shown(raw.message),
-    hint: shown(raw.hint),
+    message: quote(raw, raw.message),
+    hint: quote(raw, raw.hint),
     severity: CHECKS[raw.code].severity,
     range: { start: lines.position(raw.start), end: lines.position(raw.end) },
     ...(document ? { document } : {}),
@@ -117,7 +122,10 @@ export async function lintPolicy(text: string, options: LintOptions = {}): Promi
       return { format, source: 'template', documents: [], findings };
     }
     const resolve = judged(templateResolver(template));
-    findings.push(...checkManagedPolicies(template, resolve).map((f) => located(f)));
+    // What is unknown until deployment is quoted as the template writes it (${BucketName}).
+    const quote = (raw: RawFinding, s: string): string =>
+      quoteWritten(s, writtenUnknowns(root, template, raw.start, raw.end));
+    findings.push(...checkManagedPolicies(template, resolve).map((f) => located(f, undefined, quote)));
     const documents: LintedDocument[] = [];
     for (const policy of findTemplatePolicies(template)) {
       documents.push({ kind: policy.kind, path: policy.path });
@@ -127,7 +135,7 @@ export async function lintPolicy(text: string, options: LintOptions = {}): Promi
         resolve,
         bucketPolicy: policy.resourceType === 'AWS::S3::BucketPolicy',
       });
-      findings.push(...raw.map((f) => located(f, policy.path)));
+      findings.push(...raw.map((f) => located(f, policy.path, quote)));
     }
     return { format, source: 'template', documents, findings: findings.sort(byPosition) };
   }

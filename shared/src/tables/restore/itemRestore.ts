@@ -22,10 +22,11 @@ import {
 } from './itemKeys';
 import { planRestore, type RestoreSource } from './restorePlan';
 import { BatchWriter } from './batchWriter';
+import { HashKeyShortcut } from './hashKeyShortcut';
 import { assertSameKeys } from './targetTable';
 import { type ThawOptions, thawArchived } from '../../storage/thawArchived';
 import { readVerifiedLines } from '../repository/verifiedLines';
-import { canonicalNumber, matchesWhere, parseWhere, type RawItem, type WhereNode } from './whereFilter';
+import { matchesWhere, parseWhere, type RawItem, type WhereNode } from './whereFilter';
 
 /**
  * What to do with a selected item whose key the target already holds:
@@ -160,7 +161,6 @@ export async function restoreItems(
     for (const key of parseKeysFile(text, keyAttrs, input.keysFile)) addKey(key);
   }
   const byKey = input.keys?.length || input.keysFile ? wanted : undefined;
-  const skipByHashKey = byKey ? hashKeyPrefilter(keyAttrs[0]!, byKey.values()) : undefined;
 
   const progress: ItemRestoreProgress = {
     phase: 'plan',
@@ -202,18 +202,18 @@ export async function restoreItems(
         // until its checksum is proven, then applied; a step holds each key once, so files of
         // one step never disagree.
         let picked = new Map<string, string | null>();
-        let records = 0;
+        // By key, most lines are not wanted: their bytes say so without a parse.
+        const shortcut = byKey ? HashKeyShortcut.create(keyAttrs, byKey.values()) : undefined;
         const read = await readVerifiedLines(
           s3,
           plan.bucket,
           file,
           () => {
             picked = new Map();
-            records = 0;
           },
-          (line) => {
-            records++;
-            select(line, `${file.key}:${records}`, picked);
+          (buf, from, to, lineNumber) => {
+            if (shortcut?.skip(buf, from, to)) return;
+            select(buf.subarray(from, to), file.key, lineNumber, picked);
           },
           poolSignal,
         );
@@ -246,8 +246,8 @@ export async function restoreItems(
   }
   throwIfAborted(signal);
 
-  function select(line: Buffer, at: string, picked: Map<string, string | null>): void {
-    if (skipByHashKey && skipByHashKey(line)) return;
+  function select(line: Buffer, fileKey: string, lineNumber: number, picked: Map<string, string | null>): void {
+    const at = `${fileKey}:${lineNumber}`;
     const itemJson = lineItemJson(line);
     let record: Record<string, RawItem | undefined>;
     try {
@@ -451,35 +451,13 @@ export async function restoreItems(
 }
 
 /**
- * Selecting by key reads every line; most are not wanted. A line whose hash key appears once, in
- * the compact form DynamoDB writes (`"pk":{"S":"…"}`, no escapes), and is not among the wanted
- * ones is skipped without being parsed. Anything else (the name twice, other spacing, an escape)
- * is parsed in full, so the shortcut can only skip lines that cannot match.
+ * The shortcut of a selection by key, line by line: true when `line` is certainly not an item
+ * with one of the wanted hash keys (see HashKeyShortcut for when it can say so); false: parse it.
  */
 export function hashKeyPrefilter(hash: KeyAttribute, keys: Iterable<RawItem>): ((line: Buffer) => boolean) | undefined {
-  if (hash.type === 'B') return undefined;
-  const wantedValues = new Set<string>();
-  for (const key of keys) wantedValues.add(canonicalKey(key, [hash])!);
-  const name = Buffer.from(JSON.stringify(hash.name));
-  const start = Buffer.from(`:{"${hash.type}":"`);
-  const itemStart = Buffer.from('{"Item":{');
-  return (line) => {
-    const first = line.indexOf(name);
-    if (first < 0) return false;
-    // The item's first attribute (right after `{"Item":{`) is top-level for sure; anywhere else,
-    // only when the name appears nowhere else in the line (it could be nested in a map).
-    const topLevel =
-      (first === itemStart.length && line.compare(itemStart, 0, itemStart.length, 0, first) === 0) ||
-      line.indexOf(name, first + name.length) < 0;
-    if (!topLevel) return false;
-    const valueAt = first + name.length + start.length;
-    if (line.compare(start, 0, start.length, first + name.length, valueAt) !== 0) return false;
-    const end = line.indexOf(0x22, valueAt);
-    if (end < 0) return false;
-    for (let k = valueAt; k < end; k++) if (line[k] === 0x5c) return false;
-    const text = line.toString('utf8', valueAt, end);
-    return !wantedValues.has(hash.type === 'N' ? canonicalNumber(text) : text);
-  };
+  const shortcut = HashKeyShortcut.create([hash], keys);
+  if (!shortcut) return undefined;
+  return (line) => shortcut.skip(line, 0, line.length);
 }
 
 async function describeTarget(clients: AwsClients, target: string, signal?: AbortSignal): Promise<TableDescription> {
