@@ -135,7 +135,7 @@ export async function drillTable(
   progress.scratchTable = scratch;
   const workDir = await mkdtemp(join(input.stagingDir ?? tmpdir(), 'coldkeep-drill-'));
   const warnings: string[] = [];
-  let restoreMs = 0;
+  let restoreMs: number;
   let scratchDeleted = false;
   try {
     let report: RestoreReport;
