@@ -77,6 +77,9 @@ export * from './tables/source/scanBody';
 export * from './tables/source/segmentedScan';
 export * from './tables/source/tableSchema';
 export * from './tables/verify/verifyBackup';
+export * from './tables/drill/drillTable';
+export * from './tables/drill/scratchTable';
+export * from './app/schedule/drillRecords';
 
 // The folder engine
 export * from './folders/backup/backupFolder';

@@ -52,7 +52,13 @@ export type FaultAction =
    * moved to the next letter) and its headers, x-amz-crc32 included, as they were: damage in
    * transit that leaves valid JSON, which only a checksum of the body catches.
    */
-  | { kind: 'corruptBody' };
+  | { kind: 'corruptBody' }
+  /**
+   * BatchWriteItem only: forwards the request with its first put item changed (an attribute
+   * `alteredInTransit` added), and the emulator's answer as it is: an item written other than
+   * it was sent, which no checksum of the backup nor any count catches.
+   */
+  | { kind: 'changeItem' };
 
 export type FaultKind = FaultAction['kind'];
 
@@ -361,6 +367,21 @@ export async function startFaultProxy(
         return forwardThenReset(req, res, action.afterBytes);
       case 'unprocessedItems':
         return unprocessedItems(req, res, action.fraction ?? 0.5);
+      case 'changeItem': {
+        const raw = await readBody(req, MAX_BATCH_REQUEST_BYTES);
+        const parsed = parseJsonObject(raw);
+        const requestItems = parsed?.['RequestItems'];
+        const put = isItemsMap(requestItems)
+          ? Object.values(requestItems)
+              .flat()
+              .map((r) => (r as { PutRequest?: { Item?: Record<string, unknown> } }).PutRequest?.Item)
+              .find((item) => item !== undefined)
+          : undefined;
+        if (!put) return answerUpstream(await sendUpstream(req, res, raw), res);
+        put['alteredInTransit'] = { S: 'by the fault proxy' };
+        inject(action.kind);
+        return answerUpstream(await sendUpstream(req, res, Buffer.from(JSON.stringify(parsed))), res);
+      }
       case 'corruptBody': {
         const upRes = await sendUpstream(req, res);
         const body = await readBody(upRes, Infinity);
@@ -467,7 +488,8 @@ function operationOf(req: IncomingMessage): string | undefined {
 
 function matches({ match, action }: FaultRule, req: IncomingMessage): boolean {
   const operation = operationOf(req);
-  if (action.kind === 'unprocessedItems' && operation !== 'BatchWriteItem') return false;
+  if ((action.kind === 'unprocessedItems' || action.kind === 'changeItem') && operation !== 'BatchWriteItem')
+    return false;
   if (match.operation !== undefined && match.operation !== operation) return false;
   if (match.method !== undefined && match.method.toUpperCase() !== req.method?.toUpperCase()) return false;
   const url = req.url ?? '/';

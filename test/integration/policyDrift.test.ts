@@ -21,6 +21,7 @@ import {
   backupTable,
   collectGarbage,
   deleteBackup,
+  drillTable,
   findBackup,
   type CoreOperation,
   declarationOf,
@@ -60,6 +61,7 @@ const EXERCISED: CoreOperation[] = [
   'delete-backup',
   'clean-backups',
   'restore',
+  'drill',
   'files',
   'notify',
 ];
@@ -194,6 +196,12 @@ describe('the generated least-privilege policy matches what the code calls', () 
         conflict: 'fail',
       });
       assert.equal(put.written, 1);
+    });
+
+    // drill: the latest backup of Orders into a scratch table (created, tagged, loaded, compared, deleted).
+    await as('drill', async () => {
+      const drill = await drillTable(recording, { table: tables.orders, bucket, prefix: PREFIX });
+      assert.equal(drill.status, 'succeeded', drill.problems.join('\n'));
     });
 
     // restore of a backup whose data file is gone: DataFileMissing, after asking for older versions
@@ -613,12 +621,12 @@ describe('the generated least-privilege policy matches what the code calls', () 
         .sort(),
       [...EXERCISED].sort(),
     );
-    // aws-only: their calls are checked with mocks (test/unit/tables/export/exportImportOrchestration, infra/stacks/deployStack).
+    // aws-only: their calls are checked with mocks (test/unit/tables/export/exportImportOrchestration, infra/stacks/deployStack, integration/tableDrill).
     assert.deepEqual(
       ACTION_TABLE.filter((d) => d.status !== 'available')
         .map((d) => `${d.name}: ${d.status}`)
         .sort(),
-      ['backup-table-export: aws-only', 'restore-import: aws-only', 'stacks: aws-only'],
+      ['backup-table-export: aws-only', 'drill-import: aws-only', 'restore-import: aws-only', 'stacks: aws-only'],
     );
   });
 });

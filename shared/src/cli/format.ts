@@ -37,3 +37,8 @@ export const cliSettingWords: SettingWords = (setting, value) => {
 export function cliHint(hint: string | undefined): string | undefined {
   return renderHint(hint, cliSettingWords);
 }
+
+/** Red on a terminal that shows colour (not when piped, nor with NO_COLOR set): failures only. */
+export function red(text: string, stream: { isTTY?: boolean } = process.stdout): string {
+  return stream.isTTY && !process.env.NO_COLOR ? `\u001b[31m${text}\u001b[39m` : text;
+}

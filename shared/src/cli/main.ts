@@ -15,6 +15,7 @@ import { backupsShowCommand } from './commands/backupsShow';
 import { backupsVerifyCommand } from './commands/backupsVerify';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
+import { drillTableCommand } from './commands/drillTable';
 import { exportTableCommand } from './commands/exportTable';
 import { filesBackupCommand } from './commands/filesBackup';
 import { filesForgetCommand } from './commands/filesForget';
@@ -93,6 +94,10 @@ export function buildProgram(): Command {
     .addCommand(scheduleRemoveCommand(context))
     .addCommand(scheduleRunCommand(context))
     .addCommand(scheduleHistoryCommand(context));
+  program
+    .command('drill')
+    .description('restore drills: prove a backup restores, compare what it restored, measure the time, clean up')
+    .addCommand(drillTableCommand(context));
   program.addCommand(demoCommand(context));
   program
     .command('policy')

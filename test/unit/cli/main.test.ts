@@ -189,6 +189,7 @@ describe('coldkeep main(argv)', () => {
       restore: [],
       files: ['backup', 'forget', 'ls', 'prune', 'restore', 'snapshots', 'unlock', 'verify'],
       demo: [],
+      drill: ['table'],
       export: ['table'],
       session: ['clear', 'start', 'status'],
       policy: ['generate', 'lint', 'snippets'],

@@ -35,6 +35,8 @@ export const runRecordSchema = z.object({
   sourceName: z.string(),
   kind: z.enum(['table', 'folder']),
   trigger: z.enum(['schedule', 'catch-up', 'manual']),
+  /** A restore drill's run (a drill source), not a backup's. */
+  drill: z.boolean().optional(),
   /** For schedule and catch-up runs: the scheduled time this run stands for. */
   scheduledFor: z.string().optional(),
   startedAt: z.string(),
@@ -145,10 +147,13 @@ export class ScheduleStore {
 
   async addSource(source: Source): Promise<Source> {
     await this.sourcesFile.update((file) => {
-      const same = file.sources.find((s) =>
-        s.kind === 'table' && source.kind === 'table'
-          ? s.table === source.table
-          : s.kind === 'folder' && source.kind === 'folder' && s.dir === source.dir,
+      // A table or folder has at most one backup source and one drill source.
+      const same = file.sources.find(
+        (s) =>
+          Boolean(s.drill) === Boolean(source.drill) &&
+          (s.kind === 'table' && source.kind === 'table'
+            ? s.table === source.table
+            : s.kind === 'folder' && source.kind === 'folder' && s.dir === source.dir),
       );
       if (same) {
         throw new ColdkeepError('InvalidInput', `"${source.name}" is already a source (id ${same.id}).`, {

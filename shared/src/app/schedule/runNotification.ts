@@ -29,8 +29,8 @@ export function runSummary(run: RunRecord): JobSummary {
     ],
   ];
   if ((run.status === 'succeeded' || run.status === 'partial') && run.result) {
-    const job = jobSummary(run.kind, run.result.report) ?? {
-      what: `Backup of ${run.sourceName}`,
+    const job = (run.drill ? undefined : jobSummary(run.kind, run.result.report)) ?? {
+      what: run.drill ? `Restore drill (${run.sourceName})` : `Backup of ${run.sourceName}`,
       ok: true,
       headline: run.result.summary,
       facts: [['Result', run.result.summary]],
@@ -46,7 +46,12 @@ export function runSummary(run: RunRecord): JobSummary {
   }
   const error = run.error ?? { code: 'Unexpected', message: `The run ended ${run.status}.` };
   const cause = new ColdkeepError(error.code as ErrorCode, error.message, error.hint ? { hint: error.hint } : {});
-  return failureSummary(`Scheduled backup of ${run.sourceName}`, cause, run.durationMs, how);
+  return failureSummary(
+    run.drill ? `Scheduled restore drill (${run.sourceName})` : `Scheduled backup of ${run.sourceName}`,
+    cause,
+    run.durationMs,
+    how,
+  );
 }
 
 /**

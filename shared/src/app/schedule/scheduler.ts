@@ -9,10 +9,11 @@ import {
   type RunError,
   runErrorOf,
   type RunRecord,
+  type RunReport,
   type RunTrigger,
   type ScheduleStore,
 } from './runHistory';
-import type { SourceProgress, SourceRunners } from './sourceRunners';
+import type { SourceProgress, SourceRunner, SourceRunners } from './sourceRunners';
 import { missedRunAt, type Source } from './sources';
 
 export type SchedulerEvent =
@@ -41,6 +42,8 @@ export const DEFAULT_RUN_RETRY: BackoffPolicy = { baseMs: 30_000, maxMs: 600_000
 const PERMANENT_CODES = new Set<string>([
   'AccessDenied',
   'Cancelled',
+  // A drill that restored something other than the backup holds: trying again proves nothing new.
+  'DrillFailed',
   'EncryptionUnavailable',
   'InvalidInput',
   'MfaCodeRejected',
@@ -205,6 +208,17 @@ export class Scheduler {
     while (this.active.size > 0) await Promise.allSettled([...this.active.values()].map((r) => r.promise));
   }
 
+  /** A drill source's run: the drill runner of its kind. */
+  private drill(source: Source, signal: AbortSignal, onProgress: (p: SourceProgress) => void): Promise<RunReport> {
+    const runner = source.kind === 'table' ? this.runners.drillTable : this.runners.drillFolder;
+    if (!runner) {
+      throw new ColdkeepError('Unavailable', `"${source.name}" is a restore drill, which this app cannot run yet.`, {
+        hint: 'Run it with "coldkeep schedule run", or update the app.',
+      });
+    }
+    return (runner as SourceRunner)(source, { signal, onProgress });
+  }
+
   /** Work nobody awaits reports its failure as an event instead of an unhandled rejection. */
   private inBackground(work: Promise<unknown>): void {
     work.catch((err: unknown) => this.onEvent({ type: 'error', error: runErrorOf(err) }));
@@ -270,9 +284,11 @@ export class Scheduler {
       const result = await withRetry(
         (attempt) => {
           attempts = attempt + 1;
-          return source.kind === 'table'
-            ? this.runners.table(source, { signal, onProgress })
-            : this.runners.folder(source, { signal, onProgress });
+          return source.drill
+            ? this.drill(source, signal, onProgress)
+            : source.kind === 'table'
+              ? this.runners.table(source, { signal, onProgress })
+              : this.runners.folder(source, { signal, onProgress });
         },
         {
           signal,
@@ -293,6 +309,7 @@ export class Scheduler {
       sourceId: source.id,
       sourceName: source.name,
       kind: source.kind,
+      ...(source.drill ? { drill: true } : {}),
       trigger,
       ...(scheduledFor ? { scheduledFor: scheduledFor.toISOString() } : {}),
       startedAt: started.toISOString(),

@@ -5,7 +5,10 @@ import { checkSession } from '../runJob';
 import { backupTable } from '../../tables/backup/backupTable';
 import { backupFolder } from '../../folders/backup/backupFolder';
 import { type JobOptions } from '../../base/jobs/job';
-import { jobOutcome } from '../../base/jobs/jobOutcome';
+import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import { jobOutcome, statusOfError } from '../../base/jobs/jobOutcome';
+import { drillTable } from '../../tables/drill/drillTable';
+import { DrillRecords, drillSourceKey } from './drillRecords';
 import { bytesText, countText } from '../notify/figures';
 import type { RunReport } from './runHistory';
 import type { FolderSource, Source, TableSource } from './sources';
@@ -31,6 +34,9 @@ export type SourceRunner<S extends Source = Source> = (
 export interface SourceRunners {
   table: SourceRunner<TableSource>;
   folder: SourceRunner<FolderSource>;
+  /** Restore drills of drill sources (absent: a front end that does not run drills refuses them). */
+  drillTable?: SourceRunner<TableSource>;
+  drillFolder?: SourceRunner<FolderSource>;
 }
 
 /** Where the runs write: the bucket and key prefix, and the clients to reach them. */
@@ -48,6 +54,7 @@ export interface BackupTarget {
 
 export type BackupFolderFn = typeof backupFolder;
 export type BackupTableFn = typeof backupTable;
+export type DrillTableFn = typeof drillTable;
 
 /** Table runs back up with `backupTable` and the source's engine choice (another function may stand in, in tests). */
 export function tableRunner(
@@ -87,6 +94,70 @@ export function tableRunner(
       report: { ...report },
     };
   };
+}
+
+/**
+ * Drill runs of table sources: a restore drill of the table's latest backup (drillTable). A
+ * mismatch fails the run (DrillFailed, not retried) so that it is emailed like a failed backup;
+ * every drill, passed or not, is kept in the drill records for the lists.
+ */
+export function drillTableRunner(
+  target: () => Promise<BackupTarget> | BackupTarget,
+  records: DrillRecords = new DrillRecords(),
+  drill: DrillTableFn = drillTable,
+): SourceRunner<TableSource> {
+  return async (source, { signal, onProgress }) => {
+    const { clients, bucket, prefix } = await target();
+    const key = drillSourceKey('table', source.table);
+    const at = new Date().toISOString();
+    let report;
+    try {
+      report = await drill(
+        clients,
+        { table: source.table, bucket, ...(prefix ? { prefix } : {}) },
+        {
+          ...(signal ? { signal } : {}),
+          onProgress: (p) =>
+            onProgress?.({
+              sourceId: source.id,
+              done: p.phase === 'compare' ? (p.itemsCompared ?? 0) : (p.restore?.itemsWritten ?? 0),
+              unit: 'items',
+              ...(p.restore?.itemsExpected !== undefined ? { total: p.restore.itemsExpected } : {}),
+            }),
+        },
+      );
+    } catch (err) {
+      await records.record({ source: key, status: statusOfError(err, signal), at, summary: (err as Error).message });
+      throw err;
+    }
+    const summary =
+      report.status === 'succeeded'
+        ? `restore drill passed: ${countText(report.itemsCompared)} items compared, restore ${durationText(report.restoreMs)}`
+        : `restore drill FAILED: ${report.problems.join(' ')}`;
+    await records.record({
+      source: key,
+      status: report.status,
+      at,
+      ...(report.backupId ? { restorePoint: report.backupId } : {}),
+      restoreMs: report.restoreMs,
+      summary,
+    });
+    if (report.status === 'failed') {
+      throw new ColdkeepError(
+        'DrillFailed',
+        `The drill of ${source.table}'s backup ${report.backupId ?? ''} failed: ${report.problems.join(' ')}`,
+        {
+          hint: 'Drill an older backup with "coldkeep drill table", and check this one with "coldkeep backups verify".',
+          details: { drill: report },
+        },
+      );
+    }
+    return { summary, ...(report.backupId ? { restorePoint: report.backupId } : {}), report: { ...report } };
+  };
+}
+
+function durationText(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Folder runs take a snapshot with `backupFolder` (another function may stand in, in tests). */

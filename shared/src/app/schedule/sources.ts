@@ -45,6 +45,8 @@ const common = {
   createdAt: z.string(),
   /** The latest scheduled time that was run (or caught up); missed runs are counted from here. */
   lastScheduledAt: z.string().optional(),
+  /** A drill source: each run is a restore drill of the table or folder (see drillTable), not a backup. */
+  drill: z.boolean().optional(),
 };
 
 /** The table backup engine (see backupTable); absent means auto, so older sources.json files load as they were. */
@@ -81,8 +83,23 @@ export type NewSource =
       name?: string;
       cron?: string;
       enabled?: boolean;
+      drill?: boolean;
     }
-  | { kind: 'folder'; dir: string; excludes?: string[]; name?: string; cron?: string; enabled?: boolean };
+  | {
+      kind: 'folder';
+      dir: string;
+      excludes?: string[];
+      name?: string;
+      cron?: string;
+      enabled?: boolean;
+      drill?: boolean;
+    };
+
+/** "weekly", "daily", "monthly", or a cron expression: when a drill source runs. */
+export function drillCron(when: string): string {
+  const named: Record<string, string> = { daily: '0 4 * * *', weekly: '0 4 * * 0', monthly: '0 4 1 * *' };
+  return named[when.trim().toLowerCase()] ?? checkCron(when);
+}
 
 export function newSource(input: NewSource, now: Date = new Date()): Source {
   const common = {
@@ -90,11 +107,18 @@ export function newSource(input: NewSource, now: Date = new Date()): Source {
     cron: checkCron(input.cron ?? DEFAULT_CRON),
     enabled: input.enabled ?? true,
     createdAt: now.toISOString(),
+    ...(input.drill ? { drill: true } : {}),
   };
+  const named = (what: string): string => input.name ?? (input.drill ? `drill of ${what}` : what);
   if (input.kind === 'table') {
     if (!input.table.trim())
       throw new ColdkeepError('InvalidInput', 'No table name was given.', { hint: 'Pick a table.' });
     // Refused here rather than at 2 a.m.: a scan cannot make an incremental backup.
+    if (input.drill && (input.incremental || (input.engine && input.engine !== 'auto'))) {
+      throw new ColdkeepError('InvalidInput', 'A drill source restores backups; it takes no backup engine.', {
+        hint: 'Give --engine and --incremental to the backup source, not to the drill.',
+      });
+    }
     if (input.incremental && input.engine === 'scan') {
       throw new ColdkeepError('InvalidInput', 'An incremental backup is made by the export engine, not by a scan.', {
         hint: 'Choose the export (or auto) engine for an incremental table source, or drop incremental.',
@@ -104,7 +128,7 @@ export function newSource(input: NewSource, now: Date = new Date()): Source {
       ...common,
       kind: 'table',
       table: input.table.trim(),
-      name: input.name ?? input.table.trim(),
+      name: named(input.table.trim()),
       ...(input.engine && input.engine !== 'auto' ? { engine: input.engine } : {}),
       ...(input.incremental ? { incremental: true } : {}),
     };
@@ -114,7 +138,7 @@ export function newSource(input: NewSource, now: Date = new Date()): Source {
     ...common,
     kind: 'folder',
     dir: input.dir,
-    name: input.name ?? input.dir,
+    name: named(input.dir),
     ...(input.excludes?.length ? { excludes: input.excludes } : {}),
   };
 }

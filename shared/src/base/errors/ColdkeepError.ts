@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'CountMismatch'
   | 'DataFileMissing'
   | 'DeleteFailed'
+  | 'DrillFailed'
   | 'EmulatorFailed'
   | 'EncryptionUnavailable'
   | 'EndpointUnreachable'

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { BackupSummary } from '../../tables/repository/listBackups';
 import { type CliContext, requireBucket } from '../context';
-import { formatBytes, formatCount, table } from '../format';
+import { formatBytes, formatCount, formatDuration, red, table } from '../format';
 
 export function backupsListCommand(context: () => Promise<CliContext>): Command {
   return new Command('list')
@@ -20,7 +20,12 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
           prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX,
           ...(flags.table ? { table: flags.table } : {}),
         });
-        if (ctx.json) return ctx.out(JSON.stringify(catalog, null, 2));
+        const { DrillRecords, drillSourceKey, drillStatusText } = await import('../../app/schedule/drillRecords.js');
+        const allDrills = await new DrillRecords().all();
+        const tables = [...new Set(catalog.backups.map((b) => b.table))].sort();
+        // Each table's last restore drill: "never verified" until one succeeds.
+        const drills = Object.fromEntries(tables.map((t) => [t, allDrills[drillSourceKey('table', t)] ?? {}]));
+        if (ctx.json) return ctx.out(JSON.stringify({ ...catalog, drills }, null, 2));
         if (catalog.backups.length === 0)
           ctx.out(catalog.damaged.length ? 'No readable backups found.' : 'No backups found.');
         else {
@@ -38,6 +43,16 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
                 chainText(b),
               ]),
             ),
+          );
+          ctx.out(
+            '\n' +
+              table(
+                ['TABLE', 'LAST VERIFIED RESTORE (drill)'],
+                tables.map((t) => {
+                  const text = drillStatusText(drills[t]!, formatDuration);
+                  return [t, drills[t]!.last && drills[t]!.last.status !== 'succeeded' ? red(text) : text];
+                }),
+              ),
           );
         }
         if (catalog.incomplete.length) {

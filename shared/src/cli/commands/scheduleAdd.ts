@@ -13,6 +13,7 @@ interface ScheduleAddFlags {
   incremental?: boolean;
   exclude?: string[];
   dir?: string;
+  drill?: string;
 }
 
 export function scheduleAddCommand(context: () => Promise<CliContext>): Command {
@@ -28,11 +29,15 @@ export function scheduleAddCommand(context: () => Promise<CliContext>): Command 
     )
     .option('--incremental', 'for tables: each run exports only the changes since the previous backup (needs PITR)')
     .option('--exclude <pattern...>', 'for folders: gitignore-style patterns to leave out')
+    .option(
+      '--drill <when>',
+      'also add a restore drill of the table: "daily", "weekly", "monthly" or a cron expression (see "coldkeep drill table")',
+    )
     .option('--dir <path>', 'schedule folder (default: $COLDKEEP_SCHEDULE_DIR, else the config folder)')
     .action(async (flags: ScheduleAddFlags) => {
       const ctx = await context();
       const { scheduleStore } = await import('./scheduleCommon.js');
-      const { newSource } = await import('../../app/schedule/sources.js');
+      const { drillCron, newSource } = await import('../../app/schedule/sources.js');
       if (Boolean(flags.table) === Boolean(flags.folder)) {
         throw new ColdkeepError('InvalidInput', 'Give either --table or --folder.', {
           hint: 'e.g. coldkeep schedule add --table orders --cron "0 2 * * *"',
@@ -60,11 +65,24 @@ export function scheduleAddCommand(context: () => Promise<CliContext>): Command 
               ...(flags.exclude ? { excludes: flags.exclude } : {}),
             },
       );
-      await scheduleStore(flags.dir).addSource(source);
+      if (flags.drill !== undefined && !flags.table) {
+        throw new ColdkeepError('InvalidInput', '--drill is for table sources (folder drills are not scheduled yet).', {
+          hint: 'Drop --drill for --folder.',
+        });
+      }
+      // The drill is a source of its own (its schedule, history and claim), beside the backup.
+      const drill =
+        flags.drill !== undefined
+          ? newSource({ kind: 'table', table: flags.table!, cron: drillCron(flags.drill), drill: true })
+          : undefined;
+      const store = scheduleStore(flags.dir);
+      await store.addSource(source);
+      if (drill) await store.addSource(drill);
       ctx.out(
         ctx.json
-          ? JSON.stringify(source, null, 2)
-          : `Added ${source.kind} "${source.name}" (id ${source.id}), runs "${source.cron}"${engineText(source)}.`,
+          ? JSON.stringify(drill ? { ...source, drillSource: drill } : source, null, 2)
+          : `Added ${source.kind} "${source.name}" (id ${source.id}), runs "${source.cron}"${engineText(source)}.` +
+              (drill ? `\nAdded restore drill "${drill.name}" (id ${drill.id}), runs "${drill.cron}".` : ''),
       );
     });
 }

@@ -1,6 +1,6 @@
 import { AwsClients } from '../../base/aws/clients';
 import { type RunRecord, ScheduleStore } from '../../app/schedule/runHistory';
-import { folderRunner, type SourceRunners, tableRunner } from '../../app/schedule/sourceRunners';
+import { drillTableRunner, folderRunner, type SourceRunners, tableRunner } from '../../app/schedule/sourceRunners';
 import { type CliContext, requireBucket } from '../context';
 import { formatDuration } from '../format';
 
@@ -9,7 +9,7 @@ export function scheduleStore(dir: string | undefined): ScheduleStore {
   return dir ? new ScheduleStore(dir) : new ScheduleStore();
 }
 
-/** The CLI's runners: table backups and folder snapshots, to the bucket and prefix given. */
+/** The CLI's runners: table backups, folder snapshots and table drills, to the bucket and prefix given. */
 export function cliRunners(
   ctx: CliContext,
   flags: { bucket?: string; prefix?: string },
@@ -21,7 +21,7 @@ export function cliRunners(
     ...((flags.prefix ?? process.env.COLDKEEP_PREFIX) ? { prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX } : {}),
   });
   return {
-    runners: { table: tableRunner(target), folder: folderRunner(target) },
+    runners: { table: tableRunner(target), folder: folderRunner(target), drillTable: drillTableRunner(target) },
     clients,
     close: () => clients.destroy(),
   };

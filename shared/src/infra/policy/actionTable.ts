@@ -15,6 +15,8 @@ export const CORE_OPERATIONS = [
   'clean-backups',
   'restore',
   'restore-import',
+  'drill',
+  'drill-import',
   'files',
   'notify',
   'stacks',
@@ -53,7 +55,11 @@ export type ResourceScope =
   /** DynamoDB imports into the tables given: table/<table>/import/* */
   | 'table-imports'
   /** The CloudWatch log groups ImportTable writes failed items to: /aws-dynamodb/* */
-  | 'import-log-groups';
+  | 'import-log-groups'
+  /** A restore drill's scratch tables: table/coldkeep-drill-<table>-* (never a real table) */
+  | 'scratch-tables'
+  /** DynamoDB imports into scratch tables (their import ARNs, under each scratch table). */
+  | 'scratch-imports';
 
 /** Options that make the code call more: each adds the grants marked with it. */
 export type Feature =
@@ -479,6 +485,141 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         on: 'table',
         calls: ['dynamodb.UpdateTimeToLive'],
         why: 'turn TTL back on in the imported table',
+      },
+      ...[
+        'logs:CreateLogGroup',
+        'logs:CreateLogStream',
+        'logs:DescribeLogGroups',
+        'logs:DescribeLogStreams',
+        'logs:PutLogEvents',
+        'logs:PutRetentionPolicy',
+      ].map((action): ActionGrant => ({
+        action,
+        on: 'import-log-groups',
+        calls: ['dynamodb.ImportTable'],
+        why: "DynamoDB logs the items it could not import in CloudWatch Logs, with the caller's permissions",
+      })),
+      KMS_READ,
+    ],
+  },
+  {
+    name: 'drill',
+    status: 'available',
+    commands: ['drill table', 'schedule run (drill sources)'],
+    summary:
+      'restore drill: restore a backup into a scratch table, compare it item by item with the backup, delete it; the tables touched are the scratch ones only',
+    grants: [
+      {
+        action: 's3:ListBucket',
+        on: 'bucket',
+        calls: ['s3.ListObjectsV2'],
+        why: 'find the backup ("latest" or by id)',
+      },
+      {
+        action: 's3:GetObject',
+        on: 'table-backups',
+        calls: ['s3.GetObject', 's3.HeadObject'],
+        why: 'the manifest and the data files (read for the restore, and again for the compare); HeadObject tells archived files',
+      },
+      {
+        action: 's3:GetObjectVersion',
+        on: 'table-backups',
+        calls: ['s3.GetObject'],
+        feature: 'versioned-bucket',
+        why: 'read a data file at the version id its manifest recorded (versioned buckets)',
+      },
+      {
+        action: 'dynamodb:CreateTable',
+        on: 'scratch-tables',
+        calls: ['dynamodb.CreateTable'],
+        why: 'create the scratch table, on demand, from the saved schema',
+      },
+      {
+        action: 'dynamodb:TagResource',
+        on: 'scratch-tables',
+        calls: ['dynamodb.TagResource'],
+        why: 'tag the scratch table as a drill (coldkeep:drill)',
+      },
+      {
+        action: 'dynamodb:DescribeTable',
+        on: 'scratch-tables',
+        calls: ['dynamodb.DescribeTable'],
+        why: 'wait until the scratch table is ACTIVE; its ARN for the tags',
+      },
+      {
+        action: 'dynamodb:BatchWriteItem',
+        on: 'scratch-tables',
+        calls: ['dynamodb.BatchWriteItem'],
+        why: 'restore the items into the scratch table',
+      },
+      {
+        action: 'dynamodb:Scan',
+        on: 'scratch-tables',
+        calls: ['dynamodb.Scan'],
+        why: 'is it empty, the count after the load, and reading every item back for the compare',
+      },
+      {
+        action: 'dynamodb:DeleteTable',
+        on: 'scratch-tables',
+        calls: ['dynamodb.DeleteTable'],
+        why: 'delete the scratch table on every way out (unless --keep)',
+      },
+      KMS_READ,
+    ],
+  },
+  {
+    name: 'drill-import',
+    status: 'aws-only',
+    commands: ['drill table --engine import'],
+    summary: "restore drill through DynamoDB's ImportTable into a scratch table, compared and deleted",
+    grants: [
+      {
+        action: 's3:ListBucket',
+        on: 'bucket',
+        calls: ['s3.ListObjectsV2', 'dynamodb.ImportTable'],
+        why: "find the backup; DynamoDB lists the data prefix with the caller's permissions",
+      },
+      {
+        action: 's3:GetObject',
+        on: 'table-backups',
+        calls: ['s3.GetObject', 's3.HeadObject', 'dynamodb.ImportTable'],
+        why: 'the manifest and the data files (the compare); DynamoDB reads the data files',
+      },
+      {
+        action: 'dynamodb:DescribeTable',
+        on: 'scratch-tables',
+        calls: ['dynamodb.DescribeTable'],
+        why: 'the scratch table must not exist yet; its ARN for the tags',
+      },
+      {
+        action: 'dynamodb:ImportTable',
+        on: 'scratch-tables',
+        calls: ['dynamodb.ImportTable'],
+        why: 'create the scratch table and load the backup',
+      },
+      {
+        action: 'dynamodb:DescribeImport',
+        on: 'scratch-imports',
+        calls: ['dynamodb.DescribeImport'],
+        why: 'follow the import',
+      },
+      {
+        action: 'dynamodb:TagResource',
+        on: 'scratch-tables',
+        calls: ['dynamodb.TagResource'],
+        why: 'tag the scratch table as a drill (ImportTable takes no tags)',
+      },
+      {
+        action: 'dynamodb:Scan',
+        on: 'scratch-tables',
+        calls: ['dynamodb.Scan'],
+        why: 'read every item back for the compare',
+      },
+      {
+        action: 'dynamodb:DeleteTable',
+        on: 'scratch-tables',
+        calls: ['dynamodb.DeleteTable'],
+        why: 'delete the scratch table on every way out (unless --keep)',
       },
       ...[
         'logs:CreateLogGroup',

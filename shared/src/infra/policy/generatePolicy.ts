@@ -66,6 +66,8 @@ const SIDS: Record<ResourceScope, string> = {
   'table-exports': 'TableExports',
   'table-imports': 'TableImports',
   'import-log-groups': 'ImportLogGroups',
+  'scratch-tables': 'DrillScratchTables',
+  'scratch-imports': 'DrillScratchImports',
 };
 
 /** SDK calls S3 authorizes as s3:ListBucket without a prefix: they only check that the bucket (or a key) exists. */
@@ -136,6 +138,8 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
     });
   }
   const bucket = options.bucket ?? '';
+  // A drill's scratch tables: coldkeep-drill-<table>-<id> (scratchTable.ts), never the table itself.
+  const scratchNames = tables.includes('*') ? ['coldkeep-drill-*'] : tables.map((t) => `coldkeep-drill-${t}-*`);
   const kms = options.kmsKey ? kmsResource(options.kmsKey, p, region, account) : undefined;
 
   const resourcesOf = (scope: ResourceScope): string[] => {
@@ -170,6 +174,10 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
         return tables.map((t) => `arn:${p}:dynamodb:${region}:${account}:table/${t}/import/*`);
       case 'import-log-groups':
         return [`arn:${p}:logs:${region}:${account}:log-group:/aws-dynamodb/*`];
+      case 'scratch-tables':
+        return scratchNames.map((n) => `arn:${p}:dynamodb:${region}:${account}:table/${n}`);
+      case 'scratch-imports':
+        return scratchNames.map((n) => `arn:${p}:dynamodb:${region}:${account}:table/${n}/import/*`);
     }
   };
   /** The statements' conditions a grant needs (one statement each); [undefined] for none. */
@@ -249,6 +257,8 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
         'backup-table-export',
         'restore',
         'restore-import',
+        'drill',
+        'drill-import',
         'list-backups',
         'delete-backup',
         'files',

@@ -93,6 +93,9 @@ export function accessFor(recorded: AwsOperationCall, env: AccessEnvironment): R
         call,
       }));
     }
+    // TagResource and the like name the table by its ARN.
+    if (typeof input.ResourceArn === 'string')
+      return [{ action: `dynamodb:${operation}`, resource: input.ResourceArn, context: {}, call }];
     if (typeof input.TableName !== 'string') throw new Error(`No IAM mapping for ${call}: it names no table.`);
     return [{ action: `dynamodb:${operation}`, resource: tableArn(input.TableName, env), context: {}, call }];
   }
