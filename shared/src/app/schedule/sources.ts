@@ -116,7 +116,7 @@ export function newSource(input: NewSource, now: Date = new Date()): Source {
     // Refused here rather than at 2 a.m.: a scan cannot make an incremental backup.
     if (input.drill && (input.incremental || (input.engine && input.engine !== 'auto'))) {
       throw new ColdkeepError('InvalidInput', 'A drill source restores backups; it takes no backup engine.', {
-        hint: 'Give --engine and --incremental to the backup source, not to the drill.',
+        hint: 'Choose the engine and incremental backups on the backup source of this table, not on its drill.',
       });
     }
     if (input.incremental && input.engine === 'scan') {
