@@ -3,10 +3,15 @@ import { gunzip } from 'node:zlib';
 import { z } from 'zod';
 import { releaseBuffer } from '../../base/aws/responseBody';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import { checkTreeRef } from './folderTree';
 
 export const SNAPSHOT_FORMAT = 'coldkeep.folder-snapshot';
-/** 2 added packs: a file entry may name the pack its blob sits in. Version 1 snapshots read the same. */
-export const SNAPSHOT_FORMAT_VERSION = 2;
+/**
+ * 3: the entries are folder trees stored by content (folderTree.ts), the manifest names the root
+ * tree. 2 added packs: a file entry may name the pack its blob sits in. Versions 1 and 2 hold
+ * every entry in the manifest, and are still read (snapshotEntries.ts).
+ */
+export const SNAPSHOT_FORMAT_VERSION = 3;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -48,7 +53,7 @@ const entry = z.discriminatedUnion('type', [
 
 export const snapshotManifestSchema = z.object({
   format: z.literal(SNAPSHOT_FORMAT),
-  formatVersion: z.union([z.literal(1), z.literal(SNAPSHOT_FORMAT_VERSION)]),
+  formatVersion: z.union([z.literal(1), z.literal(2), z.literal(SNAPSHOT_FORMAT_VERSION)]),
   snapshotId: z.string(),
   source: z.string(),
   tool: z.object({ name: z.string(), version: z.string() }),
@@ -82,11 +87,16 @@ export const snapshotManifestSchema = z.object({
     sse: z.object({ type: z.enum(['AES256', 'aws:kms']), kmsKeyId: z.string().optional() }).optional(),
     objectLock: z.object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), retainUntil: z.string() }).optional(),
   }),
-  entries: z.array(entry),
+  /** Formats 1 and 2: every entry, in walk order. */
+  entries: z.array(entry).optional(),
+  /** Format 3: the root folder's tree (checked by `checkTreeRef`). */
+  tree: z
+    .object({ id: sha256, pack: z.string(), offset: z.number().int(), length: z.number().int() })
+    .optional(),
 });
 
 /** The manifest without its entries, checked by zod; entries are checked by `checkEntry` (100,000s of them). */
-const headerSchema = snapshotManifestSchema.extend({ entries: z.array(z.unknown()) });
+const headerSchema = snapshotManifestSchema.extend({ entries: z.array(z.unknown()).optional() });
 
 export type SnapshotManifest = z.infer<typeof snapshotManifestSchema>;
 export type SnapshotEntry = z.infer<typeof entry>;
@@ -151,6 +161,17 @@ export async function decodeSnapshot(body: Uint8Array, where: string): Promise<S
       { hint: 'It may come from a newer Coldkeep; upgrade, or pick another snapshot.' },
     );
   }
+  const invalid = (what: string): ColdkeepError =>
+    new ColdkeepError('ManifestInvalid', `The snapshot at ${where} is not valid: ${what}.`, {
+      hint: 'It may come from a newer Coldkeep; upgrade, or pick another snapshot.',
+    });
+  if (parsed.data.formatVersion === 3) {
+    if (parsed.data.entries !== undefined) throw invalid('a format 3 snapshot holds trees, not entries');
+    const wrong = checkTreeRef(parsed.data.tree);
+    if (wrong) throw invalid(`tree.${wrong}`);
+    return parsed.data as SnapshotManifest;
+  }
+  if (!parsed.data.entries) throw invalid('entries: Required');
   const entries = parsed.data.entries;
   for (let i = 0; i < entries.length; i++) {
     const wrong = checkEntry(entries[i]);
