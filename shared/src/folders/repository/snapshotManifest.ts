@@ -90,9 +90,7 @@ export const snapshotManifestSchema = z.object({
   /** Formats 1 and 2: every entry, in walk order. */
   entries: z.array(entry).optional(),
   /** Format 3: the root folder's tree (checked by `checkTreeRef`). */
-  tree: z
-    .object({ id: sha256, pack: z.string(), offset: z.number().int(), length: z.number().int() })
-    .optional(),
+  tree: z.object({ id: sha256, pack: z.string(), offset: z.number().int(), length: z.number().int() }).optional(),
 });
 
 /** The manifest without its entries, checked by zod; entries are checked by `checkEntry` (100,000s of them). */
