@@ -7,7 +7,7 @@
  * them); its manifest, locks and listings go to s3rver as usual.
  *
  *   npm run -s build && node bench/files/nochange.mjs --files 100000 [--folders 1000] [--repeat 3]
- *     [--dist DIR --label NAME] [--out FILE]
+ *     [--dist DIR --label NAME] [--out FILE] [--node-options "--import $PWD/bench/memProbe.mjs"]
  *
  * Prints `--version` and no-change wall time, CPU seconds and peak RSS (/usr/bin/time) per
  * repeat, and what each no-change snapshot added to the bucket: objects, and bytes of manifest
@@ -139,6 +139,8 @@ try {
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_REGION: 'us-east-1',
+    // A diagnostic preload, e.g. --node-options "--import $PWD/bench/memProbe.mjs" (said in the output).
+    ...(text('--node-options', undefined) ? { NODE_OPTIONS: text('--node-options', undefined) } : {}),
   };
   /** @param {string[]} command */
   const timed = (command) => {

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { type TreeEntry, treeEntryOf } from './folderTree';
+import { entryText } from './folderTree';
 import type { SnapshotEntry, SnapshotManifest } from './snapshotManifest';
 import type { TreeStore } from './treeStore';
 
@@ -17,7 +17,8 @@ export type SnapshotTail = Pick<SnapshotManifest, SnapshotTailField>;
 interface OpenFolder {
   path: string;
   entry?: Extract<SnapshotEntry, { type: 'dir' }>;
-  children: TreeEntry[];
+  /** The texts of its entries so far (`entryText`): no copy of an entry is kept. */
+  children: string[];
 }
 
 const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
@@ -99,13 +100,13 @@ export class SnapshotWriter {
     const top = this.open[this.open.length - 1]!;
     if (top.path !== parent) throw new Error(`Snapshot entry ${entry.path} is out of walk order.`);
     if (entry.type === 'dir') this.open.push({ path: entry.path, entry, children: [] });
-    else top.children.push(treeEntryOf(entry, nameOf(entry.path)));
+    else top.children.push(entryText(entry, nameOf(entry.path)));
   }
 
   /** The innermost open folder is complete: its tree is stored, its entry goes to its parent. */
   private close(): void {
     const folder = this.open.pop()!;
     const ref = this.trees.store(folder.children);
-    this.open[this.open.length - 1]!.children.push(treeEntryOf(folder.entry!, nameOf(folder.path), ref));
+    this.open[this.open.length - 1]!.children.push(entryText(folder.entry!, nameOf(folder.path), ref));
   }
 }

@@ -13,7 +13,9 @@ import {
   type SnapshotEntry,
   decodeTree,
   encodeTree,
+  encodeTreeTexts,
   entryAt,
+  treeBody,
   type TreeEntry,
   type TreeRef,
 } from '@coldkeep/shared';
@@ -58,8 +60,10 @@ describe('snapshot manifest checks', () => {
     let offset = 0;
     const sink = {
       stored: 0,
-      store(entries: TreeEntry[]): TreeRef {
-        const { id, body } = encodeTree(entries);
+      store(texts: string[]): TreeRef {
+        const tree = encodeTreeTexts(texts);
+        const { id } = tree;
+        const body = treeBody(tree);
         if (!trees.has(id)) {
           sink.stored++;
           trees.set(id, decodeTree(body, id, 'memory'));
@@ -151,15 +155,23 @@ describe('snapshot manifest checks', () => {
     await assert.rejects(unfinished.finish(tail), /never filled/);
   });
   test('a tree that does not hash to its name, or a format 3 manifest without a valid root, is refused', async () => {
-    const { id, body } = encodeTree([{ ...file, name: 'x' } as TreeEntry]);
+    const x = encodeTree([{ ...file, name: 'x' } as TreeEntry]);
+    const { id } = x;
+    const body = treeBody(x);
     assert.equal(decodeTree(body, id, 'here').length, 1);
-    assert.throws(() => decodeTree(body, 'b'.repeat(64), 'here'), (err: ColdkeepError) => err.code === 'SnapshotDamaged');
+    assert.throws(
+      () => decodeTree(body, 'b'.repeat(64), 'here'),
+      (err: ColdkeepError) => err.code === 'SnapshotDamaged',
+    );
     const bad = encodeTree([{ ...file, name: 'a/b' } as TreeEntry]);
-    assert.throws(() => decodeTree(bad.body, bad.id, 'here'), /entries\.0\.name/);
+    assert.throws(() => decodeTree(treeBody(bad), bad.id, 'here'), /entries\.0\.name/);
     const v3 = { ...base, formatVersion: 3 };
     await assert.rejects(decodeSnapshot(gzipSync(JSON.stringify(v3)), 'here'), /tree\.not an object/);
     await assert.rejects(
-      decodeSnapshot(gzipSync(JSON.stringify({ ...v3, tree: { id, pack: 'p', offset: 0, length: 1 }, entries: [] })), 'here'),
+      decodeSnapshot(
+        gzipSync(JSON.stringify({ ...v3, tree: { id, pack: 'p', offset: 0, length: 1 }, entries: [] })),
+        'here',
+      ),
       /holds trees, not entries/,
     );
   });
