@@ -187,7 +187,14 @@ try {
         `no-change ${run.wall.toFixed(2)} s ${run.cpu.toFixed(2)} CPU-s ${run.rssMB.toFixed(0)} MB (job ${snapshot.durationMs} ms); ` +
         `added ${storage.objects} object(s): manifest ${storage.manifestBytes} B, trees ${storage.treeBytes} B, other ${storage.otherBytes} B`,
     );
-    rows.push({ repeat: i + 1, wallS: run.wall, cpuS: run.cpu, rssMB: run.rssMB, jobMs: snapshot.durationMs, ...storage });
+    rows.push({
+      repeat: i + 1,
+      wallS: run.wall,
+      cpuS: run.cpu,
+      rssMB: run.rssMB,
+      jobMs: snapshot.durationMs,
+      ...storage,
+    });
   }
   lister.destroy();
   if (outFile) {
