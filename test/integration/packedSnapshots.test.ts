@@ -378,7 +378,11 @@ describe('packed folder snapshots', () => {
     assert.equal(pruned.deletedPacks, 1);
     // The first snapshot's tree pack (the root's tree changed) goes too.
     assert.equal(pruned.deletedTreePacks, 1);
-    assert.equal(pruned.deletedBytes, 4 * KiB + first.uploadedTreeBytes, 'the pack and the tree pack; indexes are not counted');
+    assert.equal(
+      pruned.deletedBytes,
+      4 * KiB + first.uploadedTreeBytes,
+      'the pack and the tree pack; indexes are not counted',
+    );
     const loc = sourceLocation(target.bucket, PREFIX, source);
     const packs = await keysOf(source, 'packs');
     assert.ok(!packs.includes(packKey(loc, packOf('f0.bin'))));

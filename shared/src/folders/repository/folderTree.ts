@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
-import type { FileEntry, SnapshotEntry } from './snapshotManifest';
+import { checkTreeRef, type FileEntry, type SnapshotEntry } from './snapshotManifest';
 
 export const TREE_FORMAT = 'coldkeep.folder-tree';
 export const TREE_FORMAT_VERSION = 1;
@@ -85,17 +85,6 @@ export function treeBody(tree: EncodedTree): Buffer {
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const SHA256 = /^[0-9a-f]{64}$/;
 const PACK_ID = /^[0-9A-Za-z-]{1,64}$/;
-
-/** What is wrong with a tree reference, or undefined. */
-export function checkTreeRef(ref: unknown): string | undefined {
-  if (!ref || typeof ref !== 'object') return 'not an object';
-  const r = ref as Record<string, unknown>;
-  if (typeof r.id !== 'string' || !SHA256.test(r.id)) return 'id';
-  if (typeof r.pack !== 'string' || !PACK_ID.test(r.pack)) return 'pack';
-  if (!isInt(r.offset)) return 'offset';
-  if (!isInt(r.length) || r.length === 0) return 'length';
-  return undefined;
-}
 
 /** A tree entry's fields checked by hand (a no-change backup reads every tree of its parent). */
 function checkTreeEntry(e: unknown): string | undefined {

@@ -3,7 +3,6 @@ import { gunzip } from 'node:zlib';
 import { z } from 'zod';
 import { releaseBuffer } from '../../base/aws/responseBody';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
-import { checkTreeRef } from './folderTree';
 
 export const SNAPSHOT_FORMAT = 'coldkeep.folder-snapshot';
 /**
@@ -103,6 +102,17 @@ export type FileEntry = Extract<SnapshotEntry, { type: 'file' }>;
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const SHA256 = /^[0-9a-f]{64}$/;
 const PACK_ID = /^[0-9A-Za-z-]{1,64}$/;
+
+/** What is wrong with a tree reference (format 3: the root's, a folder's in its parent's tree), or undefined. */
+export function checkTreeRef(ref: unknown): string | undefined {
+  if (!ref || typeof ref !== 'object') return 'not an object';
+  const r = ref as Record<string, unknown>;
+  if (typeof r.id !== 'string' || !SHA256.test(r.id)) return 'id';
+  if (typeof r.pack !== 'string' || !PACK_ID.test(r.pack)) return 'pack';
+  if (!isInt(r.offset)) return 'offset';
+  if (!isInt(r.length) || r.length === 0) return 'length';
+  return undefined;
+}
 
 /**
  * What the zod schema says about one entry, by hand: zod takes seconds over a few hundred
