@@ -29,7 +29,12 @@ export function filesLsCommand(context: () => Promise<CliContext>): Command {
       const manifest = await readSnapshot(clients.s3, loc, id);
       const read = await snapshotEntries(clients.s3, loc, manifest, { descend: foldersToRead(paths) });
       const entries = selectEntries(read.entries, paths);
-      if (ctx.json) return ctx.out(JSON.stringify({ source, snapshotId: id, entries }, null, 2));
+      // Entries read from trees keep their `name` (and a folder its `tree`): not part of a listing.
+      const listed = entries.map((e) => {
+        const { name: _name, tree: _tree, ...rest } = e as typeof e & { name?: string; tree?: unknown };
+        return rest;
+      });
+      if (ctx.json) return ctx.out(JSON.stringify({ source, snapshotId: id, entries: listed }, null, 2));
       ctx.out(
         table(
           ['TYPE', 'MODE', 'SIZE', 'MODIFIED', 'PATH'],
