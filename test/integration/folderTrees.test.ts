@@ -9,10 +9,11 @@ import { mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, utimes, write
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   AwsClients,
   backupFolder,
+  type ColdkeepError,
   type FolderBackupInput,
   forgetSnapshots,
   pruneBlobs,
@@ -213,6 +214,32 @@ describe('folder trees (snapshot format 3)', () => {
     await restore(source, next.snapshotId, out3);
     await assertFixture(out3, expected);
     assert.equal((await verify(source, next.snapshotId)).ok, true);
+  });
+
+  test('a damaged or missing tree pack is SnapshotDamaged for restore, verify and the next backup', async () => {
+    const source = uniqueName('damaged');
+    const dir = join(work, source);
+    await makeFolder(dir);
+    const first = await backup(dir, source);
+    const loc = sourceLocation(target.bucket, PREFIX, source);
+    const { tree } = await readSnapshot(target.clients.s3, loc, first.snapshotId);
+    const key = `${PREFIX}/files/${source}/trees/${tree!.pack}`;
+    const size = (await objectsOf(source)).get(key)!;
+    // The same length, other bytes: only the trees' names catch it.
+    await target.clients.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: randomBytes(size) }));
+    const damaged = (err: { code?: string }) => err.code === 'SnapshotDamaged';
+    await assert.rejects(restore(source, first.snapshotId, join(work, `${source}-out`)), damaged);
+    await assert.rejects(verify(source, first.snapshotId), damaged);
+    await assert.rejects(backup(dir, source), damaged);
+    const fresh = await backup(dir, source, { parent: 'none' });
+    assert.equal(fresh.uploadedTrees, 29, 'with no parent, every tree is stored anew');
+    await restore(source, fresh.snapshotId, join(work, `${source}-fresh`));
+    assert.deepEqual(await readTree(join(work, `${source}-fresh`)), await readTree(dir));
+    await target.clients.s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: key }));
+    await assert.rejects(
+      verify(source, first.snapshotId),
+      (err: ColdkeepError) => damaged(err) && /missing/.test(err.message),
+    );
   });
 
   test('prune keeps the trees a remaining snapshot shares and deletes the ones only forgotten snapshots had', async () => {
