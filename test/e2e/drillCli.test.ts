@@ -86,10 +86,10 @@ embeddedOnly(describe)('coldkeep drill', () => {
     const listed = await coldkeep(['backups', 'list', '--table', table], dir);
     assert.match(listed.stdout, new RegExp(`${table}\\s+verified \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ, restore `));
     const json = JSON.parse((await coldkeep(['--json', 'backups', 'list', '--table', table], dir)).stdout) as {
-      drills: Record<string, { lastVerified?: { restoreMs?: number; restorePoint?: string } }>;
+      statuses: Record<string, { lastVerified?: { restoreMs?: number; restorePoint?: string } }>;
     };
-    assert.equal(json.drills[table]?.lastVerified?.restoreMs, drill.restoreMs);
-    assert.equal(json.drills[table]?.lastVerified?.restorePoint, drill.backupId);
+    assert.equal(json.statuses[table]?.lastVerified?.restoreMs, drill.restoreMs);
+    assert.equal(json.statuses[table]?.lastVerified?.restorePoint, drill.backupId);
   });
 
   test('a drill that finds an item other than the backup holds exits 1 (DrillFailed) naming its key; lists show it failed', async () => {
