@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
+import { type StatusSubject, TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import { ColdkeepApp } from './app';
 import {
@@ -79,8 +79,9 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
   const started = performance.now();
   const templates = templatesDir(context.extensionPath);
   const app = new ColdkeepApp(context, coreFeatures(templates ? { templatesDir: templates } : {}));
-  const tables = new TablesTree(() => app.viewConnection());
-  const backups = new BackupsTree(() => app.viewConnection());
+  const statuses = (subjects: StatusSubject[]) => app.sourceStatuses(subjects);
+  const tables = new TablesTree(() => app.viewConnection(), statuses);
+  const backups = new BackupsTree(() => app.viewConnection(), statuses);
   app.trees = { tables, backups };
   const diagnostics = new PolicyDiagnostics(
     () => vscode.workspace.getConfiguration(SECTION).get<boolean>('lintPolicies') ?? true,

@@ -22,8 +22,21 @@ export type SourceState = 'protected' | 'attention' | 'failing';
 /** One reason a source is not protected, in the user's words ("never verified", "overdue by 2 days"). */
 export interface StatusReason {
   level: Exclude<SourceState, 'protected'>;
+  /** What it is about, for a front end that marks some reasons only (a list need not mark every "never verified"). */
+  code: StatusReasonCode;
   text: string;
 }
+
+export type StatusReasonCode =
+  | 'backup-failed'
+  | 'backup-partial'
+  | 'backup-cancelled'
+  | 'overdue'
+  | 'no-backup'
+  | 'drill-failed'
+  | 'drill-partial'
+  | 'drill-cancelled'
+  | 'never-verified';
 
 /**
  * How late a scheduled backup may finish before it counts as overdue: a run's retries (4 tries,
@@ -97,20 +110,23 @@ export function sourceStatus(input: SourceStatusInput): SourceStatus {
   // A partial run did run: it is late only if nothing finished since the schedule's time.
   const lastFinishedAt = latestOf(lastGoodBackupAt, runs.filter((r) => r.status === 'partial').at(-1)?.finishedAt);
   const reasons: StatusReason[] = [];
-  const failing = (text: string): void => void reasons.push({ level: 'failing', text });
-  const attention = (text: string): void => void reasons.push({ level: 'attention', text });
+  const failing = (code: StatusReasonCode, text: string): void => void reasons.push({ level: 'failing', code, text });
+  const attention = (code: StatusReasonCode, text: string): void =>
+    void reasons.push({ level: 'attention', code, text });
 
-  if (lastRun?.status === 'failed') failing(`last backup failed${lastRun.error ? ` (${lastRun.error.code})` : ''}`);
-  if (drill.last?.status === 'failed') failing('last drill failed');
+  if (lastRun?.status === 'failed')
+    failing('backup-failed', `last backup failed${lastRun.error ? ` (${lastRun.error.code})` : ''}`);
+  if (drill.last?.status === 'failed') failing('drill-failed', 'last drill failed');
   const overdue = schedule ? overdueOf(schedule, lastFinishedAt, now, input.graceMs ?? OVERDUE_GRACE_MS) : undefined;
-  if (overdue) attention(`overdue by ${ageText(overdue.byMs)}`);
-  if (lastRun?.status === 'partial') attention('last backup partial');
-  if (lastRun?.status === 'cancelled') attention('last backup cancelled');
+  if (overdue) attention('overdue', `overdue by ${ageText(overdue.byMs)}`);
+  if (lastRun?.status === 'partial') attention('backup-partial', 'last backup partial');
+  if (lastRun?.status === 'cancelled') attention('backup-cancelled', 'last backup cancelled');
   // "No backup" is said only when it is known: the catalog was read, or the schedule kept every run.
-  if (!lastGoodBackupAt && !lastFinishedAt && (input.latestBackupAt === null || schedule)) attention('no backup yet');
-  if (drill.last?.status === 'partial') attention('last drill partial');
-  if (!drill.lastVerified) attention('never verified');
-  else if (drill.last?.status === 'cancelled') attention('last drill cancelled');
+  if (!lastGoodBackupAt && !lastFinishedAt && (input.latestBackupAt === null || schedule))
+    attention('no-backup', 'no backup yet');
+  if (drill.last?.status === 'partial') attention('drill-partial', 'last drill partial');
+  if (!drill.lastVerified) attention('never-verified', 'never verified');
+  else if (drill.last?.status === 'cancelled') attention('drill-cancelled', 'last drill cancelled');
 
   const state: SourceState = reasons.some((r) => r.level === 'failing')
     ? 'failing'

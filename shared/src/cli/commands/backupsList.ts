@@ -22,6 +22,7 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
         });
         const { readSourceStatuses, statusText } = await import('../../app/status/sourceStatus.js');
         const { ScheduleStore } = await import('../../app/schedule/runHistory.js');
+        const { drillSourceKey } = await import('../../app/schedule/drillRecords.js');
         const tables = [...new Set(catalog.backups.map((b) => b.table))].sort();
         // Each table's status from the schedule folder and this catalog: "never verified" until a drill passes.
         const latest = (t: string): string =>
@@ -37,7 +38,7 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
             })
           ).map((s) => [s.key, s]),
         );
-        const statuses = Object.fromEntries(tables.map((t) => [t, byKey.get(`table:${t}`)!]));
+        const statuses = Object.fromEntries(tables.map((t) => [t, byKey.get(drillSourceKey('table', t))!]));
         if (ctx.json) return ctx.out(JSON.stringify({ ...catalog, statuses }, null, 2));
         if (catalog.backups.length === 0)
           ctx.out(catalog.damaged.length ? 'No readable backups found.' : 'No backups found.');

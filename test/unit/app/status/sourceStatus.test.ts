@@ -85,7 +85,7 @@ describe('source status', () => {
   test('needs attention: never verified', () => {
     const s = status({ runs: [run('succeeded', lastNight)] });
     assert.equal(s.state, 'attention');
-    assert.deepEqual(s.reasons, [{ level: 'attention', text: 'never verified' }]);
+    assert.deepEqual(s.reasons, [{ level: 'attention', code: 'never-verified', text: 'never verified' }]);
     assert.equal(s.verifiedText, 'never verified');
     assert.equal(statusText(s), 'needs attention: never verified');
   });
@@ -123,7 +123,7 @@ describe('source status', () => {
       drill: verified,
     });
     assert.equal(s.state, 'attention');
-    assert.deepEqual(s.reasons, [{ level: 'attention', text: 'last backup partial' }]);
+    assert.deepEqual(s.reasons, [{ level: 'attention', code: 'backup-partial', text: 'last backup partial' }]);
     assert.equal(s.lastGoodBackupAt, '2026-12-01T02:03:00.000Z', 'a partial backup is not a good one');
     assert.equal(s.lastRun?.summary, '2 files not backed up');
   });
@@ -132,10 +132,10 @@ describe('source status', () => {
     const s = status({ runs: [run('failed', lastNight), run('succeeded', '2026-12-06T02:04:00.000Z')] });
     assert.equal(s.state, 'failing');
     assert.deepEqual(s.reasons, [
-      { level: 'failing', text: 'last backup failed (AccessDenied)' },
+      { level: 'failing', code: 'backup-failed', text: 'last backup failed (AccessDenied)' },
       // Due last night at 02:00, and the run that failed did not make it.
-      { level: 'attention', text: 'overdue by 8 hours' },
-      { level: 'attention', text: 'never verified' },
+      { level: 'attention', code: 'overdue', text: 'overdue by 8 hours' },
+      { level: 'attention', code: 'never-verified', text: 'never verified' },
     ]);
     assert.equal(s.lastRun?.summary, 'not allowed');
     assert.equal(s.lastGoodBackupAt, '2026-12-06T02:04:00.000Z');
@@ -165,7 +165,9 @@ describe('source status', () => {
       runs: [run('succeeded', lastNight)],
       drill: { last: drill('cancelled', '2026-12-07T04:00:00.000Z'), lastVerified: verified.lastVerified },
     });
-    assert.deepEqual(cancelledDrill.reasons, [{ level: 'attention', text: 'last drill cancelled' }]);
+    assert.deepEqual(cancelledDrill.reasons, [
+      { level: 'attention', code: 'drill-cancelled', text: 'last drill cancelled' },
+    ]);
     const partialDrill = status({
       runs: [run('succeeded', lastNight)],
       drill: {
