@@ -219,6 +219,11 @@ export async function readSourceStatuses(
   );
 }
 
+/** The status key of a schedule source: its table or folder (a backup source and its drill source share it). */
+export function statusKeyOf(source: Source): string {
+  return drillSourceKey(source.kind, source.kind === 'table' ? source.table : source.dir);
+}
+
 /** The worst state of many sources ("is everything protected?"); protected when there are none. */
 export function overallState(statuses: readonly Pick<SourceStatus, 'state'>[]): SourceState {
   if (statuses.some((s) => s.state === 'failing')) return 'failing';

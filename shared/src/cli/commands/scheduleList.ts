@@ -10,14 +10,13 @@ export function scheduleListCommand(context: () => Promise<CliContext>): Command
       const ctx = await context();
       const { scheduleStore } = await import('./scheduleCommon.js');
       const { nextRunAt } = await import('../../app/schedule/sources.js');
-      const { readSourceStatuses, statusText } = await import('../../app/status/sourceStatus.js');
-      const { drillSourceKey } = await import('../../app/schedule/drillRecords.js');
+      const { readSourceStatuses, statusKeyOf, statusText } = await import('../../app/status/sourceStatus.js');
       const store = scheduleStore(flags.dir);
       const file = await store.read();
       // One status per table or folder (its backup and drill sources share it): state, last verified restore.
       const statuses = new Map((await readSourceStatuses(store)).map((s) => [s.key, s]));
       const rows = file.sources.map((s) => {
-        const status = statuses.get(drillSourceKey(s.kind, s.kind === 'table' ? s.table : s.dir))!;
+        const status = statuses.get(statusKeyOf(s))!;
         return {
           ...s,
           nextRunAt: s.enabled && !file.paused ? nextRunAt(s)?.toISOString() : undefined,
