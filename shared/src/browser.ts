@@ -3,3 +3,4 @@
 export { checkParameterValue, type ParameterProblem, type TemplateParameter } from './infra/stacks/templateParameters';
 export { jobOutcome, type JobOutcome, type OutcomeFacts } from './base/jobs/jobOutcome';
 export { durationText } from './app/notify/figures';
+export { ageText } from './app/status/ageText';

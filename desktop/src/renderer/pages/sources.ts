@@ -1,4 +1,4 @@
-import { durationText } from '@coldkeep/shared/browser';
+import { ageText, durationText } from '@coldkeep/shared/browser';
 import type { Source, SourceState, SourceStatus, SourceView, StatusOverview } from '../../ipc';
 import { busy, errorBox, h, replaceChildren, table, when } from '../dom';
 import type { Page } from './page';
@@ -17,6 +17,13 @@ function stateCell(status: SourceStatus): HTMLElement {
     { class: `state ${status.state}`, title: why || 'backed up on time, and a restore drill passed' },
     STATE_WORDS[status.state],
     why ? h('span', { class: 'reasons' }, `: ${why}`) : null,
+    h(
+      'div',
+      { class: 'last-good muted' },
+      status.lastGoodBackupAt
+        ? `last good backup ${ageText(Date.now() - Date.parse(status.lastGoodBackupAt))} ago`
+        : 'no good backup yet',
+    ),
   );
 }
 

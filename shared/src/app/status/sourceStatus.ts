@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { JobStatus } from '../../base/jobs/jobOutcome';
 import { durationText } from '../notify/figures';
+import { ageText } from './ageText';
 import {
   type DrillRecord,
   DrillRecords,
@@ -239,16 +240,6 @@ export function stateText(state: SourceState): string {
 /** The state and every reason, for a list: "needs attention: overdue by 2 days, never verified", or "protected". */
 export function statusText(status: Pick<SourceStatus, 'state' | 'reasons'>): string {
   return stateText(status.state) + (status.reasons.length ? `: ${status.reasons.map((r) => r.text).join(', ')}` : '');
-}
-
-/** A span in words, rounded down: "5 minutes", "3 hours", "2 days". */
-export function ageText(ms: number): string {
-  const minutes = Math.floor(ms / 60_000);
-  const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
-  if (minutes < 60) return plural(Math.max(minutes, 0), 'minute');
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return plural(hours, 'hour');
-  return plural(Math.floor(hours / 24), 'day');
 }
 
 /**
