@@ -80,6 +80,7 @@ export * from './tables/verify/verifyBackup';
 export * from './tables/drill/drillTable';
 export * from './tables/drill/scratchTable';
 export * from './app/schedule/drillRecords';
+export * from './app/drill/tableDrillJob';
 export * from './app/status/ageText';
 export * from './app/status/sourceStatus';
 
