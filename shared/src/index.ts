@@ -86,6 +86,7 @@ export * from './folders/backup/backupFolder';
 export * from './folders/backup/backupReport';
 export * from './folders/forget/forgetSnapshots';
 export * from './folders/forget/retention';
+export * from './folders/keys/manageKeys';
 export * from './folders/prune/pruneBlobs';
 export * from './folders/repository/blobStore';
 export * from './folders/repository/contentCompression';

@@ -10,6 +10,7 @@ import { deleteKeys } from '../forget/forgetSnapshots';
 import { packIndexKey, sourceLocation } from '../repository/layout';
 import { listPackIndexIds } from '../repository/packIndex';
 import { readSnapshot, snapshotIds } from '../repository/snapshotCatalog';
+import { type KeyMaterial, SourceKeyring } from '../repository/sourceKeyring';
 import { acquireSourceLock } from '../repository/sourceLock';
 
 export interface PruneInput {
@@ -22,6 +23,8 @@ export interface PruneInput {
   lockStaleMs?: number;
   /** SSE for the lock object. */
   storage?: StorageOptions;
+  /** The key of an encrypted source: needed when any of its snapshots is encrypted (format 3). */
+  keys?: KeyMaterial;
   /** For tests: "now", to judge Object Lock retention. */
   now?: () => Date;
 }
@@ -94,16 +97,20 @@ export async function pruneBlobs(
     const ids = await snapshotIds(clients.s3, loc, signal);
     Object.assign(progress, { phase: 'read-snapshots', snapshots: ids.length });
     onProgress?.({ ...progress });
+    // Blobs by object name: plain snapshots (formats 1, 2) name them by SHA-256, encrypted ones
+    // (format 3) by a keyed hash; a source that holds both keeps what either needs.
     const referenced = new Set<string>();
     const referencedPacks = new Set<string>();
+    const keyring = new SourceKeyring(clients, loc, input.keys, signal);
     await runPool(
       ids,
       4,
       async (id, poolSignal) => {
-        const manifest = await readSnapshot(clients.s3, loc, id, poolSignal);
+        const manifest = await readSnapshot(clients.s3, loc, id, poolSignal, keyring);
+        const codec = await keyring.codecFor(manifest.formatVersion);
         for (const e of manifest.entries) {
           if (e.type !== 'file') continue;
-          if (e.pack === undefined) referenced.add(e.sha256);
+          if (e.pack === undefined) referenced.add(codec.blobName(e.sha256));
           else referencedPacks.add(e.pack);
         }
         progress.snapshotsRead++;

@@ -7,6 +7,12 @@ import { ColdkeepError } from '../../base/errors/ColdkeepError';
 export const SNAPSHOT_FORMAT = 'coldkeep.folder-snapshot';
 /** 2 added packs: a file entry may name the pack its blob sits in. Version 1 snapshots read the same. */
 export const SNAPSHOT_FORMAT_VERSION = 2;
+/**
+ * 3: an encrypted source (objectCodec.ts). The manifest, pack indexes, blobs and pack entries are
+ * sealed, blobs are named by a keyed hash, and a file entry says how many bytes its sealed
+ * (compressed) blob takes (`storedSize`). Versions 1 and 2 are plain and read as before.
+ */
+export const SEALED_SNAPSHOT_FORMAT_VERSION = 3;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -23,8 +29,10 @@ const entry = z.discriminatedUnion('type', [
     sha256,
     /** The pack holding the blob (small files); absent when the blob is an object of its own. */
     pack: z.string().optional(),
-    /** Where the blob starts in the pack; it is `size` bytes long. */
+    /** Where the blob starts in the pack; it is `size` bytes long (`storedSize` in format 3). */
     packOffset: z.number().int().nonnegative().optional(),
+    /** Format 3: bytes the sealed blob takes in the bucket (its object, or its slice of the pack). */
+    storedSize: z.number().int().nonnegative().optional(),
     /**
      * The file kept changing while it was read: stored as last read (it may mix old and new
      * writes). Absent in older snapshots, and when the file was read still.
@@ -48,7 +56,7 @@ const entry = z.discriminatedUnion('type', [
 
 export const snapshotManifestSchema = z.object({
   format: z.literal(SNAPSHOT_FORMAT),
-  formatVersion: z.union([z.literal(1), z.literal(SNAPSHOT_FORMAT_VERSION)]),
+  formatVersion: z.union([z.literal(1), z.literal(SNAPSHOT_FORMAT_VERSION), z.literal(SEALED_SNAPSHOT_FORMAT_VERSION)]),
   snapshotId: z.string(),
   source: z.string(),
   tool: z.object({ name: z.string(), version: z.string() }),
@@ -113,6 +121,7 @@ function checkEntry(e: unknown): string | undefined {
       if (typeof x.pack !== 'string' || !PACK_ID.test(x.pack)) return 'pack';
       if (!isInt(x.packOffset)) return 'packOffset';
     }
+    if (x.storedSize !== undefined && !isInt(x.storedSize)) return 'storedSize';
     if (x.changedWhileRead !== undefined && typeof x.changedWhileRead !== 'boolean') return 'changedWhileRead';
   } else if (x.type === 'dir') {
     if (!isInt(x.mode)) return 'mode';

@@ -54,6 +54,13 @@ export class SourceKeyring {
     private readonly signal?: AbortSignal,
   ) {}
 
+  /** A keyring of the same source that opens with `wraps` only (to prove another wrap opens before one goes). */
+  limitedTo(wraps: KeyWrap[]): SourceKeyring {
+    const limited = new SourceKeyring(this.clients, this.loc, this.material, this.signal);
+    limited.wrapsRead = Promise.resolve(wraps);
+    return limited;
+  }
+
   wraps(): Promise<KeyWrap[]> {
     this.wrapsRead ??= listKeyWraps(this.clients.s3, this.loc, this.signal);
     return this.wrapsRead;

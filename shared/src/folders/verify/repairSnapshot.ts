@@ -7,6 +7,7 @@ import { backupFolder } from '../backup/backupFolder';
 import type { FolderBackupProgress, FolderBackupReport } from '../backup/backupReport';
 import { sourceLocation } from '../repository/layout';
 import { readSnapshot, resolveSnapshotId } from '../repository/snapshotCatalog';
+import { type KeyMaterial, SourceKeyring } from '../repository/sourceKeyring';
 import type { FileEntry } from '../repository/snapshotManifest';
 import {
   type BlobProblem,
@@ -27,6 +28,8 @@ export interface SnapshotRepairInput extends StorageOptions {
   /** The folder to store the damaged content from; the snapshot's own folder by default (same host only). */
   dir?: string;
   concurrency?: number;
+  /** The key of an encrypted source. */
+  keys?: KeyMaterial;
   /** For tests: the clock of the repairing backup. */
   now?: () => Date;
 }
@@ -82,6 +85,7 @@ export async function repairSnapshot(
       ...(input.sampleSize ? { sampleSize: input.sampleSize } : {}),
       concurrency: input.concurrency,
       storage: input,
+      ...(input.keys ? { keys: input.keys } : {}),
     },
     { signal, onProgress: (p) => onProgress?.({ step: 'verify', ...p }) },
   );
@@ -92,7 +96,8 @@ export async function repairSnapshot(
       details: { verify },
     });
   }
-  const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal);
+  const keyring = new SourceKeyring(clients, loc, input.keys, signal);
+  const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal, keyring);
   if (!input.dir && manifest.host !== hostname()) {
     throw new ColdkeepError(
       'InvalidInput',
@@ -124,12 +129,13 @@ export async function repairSnapshot(
       ...(input.objectLock ? { objectLock: input.objectLock } : {}),
       ...(input.concurrency ? { concurrency: input.concurrency } : {}),
       ...(input.now ? { now: input.now } : {}),
+      ...(input.keys ? { keys: input.keys } : {}),
     },
     { signal, onProgress: (p) => onProgress?.({ step: 'backup', ...p }) },
   );
   // The backup stored every damaged content it met anew (it trusts no recorded object), so the
   // new snapshot holding a content means that content is repaired.
-  const fresh = await readSnapshot(clients.s3, loc, backup.snapshotId, signal);
+  const fresh = await readSnapshot(clients.s3, loc, backup.snapshotId, signal, keyring);
   const held = new Set<string>();
   const paths = new Set<string>();
   for (const e of fresh.entries) {
