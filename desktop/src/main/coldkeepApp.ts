@@ -8,6 +8,7 @@ import {
   ColdkeepError,
   Connection,
   durationText,
+  folderPassphraseSecret,
   folderRunner,
   type JsonFileStore,
   listBackups,
@@ -194,6 +195,11 @@ export class ColdkeepApp {
       ...(prefix ? { prefix } : {}),
       connection,
       onSession: refuseShortSession,
+      // An encrypted source's passphrase, kept by the OS (safeStorage) like the MFA session.
+      folderKeys: async (sourceId) => {
+        const passphrase = await this.options.secrets.store.get(folderPassphraseSecret(sourceId));
+        return passphrase ? { passphrase } : undefined;
+      },
     };
   }
 

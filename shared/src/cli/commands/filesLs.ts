@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context';
 import { formatBytes, table } from '../format';
+import { addKeyOptions, type KeyFlags, keyMaterialFromFlags } from '../keyFlags';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
 function modeString(mode: number): string {
@@ -14,18 +15,21 @@ export function filesLsCommand(context: () => Promise<CliContext>): Command {
     .argument('<snapshot>', 'snapshot id (or its start), or "latest"')
     .argument('[path...]', 'sub-paths or globs (gitignore syntax)');
   addSourceOptions(command);
-  return command.action(async (snapshot: string, paths: string[], flags: SourceFlags) => {
+  addKeyOptions(command);
+  return command.action(async (snapshot: string, paths: string[], flags: SourceFlags & KeyFlags) => {
     const ctx = await context();
     const { AwsClients } = await import('../../base/aws/clients.js');
     const { readSnapshot, resolveSnapshotId } = await import('../../folders/repository/snapshotCatalog.js');
     const { selectEntries } = await import('../../folders/restore/pathSelection.js');
     const { sourceLocation } = await import('../../folders/repository/layout.js');
+    const { SourceKeyring } = await import('../../folders/repository/sourceKeyring.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const { bucket, prefix, source } = await resolveSource(clients, flags);
       const loc = sourceLocation(bucket, prefix, source);
       const id = await resolveSnapshotId(clients.s3, loc, snapshot);
-      const manifest = await readSnapshot(clients.s3, loc, id);
+      const keyring = new SourceKeyring(clients, loc, keyMaterialFromFlags(flags));
+      const manifest = await readSnapshot(clients.s3, loc, id, undefined, keyring);
       const entries = selectEntries(manifest.entries, paths);
       if (ctx.json) return ctx.out(JSON.stringify({ source, snapshotId: id, entries }, null, 2));
       ctx.out(
