@@ -7,7 +7,15 @@
 // and the cost of the incompressible check (the first 64 KiB at zstd level 1, skipped above 0.9x).
 // Usage: node bench/compression.mjs [--mixed N] [--small N]   (defaults 300 and 5000 files)
 import { randomBytes } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  constants,
+  gunzipSync,
+  gzipSync,
+  zstdCompressSync,
+  zstdDecompressSync,
+} from 'node:zlib';
 
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -77,7 +85,10 @@ const codecs = [
   ...[1, 4, 6, 9].map((level) => [
     'brotli',
     level,
-    (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: level, [constants.BROTLI_PARAM_SIZE_HINT]: b.length } }),
+    (b) =>
+      brotliCompressSync(b, {
+        params: { [constants.BROTLI_PARAM_QUALITY]: level, [constants.BROTLI_PARAM_SIZE_HINT]: b.length },
+      }),
     (b) => brotliDecompressSync(b),
   ]),
   ...[1, 6, 9].map((level) => ['gzip', level, (b) => gzipSync(b, { level }), (b) => gunzipSync(b)]),
