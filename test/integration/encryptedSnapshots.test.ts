@@ -292,6 +292,16 @@ describe('encrypted folder snapshots (format 3)', () => {
     await restore(source, snapshotId, out);
     assert.deepEqual(await readTree(out), await readTree(dir));
     assert.equal((await verify(source, snapshotId)).ok, true);
+    // An encrypted parent: unchanged files are taken from it, a new one is stored, and a content
+    // already stored (in a pack or a blob of its own) is found by its keyed name.
+    await writeFile(join(dir, 'copy.rnd'), await readFile(join(dir, 'small.rnd')));
+    await writeFile(join(dir, 'copy-big.rnd'), await readFile(join(dir, 'big.rnd')));
+    await writeFile(join(dir, 'new.log'), line.repeat(3));
+    const next = await backup(dir, source);
+    assert.deepEqual([next.parent, next.unchangedFiles, next.uploadedBlobs], [snapshotId, 4, 1]);
+    const again = join(work, `${source}-again`);
+    await restore(source, next.snapshotId, again);
+    assert.deepEqual(await readTree(again), await readTree(dir));
   });
 
   it('a format 2 snapshot of the source still restores and verifies after encryption is turned on; prune keeps what each needs', async () => {
