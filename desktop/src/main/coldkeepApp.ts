@@ -11,6 +11,7 @@ import {
   DrillRecords,
   drillTableRunner,
   durationText,
+  folderPassphraseSecret,
   folderRunner,
   type JsonFileStore,
   listBackups,
@@ -207,6 +208,11 @@ export class ColdkeepApp {
       ...(prefix ? { prefix } : {}),
       connection,
       onSession: refuseShortSession,
+      // An encrypted source's passphrase, kept by the OS (safeStorage) like the MFA session.
+      folderKeys: async (sourceId) => {
+        const passphrase = await this.options.secrets.store.get(folderPassphraseSecret(sourceId));
+        return passphrase ? { passphrase } : undefined;
+      },
     };
   }
 

@@ -19,6 +19,7 @@ import { drillTableCommand } from './commands/drillTable';
 import { exportTableCommand } from './commands/exportTable';
 import { filesBackupCommand } from './commands/filesBackup';
 import { filesForgetCommand } from './commands/filesForget';
+import { filesKeyCommand } from './commands/filesKey';
 import { filesLsCommand } from './commands/filesLs';
 import { filesPruneCommand } from './commands/filesPrune';
 import { filesUnlockCommand } from './commands/filesUnlock';
@@ -78,7 +79,8 @@ export function buildProgram(): Command {
     .addCommand(filesVerifyCommand(context))
     .addCommand(filesForgetCommand(context))
     .addCommand(filesPruneCommand(context))
-    .addCommand(filesUnlockCommand(context));
+    .addCommand(filesUnlockCommand(context))
+    .addCommand(filesKeyCommand(context));
   program.command('export').description('tables as one file to open elsewhere').addCommand(exportTableCommand(context));
   program
     .command('session')

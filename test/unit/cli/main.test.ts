@@ -187,7 +187,7 @@ describe('coldkeep main(argv)', () => {
       backup: ['table'],
       backups: ['delete', 'gc', 'list', 'show', 'verify'],
       restore: [],
-      files: ['backup', 'forget', 'ls', 'prune', 'restore', 'snapshots', 'unlock', 'verify'],
+      files: ['backup', 'forget', 'key', 'ls', 'prune', 'restore', 'snapshots', 'unlock', 'verify'],
       demo: [],
       drill: ['table'],
       export: ['table'],

@@ -4,6 +4,7 @@ import { tableBackupEstimateMs } from '../jobEstimate';
 import { checkSession } from '../runJob';
 import { backupTable } from '../../tables/backup/backupTable';
 import { backupFolder } from '../../folders/backup/backupFolder';
+import type { KeyMaterial } from '../../folders/repository/sourceKeyring';
 import { type JobOptions } from '../../base/jobs/job';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { jobOutcome, statusOfError } from '../../base/jobs/jobOutcome';
@@ -50,6 +51,17 @@ export interface BackupTarget {
    */
   connection?: Connection;
   onSession?: (check: SessionCheck) => void | Promise<void>;
+  /**
+   * The key of an encrypted folder source, for a run nobody watches: the passphrase from the
+   * front end's secret store (the tray app's safeStorage, under folderPassphraseSecret) or the
+   * environment. A source with a KMS wrap needs none: the run's credentials open it.
+   */
+  folderKeys?: (sourceId: string) => Promise<KeyMaterial | undefined>;
+}
+
+/** The secret-store key under which a front end keeps the passphrase of an encrypted folder source. */
+export function folderPassphraseSecret(sourceId: string): string {
+  return `coldkeep.folder-passphrase.${sourceId}`;
 }
 
 export type BackupFolderFn = typeof backupFolder;
@@ -166,13 +178,15 @@ export function folderRunner(
   snapshot: BackupFolderFn = backupFolder,
 ): SourceRunner<FolderSource> {
   return async (source, { signal, onProgress }) => {
-    const { clients, bucket, prefix } = await target();
+    const { clients, bucket, prefix, folderKeys } = await target();
+    const keys = await folderKeys?.(source.id);
     const report = await snapshot(
       clients,
       {
         dir: source.dir,
         bucket,
         source: source.id,
+        ...(keys ? { keys } : {}),
         ...(prefix ? { prefix } : {}),
         ...(source.excludes ? { excludes: source.excludes } : {}),
       },

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -14,7 +15,7 @@ import { type AwsSettings, type ServiceName, endpointFor } from './settings';
  * Reports each call to `settings.onOperation`, if set; the initialize step runs once per call, not per retry.
  * Also adds the coded errors of serviceErrors.ts (bad bucket names, unreachable endpoints, answers that are not the service's).
  */
-function withOperationHook<C extends DynamoDBClient | S3Client | SESv2Client | CloudFormationClient>(
+function withOperationHook<C extends DynamoDBClient | S3Client | SESv2Client | CloudFormationClient | KMSClient>(
   client: C,
   settings: AwsSettings,
   service: ServiceName,
@@ -80,6 +81,7 @@ const sdk = {
   s3: () => require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'),
   ses: () => require('@aws-sdk/client-sesv2') as typeof import('@aws-sdk/client-sesv2'),
   cloudformation: () => require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation'),
+  kms: () => require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -93,6 +95,7 @@ export class AwsClients {
   private s3Client?: S3Client;
   private sesClient?: SESv2Client;
   private cloudformationClient?: CloudFormationClient;
+  private kmsClient?: KMSClient;
 
   constructor(settings: AwsSettings = {}) {
     this.settings = settings;
@@ -159,7 +162,18 @@ export class AwsClients {
     return this.cloudformationClient;
   }
 
+  /** KMS, for the key wraps of encrypted folder sources (GenerateDataKey, Decrypt). */
+  get kms(): KMSClient {
+    this.kmsClient ??= withOperationHook(
+      new (sdk.kms().KMSClient)(commonClientConfig(this.settings, 'kms')),
+      this.settings,
+      'kms',
+    );
+    return this.kmsClient;
+  }
+
   destroy(): void {
+    this.kmsClient?.destroy();
     this.dynamodbClient?.destroy();
     this.s3Client?.destroy();
     this.sesClient?.destroy();

@@ -9,6 +9,7 @@ const SERVICE_TITLES: Record<ServiceName, string> = {
   ses: 'SES',
   sts: 'STS',
   cloudformation: 'CloudFormation',
+  kms: 'KMS',
 };
 
 /** Network failures that mean the endpoint was never reached, in words. */

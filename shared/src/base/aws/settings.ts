@@ -1,6 +1,6 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 
-export const SERVICES = ['dynamodb', 's3', 'ses', 'sts', 'cloudformation'] as const;
+export const SERVICES = ['dynamodb', 's3', 'ses', 'sts', 'cloudformation', 'kms'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Where and as whom Coldkeep talks to AWS. Every front end builds one of these. */

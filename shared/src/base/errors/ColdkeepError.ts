@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'ImportFailed'
   | 'InvalidBucketName'
   | 'InvalidInput'
+  | 'KeyRequired'
+  | 'LastKeyWrap'
   | 'ItemsExist'
   | 'ItemsNotRestored'
   | 'LambdaBundleMissing'
@@ -60,6 +62,7 @@ export type ErrorCode =
   | 'Throttled'
   | 'Unavailable'
   | 'UnexpectedResponse'
+  | 'WrongKey'
   | 'Unexpected';
 
 export interface ColdkeepErrorOptions {

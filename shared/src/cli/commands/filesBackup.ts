@@ -10,9 +10,10 @@ import { type CliContext, PartialOutcome, requireBucket } from '../context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import { addNotifyOptions, notificationLines, type NotifyFlags, notifySettingsFromFlags } from '../notifyOptions';
 import { sizeFlag, wholeNumber } from '../parse';
+import { addKeyOptions, type KeyFlags, keyMaterialFromFlags } from '../keyFlags';
 import { addStorageOptions, prefixFrom, type StorageFlags, storageFromFlags } from '../storageFlags';
 
-interface FilesBackupFlags extends NotifyFlags, StorageFlags {
+interface FilesBackupFlags extends NotifyFlags, StorageFlags, KeyFlags {
   bucket?: string;
   prefix?: string;
   source?: string;
@@ -54,6 +55,8 @@ export function toFolderBackupInput(dir: string, flags: FilesBackupFlags, now = 
   if (flags.concurrency) input.concurrency = flags.concurrency;
   if (flags.packFilesUpTo !== undefined)
     input.packFilesUpTo = sizeFlag('--pack-files-up-to', 0, 64 * 1024 ** 2)(flags.packFilesUpTo);
+  const keys = keyMaterialFromFlags(flags);
+  if (Object.keys(keys).length) input.keys = keys;
   return input;
 }
 
@@ -75,6 +78,7 @@ export function filesBackupCommand(context: () => Promise<CliContext>): Command 
       'pack files up to this size into ~8 MiB pack objects (default 1M; 0: one object per file)',
     );
   addStorageOptions(command, 'blobs');
+  addKeyOptions(command, { kms: true });
   // No download link: a snapshot is many shared blobs, not one file (see snapshotSummary).
   addNotifyOptions(command, { link: false });
   return command.action(async (dir: string, flags: FilesBackupFlags) => {
@@ -122,7 +126,13 @@ export function filesBackupCommand(context: () => Promise<CliContext>): Command 
             `Snapshot ${report.snapshotId} of ${report.dir}: ${formatCount(report.files)} files, ${formatBytes(report.bytes)} ` +
               `(${formatCount(report.unchangedFiles)} unchanged since ${report.parent ?? 'no parent'}); ` +
               `${formatCount(report.uploadedBlobs)} new blob(s) (${formatCount(report.uploadedPacks)} pack(s)), ${formatBytes(report.uploadedBytes)} uploaded, ${formatDuration(report.durationMs)}.`,
-            `Source:   ${report.source}`,
+            `Source:   ${report.source}${report.encrypted ? ' (encrypted)' : ''}`,
+            ...(report.keyCreated
+              ? [
+                  `Key wrap ${report.keyCreated.id} (${report.keyCreated.type}) made.`,
+                  `WARNING: ${report.keyCreated.warning}`,
+                ]
+              : []),
             `Location: ${report.uri}`,
             ...outcomeLines(outcome),
             `Restore with: coldkeep files restore ${report.snapshotId} --source ${report.source} --target DIR`,

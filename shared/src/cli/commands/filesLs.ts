@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context';
 import { formatBytes, table } from '../format';
+import { addKeyOptions, type KeyFlags, keyMaterialFromFlags } from '../keyFlags';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
 function modeString(mode: number): string {
@@ -14,20 +15,24 @@ export function filesLsCommand(context: () => Promise<CliContext>): Command {
     .argument('<snapshot>', 'snapshot id (or its start), or "latest"')
     .argument('[path...]', 'sub-paths or globs (gitignore syntax)');
   addSourceOptions(command);
-  return command.action(async (snapshot: string, paths: string[], flags: SourceFlags) => {
+  addKeyOptions(command);
+  return command.action(async (snapshot: string, paths: string[], flags: SourceFlags & KeyFlags) => {
     const ctx = await context();
     const { AwsClients } = await import('../../base/aws/clients.js');
     const { readSnapshot, resolveSnapshotId } = await import('../../folders/repository/snapshotCatalog.js');
     const { foldersToRead, selectEntries } = await import('../../folders/restore/pathSelection.js');
     const { snapshotEntries } = await import('../../folders/repository/snapshotEntries.js');
     const { sourceLocation } = await import('../../folders/repository/layout.js');
+    const { SourceKeyring } = await import('../../folders/repository/sourceKeyring.js');
     const clients = new AwsClients(ctx.settings);
     try {
       const { bucket, prefix, source } = await resolveSource(clients, flags);
       const loc = sourceLocation(bucket, prefix, source);
       const id = await resolveSnapshotId(clients.s3, loc, snapshot);
-      const manifest = await readSnapshot(clients.s3, loc, id);
-      const read = await snapshotEntries(clients.s3, loc, manifest, { descend: foldersToRead(paths) });
+      const keyring = new SourceKeyring(clients, loc, keyMaterialFromFlags(flags));
+      const manifest = await readSnapshot(clients.s3, loc, id, undefined, keyring);
+      const codec = await keyring.codecFor(manifest);
+      const read = await snapshotEntries(clients.s3, loc, manifest, { descend: foldersToRead(paths), codec });
       const entries = selectEntries(read.entries, paths);
       // Entries read from trees keep their `name` (and a folder its `tree`): not part of a listing.
       const listed = entries.map((e) => {

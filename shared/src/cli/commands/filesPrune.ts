@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount } from '../format';
+import { addKeyOptions, type KeyFlags, keyMaterialFromFlags } from '../keyFlags';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
 export function filesPruneCommand(context: () => Promise<CliContext>): Command {
@@ -8,7 +9,8 @@ export function filesPruneCommand(context: () => Promise<CliContext>): Command {
     .description('delete the blobs no snapshot needs (never locked objects, never during a backup of the source)')
     .option('--dry-run', 'say what would be deleted, delete nothing');
   addSourceOptions(command);
-  return command.action(async (flags: SourceFlags & { dryRun?: boolean }) => {
+  addKeyOptions(command);
+  return command.action(async (flags: SourceFlags & KeyFlags & { dryRun?: boolean }) => {
     const ctx = await context();
     const { AwsClients } = await import('../../base/aws/clients.js');
     const { pruneBlobs } = await import('../../folders/prune/pruneBlobs.js');
@@ -18,7 +20,7 @@ export function filesPruneCommand(context: () => Promise<CliContext>): Command {
       const report = await withCancel((signal) =>
         pruneBlobs(
           clients,
-          { ...where, dryRun: flags.dryRun ?? false },
+          { ...where, dryRun: flags.dryRun ?? false, keys: keyMaterialFromFlags(flags) },
           {
             signal,
             onProgress: (p) =>

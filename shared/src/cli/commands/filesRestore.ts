@@ -7,9 +7,10 @@ import { formatBytes, formatCount, formatDuration } from '../format';
 import { addNotifyOptions, notificationLines, type NotifyFlags, notifySettingsFromFlags } from '../notifyOptions';
 import { runCliJob } from '../cliJob';
 import { wholeNumber } from '../parse';
+import { addKeyOptions, type KeyFlags, keyMaterialFromFlags } from '../keyFlags';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
-interface FilesRestoreFlags extends NotifyFlags, SourceFlags {
+interface FilesRestoreFlags extends NotifyFlags, SourceFlags, KeyFlags {
   target?: string;
   path?: string[];
   overwrite?: boolean;
@@ -43,6 +44,7 @@ export function filesRestoreCommand(context: () => Promise<CliContext>): Command
     )
     .option('--concurrency <n>', 'files downloaded at once (default 8)', wholeNumber('--concurrency', 1, 256));
   addSourceOptions(command);
+  addKeyOptions(command);
   addNotifyOptions(command, { link: false });
   return command.action(async (snapshot: string, flags: FilesRestoreFlags) => {
     const ctx = await context();
@@ -74,6 +76,7 @@ export function filesRestoreCommand(context: () => Promise<CliContext>): Command
               ...(flags.days ? { days: flags.days } : {}),
               ...(flags.pollSeconds ? { pollIntervalMs: flags.pollSeconds * 1000 } : {}),
               ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+              keys: keyMaterialFromFlags(flags),
             },
             {
               signal,

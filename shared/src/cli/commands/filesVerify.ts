@@ -6,9 +6,10 @@ import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatCount } from '../format';
 import { wholeNumber } from '../parse';
 import { addStorageOptions, type StorageFlags, storageFromFlags } from '../storageFlags';
+import { addKeyOptions, type KeyFlags, keyMaterialFromFlags } from '../keyFlags';
 import { addSourceOptions, resolveSource, type SourceFlags } from './filesCommon';
 
-interface FilesVerifyFlags extends SourceFlags, StorageFlags {
+interface FilesVerifyFlags extends SourceFlags, StorageFlags, KeyFlags {
   readData?: 'none' | 'sample' | 'all';
   sample?: number;
   repair?: boolean;
@@ -58,6 +59,7 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
     )
     .option('--dir <folder>', "with --repair: the folder to read (default: the snapshot's own, on its host)");
   addSourceOptions(command);
+  addKeyOptions(command);
   addStorageOptions(command, 'blobs stored by --repair');
   return command.action(async (snapshot: string, flags: FilesVerifyFlags) => {
     const ctx = await context();
@@ -82,6 +84,7 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
               readData,
               ...sample,
               ...(flags.dir ? { dir: flags.dir } : {}),
+              keys: keyMaterialFromFlags(flags),
             },
             {
               signal,
@@ -101,7 +104,7 @@ export function filesVerifyCommand(context: () => Promise<CliContext>): Command 
       const report = await withCancel((signal) =>
         verifySnapshot(
           clients,
-          { ...where, snapshotId: snapshot, readData, ...sample, storage },
+          { ...where, snapshotId: snapshot, readData, ...sample, storage, keys: keyMaterialFromFlags(flags) },
           {
             signal,
             onProgress: (p) =>

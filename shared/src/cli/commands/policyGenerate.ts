@@ -9,6 +9,7 @@ interface GenerateFlags {
   prefix?: string;
   table?: string;
   kmsKey?: string;
+  wrapKmsKey?: string;
   objectLock?: boolean;
   versionedBucket?: boolean;
   account?: string;
@@ -23,6 +24,10 @@ export function policyGenerateCommand(context: () => Promise<CliContext>): Comma
     .option('--prefix <prefix>', 'key prefix of the backups (default: "coldkeep", or $COLDKEEP_PREFIX)')
     .option('--table <names>', 'tables backed up or restored into, comma-separated (default: every table)')
     .option('--kms-key <key>', 'KMS key of SSE-KMS (ARN, key id or alias/name): adds kms:GenerateDataKey/Decrypt')
+    .option(
+      '--wrap-kms-key <key>',
+      'KMS key that wraps encrypted folder sources (files key add --kms-key): adds kms:GenerateDataKey/Decrypt on it',
+    )
     .option('--object-lock', 'backups are written with Object Lock retention (adds s3:PutObjectRetention)')
     .option(
       '--versioned-bucket',
@@ -48,6 +53,7 @@ export function policyGenerateCommand(context: () => Promise<CliContext>): Comma
             }
           : {}),
         ...(flags.kmsKey ? { kmsKey: flags.kmsKey } : {}),
+        ...(flags.wrapKmsKey ? { wrapKmsKey: flags.wrapKmsKey } : {}),
         ...(flags.objectLock ? { objectLock: true } : {}),
         ...(flags.versionedBucket ? { versionedBucket: true } : {}),
         ...(flags.account ? { account: flags.account } : {}),

@@ -19,6 +19,9 @@ export function cliRunners(
     clients,
     bucket: requireBucket(flags.bucket),
     ...((flags.prefix ?? process.env.COLDKEEP_PREFIX) ? { prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX } : {}),
+    // A scheduled run has no terminal: an encrypted source's passphrase comes from the environment.
+    folderKeys: async () =>
+      process.env.COLDKEEP_PASSPHRASE ? { passphrase: process.env.COLDKEEP_PASSPHRASE } : undefined,
   });
   return {
     runners: { table: tableRunner(target), folder: folderRunner(target), drillTable: drillTableRunner(target) },

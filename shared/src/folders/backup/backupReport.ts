@@ -1,5 +1,7 @@
 import { type LeftOut } from '../../base/jobs/jobOutcome';
 import { type StorageOptions } from '../../storage/storageOptions';
+import type { KeyWrapSummary } from '../repository/keyWraps';
+import type { KeyMaterial } from '../repository/sourceKeyring';
 
 export interface FolderBackupInput extends StorageOptions {
   /** The folder to back up. */
@@ -32,6 +34,11 @@ export interface FolderBackupInput extends StorageOptions {
   packSize?: number;
   /** A lock not refreshed for this long is stale (default 30 minutes). */
   lockStaleMs?: number;
+  /**
+   * The key of an encrypted source; given for a source that has none yet (a passphrase, or
+   * `kmsKeyId`), it turns encryption on: the first key wrap is made and the snapshot is format 3.
+   */
+  keys?: KeyMaterial;
   /** For tests: the clock. */
   now?: () => Date;
 }
@@ -93,6 +100,10 @@ export interface FolderBackupReport {
    * their entries marked `changedWhileRead`.
    */
   changedWhileReading: string[];
+  /** The snapshot is encrypted and compressed (format 3). */
+  encrypted?: boolean;
+  /** The source's first key wrap, made by this run, and the warning to say about it. */
+  keyCreated?: KeyWrapSummary & { warning: string };
   startedAt: string;
   finishedAt: string;
   durationMs: number;

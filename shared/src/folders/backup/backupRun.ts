@@ -4,7 +4,9 @@ import { TOOL_NAME, TOOL_VERSION } from '../../base/version';
 import { DEFAULT_LIFECYCLE_TAG } from '../../storage/storageOptions';
 import { BlobStore, knownBlobs } from '../repository/blobStore';
 import { damageForBackup, type DamagedObjects } from '../repository/damageRecords';
+import { type KeyWrapSummary } from '../repository/keyWraps';
 import { type SourceLocation } from '../repository/layout';
+import { type ObjectCodec } from '../repository/objectCodec';
 import { readSnapshot, resolveSnapshotId } from '../repository/snapshotCatalog';
 import {
   type FileEntry,
@@ -13,6 +15,7 @@ import {
   type SnapshotManifest,
 } from '../repository/snapshotManifest';
 import { snapshotEntries } from '../repository/snapshotEntries';
+import { SourceKeyring } from '../repository/sourceKeyring';
 import { type SnapshotHead, SnapshotWriter } from '../repository/snapshotWriter';
 import { TreeStore } from '../repository/treeStore';
 import { type ExcludeRules } from '../source/excludes';
@@ -51,6 +54,10 @@ export interface FolderBackupRun extends BackupStart {
   parentFiles: Map<string, FileEntry>;
   /** Objects a verify or restore found damaged: never reused. */
   damaged: DamagedObjects;
+  /** How objects are written: sealed (format 3) in an encrypted source, plain otherwise. */
+  codec: ObjectCodec;
+  /** The first key wrap of the source, made by this run. */
+  keyCreated?: KeyWrapSummary;
   blobs: BlobStore;
   /** The folder trees: the parent's are reused where a folder's content is unchanged. */
   trees: TreeStore;
@@ -84,16 +91,23 @@ export function backupLimits(input: FolderBackupInput): BackupLimits {
  */
 export async function openRun(start: BackupStart, parentIds: string[]): Promise<FolderBackupRun> {
   const { clients, input, loc, signal, limits } = start;
+  // An encrypted source is written sealed, and its key is needed before anything is read.
+  const keyring = new SourceKeyring(clients, loc, input.keys, signal);
+  const { codec, created: keyCreated } = await keyring.forBackup(input);
   const readParent = async (): Promise<SnapshotManifest | undefined> => {
     if (input.parent === 'none') return undefined;
     const ids = input.parent ? [await resolveSnapshotId(clients.s3, loc, input.parent, signal)] : parentIds;
-    return ids[0] ? readSnapshot(clients.s3, loc, ids[0], signal) : undefined;
+    const found = ids[0] ? await readSnapshot(clients.s3, loc, ids[0], signal, keyring) : undefined;
+    // A plain parent of an encrypted run is no parent: its plain blobs are never named by an
+    // encrypted snapshot, so every file is read and stored sealed once.
+    const sealed = found?.encrypted === true;
+    return found && sealed === codec.sealed ? found : undefined;
   };
-  const [parent, damaged] = await Promise.all([readParent(), damageForBackup(clients.s3, loc, signal)]);
+  const [parent, damaged] = await Promise.all([readParent(), damageForBackup(clients.s3, loc, signal, codec)]);
   // Every tree of a format 3 parent is read (and checked against its name): its files tell
   // which are unchanged, and its trees are reused by the folders whose content is the same.
   const { entries: parentEntries, trees: knownTrees } = parent
-    ? await snapshotEntries(clients.s3, loc, parent, { signal })
+    ? await snapshotEntries(clients.s3, loc, parent, { signal, codec })
     : { entries: [], trees: new Map() };
   const parentFiles = new Map<string, FileEntry>();
   for (const e of parentEntries) if (e.type === 'file') parentFiles.set(e.path, e);
@@ -104,6 +118,7 @@ export async function openRun(start: BackupStart, parentIds: string[]): Promise<
     parent?.finishedAt,
     signal,
     damaged,
+    codec,
   );
   const blobs = new BlobStore({
     s3: clients.s3,
@@ -116,6 +131,7 @@ export async function openRun(start: BackupStart, parentIds: string[]): Promise<
     damaged,
     signal,
     now: start.now,
+    codec,
   });
   const trees = new TreeStore({
     s3: clients.s3,
@@ -123,16 +139,19 @@ export async function openRun(start: BackupStart, parentIds: string[]): Promise<
     storage: input,
     packSize: limits.packSize,
     known: knownTrees,
+    codec,
     signal,
     now: start.now,
   });
-  const head = snapshotHead(start, parent);
+  const head = snapshotHead(start, parent, codec);
   const { progress, onProgress } = start;
   return {
     ...start,
     parent,
     parentFiles,
     damaged,
+    codec,
+    ...(keyCreated ? { keyCreated } : {}),
     blobs,
     trees,
     head,
@@ -149,12 +168,13 @@ export async function openRun(start: BackupStart, parentIds: string[]): Promise<
 }
 
 /** The manifest's fields known at the start: what, from where, by what, and how it is stored. */
-function snapshotHead(start: BackupStart, parent: SnapshotManifest | undefined): SnapshotHead {
+function snapshotHead(start: BackupStart, parent: SnapshotManifest | undefined, codec: ObjectCodec): SnapshotHead {
   const { input } = start;
   const lifecycleTag = input.lifecycleTag === undefined ? DEFAULT_LIFECYCLE_TAG : input.lifecycleTag;
   return {
     format: SNAPSHOT_FORMAT,
     formatVersion: SNAPSHOT_FORMAT_VERSION,
+    ...(codec.sealed ? { encrypted: true as const } : {}),
     snapshotId: start.snapshotId,
     source: start.loc.source,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },

@@ -1,6 +1,7 @@
 import { jobOutcome } from '../../base/jobs/jobOutcome';
 import { s3SourceUri } from '../repository/layout';
 import { putSnapshot } from '../repository/snapshotCatalog';
+import { FIRST_WRAP_WARNING } from '../repository/sourceKeyring';
 import type { SnapshotTail } from '../repository/snapshotWriter';
 import type { FolderBackupRun } from './backupRun';
 import type { FolderBackupReport } from './backupReport';
@@ -20,7 +21,7 @@ export async function writeManifest(run: FolderBackupRun): Promise<FolderBackupR
     skipped,
   };
   const body = await run.manifest.finish(tail);
-  const key = await putSnapshot(run.clients.s3, loc, { ...head, ...tail }, body, run.input, run.signal);
+  const key = await putSnapshot(run.clients.s3, loc, { ...head, ...tail }, body, run.input, run.signal, run.codec);
   return {
     snapshotId: run.snapshotId,
     source: loc.source,
@@ -44,6 +45,8 @@ export async function writeManifest(run: FolderBackupRun): Promise<FolderBackupR
     status: jobOutcome({ skipped }).status,
     skipped,
     changedWhileReading: run.changedWhileReading,
+    encrypted: run.codec.sealed,
+    ...(run.keyCreated ? { keyCreated: { ...run.keyCreated, warning: FIRST_WRAP_WARNING } } : {}),
     startedAt: head.startedAt,
     finishedAt: tail.finishedAt,
     durationMs: finished.getTime() - run.started.getTime(),

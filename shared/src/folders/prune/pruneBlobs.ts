@@ -11,6 +11,8 @@ import type { TreeRef } from '../repository/folderTree';
 import { packIndexKey, sourceLocation, treePackIdOf, treesDir } from '../repository/layout';
 import { listPackIndexIds } from '../repository/packIndex';
 import { readSnapshot, snapshotIds } from '../repository/snapshotCatalog';
+import { type ObjectCodec } from '../repository/objectCodec';
+import { type KeyMaterial, SourceKeyring } from '../repository/sourceKeyring';
 import { acquireSourceLock } from '../repository/sourceLock';
 import { forEachTree } from '../repository/treeStore';
 import { listObjects } from '../../storage/objectListing';
@@ -25,6 +27,8 @@ export interface PruneInput {
   lockStaleMs?: number;
   /** SSE for the lock object. */
   storage?: StorageOptions;
+  /** The key of an encrypted source: needed when any of its snapshots is encrypted (format 3). */
+  keys?: KeyMaterial;
   /** For tests: "now", to judge Object Lock retention. */
   now?: () => Date;
 }
@@ -104,38 +108,50 @@ export async function pruneBlobs(
     const ids = await snapshotIds(clients.s3, loc, signal);
     Object.assign(progress, { phase: 'read-snapshots', snapshots: ids.length });
     onProgress?.({ ...progress });
+    // Blobs by object name: plain snapshots (formats 1, 2) name them by SHA-256, encrypted ones
+    // (format 3) by a keyed hash; a source that holds both keeps what either needs.
     const referenced = new Set<string>();
     const referencedPacks = new Set<string>();
     const referencedTreePacks = new Set<string>();
-    const uses = (e: { sha256: string; pack?: string }): void => {
-      if (e.pack === undefined) referenced.add(e.sha256);
+    const uses = (e: { sha256: string; pack?: string }, codec: ObjectCodec): void => {
+      if (e.pack === undefined) referenced.add(codec.blobName(e.sha256));
       else referencedPacks.add(e.pack);
     };
-    const roots: TreeRef[] = [];
+    // Root trees by the codec that opens them (a source may hold plain and encrypted snapshots).
+    const roots = new Map<ObjectCodec, TreeRef[]>();
+    const keyring = new SourceKeyring(clients, loc, input.keys, signal);
     await runPool(
       ids,
       4,
       async (id, poolSignal) => {
-        const manifest = await readSnapshot(clients.s3, loc, id, poolSignal);
+        const manifest = await readSnapshot(clients.s3, loc, id, poolSignal, keyring);
+        const codec = await keyring.codecFor(manifest);
         // Formats 1 and 2 hold their entries; format 3 names its root tree, walked below.
-        for (const e of manifest.entries ?? []) if (e.type === 'file') uses(e);
-        if (manifest.tree) roots.push(manifest.tree);
+        for (const e of manifest.entries ?? []) if (e.type === 'file') uses(e, codec);
+        if (manifest.tree) {
+          const list = roots.get(codec);
+          if (list) list.push(manifest.tree);
+          else roots.set(codec, [manifest.tree]);
+        }
         progress.snapshotsRead++;
         onProgress?.({ ...progress });
       },
       signal,
     );
     // Every tree of the remaining snapshots, each read once however many snapshots share it.
-    await forEachTree(
-      clients.s3,
-      loc,
-      roots,
-      (ref, entries) => {
-        referencedTreePacks.add(ref.pack);
-        for (const e of entries) if (e.type === 'file') uses(e);
-      },
-      signal,
-    );
+    for (const [codec, list] of roots) {
+      await forEachTree(
+        clients.s3,
+        loc,
+        list,
+        (ref, entries) => {
+          referencedTreePacks.add(ref.pack);
+          for (const e of entries) if (e.type === 'file') uses(e, codec);
+        },
+        signal,
+        codec,
+      );
+    }
     progress.phase = 'list-blobs';
     onProgress?.({ ...progress });
     const [stored, packs, indexed, records, treePacks] = await Promise.all([

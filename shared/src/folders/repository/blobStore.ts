@@ -11,6 +11,7 @@ import { withRetry } from '../../base/jobs/backoff';
 import { DamagedObjects, etagToken } from './damageRecords';
 import { listObjects } from '../../storage/objectListing';
 import { blobHashOf, blobKey, blobsDir, packIdOf, packsDir, type SourceLocation } from './layout';
+import { type ObjectCodec, PLAIN_CODEC } from './objectCodec';
 import { readPackIndexes } from './packIndex';
 import { PackWriter } from './packWriter';
 
@@ -59,7 +60,8 @@ export function listPacks(s3: S3Client, loc: SourceLocation, signal?: AbortSigna
 }
 
 /**
- * The blobs a backup may take as stored, and where. With a parent: its files' blobs where its
+ * The blobs a backup may take as stored, by blob name (`codec.blobName`: the SHA-256 in a plain
+ * source, a keyed hash in an encrypted one), and where. With a parent: its files' blobs where its
  * entries place them (a prune cannot remove them while the backup holds its lock), plus the
  * packs indexed since the parent finished (a run interrupted since), and `complete` is false (a
  * big file's unknown blob gets a HeadObject). Without one, nothing is taken on trust: the blob
@@ -74,25 +76,36 @@ export async function knownBlobs(
   parentFinishedAt: string | undefined,
   signal?: AbortSignal,
   damaged: DamagedObjects = DamagedObjects.none,
+  codec: ObjectCodec = PLAIN_CODEC,
 ): Promise<{ known: Map<string, BlobPlace>; complete: boolean }> {
   const known = new Map<string, BlobPlace>();
-  const trusted = (sha256: string, place: BlobPlace): boolean => !damaged.holds({ sha256, pack: place.pack });
+  // Damage records name a blob by its object name, as the listing does.
+  const trusted = (name: string, place: BlobPlace): boolean =>
+    !damaged.holdsObject(place.pack === undefined ? { blob: name } : { pack: place.pack });
   if (parentFinishedAt !== undefined) {
-    for (const e of parentFiles) if (trusted(e.sha256, e)) known.set(e.sha256, e);
+    for (const e of parentFiles) {
+      const name = codec.blobName(e.sha256);
+      if (trusted(name, e)) known.set(name, e);
+    }
     const after = newBackupId(new Date(parentFinishedAt), () => Buffer.alloc(0));
-    for (const [sha, place] of await readPackIndexes(s3, loc, after, signal))
-      if (!known.has(sha) && trusted(sha, place)) known.set(sha, place);
+    for (const [name, place] of await readPackIndexes(s3, loc, after, signal, codec))
+      if (!known.has(name) && trusted(name, place)) known.set(name, place);
     return { known, complete: false };
   }
   const [stored, packs, packed] = await Promise.all([
     listBlobs(s3, loc, signal),
     listPacks(s3, loc, signal),
-    readPackIndexes(s3, loc, undefined, signal),
+    readPackIndexes(s3, loc, undefined, signal, codec),
   ]);
-  for (const sha of stored.keys()) if (trusted(sha, OWN_OBJECT)) known.set(sha, OWN_OBJECT);
-  for (const [sha, place] of packed)
-    if (!known.has(sha) && packs.has(place.pack) && trusted(sha, place)) known.set(sha, place);
+  for (const [name, object] of stored) if (trusted(name, OWN_OBJECT)) known.set(name, ownPlace(codec, object.size));
+  for (const [name, place] of packed)
+    if (!known.has(name) && packs.has(place.pack) && trusted(name, place)) known.set(name, place);
   return { known, complete: true };
+}
+
+/** The place of a blob of its own: in format 3 with the size of its sealed object. */
+function ownPlace(codec: ObjectCodec, storedSize: number): BlobPlace {
+  return codec.sealed ? { storedSize } : OWN_OBJECT;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -135,14 +148,15 @@ export class FileChangedError extends Error {
  * blobs/ (no `pack`). A file entry of a snapshot is itself a BlobPlace, so the parent's entries
  * serve as the places of 100,000s of known blobs without a copy.
  */
-export type BlobPlace = Readonly<{ pack?: string; packOffset?: number }>;
+export type BlobPlace = Readonly<{ pack?: string; packOffset?: number; storedSize?: number }>;
 
 /** The place of a blob stored as an object of its own. */
 export const OWN_OBJECT: BlobPlace = Object.freeze({});
 
 /** The fields a file entry carries for a place. */
-export function placeFields(place: BlobPlace): { pack?: string; packOffset?: number } {
-  return place.pack === undefined ? {} : { pack: place.pack, packOffset: place.packOffset };
+export function placeFields(place: BlobPlace): { pack?: string; packOffset?: number; storedSize?: number } {
+  const stored = place.storedSize === undefined ? {} : { storedSize: place.storedSize };
+  return place.pack === undefined ? stored : { pack: place.pack, packOffset: place.packOffset, ...stored };
 }
 
 export interface BlobStoreOptions {
@@ -162,6 +176,8 @@ export interface BlobStoreOptions {
   signal?: AbortSignal;
   /** The job's clock: pack ids sort by time with the snapshot ids. */
   now?: () => Date;
+  /** Format 3: blobs sealed and named by a keyed hash. */
+  codec?: ObjectCodec;
 }
 
 /**
@@ -176,8 +192,10 @@ export class BlobStore {
   private readonly inFlight = new Map<string, Promise<BlobPlace>>();
   private readonly tagging: string | undefined;
   private readonly packs: PackWriter;
+  private readonly codec: ObjectCodec;
 
   constructor(private readonly options: BlobStoreOptions) {
+    this.codec = options.codec ?? PLAIN_CODEC;
     const tags = lifecycleTags(options.storage);
     this.tagging = tags.length
       ? new URLSearchParams(tags.map((t): [string, string] => [t.Key!, t.Value ?? ''])).toString()
@@ -190,6 +208,7 @@ export class BlobStore {
       packSize: options.packSize,
       signal: options.signal,
       now: options.now,
+      codec: this.codec,
     });
   }
 
@@ -207,17 +226,18 @@ export class BlobStore {
   }
 
   keyOf(sha256: string): string {
-    return blobKey(this.options.location, sha256);
+    return blobKey(this.options.location, this.codec.blobName(sha256));
   }
 
   /** Stores a small blob in a pack unless it is known; resolves to where it is. */
   async storeSmall(sha256: string, body: Buffer): Promise<BlobPlace> {
     const { known } = this.options;
-    if (known.has(sha256)) return known.get(sha256)!;
-    const running = this.inFlight.get(sha256);
+    const name = this.codec.blobName(sha256);
+    if (known.has(name)) return known.get(name)!;
+    const running = this.inFlight.get(name);
     if (running) return running;
     const place = this.packs.append(sha256, body);
-    known.set(sha256, place);
+    known.set(name, place);
     await this.packs.drain();
     return place;
   }
@@ -236,44 +256,50 @@ export class BlobStore {
    * Makes sure a blob exists as an object of its own, calling `upload` if it is stored nowhere
    * (once per hash in a run). Resolves to where it is.
    */
-  async ensure(sha256: string, upload: () => Promise<void>, signal?: AbortSignal): Promise<BlobPlace> {
+  async ensure(sha256: string, upload: () => Promise<number>, signal?: AbortSignal): Promise<BlobPlace> {
     const { known } = this.options;
-    if (known.has(sha256)) return known.get(sha256)!;
-    const running = this.inFlight.get(sha256);
+    const name = this.codec.blobName(sha256);
+    if (known.has(name)) return known.get(name)!;
+    const running = this.inFlight.get(name);
     if (running) return running;
     const work = (async (): Promise<BlobPlace> => {
-      if (!this.options.complete && (await this.exists(sha256, signal))) return OWN_OBJECT;
-      await upload();
-      return OWN_OBJECT;
+      const found = this.options.complete ? undefined : await this.exists(sha256, signal);
+      return ownPlace(this.codec, found ?? (await upload()));
     })();
-    this.inFlight.set(sha256, work);
+    this.inFlight.set(name, work);
     try {
       const place = await work;
-      known.set(sha256, place);
+      known.set(name, place);
       return place;
     } finally {
-      this.inFlight.delete(sha256);
+      this.inFlight.delete(name);
     }
   }
 
-  private async exists(sha256: string, signal?: AbortSignal): Promise<boolean> {
+  /** The size of the blob's object, or undefined when it is not stored (or was found damaged). */
+  private async exists(sha256: string, signal?: AbortSignal): Promise<number | undefined> {
     const { s3, location, damaged } = this.options;
-    if (damaged?.holds({ sha256 })) return false;
+    if (damaged?.holdsObject({ blob: this.codec.blobName(sha256) })) return undefined;
     try {
-      await s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: this.keyOf(sha256) }), {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: this.keyOf(sha256) }), {
         abortSignal: signal,
       });
-      return true;
+      return head.ContentLength ?? 0;
     } catch (err) {
-      if (isNotFound(err)) return false;
+      if (isNotFound(err)) return undefined;
       throw fromAwsError(err, { doing: `check blob ${sha256}`, bucket: location.bucket });
     }
   }
 
-  /** One request: the lifecycle tag goes in the Tagging header, and our SHA-256 as the checksum. */
-  async putBuffer(sha256: string, body: Buffer, signal?: AbortSignal): Promise<void> {
+  /**
+   * One request: the lifecycle tag goes in the Tagging header, and the SHA-256 of what is sent
+   * as the checksum. Resolves to the bytes stored.
+   */
+  async putBuffer(sha256: string, content: Buffer, signal?: AbortSignal): Promise<number> {
     const { s3, location, storage } = this.options;
     const params = objectParams(storage);
+    const body = this.codec.sealed ? this.codec.seal('blob', content) : content;
+    const checksum = this.codec.sealed ? createHash('sha256').update(body).digest('hex') : sha256;
     await withRetry(
       () =>
         s3.send(
@@ -284,7 +310,7 @@ export class BlobStore {
             ContentLength: body.length,
             ContentType: 'application/octet-stream',
             ...params,
-            ...(params.ChecksumAlgorithm ? { ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64') } : {}),
+            ...(params.ChecksumAlgorithm ? { ChecksumSHA256: Buffer.from(checksum, 'hex').toString('base64') } : {}),
             ...(this.tagging ? { Tagging: this.tagging } : {}),
           }),
           { abortSignal: signal },
@@ -295,29 +321,46 @@ export class BlobStore {
     });
     this.ownUploads++;
     this.ownBytes += body.length;
+    return body.length;
   }
 
   /**
    * Streams a big file to its blob, multipart. The stream is hashed again on the way: if the
-   * file changed since it was hashed, the upload is aborted and FileChangedError thrown.
+   * file changed since it was hashed, the upload is aborted and FileChangedError thrown. In
+   * format 3 the stream is sealed after the tap (frames of 1 MiB). Resolves to the bytes stored.
    */
-  async putFile(sha256: string, absPath: string, signal?: AbortSignal): Promise<void> {
+  async putFile(sha256: string, absPath: string, signal?: AbortSignal): Promise<number> {
     const { s3, location, storage, partSize } = this.options;
     const tap = new VerifyingTap(sha256);
     const source = createReadStream(absPath);
     source.on('error', (err) => tap.destroy(err));
     source.pipe(tap);
+    let stored = 0;
+    let body: Transform = tap;
+    if (this.codec.sealed) {
+      const sealing = this.codec.sealStream('blob');
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          stored += chunk.length;
+          done(null, chunk);
+        },
+      });
+      tap.on('error', (err) => sealing.destroy(err));
+      sealing.on('error', (err) => counter.destroy(err));
+      body = tap.pipe(sealing).pipe(counter);
+    }
     const upload = objectUpload({
       s3,
       bucket: location.bucket,
       key: this.keyOf(sha256),
-      body: tap,
+      body,
       contentType: 'application/octet-stream',
       storage,
       partSize,
     });
     const onAbort = (): void => {
       tap.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      if (body !== tap) body.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -331,6 +374,8 @@ export class BlobStore {
       source.destroy();
     }
     this.ownUploads++;
-    this.ownBytes += tap.bytes;
+    const bytes = body === tap ? tap.bytes : stored;
+    this.ownBytes += bytes;
+    return bytes;
   }
 }

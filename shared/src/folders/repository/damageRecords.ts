@@ -5,6 +5,7 @@ import { throwIfAborted } from '../../base/jobs/job';
 import { runPool } from '../../base/jobs/pool';
 import { listObjects } from '../../storage/objectListing';
 import { blobHashOf, blobKey, damagedDir, packIdOf, packKey, type SourceLocation } from './layout';
+import { type ObjectCodec, PLAIN_CODEC } from './objectCodec';
 
 /**
  * Damage records: what a verify or a restore found damaged or missing, so that no later backup
@@ -92,8 +93,21 @@ export class DamagedObjects {
   readonly blobs = new Map<string, DamageRecordRef>();
   readonly packs = new Map<string, DamageRecordRef>();
 
-  constructor(live: Iterable<DamageRecordRef>) {
+  /**
+   * `blobName` turns a place's SHA-256 into the blob's object name, which records carry (the
+   * same in a plain source; a keyed hash in an encrypted one). Callers that already hold a name
+   * pass it as `sha256` with PLAIN_CODEC's identity.
+   */
+  constructor(
+    live: Iterable<DamageRecordRef>,
+    private readonly codec: ObjectCodec = PLAIN_CODEC,
+  ) {
     for (const r of live) (r.kind === 'blob' ? this.blobs : this.packs).set(r.id, r);
+  }
+
+  /** The same records, for places named by SHA-256 under `codec`. */
+  withCodec(codec: ObjectCodec): DamagedObjects {
+    return this.size === 0 ? this : new DamagedObjects([...this.blobs.values(), ...this.packs.values()], codec);
   }
 
   get size(): number {
@@ -102,11 +116,16 @@ export class DamagedObjects {
 
   /** The record of the object a file's blob is in, if it is damaged. */
   recordOf(place: { sha256: string; pack?: string }): DamageRecordRef | undefined {
-    return place.pack === undefined ? this.blobs.get(place.sha256) : this.packs.get(place.pack);
+    return place.pack === undefined ? this.blobs.get(this.codec.blobName(place.sha256)) : this.packs.get(place.pack);
   }
 
   holds(place: { sha256: string; pack?: string }): boolean {
     return this.size > 0 && this.recordOf(place) !== undefined;
+  }
+
+  /** Whether the object itself is damaged: a blob by its object name, or a pack. */
+  holdsObject(object: { blob: string } | { pack: string }): boolean {
+    return this.size > 0 && ('pack' in object ? this.packs.has(object.pack) : this.blobs.has(object.blob));
   }
 }
 
@@ -150,6 +169,7 @@ export async function damageForBackup(
   s3: S3Client,
   loc: SourceLocation,
   signal?: AbortSignal,
+  codec: ObjectCodec = PLAIN_CODEC,
 ): Promise<DamagedObjects> {
   const records = await listDamageRecords(s3, loc, signal);
   if (records.length === 0) return DamagedObjects.none;
@@ -166,7 +186,7 @@ export async function damageForBackup(
     },
     signal,
   );
-  return liveDamage(records, (kind, id) => etags.get(`${kind}:${id}`));
+  return liveDamage(records, (kind, id) => etags.get(`${kind}:${id}`)).withCodec(codec);
 }
 
 /** One damaged or missing object, as a verify or a restore found it. */
@@ -196,7 +216,14 @@ export async function recordDamage(
   s3: S3Client,
   loc: SourceLocation,
   findings: DamageFinding[],
-  context: { foundBy: 'verify' | 'restore'; snapshotId: string; storage?: StorageOptions; now?: Date },
+  context: {
+    foundBy: 'verify' | 'restore';
+    snapshotId: string;
+    storage?: StorageOptions;
+    now?: Date;
+    /** An encrypted snapshot: file names stay out of the record (it is stored in the clear). */
+    withoutPaths?: boolean;
+  },
   signal?: AbortSignal,
 ): Promise<DamageRecording> {
   const recorded: string[] = [];
@@ -221,7 +248,7 @@ export async function recordDamage(
         foundBy: context.foundBy,
         snapshotId: context.snapshotId,
         foundAt,
-        paths: f.paths.slice(0, 100),
+        ...(context.withoutPaths ? {} : { paths: f.paths.slice(0, 100) }),
       });
       try {
         await s3.send(

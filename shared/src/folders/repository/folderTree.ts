@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
+import { type ObjectCodec, PLAIN_CODEC } from './objectCodec';
 import { checkTreeRef, type FileEntry, type SnapshotEntry } from './snapshotManifest';
 
 export const TREE_FORMAT = 'coldkeep.folder-tree';
@@ -37,16 +38,25 @@ export interface EncodedTree {
  * whatever order the entry's object has (an entry taken from the parent's tree, or made by this
  * run), so one content always gives one text, one id, and an unchanged folder reuses its tree.
  */
-export function encodeTree(entries: TreeEntry[]): EncodedTree {
+export function encodeTree(entries: TreeEntry[], codec: ObjectCodec = PLAIN_CODEC): EncodedTree {
   return encodeTreeTexts(
     entries.map((e) => entryText(e as unknown as SnapshotEntry, e.name, e.type === 'dir' ? e.tree : undefined)),
+    codec,
   );
 }
 
 /** A tree from its entries' texts (`entryText`), in order. */
-export function encodeTreeTexts(texts: string[]): EncodedTree {
+export function encodeTreeTexts(texts: string[], codec: ObjectCodec = PLAIN_CODEC): EncodedTree {
   const text = `{"format":"${TREE_FORMAT}","formatVersion":${TREE_FORMAT_VERSION},"entries":[${texts.join(',')}]}`;
-  return { id: createHash('sha256').update(text).digest('hex'), text };
+  return { id: treeId(text, codec), text };
+}
+
+/**
+ * A tree's id: the SHA-256 of its text; in an encrypted source the codec's keyed name of it
+ * (as blobs are named), so that equal trees are still stored once but no id reveals a hash.
+ */
+export function treeId(text: string, codec: ObjectCodec = PLAIN_CODEC): string {
+  return codec.blobName(createHash('sha256').update(text).digest('hex'));
 }
 
 /**
@@ -59,8 +69,9 @@ export function entryText(e: SnapshotEntry, name: string, tree?: TreeRef): strin
   const named = `"name":${JSON.stringify(name)},"mtimeMs":${num(e.mtimeMs)}`;
   if (e.type === 'file') {
     const pack = e.pack !== undefined ? `,"pack":"${e.pack}","packOffset":${num(e.packOffset!)}` : '';
+    const stored = e.storedSize !== undefined ? `,"storedSize":${num(e.storedSize)}` : '';
     const changed = e.changedWhileRead ? ',"changedWhileRead":true' : '';
-    return `{"type":"file",${named},"size":${num(e.size)},"mode":${num(e.mode)},"sha256":"${e.sha256}"${pack}${changed}}`;
+    return `{"type":"file",${named},"size":${num(e.size)},"mode":${num(e.mode)},"sha256":"${e.sha256}"${pack}${stored}${changed}}`;
   }
   if (e.type === 'dir') {
     const t = tree!;
@@ -75,10 +86,12 @@ function num(n: number): string {
 }
 
 /**
- * The bytes stored for a tree: its text, gzip. Only a tree not stored yet is compressed: a
- * no-change backup names every folder's tree but compresses none.
+ * The bytes stored for a tree: its text, gzip; in an encrypted source sealed by the codec (which
+ * compresses with zstd first). Only a tree not stored yet is compressed: a no-change backup
+ * names every folder's tree but compresses none.
  */
-export function treeBody(tree: EncodedTree): Buffer {
+export function treeBody(tree: EncodedTree, codec: ObjectCodec = PLAIN_CODEC): Buffer {
+  if (codec.sealed) return codec.seal('tree', Buffer.from(tree.text, 'utf8'));
   return gzipSync(tree.text, { level: zlibConstants.Z_BEST_SPEED });
 }
 
@@ -101,6 +114,7 @@ function checkTreeEntry(e: unknown): string | undefined {
       if (typeof x.pack !== 'string' || !PACK_ID.test(x.pack)) return 'pack';
       if (!isInt(x.packOffset)) return 'packOffset';
     }
+    if (x.storedSize !== undefined && !isInt(x.storedSize)) return 'storedSize';
     if (x.changedWhileRead !== undefined && typeof x.changedWhileRead !== 'boolean') return 'changedWhileRead';
   } else if (x.type === 'dir') {
     if (!isInt(x.mode)) return 'mode';
@@ -121,14 +135,14 @@ function damagedTree(id: string, where: string, why: string, cause?: unknown): C
 }
 
 /** A tree's JSON text from its stored bytes, checked against its id (a tree not matching its name is damaged). */
-export function treeText(body: Uint8Array, id: string, where: string): string {
+export function treeText(body: Uint8Array, id: string, where: string, codec: ObjectCodec = PLAIN_CODEC): string {
   let text: string;
   try {
-    text = gunzipSync(body).toString('utf8');
+    text = (codec.sealed ? codec.open('tree', body, where) : gunzipSync(body)).toString('utf8');
   } catch (err) {
-    throw damagedTree(id, where, 'is not gzip', err);
+    throw damagedTree(id, where, codec.sealed ? 'does not open' : 'is not gzip', err);
   }
-  if (createHash('sha256').update(text).digest('hex') !== id) throw damagedTree(id, where, 'does not match its name');
+  if (treeId(text, codec) !== id) throw damagedTree(id, where, 'does not match its name');
   return text;
 }
 
@@ -173,8 +187,8 @@ export function decodeTrees(trees: { id: string; text: string }[], where: string
 }
 
 /** One tree's entries from its stored bytes (`treeText`, then `decodeTrees`). */
-export function decodeTree(body: Uint8Array, id: string, where: string): TreeEntry[] {
-  return decodeTrees([{ id, text: treeText(body, id, where) }], where)[0]!;
+export function decodeTree(body: Uint8Array, id: string, where: string, codec: ObjectCodec = PLAIN_CODEC): TreeEntry[] {
+  return decodeTrees([{ id, text: treeText(body, id, where, codec) }], where)[0]!;
 }
 
 /** A tree entry as the snapshot entry at `path`. */

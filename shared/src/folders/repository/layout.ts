@@ -13,6 +13,8 @@ import { ColdkeepError } from '../../base/errors/ColdkeepError';
  *   <prefix>/files/<sourceId>/trees/<packId>                 (folder trees of format 3 snapshots, concatenated)
  *   <prefix>/files/<sourceId>/locks/<kind>-<id>.json      (backup and prune locks)
  *   <prefix>/files/<sourceId>/damaged/<kind>.<id>.<etag>.json  (objects a verify or restore found damaged)
+ *   <prefix>/files/<sourceId>/keys/<wrapId>.json              (the repository key, wrapped; encrypted sources only)
+ * In an encrypted source (format 3) a blob is named by a keyed hash (HMAC-SHA256) of its SHA-256.
  */
 export interface SourceLocation {
   bucket: string;
@@ -92,6 +94,19 @@ export function packIdOfIndex(key: string): string | undefined {
 
 export function locksDir(loc: SourceLocation): string {
   return `${sourceDir(loc)}locks/`;
+}
+
+export function keysDir(loc: SourceLocation): string {
+  return `${sourceDir(loc)}keys/`;
+}
+
+export function keyWrapKey(loc: SourceLocation, wrapId: string): string {
+  return `${keysDir(loc)}${wrapId}.json`;
+}
+
+/** The wrap id a key object names. */
+export function wrapIdOf(key: string): string | undefined {
+  return /\/keys\/([0-9a-z-]+)\.json$/.exec(key)?.[1];
 }
 
 export function damagedDir(loc: SourceLocation): string {

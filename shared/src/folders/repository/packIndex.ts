@@ -7,13 +7,16 @@ import { withRetry } from '../../base/jobs/backoff';
 import { runPool } from '../../base/jobs/pool';
 import { listObjects } from '../../storage/objectListing';
 import { packIdOfIndex, packIndexDir, packIndexKey, type SourceLocation } from './layout';
+import { isSealed, type ObjectCodec, PLAIN_CODEC } from './objectCodec';
 
 export const PACK_INDEX_FORMAT = 'coldkeep.pack-index';
 
-/** Where a blob sits when it is packed: the same two fields a snapshot's file entry carries. */
+/** Where a blob sits when it is packed: the same fields a snapshot's file entry carries. */
 export interface PackedBlobRef {
   pack: string;
   packOffset: number;
+  /** Format 3: the bytes of its sealed slice. */
+  storedSize?: number;
 }
 
 const packIndexSchema = z.object({
@@ -23,20 +26,29 @@ const packIndexSchema = z.object({
   /** Size and SHA-256 of the whole pack object. */
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  /** [sha256, offset, length] of every blob in the pack, in pack order. */
+  /** [sha256, offset, length] of every blob in the pack, in pack order (format 3: the sealed slice's length). */
   blobs: z.array(z.tuple([z.string().regex(/^[0-9a-f]{64}$/), z.number().int(), z.number().int()])),
 });
 
 export type PackIndex = z.infer<typeof packIndexSchema>;
 
-export async function encodePackIndex(index: PackIndex): Promise<Buffer> {
-  return promisify(gzip)(Buffer.from(JSON.stringify(index)));
+export async function encodePackIndex(index: PackIndex, codec: ObjectCodec = PLAIN_CODEC): Promise<Buffer> {
+  return codec.seal('pack-index', await promisify(gzip)(Buffer.from(JSON.stringify(index))), { compress: false });
 }
 
-/** A pack index, or undefined when the object is not one (a damaged index only costs dedup). */
-export async function decodePackIndex(body: Uint8Array): Promise<PackIndex | undefined> {
+/**
+ * A pack index, or undefined when the object is not one (a damaged index only costs dedup), or
+ * not of the codec's kind: a plain index names plain packs, which an encrypted backup never
+ * reuses, and a sealed one is nothing to a plain backup.
+ */
+export async function decodePackIndex(
+  body: Uint8Array,
+  codec: ObjectCodec = PLAIN_CODEC,
+): Promise<PackIndex | undefined> {
   try {
-    const parsed = packIndexSchema.safeParse(JSON.parse((await promisify(gunzip)(body)).toString('utf8')));
+    if (isSealed(body) !== codec.sealed) return undefined;
+    const gz = codec.open('pack-index', body, 'pack index');
+    const parsed = packIndexSchema.safeParse(JSON.parse((await promisify(gunzip)(gz)).toString('utf8')));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -60,7 +72,7 @@ export async function listPackIndexIds(
 }
 
 /**
- * The packed blobs the pack indexes of a source name, sha256 → place. With `after` (an id, or
+ * The packed blobs the pack indexes of a source name, blob name (codec.blobName) → place. With `after` (an id, or
  * the start of one), only packs whose ids sort after it: ids sort by time, so a backup asks for
  * the packs written since its parent finished — those of a run that was interrupted, whose blobs
  * it reuses instead of uploading again.
@@ -70,6 +82,7 @@ export async function readPackIndexes(
   loc: SourceLocation,
   after: string | undefined,
   signal?: AbortSignal,
+  codec: ObjectCodec = PLAIN_CODEC,
 ): Promise<Map<string, PackedBlobRef>> {
   const ids = await listPackIndexIds(s3, loc, after, signal);
   const places = new Map<string, PackedBlobRef>();
@@ -89,9 +102,13 @@ export async function readPackIndexes(
       ).catch((err: unknown) => {
         throw fromAwsError(err, { doing: `read pack index ${key}`, bucket: loc.bucket });
       });
-      const index = await decodePackIndex(body);
+      const index = await decodePackIndex(body, codec);
       if (index?.packId !== packId) return;
-      for (const [sha256, packOffset] of index.blobs) places.set(sha256, { pack: packId, packOffset });
+      for (const [sha256, packOffset, length] of index.blobs)
+        places.set(
+          codec.blobName(sha256),
+          codec.sealed ? { pack: packId, packOffset, storedSize: length } : { pack: packId, packOffset },
+        );
     },
     signal,
   );

@@ -5,13 +5,20 @@ import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { fromAwsError } from '../../base/errors/fromAwsError';
 import { withRetry } from '../../base/jobs/backoff';
 import { packKey, type SourceLocation } from './layout';
+import { type ObjectCodec, PLAIN_CODEC, SealBrokenError } from './objectCodec';
 
-/** A blob wanted from a pack: where it starts and how long it is. */
+/** A blob wanted from a pack: where it starts and how long it is (stored: `storedSize` in format 3). */
 export interface PackSlice {
   sha256: string;
   packOffset: number;
   size: number;
+  storedSize?: number;
 }
+
+/** The `actual` hash handed over for a sealed slice that does not open (altered or cut). */
+export const UNOPENED_SLICE = 'unopened';
+
+const storedLength = (s: PackSlice): number => s.storedSize ?? s.size;
 
 /**
  * What was read for a slice: the caller's slice object, its bytes (valid until the returned
@@ -34,8 +41,9 @@ export function readPackSlices<S extends PackSlice>(
   wanted: S[],
   onSlice: SliceHandler<S>,
   signal?: AbortSignal,
+  codec: ObjectCodec = PLAIN_CODEC,
 ): Promise<number> {
-  return readSlices(s3, loc.bucket, packKey(loc, packId), wanted, onSlice, signal);
+  return readSlices(s3, loc.bucket, packKey(loc, packId), wanted, onSlice, signal, codec);
 }
 
 /** `readPackSlices` of any pack object by its key (tree packs too). */
@@ -46,18 +54,32 @@ export async function readSlices<S extends PackSlice>(
   wanted: S[],
   onSlice: SliceHandler<S>,
   signal?: AbortSignal,
+  codec: ObjectCodec = PLAIN_CODEC,
 ): Promise<number> {
   // In pack order; callers give one slice per place (files with one content share it).
   const slices = [...wanted].sort((a, b) => a.packOffset - b.packOffset);
-  // Empty files need no bytes from the pack.
-  for (const s of slices.filter((x) => x.size === 0)) await onSlice(s, Buffer.alloc(0), EMPTY_SHA256);
-  const pending = slices.filter((x) => x.size > 0);
+  // Empty files need no bytes from the pack (a sealed empty blob still has its seal to check).
+  for (const s of slices.filter((x) => storedLength(x) === 0)) await onSlice(s, Buffer.alloc(0), EMPTY_SHA256);
+  const pending = slices.filter((x) => storedLength(x) > 0);
+  const where = `s3://${bucket}/${key}`;
+  // A sealed slice is opened before it is hashed; one that does not open is damage, like a wrong hash.
+  const handOver = async (slice: S, raw: Buffer): Promise<void> => {
+    if (!codec.sealed) return onSlice(slice, raw, createHash('sha256').update(raw).digest('hex'));
+    let body: Buffer;
+    try {
+      body = codec.open('pack-entry', raw, `${where} at byte ${slice.packOffset}`);
+    } catch (err) {
+      if (err instanceof SealBrokenError) return onSlice(slice, Buffer.alloc(0), UNOPENED_SLICE);
+      throw err;
+    }
+    return onSlice(slice, body, createHash('sha256').update(body).digest('hex'));
+  };
   let next = 0;
   let bytesRead = 0;
   if (pending.length === 0) return 0;
   // One buffer for every slice in turn (a slice's bytes are the handler's only until it settles):
   // a restore of 100,000 small files allocated 100,000 buffers, freed only by later GCs.
-  const scratch = Buffer.allocUnsafeSlow(pending.reduce((n, x) => Math.max(n, x.size), 0));
+  const scratch = Buffer.allocUnsafeSlow(pending.reduce((n, x) => Math.max(n, storedLength(x)), 0));
   await withRetry(
     async () => {
       const first = pending[next]!.packOffset;
@@ -66,14 +88,14 @@ export async function readSlices<S extends PackSlice>(
         new GetObjectCommand({
           Bucket: bucket,
           Key: key,
-          Range: `bytes=${first}-${last.packOffset + last.size - 1}`,
+          Range: `bytes=${first}-${last.packOffset + storedLength(last) - 1}`,
         }),
         { abortSignal: signal },
       );
       // A pack shorter than the snapshot says is damaged: what it holds is read, the rest is
       // reported, and nothing is downloaded again.
       const short =
-        response.ContentLength !== undefined && response.ContentLength < last.packOffset + last.size - first;
+        response.ContentLength !== undefined && response.ContentLength < last.packOffset + storedLength(last) - first;
       let position = first;
       let current: Buffer | undefined;
       let filled = 0;
@@ -88,17 +110,18 @@ export async function readSlices<S extends PackSlice>(
             at += Math.min(slice.packOffset - offset, data.length - at);
             continue;
           }
-          current ??= scratch.subarray(0, slice.size);
-          const n = Math.min(slice.size - filled, data.length - at);
+          const length = storedLength(slice);
+          current ??= scratch.subarray(0, length);
+          const n = Math.min(length - filled, data.length - at);
           data.copy(current, filled, at, at + n);
           filled += n;
           at += n;
-          if (filled === slice.size) {
+          if (filled === length) {
             const body = current;
             current = undefined;
             filled = 0;
             next++;
-            await onSlice(slice, body, createHash('sha256').update(body).digest('hex'));
+            await handOver(slice, body);
           }
         }
         position += data.length;

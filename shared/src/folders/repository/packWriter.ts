@@ -6,6 +6,7 @@ import { objectParams, type StorageOptions } from '../../storage/storageOptions'
 import { fromAwsError } from '../../base/errors/fromAwsError';
 import { withRetry } from '../../base/jobs/backoff';
 import { packIndexKey, packKey, type SourceLocation } from './layout';
+import { type ObjectCodec, PLAIN_CODEC } from './objectCodec';
 import { encodePackIndex, PACK_INDEX_FORMAT, type PackedBlobRef } from './packIndex';
 
 export interface PackWriterOptions {
@@ -27,6 +28,8 @@ export interface PackWriterOptions {
    * packs (treeStore.ts) pass their own key and no index (a tree's place is in its parent).
    */
   keys?: { pack: (packId: string) => string; index: ((packId: string) => string) | null };
+  /** Format 3: each blob is sealed on its own (one ranged GET reads and opens it), and so is the index. */
+  codec?: ObjectCodec;
 }
 
 interface OpenPack {
@@ -58,13 +61,16 @@ export class PackWriter {
    * Appends a blob to the open pack and says where it will be. Synchronous, so that callers can
    * record the place before anything else runs (two files with one content share one copy).
    */
-  append(sha256: string, body: Buffer): PackedBlobRef {
+  append(sha256: string, content: Buffer): PackedBlobRef {
     this.throwIfFailed();
-    const { packSize } = this.options;
+    const { packSize, codec = PLAIN_CODEC } = this.options;
+    const body = codec.sealed ? codec.seal('pack-entry', content) : content;
     if (this.current && this.current.size + body.length > this.current.buffer.length) this.seal();
     const pack = (this.current ??= this.open(Math.max(packSize, body.length)));
     body.copy(pack.buffer, pack.size);
-    const place: PackedBlobRef = { pack: pack.id, packOffset: pack.size };
+    const place: PackedBlobRef = codec.sealed
+      ? { pack: pack.id, packOffset: pack.size, storedSize: body.length }
+      : { pack: pack.id, packOffset: pack.size };
     pack.blobs.push([sha256, pack.size, body.length]);
     pack.size += body.length;
     if (pack.size >= packSize) this.seal();
@@ -157,15 +163,23 @@ export class PackWriter {
     }));
     if (!keys.index) return;
     // The index goes second: an index always names a pack that is whole.
-    const index = await encodePackIndex({
-      format: PACK_INDEX_FORMAT,
-      formatVersion: 1,
-      packId: pack.id,
-      size: pack.size,
-      sha256: sha256.toString('hex'),
-      blobs: pack.blobs,
-    });
-    await put(keys.index(pack.id), () => ({ Body: index, ContentType: 'application/gzip', ...params }));
+    const codec = this.options.codec ?? PLAIN_CODEC;
+    const index = await encodePackIndex(
+      {
+        format: PACK_INDEX_FORMAT,
+        formatVersion: 1,
+        packId: pack.id,
+        size: pack.size,
+        sha256: sha256.toString('hex'),
+        blobs: pack.blobs,
+      },
+      codec,
+    );
+    await put(keys.index(pack.id), () => ({
+      Body: index,
+      ContentType: codec.sealed ? 'application/octet-stream' : 'application/gzip',
+      ...params,
+    }));
   }
 }
 

@@ -5,6 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { AwsClients } from '../../base/aws/clients';
 import { readWholeBody, releaseBuffer } from '../../base/aws/responseBody';
 import { backupIdTime } from '../../storage/backupId';
 import { normalizePrefix } from '../../storage/bucketKeys';
@@ -15,13 +16,17 @@ import { withRetry } from '../../base/jobs/backoff';
 import { runPool } from '../../base/jobs/pool';
 import { listObjects } from './blobStore';
 import { filesRoot, snapshotIdOf, snapshotKey, snapshotsDir, type SourceLocation, sourceLocation } from './layout';
-import { decodeSnapshot, type SnapshotManifest } from './snapshotManifest';
+import { isSealed, type ObjectCodec, PLAIN_CODEC } from './objectCodec';
+import { decodeSnapshot, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshotManifest';
+import { type KeyMaterial, PASSPHRASE_HINT, SourceKeyring } from './sourceKeyring';
 
 export interface SnapshotQuery {
   bucket: string;
   prefix?: string;
   /** One source; every source under the prefix when absent. */
   source?: string;
+  /** To show the folder and host of encrypted snapshots (one source only); without it they read "(encrypted)". */
+  keys?: KeyMaterial;
 }
 
 export interface SnapshotSummary {
@@ -37,6 +42,8 @@ export interface SnapshotSummary {
   host: string;
   /** Size of the gzip manifest in S3. */
   manifestBytes: number;
+  /** Format 3: the snapshot is encrypted (its folder and host are sealed too). */
+  encrypted?: boolean;
 }
 
 /**
@@ -79,14 +86,19 @@ const meta = {
   bytes: 'coldkeep-bytes',
   dir: 'coldkeep-dir',
   host: 'coldkeep-host',
+  /** Format 3: folder and host, sealed (base64), in place of the two above. */
+  sealed: 'coldkeep-sealed',
 } as const;
+
+/** Shown for what an encrypted snapshot's metadata seals, when its key was not given. */
+export const ENCRYPTED_FIELD = '(encrypted)';
 
 /**
  * Lists folder snapshots, newest first. The snapshot manifests are the catalog; their figures
  * come from the manifests' metadata (one HeadObject each), not from reading them.
  */
 export async function listSnapshots(
-  clients: { s3: S3Client },
+  clients: Pick<AwsClients, 's3' | 'kms'>,
   query: SnapshotQuery,
   { signal }: { signal?: AbortSignal } = {},
 ): Promise<SnapshotSummary[]> {
@@ -97,6 +109,24 @@ export async function listSnapshots(
     const loc = sourceLocation(query.bucket, prefix, source);
     for (const id of await snapshotIds(clients.s3, loc, signal)) found.push({ loc, id });
   }
+  // Sealed metadata is opened only with the keys of the one source asked for; a key that does
+  // not open leaves it "(encrypted)" (listing never fails for want of a key).
+  const keyring =
+    query.source && query.keys && (query.keys.passphrase || query.keys.askPassphrase)
+      ? new SourceKeyring(clients, sourceLocation(query.bucket, prefix, query.source), query.keys, signal)
+      : undefined;
+  const openSealed = async (value: string): Promise<{ dir: string; host: string } | undefined> => {
+    try {
+      const codec = await keyring?.codec();
+      if (!codec) return undefined;
+      return JSON.parse(codec.open('snapshot-meta', Buffer.from(value, 'base64'), 'snapshot metadata').toString()) as {
+        dir: string;
+        host: string;
+      };
+    } catch {
+      return undefined;
+    }
+  };
   const summaries: SnapshotSummary[] = [];
   await runPool(
     found,
@@ -109,6 +139,7 @@ export async function listSnapshots(
           throw fromAwsError(err, { doing: `read snapshot ${key}`, bucket: loc.bucket });
         });
       const m = head.Metadata ?? {};
+      const sealed = m[meta.sealed] !== undefined ? await openSealed(m[meta.sealed]!) : undefined;
       summaries.push({
         source: loc.source,
         snapshotId: id,
@@ -116,9 +147,10 @@ export async function listSnapshots(
         key,
         files: Number(m[meta.files] ?? 0),
         bytes: Number(m[meta.bytes] ?? 0),
-        dir: decodeURIComponent(m[meta.dir] ?? ''),
-        host: decodeURIComponent(m[meta.host] ?? ''),
+        dir: m[meta.sealed] !== undefined ? (sealed?.dir ?? ENCRYPTED_FIELD) : decodeURIComponent(m[meta.dir] ?? ''),
+        host: m[meta.sealed] !== undefined ? (sealed?.host ?? ENCRYPTED_FIELD) : decodeURIComponent(m[meta.host] ?? ''),
         manifestBytes: head.ContentLength ?? 0,
+        ...(m[meta.sealed] !== undefined ? { encrypted: true } : {}),
       });
     },
     signal,
@@ -156,11 +188,18 @@ export async function resolveSnapshotId(
   );
 }
 
+/**
+ * Reads a snapshot manifest. An encrypted one (sealed, format 3) is opened with `keyring`, which
+ * asks for the key only then; a plain one (formats 1, 2 and 3) needs none. The two never pass for
+ * each other: a sealed object must hold a format 3 manifest saying `encrypted`, and a plain one
+ * cannot say it.
+ */
 export async function readSnapshot(
   s3: S3Client,
   loc: SourceLocation,
   snapshotId: string,
   signal?: AbortSignal,
+  keyring?: SourceKeyring,
 ): Promise<SnapshotManifest> {
   const key = snapshotKey(loc, snapshotId);
   const body = await withRetry(
@@ -177,14 +216,41 @@ export async function readSnapshot(
     }
     throw fromAwsError(err, { doing: `read snapshot ${key}`, bucket: loc.bucket });
   });
+  const where = `s3://${loc.bucket}/${key}`;
   try {
-    return await decodeSnapshot(body, `s3://${loc.bucket}/${key}`);
+    if (!isSealed(body)) {
+      const manifest = await decodeSnapshot(body, where);
+      if (manifest.encrypted) {
+        throw new ColdkeepError('ManifestInvalid', `The snapshot at ${where} claims to be encrypted but is not.`, {
+          hint: 'It was not written by Coldkeep; pick another snapshot.',
+        });
+      }
+      return manifest;
+    }
+    if (!keyring) {
+      throw new ColdkeepError('KeyRequired', `The snapshot at ${where} is encrypted.`, { hint: PASSPHRASE_HINT });
+    }
+    const codec = await keyring.codec();
+    const manifest = await decodeSnapshot(codec.open('snapshot', body, where), where);
+    if (
+      manifest.formatVersion !== SNAPSHOT_FORMAT_VERSION ||
+      manifest.encrypted !== true ||
+      manifest.snapshotId !== snapshotId
+    ) {
+      throw new ColdkeepError('ManifestInvalid', `The encrypted snapshot at ${where} is not snapshot ${snapshotId}.`, {
+        hint: 'The object was replaced by another one; pick another snapshot.',
+      });
+    }
+    return manifest;
   } finally {
     releaseBuffer(body);
   }
 }
 
-/** Puts a snapshot manifest's gzip JSON (`body`), with `figures` as the object's metadata. */
+/**
+ * Puts a snapshot manifest's gzip JSON (`body`), with `figures` as the object's metadata; with a
+ * sealing codec, the body is sealed and so are the folder and host in the metadata.
+ */
 export async function putSnapshot(
   s3: S3Client,
   loc: SourceLocation,
@@ -192,20 +258,27 @@ export async function putSnapshot(
   body: Buffer,
   storage: StorageOptions,
   signal?: AbortSignal,
+  codec: ObjectCodec = PLAIN_CODEC,
 ): Promise<string> {
   const key = snapshotKey(loc, figures.snapshotId);
+  const where: Record<string, string> = codec.sealed
+    ? {
+        [meta.sealed]: codec
+          .seal('snapshot-meta', Buffer.from(JSON.stringify({ dir: figures.dir, host: figures.host })))
+          .toString('base64'),
+      }
+    : { [meta.dir]: encodeURIComponent(figures.dir), [meta.host]: encodeURIComponent(figures.host) };
   await s3
     .send(
       new PutObjectCommand({
         Bucket: loc.bucket,
         Key: key,
-        Body: body,
-        ContentType: 'application/gzip',
+        Body: codec.seal('snapshot', body, { compress: false }),
+        ContentType: codec.sealed ? 'application/octet-stream' : 'application/gzip',
         Metadata: {
           [meta.files]: String(figures.files),
           [meta.bytes]: String(figures.bytes),
-          [meta.dir]: encodeURIComponent(figures.dir),
-          [meta.host]: encodeURIComponent(figures.host),
+          ...where,
         },
         ...objectParams(storage),
       }),

@@ -1,7 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SourceLocation } from './layout';
+import { type ObjectCodec, PLAIN_CODEC } from './objectCodec';
 import { readSnapshot } from './snapshotCatalog';
 import type { SnapshotEntry, SnapshotManifest } from './snapshotManifest';
+import type { SourceKeyring } from './sourceKeyring';
 import { type TreeWalk, walkTrees } from './treeStore';
 
 /** Every folder: the whole snapshot. */
@@ -12,14 +14,19 @@ export const EVERY_FOLDER = (): boolean => true;
  * manifest; format 3 in its trees, read from the root one level at a time, entering only the
  * folders `descend` accepts (pathSelection.ts `foldersToRead`: a restore of one path reads only
  * the trees on that path). `trees` holds every tree read (format 3), for a backup to reuse.
+ * `codec` opens an encrypted snapshot's trees (`SourceKeyring.codecFor(manifest)`).
  */
 export async function snapshotEntries(
   s3: S3Client,
   loc: SourceLocation,
   manifest: SnapshotManifest,
-  { descend = EVERY_FOLDER, signal }: { descend?: (dirPath: string) => boolean; signal?: AbortSignal } = {},
+  {
+    descend = EVERY_FOLDER,
+    signal,
+    codec = PLAIN_CODEC,
+  }: { descend?: (dirPath: string) => boolean; signal?: AbortSignal; codec?: ObjectCodec } = {},
 ): Promise<TreeWalk> {
-  if (manifest.tree) return walkTrees(s3, loc, manifest.tree, descend, signal);
+  if (manifest.tree) return walkTrees(s3, loc, manifest.tree, descend, signal, codec);
   return { entries: manifest.entries ?? [], trees: new Map() };
 }
 
@@ -29,7 +36,9 @@ export async function readSnapshotEntries(
   loc: SourceLocation,
   snapshotId: string,
   signal?: AbortSignal,
+  keyring?: SourceKeyring,
 ): Promise<SnapshotEntry[]> {
-  const manifest = await readSnapshot(s3, loc, snapshotId, signal);
-  return (await snapshotEntries(s3, loc, manifest, { signal })).entries;
+  const manifest = await readSnapshot(s3, loc, snapshotId, signal, keyring);
+  const codec = keyring ? await keyring.codecFor(manifest) : PLAIN_CODEC;
+  return (await snapshotEntries(s3, loc, manifest, { signal, codec })).entries;
 }

@@ -7,8 +7,11 @@ import { ColdkeepError } from '../../base/errors/ColdkeepError';
 export const SNAPSHOT_FORMAT = 'coldkeep.folder-snapshot';
 /**
  * 3: the entries are folder trees stored by content (folderTree.ts), the manifest names the root
- * tree. 2 added packs: a file entry may name the pack its blob sits in. Versions 1 and 2 hold
- * every entry in the manifest, and are still read (snapshotEntries.ts).
+ * tree; plain (gzip) or, for an encrypted source, sealed (objectCodec.ts: the manifest, trees,
+ * pack indexes, blobs and pack entries are sealed, blobs and trees are named by a keyed hash, a
+ * file entry says how many bytes its sealed blob takes, `storedSize`, and the manifest says
+ * `encrypted: true`). 2 added packs: a file entry may name the pack its blob sits in. Versions 1
+ * and 2 are plain, hold every entry in the manifest, and are still read (snapshotEntries.ts).
  */
 export const SNAPSHOT_FORMAT_VERSION = 3;
 
@@ -27,8 +30,10 @@ const entry = z.discriminatedUnion('type', [
     sha256,
     /** The pack holding the blob (small files); absent when the blob is an object of its own. */
     pack: z.string().optional(),
-    /** Where the blob starts in the pack; it is `size` bytes long. */
+    /** Where the blob starts in the pack; it is `size` bytes long (`storedSize` in format 3). */
     packOffset: z.number().int().nonnegative().optional(),
+    /** Format 3: bytes the sealed blob takes in the bucket (its object, or its slice of the pack). */
+    storedSize: z.number().int().nonnegative().optional(),
     /**
      * The file kept changing while it was read: stored as last read (it may mix old and new
      * writes). Absent in older snapshots, and when the file was read still.
@@ -53,6 +58,8 @@ const entry = z.discriminatedUnion('type', [
 export const snapshotManifestSchema = z.object({
   format: z.literal(SNAPSHOT_FORMAT),
   formatVersion: z.union([z.literal(1), z.literal(2), z.literal(SNAPSHOT_FORMAT_VERSION)]),
+  /** Format 3 of an encrypted source: the manifest (and every object it leads to) is sealed. */
+  encrypted: z.literal(true).optional(),
   snapshotId: z.string(),
   source: z.string(),
   tool: z.object({ name: z.string(), version: z.string() }),
@@ -131,6 +138,7 @@ function checkEntry(e: unknown): string | undefined {
       if (typeof x.pack !== 'string' || !PACK_ID.test(x.pack)) return 'pack';
       if (!isInt(x.packOffset)) return 'packOffset';
     }
+    if (x.storedSize !== undefined && !isInt(x.storedSize)) return 'storedSize';
     if (x.changedWhileRead !== undefined && typeof x.changedWhileRead !== 'boolean') return 'changedWhileRead';
   } else if (x.type === 'dir') {
     if (!isInt(x.mode)) return 'mode';

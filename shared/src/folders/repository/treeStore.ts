@@ -5,6 +5,7 @@ import type { StorageOptions } from '../../storage/storageOptions';
 import { decodeTrees, encodeTreeTexts, entryAt, treeBody, treeText, type TreeEntry, type TreeRef } from './folderTree';
 import { treePackKey, type SourceLocation } from './layout';
 import { readSlices } from './packReader';
+import { type ObjectCodec, PLAIN_CODEC } from './objectCodec';
 import { PackWriter } from './packWriter';
 import type { SnapshotEntry } from './snapshotManifest';
 
@@ -15,6 +16,8 @@ export interface TreeStoreOptions {
   packSize: number;
   /** Trees known to be stored (those of the parent snapshot, read and checked), by id. */
   known: Map<string, TreeRef>;
+  /** An encrypted source's codec: trees are sealed and named by a keyed hash. Plain by default. */
+  codec?: ObjectCodec;
   signal?: AbortSignal;
   now?: () => Date;
 }
@@ -62,11 +65,13 @@ export class TreeStore {
    * is known; says where it is. Synchronous.
    */
   store(entryTexts: string[]): TreeRef {
-    const tree = encodeTreeTexts(entryTexts);
+    const codec = this.options.codec ?? PLAIN_CODEC;
+    const tree = encodeTreeTexts(entryTexts, codec);
     const { id } = tree;
     const known = this.options.known.get(id);
     if (known) return known;
-    const body = treeBody(tree);
+    // Sealed here as a 'tree' (the pack writer adds nothing): tree packs hold only sealed bytes.
+    const body = treeBody(tree, codec);
     const place = this.packs.append(id, body);
     const ref: TreeRef = { id, pack: place.pack, offset: place.packOffset, length: body.length };
     this.options.known.set(id, ref);
@@ -102,6 +107,7 @@ export async function readTrees(
   refs: Iterable<TreeRef>,
   onTree: (ref: TreeRef, entries: TreeEntry[]) => void,
   signal?: AbortSignal,
+  codec: ObjectCodec = PLAIN_CODEC,
 ): Promise<void> {
   const byPack = new Map<string, TreeRef[]>();
   const seen = new Set<string>();
@@ -142,7 +148,7 @@ export async function readTrees(
           key,
           slices,
           async (slice, body) => {
-            texts.push({ id: slice.ref.id, text: treeText(body, slice.ref.id, where), ref: slice.ref });
+            texts.push({ id: slice.ref.id, text: treeText(body, slice.ref.id, where, codec), ref: slice.ref });
           },
           poolSignal,
         );
@@ -187,6 +193,7 @@ export async function walkTrees(
   root: TreeRef,
   descend: (dirPath: string) => boolean,
   signal?: AbortSignal,
+  codec: ObjectCodec = PLAIN_CODEC,
 ): Promise<TreeWalk> {
   const read = new Map<string, TreeEntry[]>();
   const trees = new Map<string, TreeRef>();
@@ -201,6 +208,7 @@ export async function walkTrees(
         trees.set(ref.id, ref);
       },
       signal,
+      codec,
     );
     const next: { ref: TreeRef; path: string }[] = [];
     for (const { ref, path } of level) {
@@ -249,6 +257,7 @@ export async function forEachTree(
   roots: Iterable<TreeRef>,
   onTree: (ref: TreeRef, entries: TreeEntry[]) => void,
   signal?: AbortSignal,
+  codec: ObjectCodec = PLAIN_CODEC,
 ): Promise<void> {
   const seen = new Set<string>();
   let level = [...roots];
@@ -264,6 +273,7 @@ export async function forEachTree(
         for (const e of entries) if (e.type === 'dir' && !seen.has(e.tree.id)) next.push(e.tree);
       },
       signal,
+      codec,
     );
     level = next;
   }

@@ -8,6 +8,7 @@ import {
   storeObjectOf,
 } from '../repository/damageRecords';
 import type { SourceLocation } from '../repository/layout';
+import { UNOPENED_SLICE } from '../repository/packReader';
 import type { FileEntry } from '../repository/snapshotManifest';
 import type { SnapshotRestoreRun } from './restoreRun';
 
@@ -24,6 +25,7 @@ export async function recordFound(
   snapshotId: string,
   found: { key: string; problem: string; paths: string[] }[],
   signal: AbortSignal | undefined,
+  withoutPaths = false,
 ): Promise<{ recorded: string[]; error?: string }> {
   const byObject = new Map<string, DamageFinding>();
   try {
@@ -40,14 +42,19 @@ export async function recordFound(
   } catch (err) {
     return { recorded: [], error: err instanceof Error ? err.message : String(err) };
   }
-  return recordDamage(s3, loc, [...byObject.values()], { foundBy: 'restore', snapshotId }, signal);
+  return recordDamage(s3, loc, [...byObject.values()], { foundBy: 'restore', snapshotId, withoutPaths }, signal);
 }
+
+/** The `actual` hash of a sealed blob that failed to open (altered in the bucket, or cut short). */
+export const UNOPENED = UNOPENED_SLICE;
 
 export function damagedBlob(file: FileEntry, key: string, actual: string, users: FileEntry[] = [file]): ColdkeepError {
   const paths = users.map((u) => u.path);
   return new ColdkeepError(
     'ChecksumMismatch',
-    `The blob of ${paths.join(', ')} is damaged: its SHA-256 is ${actual}, the snapshot says ${file.sha256}.`,
+    actual === UNOPENED
+      ? `The blob of ${paths.join(', ')} is damaged: it fails its authentication check (altered in the bucket, or cut short).`
+      : `The blob of ${paths.join(', ')} is damaged: its SHA-256 is ${actual}, the snapshot says ${file.sha256}.`,
     {
       hint: `${paths.length === 1 ? 'That file was' : 'Those files were'} not written. Restore from another snapshot; "${REPAIR_COMMAND}" finds every damaged blob and stores again what the folder still holds.`,
       details: { path: file.path, ...(paths.length > 1 ? { paths } : {}), key, expected: file.sha256, actual },
@@ -70,6 +77,7 @@ export async function damagedFilesError(run: SnapshotRestoreRun): Promise<Coldke
       return { key: details.key, problem: 'hash-mismatch', paths: details.paths ?? [details.path] };
     }),
     run.signal,
+    run.codec.sealed,
   );
   const target = run.target.dir;
   return new ColdkeepError(

@@ -3,6 +3,7 @@ import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { mayBeArchived } from '../../storage/archiveClasses';
 import { listBlobs, listPacks } from '../repository/blobStore';
 import { blobKey, packKey, type SourceLocation } from '../repository/layout';
+import type { ObjectCodec } from '../repository/objectCodec';
 import { readSnapshot, resolveSnapshotId } from '../repository/snapshotCatalog';
 import { snapshotEntries } from '../repository/snapshotEntries';
 import type { FileEntry } from '../repository/snapshotManifest';
@@ -20,17 +21,22 @@ export async function planSnapshotRestore(start: RestoreStart): Promise<Snapshot
   const { clients, input, loc, signal, progress } = start;
   const snapshotId = await resolveSnapshotId(clients.s3, loc, input.snapshotId, signal);
   progress.snapshotId = snapshotId;
-  const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal);
+  const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal, start.keyring);
+  const codec = await start.keyring.codecFor(manifest);
   // Format 3: only the trees of the folders on the way to the paths asked for, and under them.
-  const { entries } = await snapshotEntries(clients.s3, loc, manifest, { descend: foldersToRead(input.paths), signal });
+  const { entries } = await snapshotEntries(clients.s3, loc, manifest, {
+    descend: foldersToRead(input.paths),
+    signal,
+    codec,
+  });
   const selected = selectEntries(entries, input.paths);
   const files = selected.filter((e): e is FileEntry => e.type === 'file');
   const dirs = selected.filter((e): e is DirEntry => e.type === 'dir');
   const links = selected.filter((e): e is LinkEntry => e.type === 'symlink');
   progress.files = files.length;
   progress.bytes = files.reduce((n, f) => n + f.size, 0);
-  const archived = await archivedObjects(clients.s3, loc, snapshotId, files, signal);
-  return { snapshotId, files, dirs, links, archived };
+  const archived = await archivedObjects(clients.s3, loc, snapshotId, files, codec, signal);
+  return { snapshotId, codec, files, dirs, links, archived };
 }
 
 /**
@@ -43,21 +49,24 @@ async function archivedObjects(
   loc: SourceLocation,
   snapshotId: string,
   files: FileEntry[],
+  codec: ObjectCodec,
   signal: AbortSignal | undefined,
 ): Promise<string[]> {
+  // Blobs by object name: the SHA-256, or in an encrypted snapshot its keyed hash.
   const neededBlobs = new Set<string>();
   const neededPacks = new Set<string>();
+  const nameOf = (f: FileEntry): string => codec.blobName(f.sha256);
   for (const f of files) {
-    if (f.pack === undefined) neededBlobs.add(f.sha256);
+    if (f.pack === undefined) neededBlobs.add(nameOf(f));
     else neededPacks.add(f.pack);
   }
   const [blobs, packs] = await Promise.all([
     neededBlobs.size ? listBlobs(s3, loc, signal) : new Map<string, { storageClass: string }>(),
     neededPacks.size ? listPacks(s3, loc, signal) : new Map<string, { storageClass: string }>(),
   ]);
-  const lost = files.filter((f) => (f.pack === undefined ? !blobs.has(f.sha256) : !packs.has(f.pack)));
+  const lost = files.filter((f) => (f.pack === undefined ? !blobs.has(nameOf(f)) : !packs.has(f.pack)));
   if (lost.length) {
-    const keyOf = (f: FileEntry): string => (f.pack === undefined ? blobKey(loc, f.sha256) : packKey(loc, f.pack));
+    const keyOf = (f: FileEntry): string => (f.pack === undefined ? blobKey(loc, nameOf(f)) : packKey(loc, f.pack));
     const missing = [...new Set(lost.map(keyOf))];
     const recording = await recordFound(
       s3,
@@ -65,6 +74,7 @@ async function archivedObjects(
       snapshotId,
       lost.map((f) => ({ key: keyOf(f), problem: 'missing', paths: [f.path] })),
       signal,
+      codec.sealed,
     );
     throw new ColdkeepError(
       'RestoreFailed',

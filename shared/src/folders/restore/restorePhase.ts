@@ -78,7 +78,7 @@ async function restoreOwn(run: SnapshotRestoreRun, file: FileEntry, poolSignal: 
   const dest = run.target.destination(file.path);
   if (!(await prepare(run, file, dest))) return;
   try {
-    await downloadBlob(run.clients.s3, run.loc, run.target, file, dest, poolSignal);
+    await downloadBlob(run.clients.s3, run.loc, run.target, file, dest, poolSignal, run.codec);
     done(run, file);
   } catch (err) {
     if (err instanceof ColdkeepError && err.code === 'ChecksumMismatch') run.damaged.push(err);
@@ -113,6 +113,7 @@ async function restorePacked(
         }
       },
       poolSignal,
+      run.codec,
     );
   } catch (err) {
     // The files before the break are written; the ones the pack cannot hold are reported.
@@ -135,7 +136,14 @@ function sharedSlices(wanted: FileEntry[]): SharedSlice[] {
   for (const file of wanted) {
     const last = slices[slices.length - 1];
     if (last && last.packOffset === (file.packOffset ?? 0) && last.size === file.size) last.files.push(file);
-    else slices.push({ sha256: file.sha256, packOffset: file.packOffset ?? 0, size: file.size, files: [file] });
+    else
+      slices.push({
+        sha256: file.sha256,
+        packOffset: file.packOffset ?? 0,
+        size: file.size,
+        ...(file.storedSize !== undefined ? { storedSize: file.storedSize } : {}),
+        files: [file],
+      });
   }
   return slices;
 }

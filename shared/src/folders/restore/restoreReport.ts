@@ -1,9 +1,12 @@
+import type { KeyMaterial } from '../repository/sourceKeyring';
 import type { RetrievalTier } from '../../storage/thawArchived';
 
 export interface SnapshotRestoreInput {
   bucket: string;
   prefix?: string;
   source: string;
+  /** The key of an encrypted source (asked for only when the snapshot is encrypted). */
+  keys?: KeyMaterial;
   /** A snapshot id (or a unique start of one), or "latest". */
   snapshotId: string;
   /** The folder to restore into; created when missing. */

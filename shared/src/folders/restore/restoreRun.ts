@@ -1,6 +1,8 @@
 import type { AwsClients } from '../../base/aws/clients';
 import type { ColdkeepError } from '../../base/errors/ColdkeepError';
 import type { SourceLocation } from '../repository/layout';
+import type { ObjectCodec } from '../repository/objectCodec';
+import type { SourceKeyring } from '../repository/sourceKeyring';
 import type { FileEntry, SnapshotEntry } from '../repository/snapshotManifest';
 import type { SnapshotRestoreInput, SnapshotRestoreProgress } from './restoreReport';
 import type { RestoreTarget } from './restoreTarget';
@@ -14,6 +16,8 @@ export interface RestoreStart {
   input: SnapshotRestoreInput;
   signal?: AbortSignal;
   loc: SourceLocation;
+  /** Opens the source's key if the snapshot is encrypted. */
+  keyring: SourceKeyring;
   progress: SnapshotRestoreProgress;
   /** Sends a copy of the progress, with `extra` fields over it. */
   emit: (extra?: Partial<SnapshotRestoreProgress>) => void;
@@ -22,6 +26,8 @@ export interface RestoreStart {
 /** What the plan phase settles: the snapshot, the entries restored, what must be thawed first. */
 export interface SnapshotRestorePlan {
   snapshotId: string;
+  /** How the snapshot's objects are stored: sealed (format 3) or plain. */
+  codec: ObjectCodec;
   files: FileEntry[];
   dirs: DirEntry[];
   links: LinkEntry[];

@@ -3,6 +3,7 @@ import type { AwsClients } from '../../base/aws/clients';
 import { withAftermath } from '../../base/errors/withAftermath';
 import { type JobOptions, throwIfAborted } from '../../base/jobs/job';
 import { sourceLocation } from '../repository/layout';
+import { SourceKeyring } from '../repository/sourceKeyring';
 import { damagedFilesError } from './damageFound';
 import { planSnapshotRestore } from './planPhase';
 import type { SnapshotRestoreInput, SnapshotRestoreProgress, SnapshotRestoreReport } from './restoreReport';
@@ -34,7 +35,8 @@ export async function restoreSnapshot(
     bytesDone: 0,
   };
   const emit = (extra?: Partial<SnapshotRestoreProgress>): void => onProgress?.({ ...progress, ...extra });
-  const start: RestoreStart = { clients, input, signal, loc, progress, emit };
+  const keyring = new SourceKeyring(clients, loc, input.keys, signal);
+  const start: RestoreStart = { clients, input, signal, loc, keyring, progress, emit };
   emit();
   const plan = await planSnapshotRestore(start);
   await thawArchivedObjects(start, plan);

@@ -8,9 +8,10 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { fromAwsError } from '../../base/errors/fromAwsError';
 import { withRetry } from '../../base/jobs/backoff';
 import { blobKey, type SourceLocation } from '../repository/layout';
+import { type ObjectCodec, SealBrokenError } from '../repository/objectCodec';
 import type { FileEntry } from '../repository/snapshotManifest';
 import { SYNC_IO_LIMIT, writeWholeSync } from '../source/smallFileIo';
-import { damagedBlob } from './damageFound';
+import { damagedBlob, UNOPENED } from './damageFound';
 import type { RestoreTarget } from './restoreTarget';
 
 // A file appears in the target only whole and checked: it is written to a temp file beside it,
@@ -42,8 +43,9 @@ export async function writeChecked(
 }
 
 /**
- * Downloads a blob to a temp file, hashing it on the way; renames it to `finalPath` only when
- * the SHA-256 is the one the snapshot names. A damaged blob never replaces anything.
+ * Downloads a blob to a temp file, hashing it on the way (opening it first, in format 3);
+ * renames it to `finalPath` only when the SHA-256 is the one the snapshot names. A damaged blob
+ * (or a sealed one that fails to open) never replaces anything.
  */
 export async function downloadBlob(
   s3: S3Client,
@@ -52,8 +54,9 @@ export async function downloadBlob(
   file: FileEntry,
   finalPath: string,
   signal: AbortSignal,
+  codec: ObjectCodec,
 ): Promise<void> {
-  const key = blobKey(loc, file.sha256);
+  const key = blobKey(loc, codec.blobName(file.sha256));
   const tempPath = target.tempPathFor(finalPath);
   try {
     const actual = await withRetry(
@@ -66,7 +69,15 @@ export async function downloadBlob(
             done(null, chunk);
           },
         });
-        await pipeline(response.Body as Readable, tap, createWriteStream(tempPath, { mode: 0o600 }), { signal });
+        const out = createWriteStream(tempPath, { mode: 0o600 });
+        if (codec.sealed) {
+          try {
+            await pipeline(response.Body as Readable, codec.openStream('blob', key), tap, out, { signal });
+          } catch (err) {
+            if (err instanceof SealBrokenError) return UNOPENED;
+            throw err;
+          }
+        } else await pipeline(response.Body as Readable, tap, out, { signal });
         return hash.digest('hex');
       },
       { signal },

@@ -8,6 +8,7 @@ import type { FolderBackupProgress, FolderBackupReport } from '../backup/backupR
 import { sourceLocation } from '../repository/layout';
 import { readSnapshot, resolveSnapshotId } from '../repository/snapshotCatalog';
 import { snapshotEntries } from '../repository/snapshotEntries';
+import { type KeyMaterial, SourceKeyring } from '../repository/sourceKeyring';
 import type { FileEntry } from '../repository/snapshotManifest';
 import {
   type BlobProblem,
@@ -28,6 +29,8 @@ export interface SnapshotRepairInput extends StorageOptions {
   /** The folder to store the damaged content from; the snapshot's own folder by default (same host only). */
   dir?: string;
   concurrency?: number;
+  /** The key of an encrypted source. */
+  keys?: KeyMaterial;
   /** For tests: the clock of the repairing backup. */
   now?: () => Date;
 }
@@ -83,6 +86,7 @@ export async function repairSnapshot(
       ...(input.sampleSize ? { sampleSize: input.sampleSize } : {}),
       concurrency: input.concurrency,
       storage: input,
+      ...(input.keys ? { keys: input.keys } : {}),
     },
     { signal, onProgress: (p) => onProgress?.({ step: 'verify', ...p }) },
   );
@@ -93,7 +97,8 @@ export async function repairSnapshot(
       details: { verify },
     });
   }
-  const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal);
+  const keyring = new SourceKeyring(clients, loc, input.keys, signal);
+  const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal, keyring);
   if (!input.dir && manifest.host !== hostname()) {
     throw new ColdkeepError(
       'InvalidInput',
@@ -125,15 +130,17 @@ export async function repairSnapshot(
       ...(input.objectLock ? { objectLock: input.objectLock } : {}),
       ...(input.concurrency ? { concurrency: input.concurrency } : {}),
       ...(input.now ? { now: input.now } : {}),
+      ...(input.keys ? { keys: input.keys } : {}),
     },
     { signal, onProgress: (p) => onProgress?.({ step: 'backup', ...p }) },
   );
   // The backup stored every damaged content it met anew (it trusts no recorded object), so the
   // new snapshot holding a content means that content is repaired.
-  const fresh = await readSnapshot(clients.s3, loc, backup.snapshotId, signal);
+  const fresh = await readSnapshot(clients.s3, loc, backup.snapshotId, signal, keyring);
   const held = new Set<string>();
   const paths = new Set<string>();
-  for (const e of (await snapshotEntries(clients.s3, loc, fresh, { signal })).entries) {
+  const freshCodec = await keyring.codecFor(fresh);
+  for (const e of (await snapshotEntries(clients.s3, loc, fresh, { signal, codec: freshCodec })).entries) {
     if (e.type !== 'file') continue;
     held.add((e as FileEntry).sha256);
     paths.add(e.path);

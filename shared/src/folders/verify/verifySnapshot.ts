@@ -18,8 +18,10 @@ import {
   MISSING_OBJECT,
   recordDamage,
 } from '../repository/damageRecords';
-import { blobKey, packKey, sourceLocation } from '../repository/layout';
-import { readPackSlices } from '../repository/packReader';
+import { blobHashOf, blobKey, packKey, sourceLocation } from '../repository/layout';
+import { SealBrokenError } from '../repository/objectCodec';
+import { readPackSlices, UNOPENED_SLICE } from '../repository/packReader';
+import { type KeyMaterial, SourceKeyring } from '../repository/sourceKeyring';
 import { readSnapshot, resolveSnapshotId } from '../repository/snapshotCatalog';
 import { snapshotEntries } from '../repository/snapshotEntries';
 import type { FileEntry } from '../repository/snapshotManifest';
@@ -38,6 +40,8 @@ export interface SnapshotVerifyInput {
   record?: boolean;
   /** SSE for the damage records. */
   storage?: StorageOptions;
+  /** The key of an encrypted source (asked for only when the snapshot is encrypted). */
+  keys?: KeyMaterial;
   /** For tests: the sampling randomness. */
   random?: () => number;
 }
@@ -87,6 +91,8 @@ export interface SnapshotVerifyReport {
 interface BlobUse {
   sha256: string;
   size: number;
+  /** Format 3: the bytes its sealed object or slice takes. */
+  storedSize?: number;
   pack: string | undefined;
   packOffset: number;
   files: FileEntry[];
@@ -105,9 +111,11 @@ export async function verifySnapshot(
   throwIfAborted(signal);
   const loc = sourceLocation(input.bucket, input.prefix, input.source);
   const snapshotId = await resolveSnapshotId(clients.s3, loc, input.snapshotId, signal);
-  const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal);
+  const keyring = new SourceKeyring(clients, loc, input.keys, signal);
+  const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal, keyring);
+  const codec = await keyring.codecFor(manifest);
   // Format 3: every tree is read and checked against its name (a damaged one is SnapshotDamaged).
-  const { entries, trees } = await snapshotEntries(clients.s3, loc, manifest, { signal });
+  const { entries, trees } = await snapshotEntries(clients.s3, loc, manifest, { signal, codec });
   const files = entries.filter((e): e is FileEntry => e.type === 'file');
   // One blob per place: files with the same content at the same place share it.
   const blobs = new Map<string, BlobUse>();
@@ -115,7 +123,15 @@ export async function verifySnapshot(
     const id = `${f.pack ?? ''}:${f.packOffset ?? ''}:${f.sha256}`;
     const use = blobs.get(id);
     if (use) use.files.push(f);
-    else blobs.set(id, { sha256: f.sha256, size: f.size, pack: f.pack, packOffset: f.packOffset ?? 0, files: [f] });
+    else
+      blobs.set(id, {
+        sha256: f.sha256,
+        size: f.size,
+        ...(f.storedSize !== undefined ? { storedSize: f.storedSize } : {}),
+        pack: f.pack,
+        packOffset: f.packOffset ?? 0,
+        files: [f],
+      });
   }
   const progress: SnapshotVerifyProgress = {
     phase: 'list',
@@ -134,9 +150,11 @@ export async function verifySnapshot(
     listDamageRecords(clients.s3, loc, signal),
   ]);
   // A record applies while its object is the one found damaged (same ETag, or still absent).
-  const damaged = liveDamage(records, (kind, id) => (kind === 'blob' ? stored : packs)?.get(id)?.etag);
+  const damaged = liveDamage(records, (kind, id) => (kind === 'blob' ? stored : packs)?.get(id)?.etag).withCodec(codec);
   const problems: BlobProblem[] = [];
-  const keyOf = (use: BlobUse): string => (use.pack === undefined ? blobKey(loc, use.sha256) : packKey(loc, use.pack));
+  const nameOf = (use: BlobUse): string => codec.blobName(use.sha256);
+  const keyOf = (use: BlobUse): string => (use.pack === undefined ? blobKey(loc, nameOf(use)) : packKey(loc, use.pack));
+  const storedSizeOf = (use: BlobUse): number => use.storedSize ?? use.size;
   const problem = (use: BlobUse, kind: BlobProblem['problem'], detail?: string): void => {
     problems.push({
       sha256: use.sha256,
@@ -158,14 +176,15 @@ export async function verifySnapshot(
         `found damaged or missing earlier${record.recordedAt ? ` (recorded ${record.recordedAt})` : ''}`,
       );
     } else if (use.pack === undefined) {
-      const blob = stored!.get(use.sha256);
+      const blob = stored!.get(nameOf(use));
       if (!blob) problem(use, 'missing');
-      else if (blob.size !== use.size) problem(use, 'size-mismatch', `stored ${blob.size} bytes, expected ${use.size}`);
+      else if (blob.size !== storedSizeOf(use))
+        problem(use, 'size-mismatch', `stored ${blob.size} bytes, expected ${storedSizeOf(use)}`);
       else if (isArchivedClass(blob.storageClass)) archivedNotRead++;
       else readable.push(use);
     } else {
       const pack = packs!.get(use.pack);
-      const end = use.packOffset + use.size;
+      const end = use.packOffset + storedSizeOf(use);
       if (!pack) problem(use, 'missing', `pack ${use.pack} is missing`);
       else if (pack.size < end) problem(use, 'size-mismatch', `pack holds ${pack.size} bytes, the blob ends at ${end}`);
       else if (isArchivedClass(pack.storageClass)) archivedNotRead++;
@@ -190,7 +209,9 @@ export async function verifySnapshot(
   onProgress?.({ ...progress });
   let readBytes = 0;
   const checked = (use: BlobUse, actual: string): void => {
-    if (actual !== use.sha256) problem(use, 'hash-mismatch', `content hashes to ${actual}`);
+    if (actual === UNOPENED_SLICE)
+      problem(use, 'hash-mismatch', 'it fails its authentication check (altered or cut short)');
+    else if (actual !== use.sha256) problem(use, 'hash-mismatch', `content hashes to ${actual}`);
     progress.read++;
     onProgress?.({ ...progress });
   };
@@ -221,19 +242,29 @@ export async function verifySnapshot(
           task.uses,
           async (use, _body, actual) => checked(use, actual),
           poolSignal,
+          codec,
         );
         return;
       }
-      const key = blobKey(loc, task.sha256);
+      const key = keyOf(task);
       const actual = await withRetry(
         async () => {
           const response = await clients.s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }), {
             abortSignal: poolSignal,
           });
           const hash = createHash('sha256');
-          for await (const chunk of response.Body as Readable) {
-            hash.update(chunk as Buffer);
-            readBytes += (chunk as Buffer).length;
+          const body = response.Body as Readable;
+          if (codec.sealed) body.on('data', (chunk: Buffer) => (readBytes += chunk.length));
+          const content: AsyncIterable<Buffer> = codec.sealed ? body.pipe(codec.openStream('blob', key)) : body;
+          if (codec.sealed) body.on('error', (err) => (content as Readable).destroy(err));
+          try {
+            for await (const chunk of content) {
+              hash.update(chunk);
+              if (!codec.sealed) readBytes += chunk.length;
+            }
+          } catch (err) {
+            if (err instanceof SealBrokenError) return UNOPENED_SLICE;
+            throw err;
           }
           return hash.digest('hex');
         },
@@ -252,7 +283,7 @@ export async function verifySnapshot(
           clients.s3,
           loc,
           findingsOf(problems, (kind, id) => (kind === 'blob' ? stored : packs)?.get(id)?.etag),
-          { foundBy: 'verify', snapshotId, storage: input.storage },
+          { foundBy: 'verify', snapshotId, storage: input.storage, withoutPaths: codec.sealed },
           signal,
         );
   return {
@@ -280,7 +311,8 @@ function findingsOf(
   for (const p of problems) {
     if (p.problem === 'known-damaged') continue;
     const kind: DamagedKind = p.pack === undefined ? 'blob' : 'pack';
-    const id = p.pack ?? p.sha256;
+    // A blob's record names its object (in an encrypted source, the keyed hash in its key).
+    const id = p.pack ?? blobHashOf(p.key) ?? p.sha256;
     const found = findings.get(`${kind}:${id}`);
     if (found) found.paths.push(...p.paths);
     else

@@ -44,6 +44,8 @@ export type ResourceScope =
   | 'file-snapshots'
   /** The KMS key of SSE-KMS (--kms-key). */
   | 'kms-key'
+  /** The KMS key that wraps encrypted folder sources' keys (--wrap-kms-key); called directly, not via S3. */
+  | 'wrap-kms-key'
   /** The SES identity mail is sent from. */
   | 'email-identity'
   /** Coldkeep's CloudFormation stacks (coldkeep-*). */
@@ -68,7 +70,9 @@ export type Feature =
   /** Backups are written with Object Lock retention (--lock-mode). */
   | 'object-lock'
   /** The bucket keeps versions: restore and verify read the data files' backed-up versions. */
-  | 'versioned-bucket';
+  | 'versioned-bucket'
+  /** Encrypted folder sources whose key is wrapped by a KMS key (files key add --kms-key). */
+  | 'key-wrap-kms';
 
 export interface ActionGrant {
   /** IAM action, as spelled in the Service Authorization Reference. */
@@ -715,6 +719,20 @@ export const ACTION_TABLE: readonly OperationDeclaration[] = [
         calls: ['s3.HeadObject'],
         feature: 'object-lock',
         why: 'prune keeps blobs under a legal hold (HeadObject shows it only with this permission)',
+      },
+      {
+        action: 'kms:GenerateDataKey',
+        on: 'wrap-kms-key',
+        calls: ['kms.GenerateDataKey'],
+        feature: 'key-wrap-kms',
+        why: "files key add --kms-key (or a first encrypted backup with --kms-key): a data key that seals the source's repository key",
+      },
+      {
+        action: 'kms:Decrypt',
+        on: 'wrap-kms-key',
+        calls: ['kms.Decrypt'],
+        feature: 'key-wrap-kms',
+        why: 'open an encrypted source with its KMS wrap (backup, restore, verify, prune of format 3 snapshots)',
       },
       ...KMS_WRITE,
       KMS_READ,

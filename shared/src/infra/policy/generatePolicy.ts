@@ -21,6 +21,8 @@ export interface GenerateOptions {
   tables?: string[];
   /** The KMS key of SSE-KMS (ARN, key id or alias/name): adds the KMS grants. */
   kmsKey?: string;
+  /** The KMS key that wraps encrypted folder sources' keys: adds kms:GenerateDataKey/Decrypt on it, called directly. */
+  wrapKmsKey?: string;
   /** Backups are written with Object Lock retention. */
   objectLock?: boolean;
   /** The bucket keeps versions (restores read the backed-up versions: s3:GetObjectVersion). */
@@ -60,6 +62,7 @@ const SIDS: Record<ResourceScope, string> = {
   'all-table-backups': 'AllTableBackups',
   'file-snapshots': 'FileSnapshots',
   'kms-key': 'BackupKey',
+  'wrap-kms-key': 'FolderKeyWraps',
   'email-identity': 'EmailIdentity',
   stacks: 'ColdkeepStacks',
   'lambda-bundles': 'LambdaBundles',
@@ -121,6 +124,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   if (options.kmsKey) features.push('sse-kms');
   if (options.objectLock) features.push('object-lock');
   if (options.versionedBucket) features.push('versioned-bucket');
+  if (options.wrapKmsKey) features.push('key-wrap-kms');
   const declarations = options.operations.map(declarationOf);
   // A stack deploy reaches S3 only to upload a Lambda bundle: without a bucket those grants are
   // left out (and a note says so) rather than the whole policy refused.
@@ -141,6 +145,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
   // A drill's scratch tables: coldkeep-drill-<table>-<id> (scratchTable.ts), never the table itself.
   const scratchNames = tables.includes('*') ? ['coldkeep-drill-*'] : tables.map((t) => `coldkeep-drill-${t}-*`);
   const kms = options.kmsKey ? kmsResource(options.kmsKey, p, region, account) : undefined;
+  const wrapKms = options.wrapKmsKey ? kmsResource(options.wrapKmsKey, p, region, account) : undefined;
 
   const resourcesOf = (scope: ResourceScope): string[] => {
     switch (scope) {
@@ -164,6 +169,8 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
         return [`arn:${p}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}lambda/*`];
       case 'kms-key':
         return [kms!.resource];
+      case 'wrap-kms-key':
+        return [wrapKms!.resource];
       case 'email-identity':
         return [`arn:${p}:ses:${region}:${account}:identity/${options.emailIdentity ?? '*'}`];
       case 'stacks':
@@ -191,6 +198,12 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
             ...(kms?.alias ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': kms.alias } } : {}),
           },
         },
+      ];
+    }
+    if (g.on === 'wrap-kms-key') {
+      // Coldkeep calls KMS itself here (no kms:ViaService): the key alone scopes it.
+      return [
+        wrapKms?.alias ? { condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': wrapKms.alias } } } : {},
       ];
     }
     if (g.action !== 's3:ListBucket' || !prefix) return [{}];

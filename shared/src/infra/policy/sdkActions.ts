@@ -172,6 +172,12 @@ export function accessFor(recorded: AwsOperationCall, env: AccessEnvironment): R
         throw new Error(`No IAM mapping for ${call}: add it to policy/sdkActions.ts and to the action table.`);
     }
   }
+  if (service === 'kms' && (operation === 'GenerateDataKey' || operation === 'Decrypt')) {
+    // The key as named (an ARN), or the one of the environment when named by id or alias.
+    const key = typeof input.KeyId === 'string' && input.KeyId.startsWith('arn:') ? input.KeyId : env.objectsKmsKeyArn;
+    if (!key) throw new Error(`No IAM mapping for ${call}: no key ARN.`);
+    return [{ action: `kms:${operation}`, resource: key, context: {}, call }];
+  }
   if (service === 'ses' && operation === 'SendEmail') {
     // SES v2 authorises sending against the From address's identity.
     const from = String(input.FromEmailAddress);
