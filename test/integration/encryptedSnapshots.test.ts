@@ -24,6 +24,7 @@ import {
   listSnapshots,
   packKey,
   pruneBlobs,
+  readSnapshot,
   readSnapshotEntries,
   removeKeyWrap,
   restoreSnapshot,
@@ -31,6 +32,7 @@ import {
   SourceKeyring,
   sourceLocation,
   startEmulators,
+  treePackKey,
   verifySnapshot,
 } from '@coldkeep/shared';
 import { createBucket, embeddedOnly, listKeys, uniqueName } from '../helpers/fixture';
@@ -168,7 +170,31 @@ describe('encrypted folder snapshots (format 3)', () => {
     const stored = await storedFiles();
     const mine = stored.filter((f) => f.path.includes(source));
     assert.ok(mine.some((f) => f.path.includes('/packs/')) && mine.some((f) => f.path.includes('/blobs/')));
-    const secrets = [...Object.values(names), ...Object.values(contents), ...plainShas];
+    assert.ok(
+      mine.some((f) => f.path.includes('/trees/')),
+      'the folders are stored as trees',
+    );
+    // The root tree: sealed as a tree (zstd inside the seal, not gzip) and named by a keyed hash
+    // of its text's SHA-256, which no stored object holds or is named by.
+    const loc = sourceLocation(bucket, PREFIX, source);
+    const keyring = new SourceKeyring(clients, loc, keys);
+    const codec = await keyring.codec();
+    const { tree } = await readSnapshot(clients.s3, loc, report.snapshotId, undefined, keyring);
+    const treePack = await clients.s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: treePackKey(loc, tree!.pack),
+        Range: `bytes=${tree!.offset}-${tree!.offset + tree!.length - 1}`,
+      }),
+    );
+    const sealedTree = Buffer.from(await treePack.Body!.transformToByteArray());
+    assert.equal(sealedTree.subarray(0, 4).toString('latin1'), 'CKS1', 'the tree is sealed');
+    const treeText = codec.open('tree', sealedTree, 'root tree').toString('utf8');
+    assert.match(treeText, /coldkeep\.folder-tree/);
+    const treeSha = createHash('sha256').update(treeText).digest('hex');
+    assert.notEqual(tree!.id, treeSha, 'a tree id is no content hash');
+    assert.equal(tree!.id, codec.blobName(treeSha));
+    const secrets = [...Object.values(names), ...Object.values(contents), ...plainShas, treeSha];
     // Compressed plaintext would hide names from a plain grep: gzip and zstd objects are read unpacked too.
     const readable = (body: Buffer): Buffer[] => {
       try {
