@@ -65,7 +65,7 @@ describe('fromAwsError', () => {
     const missing = fromAwsError(awsError('CredentialsProviderError'), { doing: 'x' }) as ColdkeepError;
     assert.equal(missing.code, 'MissingCredentials');
     // The hint says what a user does, not a command of the development checkout.
-    assert.match(missing.hint ?? '', /aws configure.*\{setting:profile\}.*"coldkeep demo"/);
+    assert.match(missing.hint ?? '', /aws configure.*profile.*"coldkeep demo"/);
     assert.doesNotMatch(missing.hint ?? '', /npm/);
     const noBucket = fromAwsError(awsError('NoSuchBucket'), {
       doing: 'x',
