@@ -143,6 +143,7 @@ export * from './infra/stacks/templateParameters';
 export * from './app/connection';
 export * from './app/jobEstimate';
 export * from './app/runJob';
+export * from './app/sessionRefusal';
 export * from './app/demo/compareTables';
 export * from './app/demo/demoData';
 export * from './app/demo/demoEnvironment';

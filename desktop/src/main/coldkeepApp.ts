@@ -7,7 +7,6 @@ import {
   type BackupTarget,
   ColdkeepError,
   Connection,
-  durationText,
   folderRunner,
   type JsonFileStore,
   listBackups,
@@ -16,12 +15,12 @@ import {
   mfaSessionFor,
   newSource,
   planRestore,
+  refuseShortSession as refuseShortSessionWith,
   reportOf,
   restoreEstimateMs,
   restoreSummary,
   restoreTable,
   runJob,
-  type SessionCheck,
   type RunRecord,
   Scheduler,
   type SchedulerEvent,
@@ -467,13 +466,7 @@ export class ColdkeepApp {
  * Settings), so a job its MFA session would not outlive is refused before it starts, not cut
  * off partway.
  */
-function refuseShortSession(check: SessionCheck): never {
-  throw new ColdkeepError(
-    'SessionExpired',
-    `The MFA session of "${check.status.profile}" ends at ${check.status.expiresAt}, before this job is expected to finish (about ${durationText(check.estimateMs)}).`,
-    { hint: 'Enter a new MFA code under Settings, then start it again.' },
-  );
-}
+const refuseShortSession = refuseShortSessionWith('Enter a new MFA code under Settings, then start it again.');
 
 /** A deployment's view of the core's progress: the phase it is in, the changes, each event. */
 export function recordProgress(deployment: Deployment, progress: StackProgress): void {

@@ -49,6 +49,7 @@ export type ErrorCode =
   | 'RestoreFailed'
   | 'RunInProgress'
   | 'SessionExpired'
+  | 'SessionTooShort'
   | 'StackBusy'
   | 'StackChanged'
   | 'StackFailed'
