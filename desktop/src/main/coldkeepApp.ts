@@ -4,6 +4,7 @@ import {
   type AwsSettings,
   checkCron,
   type BackoffPolicy,
+  backupRestorePoints,
   type BackupTarget,
   ColdkeepError,
   Connection,
@@ -399,7 +400,7 @@ export class ColdkeepApp {
           table: source.table,
           ...(prefix ? { prefix } : {}),
         });
-        return backups.map((b) => ({ id: b.backupId, createdAt: b.createdAt, summary: `${b.itemCount} items` }));
+        return backupRestorePoints(backups);
       },
       [IpcChannel.Restore]: async ({ sourceId, restorePoint, target, overwrite }) => {
         const source = await this.store.source(sourceId);
