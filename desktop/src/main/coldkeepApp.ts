@@ -9,6 +9,7 @@ import {
   ColdkeepError,
   Connection,
   folderRunner,
+  invalidParametersError,
   type JsonFileStore,
   listBackups,
   listTables,
@@ -329,13 +330,7 @@ export class ColdkeepApp {
   /** The template's own checks in main, before any AWS call: the page's checks are a convenience. */
   private async checkStackInput(input: StackInput): Promise<void> {
     const problems = await this.options.stacks.validateParameters(input.template, input.parameters);
-    if (problems.length) {
-      throw new ColdkeepError(
-        'InvalidInput',
-        `The parameters are not valid: ${problems.map((p) => p.message.replace(/\.$/, '')).join('; ')}.`,
-        { hint: 'Correct the values and preview again.', details: { problems } },
-      );
-    }
+    if (problems.length) throw invalidParametersError(problems);
   }
 
   /** The handler of every IPC channel; inputs arrive validated (see ipcHandlers.ts). */

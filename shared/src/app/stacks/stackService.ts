@@ -185,6 +185,18 @@ function deployResult(report: DeployReport): StackDeployResult {
   };
 }
 
+/**
+ * A form's values the template refuses, as one error before any AWS call (a front end's own
+ * per-field checks are a convenience; this is the check that counts).
+ */
+export function invalidParametersError(problems: ParameterProblem[]): ColdkeepError {
+  return new ColdkeepError(
+    'InvalidInput',
+    `The parameters are not valid: ${problems.map((p) => p.message.replace(/\.$/, '')).join('; ')}.`,
+    { hint: 'Correct the values and preview again.', details: { problems } },
+  );
+}
+
 /** Whether two change sets make the same changes (order aside). */
 export function sameChanges(a: StackChange[], b: StackChange[]): boolean {
   const keys = (changes: StackChange[]): string[] =>

@@ -17,7 +17,14 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
 } from '@aws-sdk/client-cloudformation';
-import { AwsClients, type ColdkeepError, sameChanges, type StackChange, StackService } from '@coldkeep/shared';
+import {
+  AwsClients,
+  type ColdkeepError,
+  invalidParametersError,
+  sameChanges,
+  type StackChange,
+  StackService,
+} from '@coldkeep/shared';
 import { mockClient } from 'aws-sdk-client-mock';
 
 const cf = mockClient(CloudFormationClient);
@@ -184,6 +191,38 @@ describe('StackService: preview, and Deploy checked against it', () => {
       else process_.resourcesPath = resourcesPath;
       if (fromEnv !== undefined) process.env.COLDKEEP_TEMPLATES_DIR = fromEnv;
     }
+  });
+
+  test("a front end's own review (approve) decides instead of the preview: declined, nothing is executed", async () => {
+    newStack(() => [KEY]);
+    const stacks = new StackService({ pollIntervalMs: 1 });
+    const shown: string[][] = [];
+    const declined = await stacks.deployStack(clients, INPUT, {
+      approve: (changes) => (shown.push(changes.map((c) => c.logicalId)), false),
+    });
+    assert.deepEqual(shown, [['BackupKey']]);
+    assert.equal(declined.executed, false);
+    assert.equal(cf.commandCalls(ExecuteChangeSetCommand).length, 0);
+    const approved = await stacks.deployStack(clients, INPUT, { approve: () => true });
+    assert.equal(approved.executed, true);
+    assert.equal(approved.stackName, STACK);
+  });
+
+  test('form parameters leave out what the deploy fills; refused values are one InvalidInput naming each', async () => {
+    const stacks = new StackService();
+    const all = await stacks.templateParameters('table-backup-schedule');
+    const form = await stacks.formParameters('table-backup-schedule');
+    assert.ok(all.some((p) => p.filledByDeploy));
+    assert.deepEqual(
+      form.map((p) => p.name),
+      all.filter((p) => !p.filledByDeploy).map((p) => p.name),
+    );
+    const problems = stacks.validateParameters('backup-bucket', { BucketName: 'Not A Bucket' });
+    assert.ok(problems.length > 0);
+    const err = invalidParametersError(problems);
+    assert.equal(err.code, 'InvalidInput');
+    assert.match(err.message, /^The parameters are not valid: .*BucketName/);
+    assert.match(err.hint ?? '', /preview again/);
   });
 
   test('sameChanges compares actions, resources and replacement, not order', () => {
