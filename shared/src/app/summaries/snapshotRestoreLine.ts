@@ -5,7 +5,7 @@ import { bytesText, countText } from '../notify/figures';
 export function snapshotRestoreLine(report: SnapshotRestoreReport): string {
   const left = report.skippedExisting.length;
   return (
-    `${countText(report.files)} files, ${bytesText(report.bytes)} of snapshot ${report.snapshotId} restored into ${report.target}` +
+    `${countText(report.files)} files, ${bytesText(report.bytes)} restored into ${report.target} from snapshot ${report.snapshotId}` +
     (left ? `; ${countText(left)} already there left alone` : '')
   );
 }

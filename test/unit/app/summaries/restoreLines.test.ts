@@ -30,11 +30,11 @@ describe('restore points and lines', () => {
     const report = { files: 3, bytes: 300, snapshotId: 's1', target: '/restored', skippedExisting: [] as string[] };
     assert.equal(
       snapshotRestoreLine(report as unknown as SnapshotRestoreReport),
-      '3 files, 300 B of snapshot s1 restored into /restored',
+      '3 files, 300 B restored into /restored from snapshot s1',
     );
     assert.equal(
       snapshotRestoreLine({ ...report, skippedExisting: ['a', 'b'] } as unknown as SnapshotRestoreReport),
-      '3 files, 300 B of snapshot s1 restored into /restored; 2 already there left alone',
+      '3 files, 300 B restored into /restored from snapshot s1; 2 already there left alone',
     );
   });
 });
