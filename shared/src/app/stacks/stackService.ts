@@ -3,13 +3,8 @@ import type { AwsClients } from '../../base/aws/clients';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import type { JobOptions } from '../../base/jobs/job';
 import { lambdaBundlePath } from '../../infra/stacks/lambdaBundle';
-import {
-  type DeployOptions,
-  type DeployReport,
-  deployStack,
-  type StackChange,
-  type StackProgress,
-} from '../../infra/stacks/deployStack';
+import type { DeployOptions, DeployReport, StackChange, StackProgress } from '../../infra/stacks/deployReport';
+import { deployStack } from '../../infra/stacks/deployStack';
 import type { StackOutput } from '../../infra/stacks/stackStatus';
 import {
   listTemplates,

@@ -1,4 +1,4 @@
-import type { StackChange, StackProgress } from '../../infra/stacks/deployStack';
+import type { StackChange, StackProgress } from '../../infra/stacks/deployReport';
 import { bytesText } from '../notify/figures';
 import type { ProgressLine } from './progressLine';
 
