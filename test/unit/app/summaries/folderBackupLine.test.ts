@@ -22,6 +22,8 @@ describe('folderBackupLine', () => {
       uploadedBlobs: 3,
       uploadedBytes: 300,
       uploadedPacks: 1,
+      uploadedTrees: 1,
+      uploadedTreeBytes: 200,
       status: 'partial' as const,
       skipped: [
         {
