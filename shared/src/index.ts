@@ -81,6 +81,9 @@ export * from './tables/verify/verifyBackup';
 export * from './tables/drill/drillTable';
 export * from './tables/drill/scratchTable';
 export * from './app/schedule/drillRecords';
+export * from './app/drill/tableDrillJob';
+export * from './app/status/ageText';
+export * from './app/status/sourceStatus';
 
 // The folder engine
 export * from './folders/backup/backupFolder';
@@ -132,7 +135,10 @@ export * from './infra/policy/sarif';
 export * from './infra/policy/sdkActions';
 export * from './infra/policy/snippets';
 export * from './infra/stacks/deleteStack';
+export * from './infra/stacks/deployReport';
+export { parameterError } from './infra/stacks/deployRun';
 export * from './infra/stacks/deployStack';
+export { deployFailure } from './infra/stacks/executePhase';
 export * from './infra/stacks/lambdaBundle';
 export { type ResourceFailure, type StackEvent, failuresOf } from './infra/stacks/stackEvents';
 export * from './infra/stacks/stackStatus';
