@@ -7,9 +7,12 @@
  * them); its manifest, locks and listings go to s3rver as usual.
  *
  *   npm run -s build && node bench/files/nochange.mjs --files 100000 [--folders 1000] [--repeat 3]
+ *   node bench/files/nochange.mjs --files 1000 --repeat 10 --checkouts /path/to/before,.   # A/B start-up
  *
  * Prints `--version` and no-change wall time, CPU seconds and peak RSS (/usr/bin/time) per
- * repeat. Data and the emulator's folder stay under bench/.cache/nochange-<files>/ for the next
+ * repeat. `--checkouts A,B` runs each built checkout's installed command (`shared/bin/coldkeep.js`,
+ * as a user's `coldkeep` runs) in turn in every repeat, so that a loaded machine weighs on both
+ * alike, and ends with each one's medians; the parent snapshot is made by this checkout's build. Data and the emulator's folder stay under bench/.cache/nochange-<files>/ for the next
  * run. s3rver runs over HTTPS in its own process, as in run.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,14 +27,21 @@ import { makeCert } from './tlsCert.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
+const text = (name) => {
   const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
+  return at >= 0 ? args[at + 1] : undefined;
 };
+const option = (name, fallback) => Number(text(name) ?? fallback);
 const files = option('--files', 10_000);
 const folders = option('--folders', Math.max(1, Math.round(files / 100)));
 const repeat = option('--repeat', 3);
-const cli = join(root, 'shared', 'dist', 'cli', 'main.js');
+const checkouts = text('--checkouts')
+  ?.split(',')
+  .map((c) => resolve(c));
+/** The CLI entries to time: each checkout's installed command, or this checkout's dist/cli/main.js. */
+const clis = checkouts
+  ? checkouts.map((c) => ({ name: c, path: join(c, 'shared', 'bin', 'coldkeep.js') }))
+  : [{ name: root, path: join(root, 'shared', 'dist', 'cli', 'main.js') }];
 const work = join(root, 'bench', '.cache', `nochange-${files}`);
 const tls = join(root, 'bench', '.cache', 'files-tls');
 
@@ -116,7 +126,7 @@ try {
     AWS_REGION: 'us-east-1',
   };
   /** @param {string[]} command */
-  const timed = (command) => {
+  const timed = (cli, command) => {
     const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, cli, ...command], {
       env,
       encoding: 'utf8',
@@ -139,15 +149,33 @@ try {
     'bench',
     '--json',
   ];
+  /** @type {Map<string, { version: number[]; versionCpu: number[]; wall: number[]; cpu: number[]; rss: number[] }>} */
+  const seen = new Map(clis.map((c) => [c.name, { version: [], versionCpu: [], wall: [], cpu: [], rss: [] }]));
   for (let i = 0; i < repeat; i++) {
-    const version = timed(['--version']);
-    const run = timed(backup);
-    const { snapshot } = JSON.parse(run.stdout);
-    if (snapshot.files !== files || snapshot.uploadedBlobs !== 0)
-      throw new Error(`expected ${files} files and no upload, got ${snapshot.files} and ${snapshot.uploadedBlobs}`);
+    for (const cli of clis) {
+      const version = timed(cli.path, ['--version']);
+      const run = timed(cli.path, backup);
+      const { snapshot } = JSON.parse(run.stdout);
+      if (snapshot.files !== files || snapshot.uploadedBlobs !== 0)
+        throw new Error(`expected ${files} files and no upload, got ${snapshot.files} and ${snapshot.uploadedBlobs}`);
+      const s = seen.get(cli.name);
+      s.version.push(version.wall);
+      s.versionCpu.push(version.cpu);
+      s.wall.push(run.wall);
+      s.cpu.push(run.cpu);
+      s.rss.push(run.rssMB);
+      console.log(
+        `${clis.length > 1 ? `${cli.name}: ` : ''}${files} files: --version ${version.wall.toFixed(2)} s ${version.cpu.toFixed(2)} CPU-s ${version.rssMB.toFixed(0)} MB; ` +
+          `no-change ${run.wall.toFixed(2)} s ${run.cpu.toFixed(2)} CPU-s ${run.rssMB.toFixed(0)} MB (job ${snapshot.durationMs} ms)`,
+      );
+    }
+  }
+  /** @param {number[]} xs */
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)].toFixed(2);
+  for (const [name, s] of seen) {
     console.log(
-      `${files} files: --version ${version.wall.toFixed(2)} s ${version.cpu.toFixed(2)} CPU-s ${version.rssMB.toFixed(0)} MB; ` +
-        `no-change ${run.wall.toFixed(2)} s ${run.cpu.toFixed(2)} CPU-s ${run.rssMB.toFixed(0)} MB (job ${snapshot.durationMs} ms)`,
+      `median of ${s.wall.length}, ${name}: --version ${median(s.version)} s ${median(s.versionCpu)} CPU-s; ` +
+        `no-change ${median(s.wall)} s ${median(s.cpu)} CPU-s ${median(s.rss)} MB`,
     );
   }
 } finally {
