@@ -72,5 +72,11 @@ export function restartWithCappedYoungGeneration(): void {
   if (typeof process.execve !== 'function') return;
   if (!runsALongJob(process.argv.slice(2))) return;
   if (semiSpaceIsSet(process.execArgv, process.env.NODE_OPTIONS)) return;
-  process.execve(process.execPath, cappedArgv(process.execPath, process.execArgv, process.argv), process.env);
+  try {
+    // Experimental in Node 24 (its warning is due on the next tick, which the replaced image never
+    // reaches); test/e2e/cliYoungGeneration.test.ts proves it on the runtime in use.
+    process.execve(process.execPath, cappedArgv(process.execPath, process.execArgv, process.argv), process.env);
+  } catch {
+    // execve(2) failed (Node's binary gone, say, mid-upgrade): this process is unchanged and runs the command, uncapped.
+  }
 }
