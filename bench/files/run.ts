@@ -248,7 +248,10 @@ async function main(): Promise<void> {
   const dist = join(CACHE, `coldkeep-dist-files-${process.pid}`);
   await cp(join(ROOT, 'shared', 'dist'), join(dist, 'dist'), { recursive: true });
   const sharedEntry = join(dist, 'dist', 'index.js');
-  const cliFlags = cliNodeFlags(join(dist, 'dist'));
+  const cliFlags = {
+    backup: cliNodeFlags(join(dist, 'dist'), 'files backup'),
+    restore: cliNodeFlags(join(dist, 'dist'), 'files restore'),
+  };
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
   const dirty = execFileSync('git', ['status', '--porcelain', 'shared/src'], { cwd: ROOT }).toString().trim() !== '';
   const results: DatasetResult[] = [];
@@ -343,7 +346,7 @@ async function main(): Promise<void> {
           const env = { ...cleanEnv, NODE_EXTRA_CA_CERTS: cert };
           const job = (mode: 'backup' | 'restore', extra: Record<string, unknown>): string[] => [
             // The CLI's own flags first, so that --node-args overrides them.
-            ...cliFlags,
+            ...cliFlags[mode],
             ...options.nodeArgs,
             join(__dirname, 'worker.mjs'),
             JSON.stringify({
@@ -465,7 +468,11 @@ async function main(): Promise<void> {
     restic: options.peers ? execFileSync('/usr/bin/restic', ['version']).toString().trim() : undefined,
     rclone: options.peers ? execFileSync('/usr/bin/rclone', ['version']).toString().split('\n')[0] : undefined,
     s3: 's3rver over HTTPS (self-signed certificate), one process, on loopback; same server for every tool',
-    ...(cliFlags.length ? { workerCliFlags: `${cliFlags.join(' ')} (the CLI's, as its commands run)` } : {}),
+    ...(cliFlags.backup.length || cliFlags.restore.length
+      ? {
+          workerCliFlags: `${cliFlags.backup.join(' ') || 'none'} for backups, ${cliFlags.restore.join(' ') || 'none'} for restores (the CLI's, as its commands run)`,
+        }
+      : {}),
     ...(options.nodeArgs.length
       ? { note: `Coldkeep's worker ran with node ${options.nodeArgs.join(' ')} (an experiment)` }
       : {}),

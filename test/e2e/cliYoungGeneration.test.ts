@@ -30,7 +30,7 @@ function heapSizeLimit(flags: string[]): number {
 describe('the CLI caps V8 young generation for long jobs', () => {
   let dir = '';
   let probe = '';
-  let cappedLimit = 0;
+  let limit16 = 0;
   let defaultLimit = 0;
 
   before(async () => {
@@ -42,7 +42,7 @@ describe('the CLI caps V8 young generation for long jobs', () => {
         pid: process.pid, execArgv: process.execArgv, heapSizeLimit: require('node:v8').getHeapStatistics().heap_size_limit,
       }) + '\\n'));\n`,
     );
-    cappedLimit = heapSizeLimit(['--max-semi-space-size=16']);
+    limit16 = heapSizeLimit(['--max-semi-space-size=16']);
     defaultLimit = heapSizeLimit([]);
   });
 
@@ -80,11 +80,21 @@ describe('the CLI caps V8 young generation for long jobs', () => {
       const [exited] = r.exited;
       assert.equal(exited!.pid, r.pid, 'the same PID as the process the user started');
       assert.ok(exited!.execArgv.includes('--max-semi-space-size=16'), JSON.stringify(exited!.execArgv));
-      assert.equal(exited!.heapSizeLimit, cappedLimit, 'V8 sized its young generation with the cap');
+      assert.equal(exited!.heapSizeLimit, limit16, 'V8 sized its young generation with the cap');
       assert.equal(r.code, 2);
       assert.match(r.stderr, /no such folder/);
     });
   }
+
+  test('a table restore runs with the smaller young generation', async () => {
+    // No backup named: a usage error, given by the restarted process.
+    const r = await run(INSTALLED, ['restore']);
+    assert.equal(r.exited.length, 1);
+    assert.equal(r.exited[0]!.pid, r.pid);
+    assert.ok(r.exited[0]!.execArgv.includes('--max-semi-space-size=8'), JSON.stringify(r.exited[0]!.execArgv));
+    assert.equal(r.exited[0]!.heapSizeLimit, heapSizeLimit(['--max-semi-space-size=8']));
+    assert.notEqual(r.code, 0);
+  });
 
   test('--version and a listing start as they are: no restart', async () => {
     for (const args of [['--version'], ['files', 'snapshots', '--help']]) {

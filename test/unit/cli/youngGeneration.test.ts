@@ -7,9 +7,9 @@ import type { Command } from 'commander';
 import { buildProgram } from '@coldkeep/shared/dist/cli/main';
 import {
   cappedArgv,
-  LONG_JOB_COMMANDS,
-  runsALongJob,
-  SEMI_SPACE_MB,
+  longJobCommand,
+  nodeFlagsFor,
+  SEMI_SPACE_MB_BY_COMMAND,
   semiSpaceIsSet,
 } from '@coldkeep/shared/dist/cli/youngGeneration';
 
@@ -24,26 +24,34 @@ describe('the CLI young-generation cap', () => {
       }
     };
     walk(buildProgram(), []);
-    for (const name of LONG_JOB_COMMANDS) assert.ok(paths.has(name), `"${name}" is not a coldkeep command`);
+    for (const name of Object.keys(SEMI_SPACE_MB_BY_COMMAND))
+      assert.ok(paths.has(name), `"${name}" is not a coldkeep command`);
   });
 
   test('a long job restarts, wherever the global options stand', () => {
-    assert.equal(runsALongJob(['files', 'backup', '/data', '--bucket', 'b']), true);
-    assert.equal(runsALongJob(['--profile', 'files', '--json', 'files', 'backup', '/data']), true);
-    assert.equal(runsALongJob(['--endpoint-url', 'http://x', 'restore', 'backup-id', '--bucket', 'b']), true);
-    assert.equal(runsALongJob(['--region', 'eu-west-1', 'backup', 'table', 'Orders']), true);
-    assert.equal(runsALongJob(['demo']), true);
+    assert.equal(longJobCommand(['files', 'backup', '/data', '--bucket', 'b']), 'files backup');
+    assert.equal(longJobCommand(['--profile', 'files', '--json', 'files', 'backup', '/data']), 'files backup');
+    assert.equal(longJobCommand(['--endpoint-url', 'http://x', 'restore', 'backup-id', '--bucket', 'b']), 'restore');
+    assert.equal(longJobCommand(['--region', 'eu-west-1', 'backup', 'table', 'Orders']), 'backup table');
+    assert.equal(longJobCommand(['demo']), 'demo');
   });
 
   test('a short command, help and the version start as they are', () => {
-    assert.equal(runsALongJob([]), false);
-    assert.equal(runsALongJob(['--version']), false);
-    assert.equal(runsALongJob(['--help']), false);
-    assert.equal(runsALongJob(['backups', 'list', '--bucket', 'b']), false);
-    assert.equal(runsALongJob(['files', 'snapshots']), false);
+    assert.equal(longJobCommand([]), undefined);
+    assert.equal(longJobCommand(['--version']), undefined);
+    assert.equal(longJobCommand(['--help']), undefined);
+    assert.equal(longJobCommand(['backups', 'list', '--bucket', 'b']), undefined);
+    assert.equal(longJobCommand(['files', 'snapshots']), undefined);
     // "backup" alone is a group; the table is the second word.
-    assert.equal(runsALongJob(['backup', '--help']), false);
-    assert.equal(runsALongJob(['--profile', 'restore', 'tables', 'list']), false);
+    assert.equal(longJobCommand(['backup', '--help']), undefined);
+    assert.equal(longJobCommand(['--profile', 'restore', 'tables', 'list']), undefined);
+  });
+
+  test('a table restore gets the smaller young generation, the folder jobs the size Node 20 had', () => {
+    assert.deepEqual(nodeFlagsFor('restore'), ['--max-semi-space-size=8']);
+    assert.deepEqual(nodeFlagsFor('drill table'), ['--max-semi-space-size=8']);
+    assert.deepEqual(nodeFlagsFor('files restore'), ['--max-semi-space-size=16']);
+    assert.deepEqual(nodeFlagsFor('backups list'), []);
   });
 
   test("a user's own semi-space flag, on the command line or in NODE_OPTIONS, is kept", () => {
@@ -54,13 +62,14 @@ describe('the CLI young-generation cap', () => {
   });
 
   test("the restarted command line keeps Node's flags, the script and its arguments, the cap first", () => {
-    assert.deepEqual(cappedArgv('/bin/node', ['--enable-source-maps'], ['node', '/x/coldkeep.js', 'files', 'backup']), [
-      '/bin/node',
-      `--max-semi-space-size=${SEMI_SPACE_MB}`,
-      '--enable-source-maps',
-      '/x/coldkeep.js',
-      'files',
-      'backup',
-    ]);
+    assert.deepEqual(
+      cappedArgv(
+        '/bin/node',
+        ['--max-semi-space-size=16'],
+        ['--enable-source-maps'],
+        ['node', '/x/coldkeep.js', 'files', 'backup'],
+      ),
+      ['/bin/node', '--max-semi-space-size=16', '--enable-source-maps', '/x/coldkeep.js', 'files', 'backup'],
+    );
   });
 });
