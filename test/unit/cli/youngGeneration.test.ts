@@ -47,7 +47,8 @@ describe('the CLI young-generation cap', () => {
     assert.equal(longJobCommand(['--profile', 'restore', 'tables', 'list']), undefined);
   });
 
-  test('a table restore gets the smaller young generation, the folder jobs the size Node 20 had', () => {
+  test('table backups and restores get the smaller young generation, the folder jobs the size Node 20 had', () => {
+    assert.deepEqual(nodeFlagsFor('backup table'), ['--max-semi-space-size=8']);
     assert.deepEqual(nodeFlagsFor('restore'), ['--max-semi-space-size=8']);
     assert.deepEqual(nodeFlagsFor('drill table'), ['--max-semi-space-size=8']);
     assert.deepEqual(nodeFlagsFor('files restore'), ['--max-semi-space-size=16']);
