@@ -80,6 +80,9 @@ export * from './tables/verify/verifyBackup';
 export * from './tables/drill/drillTable';
 export * from './tables/drill/scratchTable';
 export * from './app/schedule/drillRecords';
+export * from './app/drill/tableDrillJob';
+export * from './app/status/ageText';
+export * from './app/status/sourceStatus';
 
 // The folder engine
 export * from './folders/backup/backupFolder';
@@ -89,14 +92,17 @@ export * from './folders/forget/retention';
 export * from './folders/prune/pruneBlobs';
 export * from './folders/repository/blobStore';
 export * from './folders/repository/damageRecords';
+export * from './folders/repository/folderTree';
 export * from './folders/repository/layout';
 export * from './folders/repository/packIndex';
 export * from './folders/repository/packReader';
 export * from './folders/repository/packWriter';
 export * from './folders/repository/snapshotCatalog';
+export * from './folders/repository/snapshotEntries';
 export * from './folders/repository/snapshotManifest';
 export * from './folders/repository/snapshotWriter';
 export * from './folders/repository/sourceLock';
+export * from './folders/repository/treeStore';
 export * from './folders/restore/pathSelection';
 export { REPAIR_COMMAND } from './folders/restore/damageFound';
 export * from './folders/restore/restoreReport';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { BackupSummary } from '../../tables/repository/listBackups';
 import { type CliContext, requireBucket } from '../context';
-import { formatBytes, formatCount, formatDuration, red, table } from '../format';
+import { formatBytes, formatCount, red, table } from '../format';
 
 export function backupsListCommand(context: () => Promise<CliContext>): Command {
   return new Command('list')
@@ -20,12 +20,26 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
           prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX,
           ...(flags.table ? { table: flags.table } : {}),
         });
-        const { DrillRecords, drillSourceKey, drillStatusText } = await import('../../app/schedule/drillRecords.js');
-        const allDrills = await new DrillRecords().all();
+        const { readSourceStatuses, statusText } = await import('../../app/status/sourceStatus.js');
+        const { ScheduleStore } = await import('../../app/schedule/runHistory.js');
+        const { drillSourceKey } = await import('../../app/schedule/drillRecords.js');
         const tables = [...new Set(catalog.backups.map((b) => b.table))].sort();
-        // Each table's last restore drill: "never verified" until one succeeds.
-        const drills = Object.fromEntries(tables.map((t) => [t, allDrills[drillSourceKey('table', t)] ?? {}]));
-        if (ctx.json) return ctx.out(JSON.stringify({ ...catalog, drills }, null, 2));
+        // Each table's status from the schedule folder and this catalog: "never verified" until a drill passes.
+        const latest = (t: string): string =>
+          catalog.backups
+            .filter((b) => b.table === t)
+            .map((b) => b.createdAt)
+            .sort()
+            .at(-1)!;
+        const byKey = new Map(
+          (
+            await readSourceStatuses(new ScheduleStore(), {
+              subjects: tables.map((t) => ({ kind: 'table' as const, name: t, latestBackupAt: latest(t) })),
+            })
+          ).map((s) => [s.key, s]),
+        );
+        const statuses = Object.fromEntries(tables.map((t) => [t, byKey.get(drillSourceKey('table', t))!]));
+        if (ctx.json) return ctx.out(JSON.stringify({ ...catalog, statuses }, null, 2));
         if (catalog.backups.length === 0)
           ctx.out(catalog.damaged.length ? 'No readable backups found.' : 'No backups found.');
         else {
@@ -47,10 +61,15 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
           ctx.out(
             '\n' +
               table(
-                ['TABLE', 'LAST VERIFIED RESTORE (drill)'],
+                ['TABLE', 'LAST VERIFIED RESTORE (drill)', 'STATE'],
                 tables.map((t) => {
-                  const text = drillStatusText(drills[t]!, formatDuration);
-                  return [t, drills[t]!.last && drills[t]!.last.status !== 'succeeded' ? red(text) : text];
+                  const status = statuses[t]!;
+                  const state = statusText(status);
+                  return [
+                    t,
+                    status.drillProblem ? red(status.verifiedText) : status.verifiedText,
+                    status.state === 'failing' ? red(state) : state,
+                  ];
                 }),
               ),
           );
