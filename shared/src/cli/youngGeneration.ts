@@ -18,9 +18,9 @@ export const SEMI_SPACE_FLAG = '--max-semi-space-size';
  * young generation grows), and the semi-space each gets, in MB. 16 is Node 20's: 14–34 MiB less
  * than Node 24's default in the folder jobs, at the same scavenge time. A table backup and restore
  * (and a drill, which is a restore) get 8: at 16 a 1M-item restore still peaked at 210 MB and a
- * backup at 235 MB, over the 200 MB they must stay under; 8 took 22–34 MB more off them (188 and 201 MB) for
- * ~0.6 CPU-s per 100k restored items of scavenges (bench/README.md). An export (not measured)
- * keeps 16. test/unit/cli/youngGeneration.test.ts checks that each names a command.
+ * backup at 235 MB, over the 200 MB they must stay under; 8 took 22–34 MB more off them (188
+ * and 201 MB) for ~0.6 CPU-s per 100k restored items of scavenges (bench/README.md). An export
+ * (not measured) keeps 16. test/unit/cli/youngGeneration.test.ts checks that each names a command.
  */
 export const SEMI_SPACE_MB_BY_COMMAND: Readonly<Record<string, number>> = {
   'backup table': 8,
