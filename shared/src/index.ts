@@ -43,6 +43,7 @@ export * from './storage/storageOptions';
 export * from './storage/thawArchived';
 
 // The table engine
+export * from './tables/backup/backupReport';
 export * from './tables/backup/backupTable';
 export * from './tables/backup/chooseEngine';
 export * from './tables/backup/exportBackup';
