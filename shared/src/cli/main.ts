@@ -42,6 +42,7 @@ import { stackDeployCommand } from './commands/stackDeploy';
 import { stackStatusCommand } from './commands/stackStatus';
 import { stackTemplatesCommand } from './commands/stackTemplates';
 import { tablesListCommand } from './commands/tablesList';
+import { restartWithCappedYoungGeneration } from './youngGeneration';
 
 export function buildProgram(): Command {
   const program = new Command('coldkeep')
@@ -142,6 +143,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the CLI in this process: `shared/bin/coldkeep.js` (the installed command) and `node dist/cli/main.js`. */
 export function run(): void {
+  // Once, before any work: the shim restarts earlier still, so this is for `node dist/cli/main.js`.
+  restartWithCappedYoungGeneration();
   void main(process.argv).then((code) => {
     process.exitCode = code;
   });
