@@ -1,6 +1,12 @@
 import { AwsClients } from '../../base/aws/clients';
 import { type RunRecord, ScheduleStore } from '../../app/schedule/runHistory';
-import { drillTableRunner, folderRunner, type SourceRunners, tableRunner } from '../../app/schedule/sourceRunners';
+import {
+  drillFolderRunner,
+  drillTableRunner,
+  folderRunner,
+  type SourceRunners,
+  tableRunner,
+} from '../../app/schedule/sourceRunners';
 import { type CliContext, requireBucket } from '../context';
 import { formatDuration } from '../format';
 
@@ -9,7 +15,7 @@ export function scheduleStore(dir: string | undefined): ScheduleStore {
   return dir ? new ScheduleStore(dir) : new ScheduleStore();
 }
 
-/** The CLI's runners: table backups, folder snapshots and table drills, to the bucket and prefix given. */
+/** The CLI's runners: table backups, folder snapshots, and drills of both, to the bucket and prefix given. */
 export function cliRunners(
   ctx: CliContext,
   flags: { bucket?: string; prefix?: string },
@@ -21,7 +27,12 @@ export function cliRunners(
     ...((flags.prefix ?? process.env.COLDKEEP_PREFIX) ? { prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX } : {}),
   });
   return {
-    runners: { table: tableRunner(target), folder: folderRunner(target), drillTable: drillTableRunner(target) },
+    runners: {
+      table: tableRunner(target),
+      folder: folderRunner(target),
+      drillTable: drillTableRunner(target),
+      drillFolder: drillFolderRunner(target),
+    },
     clients,
     close: () => clients.destroy(),
   };

@@ -10,7 +10,7 @@ export function scheduleListCommand(context: () => Promise<CliContext>): Command
       const ctx = await context();
       const { scheduleStore } = await import('./scheduleCommon.js');
       const { nextRunAt } = await import('../../app/schedule/sources.js');
-      const { DrillRecords, drillSourceKey, drillStatusText } = await import('../../app/schedule/drillRecords.js');
+      const { DrillRecords, drillKeyOf, drillStatusText } = await import('../../app/schedule/drillRecords.js');
       const { defaultScheduleDir } = await import('../../app/schedule/runHistory.js');
       const { join } = await import('node:path');
       const file = await scheduleStore(flags.dir).read();
@@ -19,7 +19,7 @@ export function scheduleListCommand(context: () => Promise<CliContext>): Command
         ...s,
         nextRunAt: s.enabled && !file.paused ? nextRunAt(s)?.toISOString() : undefined,
         // The source's last restore drill and last verified restore ({}: never verified).
-        drillStatus: drills[drillSourceKey(s.kind, s.kind === 'table' ? s.table : s.dir)] ?? {},
+        drillStatus: drills[drillKeyOf(s)] ?? {},
       }));
       if (ctx.json) return ctx.out(JSON.stringify({ paused: file.paused, sources: rows }, null, 2));
       if (rows.length === 0)
