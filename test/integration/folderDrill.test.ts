@@ -228,7 +228,7 @@ embeddedOnly(describe)('folder restore drills', () => {
           onProgress: (p) => {
             if (p.phase !== 'thaw') return;
             thawing.push(p);
-            restoredWhenStated ??= features.restored.size;
+            if (p.thaw) restoredWhenStated ??= features.restored.size;
           },
         },
       );
