@@ -33,6 +33,8 @@ export type FaultAction =
   | { kind: 's3SlowDown' }
   /** 500 <Error><Code>InternalError</Code>... */
   | { kind: 's3InternalError' }
+  /** `status` (400..599) with <Error><Code>`code`</Code>...: an S3 error such as 403 AccessDenied, which no client retries. */
+  | { kind: 's3Error'; status: number; code: string; message?: string }
   /**
    * Forwards, sends the response head and `afterBytes` bytes of the body (default: half of it), then
    * resets the client's connection (TCP RST). An empty response body is reset before the head is sent.
@@ -335,6 +337,16 @@ export async function startFaultProxy(
         await drain(req);
         inject(action.kind);
         return sendS3Error(req, res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+      case 's3Error':
+        await drain(req);
+        inject(action.kind);
+        return sendS3Error(
+          req,
+          res,
+          action.status,
+          action.code,
+          action.message ?? `${action.code} (injected by the fault proxy)`,
+        );
       case 'delay':
         inject(action.kind);
         await delay(action.ms);
@@ -477,6 +489,12 @@ function validateRules(rules: FaultRule[], maxDelayMs: number): RuleState[] {
       }
     }
     if (action.kind === 'resetMidBody') count(action.afterBytes, 'resetMidBody.afterBytes', 0);
+    if (
+      action.kind === 's3Error' &&
+      !(Number.isSafeInteger(action.status) && action.status >= 400 && action.status < 600)
+    ) {
+      throw new RangeError(`fault proxy: s3Error.status must be an error status (400..599), not ${action.status}`);
+    }
     return { rule, seen: 0, fired: 0 };
   });
 }

@@ -91,6 +91,26 @@ async function outcome(call: Promise<unknown>): Promise<string> {
   }
 }
 
+/** A promise and whether it has settled yet. */
+function watched<T>(promise: Promise<T>): { promise: Promise<T>; settled: boolean } {
+  const state = { promise, settled: false };
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  return state;
+}
+
+/** A few turns of the event loop (setImmediate, which the fake timers leave alone). */
+async function turns(count = 20): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Waits for an event the proxy counts (polling on setImmediate, so fake timers do not stop it). */
+async function until(happened: () => boolean): Promise<void> {
+  while (!happened()) await turns(1);
+}
+
 /** What the SDK puts on its errors (service errors and the network ones it wraps). */
 interface SdkError extends Error {
   code?: string;
@@ -328,6 +348,30 @@ test('s3SlowDown and s3InternalError reach the SDK as SlowDown (503) and Interna
   });
 });
 
+test('s3Error: an S3 error answer of the given status and code; nothing reaches the emulator', async () => {
+  const rules: FaultRule[] = [
+    {
+      match: { method: 'PUT', pathIncludes: `/${BUCKET}/denied.txt` },
+      action: { kind: 's3Error', status: 403, code: 'AccessDenied', message: 'Access Denied' },
+    },
+  ];
+  await withS3(rules, async (client, proxy) => {
+    const put = () => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'denied.txt', Body: 'no' }));
+    const denied = await rejection(put());
+    assert.equal(denied.name, 'AccessDenied');
+    assert.equal(denied.$metadata.httpStatusCode, 403);
+    assert.equal(denied.$fault, 'client');
+    assert.equal(denied.message, 'Access Denied');
+    const missing = await rejection(direct.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'denied.txt' })));
+    assert.equal(missing.name, 'NotFound', 'the refused PUT must not have been stored');
+    assert.equal(await outcome(put()), 'ok');
+    assert.deepEqual(
+      { ...proxy.stats, requests: undefined },
+      { received: 2, forwarded: 1, injected: { s3Error: 1 }, requests: undefined },
+    );
+  });
+});
+
 test('S3 query matching: multipart CreateMultipartUpload (uploads) and UploadPart (partNumber), streamed 5 MiB part', async () => {
   const part1 = randomBytes(5 * 1024 * 1024);
   const part2 = randomBytes(1000);
@@ -439,62 +483,50 @@ test('resetMidBody: an S3 GetObject body breaks after the given bytes; a PutObje
   });
 });
 
-test('delay: the call waits, a client timeout turns it into TimeoutError, stop() cancels a pending delay', async () => {
-  const describe = new DescribeTableCommand({ TableName: 'fp-scan' });
-  await withDynamo([{ match: { operation: 'DescribeTable' }, action: { kind: 'delay', ms: 300 } }], async (client) => {
-    const start = Date.now();
-    assert.equal((await client.send(describe)).Table?.TableName, 'fp-scan');
-    assert.ok(Date.now() - start >= 290, `took ${Date.now() - start} ms`);
-  });
+// A stop() that waited for a delay would hang on the fake clock: the test's timeout turns that into a failure.
+const stopsOnItsOwn = { timeout: 60_000 };
 
-  await withDynamo(
-    [{ match: { operation: 'DescribeTable' }, action: { kind: 'delay', ms: 2000 } }],
-    async (client, proxy) => {
-      const start = Date.now();
-      assert.equal(await outcome(client.send(describe)), 'TimeoutError');
-      assert.ok(Date.now() - start < 1500, `took ${Date.now() - start} ms`);
-      assert.equal(proxy.stats.forwarded, 0);
-    },
-    { requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true } },
-  );
+test(
+  'delay: the call waits, a client timeout turns it into TimeoutError, stop() cancels a pending delay',
+  stopsOnItsOwn,
+  async (t) => {
+    // Fake setTimeout: the proxy's delays, its lifetime and the SDK's request timeout run on ticks,
+    // not on the wall clock (the emulator runs in a process of its own, on real time).
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const describe = new DescribeTableCommand({ TableName: 'fp-scan' });
+    await withDynamo(
+      [{ match: { operation: 'DescribeTable' }, action: { kind: 'delay', ms: 300 } }],
+      async (client, proxy) => {
+        const call = watched(client.send(describe));
+        await until(() => proxy.stats.injected.delay === 1);
+        t.mock.timers.tick(299);
+        await turns();
+        assert.deepEqual(
+          { forwarded: proxy.stats.forwarded, answered: call.settled },
+          { forwarded: 0, answered: false },
+        );
+        t.mock.timers.tick(1);
+        assert.equal((await call.promise).Table?.TableName, 'fp-scan');
+        assert.equal(proxy.stats.forwarded, 1);
+      },
+    );
 
-  const proxy = await startFaultProxy(emulators.endpoints.dynamodb, [
-    { match: {}, action: { kind: 'delay', ms: 10_000 } },
-  ]);
-  const client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: proxy.url,
-    credentials: EMULATOR_CREDENTIALS,
-    maxAttempts: 1,
-  });
-  try {
-    const pending = outcome(client.send(describe));
-    while (proxy.stats.received === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    const start = Date.now();
-    await proxy.stop();
-    assert.ok(Date.now() - start < 1000, `stop took ${Date.now() - start} ms`);
-    assert.notEqual(await pending, 'ok');
-    assert.equal(proxy.stats.forwarded, 0);
-  } finally {
-    client.destroy();
-    await proxy.stop();
-  }
-});
+    await withDynamo(
+      [{ match: { operation: 'DescribeTable' }, action: { kind: 'delay', ms: 2000 } }],
+      async (client, proxy) => {
+        const call = outcome(client.send(describe));
+        await until(() => proxy.stats.injected.delay === 1);
+        // 100 ms of the 2000: the client gives up first.
+        t.mock.timers.tick(100);
+        assert.equal(await call, 'TimeoutError');
+        assert.equal(proxy.stats.forwarded, 0);
+      },
+      { requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true } },
+    );
 
-test('bounds: loopback http targets only, finite counts, capped delays, a limited lifetime', async () => {
-  await assert.rejects(startFaultProxy('http://10.0.0.1:8000'), RangeError);
-  await assert.rejects(startFaultProxy('https://127.0.0.1:8000'), RangeError);
-  await assert.rejects(
-    startFaultProxy('http://127.0.0.1:1', [{ match: {}, action: { kind: 'delay', ms: 60_000 } }]),
-    RangeError,
-  );
-
-  const proxy = await startFaultProxy(emulators.endpoints.dynamodb, [], { lifetimeMs: 100 });
-  try {
-    assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.throws(() => proxy.setRules([{ match: {}, action: { kind: 's3SlowDown' }, times: Infinity }]), RangeError);
-    assert.throws(() => proxy.setRules([{ match: {}, action: { kind: 's3SlowDown' }, every: 0 }]), RangeError);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const proxy = await startFaultProxy(emulators.endpoints.dynamodb, [
+      { match: {}, action: { kind: 'delay', ms: 10_000 } },
+    ]);
     const client = new DynamoDBClient({
       region: 'us-east-1',
       endpoint: proxy.url,
@@ -502,12 +534,54 @@ test('bounds: loopback http targets only, finite counts, capped delays, a limite
       maxAttempts: 1,
     });
     try {
-      const err = await rejection(client.send(new DescribeTableCommand({ TableName: 'fp-scan' })));
-      assert.match(`${err.code ?? ''} ${err.message}`, /ECONNREFUSED/);
+      const pending = outcome(client.send(describe));
+      await until(() => proxy.stats.injected.delay === 1);
+      // No time passes: stop() ends without waiting for the delay, and the call with it.
+      await proxy.stop();
+      assert.notEqual(await pending, 'ok');
+      t.mock.timers.tick(10_000);
+      await turns();
+      assert.equal(proxy.stats.forwarded, 0);
     } finally {
       client.destroy();
+      await proxy.stop();
     }
+  },
+);
+
+test('bounds: loopback http targets only, finite counts, capped delays, a limited lifetime', async (t) => {
+  await assert.rejects(startFaultProxy('http://10.0.0.1:8000'), RangeError);
+  await assert.rejects(startFaultProxy('https://127.0.0.1:8000'), RangeError);
+  await assert.rejects(
+    startFaultProxy('http://127.0.0.1:1', [{ match: {}, action: { kind: 'delay', ms: 60_000 } }]),
+    RangeError,
+  );
+  await assert.rejects(
+    startFaultProxy('http://127.0.0.1:1', [{ match: {}, action: { kind: 's3Error', status: 200, code: 'OK' } }]),
+    RangeError,
+  );
+
+  // The lifetime on a fake clock: serving at 99 ms, closed at 100 ms.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const proxy = await startFaultProxy(emulators.endpoints.dynamodb, [], { lifetimeMs: 100 });
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: proxy.url,
+    credentials: EMULATOR_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  try {
+    assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.throws(() => proxy.setRules([{ match: {}, action: { kind: 's3SlowDown' }, times: Infinity }]), RangeError);
+    assert.throws(() => proxy.setRules([{ match: {}, action: { kind: 's3SlowDown' }, every: 0 }]), RangeError);
+    const describe = new DescribeTableCommand({ TableName: 'fp-scan' });
+    t.mock.timers.tick(99);
+    assert.equal((await client.send(describe)).Table?.TableName, 'fp-scan');
+    t.mock.timers.tick(1);
+    const err = await rejection(client.send(describe));
+    assert.match(`${err.code ?? ''} ${err.message}`, /ECONNREFUSED/);
   } finally {
+    client.destroy();
     await proxy.stop();
   }
 });

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { DeployReport, StackChange } from '../../infra/stacks/deployStack';
+import type { DeployReport, StackChange } from '../../infra/stacks/deployReport';
 import { type CliContext, withCancel } from '../context';
 import { formatBytes, formatDuration, table } from '../format';
 import { collectParam, eventLine } from './stackShared';

@@ -244,13 +244,77 @@ interface ResolvedAction {
   wildcard: boolean;
 }
 
+/** One statement's elements, read once: what the checks of the statement share. */
+interface Statement {
+  node: LNode & { kind: 'object' };
+  /** Where a finding about the statement as a whole points: its opening brace. */
+  at: { start: number; end: number };
+  sid: LEntry | undefined;
+  effectEntry: LEntry | undefined;
+  /** The Effect's value; undefined when missing or known only at deployment. */
+  effect: string | undefined;
+  allow: boolean;
+  action: LEntry | undefined;
+  notAction: LEntry | undefined;
+  resource: LEntry | undefined;
+  notResource: LEntry | undefined;
+  principal: LEntry | undefined;
+  notPrincipal: LEntry | undefined;
+  condition: LEntry | undefined;
+}
+
+/** The actions a statement names, resolved: granted (Action) or left out (NotAction). */
+interface StatementActions {
+  actions: ResolvedAction[];
+  excluded: ResolvedAction[];
+}
+
+type StatementResources = { node: LNode; text: string | undefined }[];
+
+/** Lints one statement: its elements each in turn, then what they grant together. */
 async function checkStatement(
-  statement: LNode & { kind: 'object' },
+  node: LNode & { kind: 'object' },
   ctx: DocumentContext,
   emit: Emit,
   sids: Map<string, LNode>,
 ): Promise<void> {
-  for (const e of statement.entries) {
+  const st = readStatement(node, ctx);
+  checkStatementKeys(st, emit);
+  checkSid(st, ctx, emit, sids);
+  checkEffect(st, emit);
+  checkElementPairs(st, ctx, emit);
+  checkPrincipals(st, ctx, emit);
+  checkPlaceholders(node, ctx, emit);
+  const actions = await checkActions(st, ctx, emit);
+  checkAllowedActions(st, ctx, actions, emit);
+  const resources = checkResources(st, ctx, emit);
+  checkResourceScope(st, ctx, actions.actions, resources, emit);
+  if (st.condition) await checkCondition(st.condition.value, actions.actions, st.effect, emit);
+  checkPublic(st, ctx, emit);
+}
+
+function readStatement(node: LNode & { kind: 'object' }, ctx: DocumentContext): Statement {
+  const effectEntry = entry(node, 'Effect');
+  const effect = effectEntry ? ctx.resolve(effectEntry.value) : undefined;
+  return {
+    node,
+    at: { start: node.start, end: node.start + 1 },
+    sid: entry(node, 'Sid'),
+    effectEntry,
+    effect,
+    allow: effect === 'Allow',
+    action: entry(node, 'Action'),
+    notAction: entry(node, 'NotAction'),
+    resource: entry(node, 'Resource'),
+    notResource: entry(node, 'NotResource'),
+    principal: entry(node, 'Principal'),
+    notPrincipal: entry(node, 'NotPrincipal'),
+    condition: entry(node, 'Condition'),
+  };
+}
+
+function checkStatementKeys({ node }: Statement, emit: Emit): void {
+  for (const e of node.entries) {
     if (!STATEMENT_KEYS.includes(e.key)) {
       emit(
         'MalformedStatement',
@@ -260,38 +324,37 @@ async function checkStatement(
       );
     }
   }
-  const at = { start: statement.start, end: statement.start + 1 };
+}
 
-  // Sid
-  const sid = entry(statement, 'Sid');
-  if (sid) {
-    const value = ctx.resolve(sid.value);
-    if (sid.value.kind !== 'string' && sid.value.kind !== 'intrinsic') {
-      emit('InvalidSid', sid.value, 'A Sid must be a string.', 'Write "Sid": "AllowBackupWrites".');
-    } else if (value !== undefined) {
-      if (ctx.kind === 'identity' && !/^[A-Za-z0-9]*$/.test(value)) {
-        emit(
-          'InvalidSid',
-          sid.value,
-          `Sid "${value}" has characters other than letters and digits; IAM rejects it.`,
-          `Write it as "${value.replace(/[^A-Za-z0-9]/g, '')}".`,
-        );
-      }
-      if (sids.has(value)) {
-        emit(
-          'DuplicateSid',
-          sid.value,
-          `Sid "${value}" is used by another statement.`,
-          'Give every statement its own Sid.',
-        );
-      }
-      sids.set(value, sid.value);
-    }
+/** A Sid: a string, letters and digits only in an identity policy, unique in the document. */
+function checkSid({ sid }: Statement, ctx: DocumentContext, emit: Emit, sids: Map<string, LNode>): void {
+  if (!sid) return;
+  const value = ctx.resolve(sid.value);
+  if (sid.value.kind !== 'string' && sid.value.kind !== 'intrinsic') {
+    emit('InvalidSid', sid.value, 'A Sid must be a string.', 'Write "Sid": "AllowBackupWrites".');
+    return;
   }
+  if (value === undefined) return;
+  if (ctx.kind === 'identity' && !/^[A-Za-z0-9]*$/.test(value)) {
+    emit(
+      'InvalidSid',
+      sid.value,
+      `Sid "${value}" has characters other than letters and digits; IAM rejects it.`,
+      `Write it as "${value.replace(/[^A-Za-z0-9]/g, '')}".`,
+    );
+  }
+  if (sids.has(value)) {
+    emit(
+      'DuplicateSid',
+      sid.value,
+      `Sid "${value}" is used by another statement.`,
+      'Give every statement its own Sid.',
+    );
+  }
+  sids.set(value, sid.value);
+}
 
-  // Effect
-  const effectEntry = entry(statement, 'Effect');
-  const effect = effectEntry ? ctx.resolve(effectEntry.value) : undefined;
+function checkEffect({ effectEntry, effect, at }: Statement, emit: Emit): void {
   if (!effectEntry) {
     emit('MalformedEffect', at, 'The statement has no "Effect".', 'Add "Effect": "Allow" or "Effect": "Deny".');
   } else if (effect !== undefined && effect !== 'Allow' && effect !== 'Deny') {
@@ -304,11 +367,11 @@ async function checkStatement(
         : 'Use "Allow" or "Deny".',
     );
   }
-  const allow = effect === 'Allow';
+}
 
-  // Action / NotAction
-  const action = entry(statement, 'Action');
-  const notAction = entry(statement, 'NotAction');
+/** Action or NotAction, Resource or NotResource: exactly one of each (no Resource in a trust policy). */
+function checkElementPairs(st: Statement, ctx: DocumentContext, emit: Emit): void {
+  const { action, notAction, resource, notResource, at } = st;
   if (action && notAction) {
     emit(
       'MalformedStatement',
@@ -319,10 +382,6 @@ async function checkStatement(
   } else if (!action && !notAction) {
     emit('MalformedStatement', at, 'The statement has no "Action".', 'Add "Action": ["service:Operation", …].');
   }
-
-  // Resource / NotResource
-  const resource = entry(statement, 'Resource');
-  const notResource = entry(statement, 'NotResource');
   if (resource && notResource) {
     emit(
       'MalformedStatement',
@@ -338,10 +397,11 @@ async function checkStatement(
       'Add "Resource": ["arn:aws:…"] naming what the actions apply to.',
     );
   }
+}
 
-  // Principal / NotPrincipal
-  const principal = entry(statement, 'Principal');
-  const notPrincipal = entry(statement, 'NotPrincipal');
+/** None in an identity policy; elsewhere exactly one of Principal and NotPrincipal, well formed. */
+function checkPrincipals(st: Statement, ctx: DocumentContext, emit: Emit): void {
+  const { principal, notPrincipal } = st;
   if (ctx.kind === 'identity') {
     for (const p of [principal, notPrincipal]) {
       if (p) {
@@ -353,73 +413,83 @@ async function checkStatement(
         );
       }
     }
-  } else {
-    if (principal && notPrincipal) {
+    return;
+  }
+  if (principal && notPrincipal) {
+    emit(
+      'MalformedPrincipal',
+      { start: notPrincipal.keyStart, end: notPrincipal.keyEnd },
+      'A statement has either "Principal" or "NotPrincipal", not both.',
+      'Remove one of them.',
+    );
+  } else if (!principal && !notPrincipal) {
+    emit(
+      'MalformedPrincipal',
+      st.at,
+      `A ${ctx.kind} policy statement needs a "Principal".`,
+      'Add "Principal": {"AWS": ["arn:aws:iam::111122223333:role/name"]} naming who the statement applies to.',
+    );
+  }
+  if (principal) checkPrincipal(principal.value, ctx, emit);
+  if (notPrincipal) {
+    checkPrincipal(notPrincipal.value, ctx, emit);
+    if (st.allow) {
       emit(
-        'MalformedPrincipal',
+        'AllowNotPrincipal',
         { start: notPrincipal.keyStart, end: notPrincipal.keyEnd },
-        'A statement has either "Principal" or "NotPrincipal", not both.',
-        'Remove one of them.',
+        `NotPrincipal with Allow grants to everyone, anonymous users included, except ${listed(notPrincipal.value, ctx)}.`,
+        'Name the principals in "Principal" instead.',
       );
-    } else if (!principal && !notPrincipal) {
-      emit(
-        'MalformedPrincipal',
-        at,
-        `A ${ctx.kind} policy statement needs a "Principal".`,
-        'Add "Principal": {"AWS": ["arn:aws:iam::111122223333:role/name"]} naming who the statement applies to.',
-      );
-    }
-    if (principal) checkPrincipal(principal.value, ctx, emit);
-    if (notPrincipal) {
-      checkPrincipal(notPrincipal.value, ctx, emit);
-      if (allow) {
-        emit(
-          'AllowNotPrincipal',
-          { start: notPrincipal.keyStart, end: notPrincipal.keyEnd },
-          `NotPrincipal with Allow grants to everyone, anonymous users included, except ${listed(notPrincipal.value, ctx)}.`,
-          'Name the principals in "Principal" instead.',
-        );
-      }
     }
   }
+}
 
-  // Placeholders, anywhere in the statement
-  checkPlaceholders(statement, ctx, emit);
-
-  // Actions: known services and actions, wildcards. With NotAction, the listed ones are what is
-  // NOT granted: they are checked for spelling only.
+/**
+ * Actions: known services and actions, wildcards. With NotAction, the listed ones are what is
+ * NOT granted: they are checked for spelling only.
+ */
+async function checkActions(st: Statement, ctx: DocumentContext, emit: Emit): Promise<StatementActions> {
+  const { action, notAction, allow } = st;
   const actions: ResolvedAction[] = [];
   const excluded: ResolvedAction[] = [];
   const actionEntry = action ?? notAction;
-  if (actionEntry) {
-    for (const node of stringList(actionEntry, emit, actionEntry.key)) {
-      const text = ctx.resolve(node);
-      if (text === undefined || hasPlaceholder(text)) continue;
-      const resolved = await resolveAction(node, text, emit);
-      if (resolved) (action ? actions : excluded).push(resolved);
-      if (
-        allow &&
-        action &&
-        (text === '*' || /^[a-z0-9-]+:\*$/i.test(text)) &&
-        !isKeyPolicyDelegation(statement, ctx, text)
-      ) {
-        emit(
-          'WildcardAction',
-          node,
-          text === '*'
-            ? 'Action "*" allows every action of every AWS service.'
-            : `Action "${text}" allows every action of ${text.split(':')[0]}, including deleting and reconfiguring.`,
-          'List only the actions needed; "coldkeep policy generate" writes the minimum for Coldkeep.',
-        );
-      }
+  if (!actionEntry) return { actions, excluded };
+  for (const node of stringList(actionEntry, emit, actionEntry.key)) {
+    const text = ctx.resolve(node);
+    if (text === undefined || hasPlaceholder(text)) continue;
+    const resolved = await resolveAction(node, text, emit);
+    if (resolved) (action ? actions : excluded).push(resolved);
+    if (
+      allow &&
+      action &&
+      (text === '*' || /^[a-z0-9-]+:\*$/i.test(text)) &&
+      !isKeyPolicyDelegation(st.node, ctx, text)
+    ) {
+      emit(
+        'WildcardAction',
+        node,
+        text === '*'
+          ? 'Action "*" allows every action of every AWS service.'
+          : `Action "${text}" allows every action of ${text.split(':')[0]}, including deleting and reconfiguring.`,
+        'List only the actions needed; "coldkeep policy generate" writes the minimum for Coldkeep.',
+      );
     }
   }
+  return { actions, excluded };
+}
 
-  const condition = entry(statement, 'Condition');
+/** What an Allow hands out: the granted actions' risks, or everything a NotAction leaves in. */
+function checkAllowedActions(
+  st: Statement,
+  ctx: DocumentContext,
+  { actions, excluded }: StatementActions,
+  emit: Emit,
+): void {
+  const { allow, action, notAction } = st;
   if (allow && action) {
     // The key policy's delegation to the account (kms:* to root) hands the key to IAM, as intended.
-    const delegated = actions.filter((a) => !isKeyPolicyDelegation(statement, ctx, a.text));
-    checkGrantedActions(delegated, condition?.value, emit);
+    const delegated = actions.filter((a) => !isKeyPolicyDelegation(st.node, ctx, a.text));
+    checkGrantedActions(delegated, st.condition?.value, emit);
   }
   if (allow && notAction) {
     const names = excluded.map((a) => a.text);
@@ -435,29 +505,42 @@ async function checkStatement(
       'List the actions to allow in "Action" instead.',
     );
   }
+}
 
-  // Resources: ARN shape, Resource "*", types matching the actions
-  const resourceNodes: { node: LNode; text: string | undefined }[] = [];
-  const resourceEntry = resource ?? notResource;
-  if (resourceEntry) {
-    for (const node of stringList(resourceEntry, emit, resourceEntry.key)) {
-      const text = ctx.resolve(node);
-      resourceNodes.push({ node, text });
-      if (text === undefined || hasPlaceholder(text)) continue;
-      const problem = arnProblem(text);
-      if (problem) {
-        emit(
-          'MalformedArn',
-          node,
-          `Resource "${text}" ${problem}.`,
-          'Resources are ARNs such as arn:aws:s3:::bucket-name/* or arn:aws:dynamodb:us-east-1:111122223333:table/Orders, or "*".',
-        );
-      }
+/** Resources: the shape of each ARN; returns each resource with its text (undefined: known only at deployment). */
+function checkResources(st: Statement, ctx: DocumentContext, emit: Emit): StatementResources {
+  const resources: StatementResources = [];
+  const resourceEntry = st.resource ?? st.notResource;
+  if (!resourceEntry) return resources;
+  for (const node of stringList(resourceEntry, emit, resourceEntry.key)) {
+    const text = ctx.resolve(node);
+    resources.push({ node, text });
+    if (text === undefined || hasPlaceholder(text)) continue;
+    const problem = arnProblem(text);
+    if (problem) {
+      emit(
+        'MalformedArn',
+        node,
+        `Resource "${text}" ${problem}.`,
+        'Resources are ARNs such as arn:aws:s3:::bucket-name/* or arn:aws:dynamodb:us-east-1:111122223333:table/Orders, or "*".',
+      );
     }
   }
+  return resources;
+}
+
+/** How far the resources reach: NotResource with Allow, Resource "*", types that fit the actions. */
+function checkResourceScope(
+  st: Statement,
+  ctx: DocumentContext,
+  actions: ResolvedAction[],
+  resources: StatementResources,
+  emit: Emit,
+): void {
+  const { allow, action, resource, notResource } = st;
   if (notResource && allow) {
     const what = action ? actions.map((a) => a.text).join(', ') || 'the actions' : 'the actions';
-    const but = resourceNodes.map((r) => r.text ?? '${…}').join(', ');
+    const but = resources.map((r) => r.text ?? '${…}').join(', ');
     emit(
       'AllowNotResource',
       { start: notResource.keyStart, end: notResource.keyEnd },
@@ -466,7 +549,7 @@ async function checkStatement(
     );
   }
   if (allow && resource && ctx.kind === 'identity') {
-    const star = resourceNodes.find((r) => r.text === '*');
+    const star = resources.find((r) => r.text === '*');
     const scopable = actions.filter((a) => a.infos.some((i) => !i.wildcardOnly));
     if (star && scopable.length) {
       emit(
@@ -477,12 +560,11 @@ async function checkStatement(
       );
     }
   }
-  if (resource && action && ctx.kind !== 'trust') checkResourceTypes(actions, resourceNodes, resource, emit);
+  if (resource && action && ctx.kind !== 'trust') checkResourceTypes(actions, resources, resource, emit);
+}
 
-  // Conditions
-  if (condition) await checkCondition(condition.value, actions, effect, emit);
-
-  // Everyone, unconditionally
+/** Everyone, unconditionally. */
+function checkPublic({ allow, principal, condition }: Statement, ctx: DocumentContext, emit: Emit): void {
   if (allow && principal && !condition && isEveryone(principal.value, ctx)) {
     emit(
       'PublicPrincipal',
