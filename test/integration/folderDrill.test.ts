@@ -166,7 +166,7 @@ embeddedOnly(describe)('folder restore drills', () => {
     faults.setRules([
       {
         match: { method: 'GET', pathIncludes: `/files/${source}/blobs/` },
-        action: { kind: 'dynamoError', errorType: 'AccessDenied', message: 'not allowed' },
+        action: { kind: 's3Error', status: 403, code: 'AccessDenied', message: 'not allowed' },
         times: 1000,
       },
     ]);
@@ -175,7 +175,8 @@ embeddedOnly(describe)('folder restore drills', () => {
       (e: unknown) => e,
     )) as ColdkeepError;
     faults.setRules([]);
-    assert.ok((faults.stats.injected.dynamoError ?? 0) >= 1);
+    assert.ok((faults.stats.injected.s3Error ?? 0) >= 1);
+    assert.equal(err.code, 'AccessDenied');
     assert.match(err.message, /The temp folder \S+coldkeep-drill-\S+ was removed\./);
     assert.equal(err.details?.['tempRemoved'], true);
     assert.deepEqual(await readdir(tempDir), []);
