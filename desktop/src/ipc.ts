@@ -10,6 +10,8 @@
 import type {
   RunRecord,
   Source,
+  SourceState,
+  SourceStatus,
   StackChange,
   StackEvent,
   StackOutput,
@@ -18,7 +20,7 @@ import type {
 } from '@coldkeep/shared';
 
 // The stacks types are the core's own: the page shows what the stacks module reports, unchanged.
-export type { RunRecord, Source, StackEvent, StackOutput, TemplateParameter };
+export type { RunRecord, Source, SourceState, SourceStatus, StackEvent, StackOutput, TemplateParameter };
 
 export const enum IpcChannel {
   GetAppInfo = 'coldkeep:get-app-info',
@@ -46,6 +48,7 @@ export const enum IpcChannel {
   PreviewStack = 'coldkeep:stacks-preview',
   DeployStack = 'coldkeep:stacks-deploy',
   GetDeployment = 'coldkeep:stacks-deployment',
+  GetStatus = 'coldkeep:status-get',
 }
 
 export interface AppInfo {
@@ -92,6 +95,14 @@ export interface SourceView {
   nextRunAt?: string;
   running: boolean;
   lastRun?: RunRecord;
+  /** The core's status of its table or folder: state and reasons, last good backup, last verified restore. */
+  status: SourceStatus;
+}
+
+/** "Is everything protected?": the worst state, and each table or folder's status with the ids of its sources. */
+export interface StatusOverview {
+  overall: SourceState;
+  sources: { sourceIds: string[]; status: SourceStatus }[];
 }
 
 export type NewSourceInput =
@@ -194,6 +205,8 @@ export interface IpcContract {
   [IpcChannel.PreviewStack]: { input: StackInput; output: ChangePreview[] };
   [IpcChannel.DeployStack]: { input: StackInput; output: { deploymentId: string } };
   [IpcChannel.GetDeployment]: { input: { deploymentId: string }; output: Deployment };
+  /** The status of every table and folder of the schedule, or of one source's (its backup and drill sources share it). */
+  [IpcChannel.GetStatus]: { input: { sourceId?: string }; output: StatusOverview };
 }
 
 export type IpcInput<C extends IpcChannel> = IpcContract[C]['input'];
@@ -226,6 +239,7 @@ export const apiMethods = {
   previewStack: IpcChannel.PreviewStack,
   deployStack: IpcChannel.DeployStack,
   getDeployment: IpcChannel.GetDeployment,
+  getStatus: IpcChannel.GetStatus,
 } as const;
 
 type Methods = typeof apiMethods;

@@ -4,6 +4,10 @@ import {
   type CallerIdentity,
   ColdkeepError,
   getCallerIdentity,
+  readSourceStatuses,
+  ScheduleStore,
+  type SourceStatus,
+  type StatusSubject,
 } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import { Connection } from './connection';
@@ -50,6 +54,15 @@ export class ColdkeepApp implements vscode.Disposable {
         if (e.affectsConfiguration(SECTION)) this.reload();
       }),
     );
+  }
+
+  /**
+   * The core's status of tables and folders (protected / needs attention / failing, last verified
+   * restore) from the schedule folder the CLI and the desktop app share ($COLDKEEP_SCHEDULE_DIR,
+   * else the config folder's) and its drill records.
+   */
+  sourceStatuses(subjects: StatusSubject[]): Promise<SourceStatus[]> {
+    return readSourceStatuses(new ScheduleStore(), { subjects });
   }
 
   /** The connection for a command; a bad setting surfaces here as a clear error. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
+import { type StatusSubject, TOOL_NAME, TOOL_VERSION } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import { ColdkeepApp } from './app';
 import {
@@ -14,6 +14,7 @@ import { backupFolderCommand, restoreSnapshotCommand } from './commands/folderCo
 import { generatePolicyCommand, lintPolicyCommand } from './commands/policyCommands';
 import { clearSessionCommand, startSessionCommand } from './commands/sessionCommands';
 import { deployPresetArgument, deployStackCommand } from './commands/stackCommands';
+import { drillTableCommand } from './commands/drillCommands';
 import { backupTableCommand, engineArgument, restoreCommand, verifyBackupCommand } from './commands/tableCommands';
 import { coreFeatures } from './features/coreFeatures';
 import {
@@ -35,6 +36,7 @@ export const Commands = {
   restoreBackup: 'coldkeep.restoreBackup',
   restoreToNewTable: 'coldkeep.restoreToNewTable',
   verifyBackup: 'coldkeep.verifyBackup',
+  drillTable: 'coldkeep.drillTable',
   copyBackupUri: 'coldkeep.copyBackupUri',
   copyPresignedLink: 'coldkeep.copyPresignedLink',
   deleteBackup: 'coldkeep.deleteBackup',
@@ -79,8 +81,9 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
   const started = performance.now();
   const templates = templatesDir(context.extensionPath);
   const app = new ColdkeepApp(context, coreFeatures(templates ? { templatesDir: templates } : {}));
-  const tables = new TablesTree(() => app.viewConnection());
-  const backups = new BackupsTree(() => app.viewConnection());
+  const statuses = (subjects: StatusSubject[]) => app.sourceStatuses(subjects);
+  const tables = new TablesTree(() => app.viewConnection(), statuses);
+  const backups = new BackupsTree(() => app.viewConnection(), statuses);
   app.trees = { tables, backups };
   const diagnostics = new PolicyDiagnostics(
     () => vscode.workspace.getConfiguration(SECTION).get<boolean>('lintPolicies') ?? true,
@@ -97,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): ColdkeepApi {
     restoreCommand(app, 'new', arg, typeof target === 'string' ? target : undefined),
   );
   register(Commands.verifyBackup, (arg) => verifyBackupCommand(app, arg));
+  register(Commands.drillTable, (arg) => drillTableCommand(app, arg));
   register(Commands.copyBackupUri, (arg) => copyBackupUriCommand(app, arg));
   register(Commands.copyPresignedLink, (arg) => copyPresignedLinkCommand(app, arg));
   register(Commands.deleteBackup, (arg, confirmed) => deleteBackupCommand(app, arg, confirmed === true));

@@ -80,6 +80,9 @@ export * from './tables/verify/verifyBackup';
 export * from './tables/drill/drillTable';
 export * from './tables/drill/scratchTable';
 export * from './app/schedule/drillRecords';
+export * from './app/drill/tableDrillJob';
+export * from './app/status/ageText';
+export * from './app/status/sourceStatus';
 
 // The folder engine
 export * from './folders/backup/backupFolder';

@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { AwsClients, DEMO_TABLE, MemorySecretStore, TOOL_NAME } from '@coldkeep/shared';
+import {
+  AwsClients,
+  DEMO_TABLE,
+  DrillRecords,
+  durationText,
+  MemorySecretStore,
+  newSource,
+  TOOL_NAME,
+} from '@coldkeep/shared';
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
@@ -368,5 +376,33 @@ describe('desktop window in headless Chromium, on the real main-process handlers
     });
     assert.match(result, /^InvalidInput: Invalid input at id/);
     assert.ok(!(await app.sources()).some((s) => s.id === '42'));
+  });
+
+  test('status: the demo table goes from "never verified" to verified, with its measured restore time, after a real drill on the emulators', async () => {
+    const { page } = ui;
+    const tableSource = (await app.sources()).find((s) => s.kind === 'table' && !s.drill)!;
+    const row = (id: string) => `#sources-table tr:has(button.run-source[data-source="${id}"])`;
+    await ui.open('sources');
+    await page.waitForSelector(`${row(tableSource.id)} .verified.never:has-text("never verified")`);
+    await page.waitForSelector(`${row(tableSource.id)} .state.attention:has-text("Needs attention: never verified")`);
+    await page.waitForSelector('#overall-status.state.attention');
+
+    // A drill source, as "coldkeep schedule add --drill weekly" makes it; Drill Now runs it in the app.
+    const drill = await app.store.addSource(
+      newSource({ kind: 'table', table: DEMO_TABLE, drill: true, cron: '0 4 * * 0' }),
+    );
+    await app.scheduler.reload();
+    await page.click(`button.run-source[data-source="${drill.id}"]:has-text("Drill Now")`);
+    await page.waitForSelector(`${row(tableSource.id)} .state.protected:has-text("Protected")`, { timeout: 120_000 });
+    const records = await new DrillRecords(join(dataDir, 'schedule', 'drills.json')).status(`table:${DEMO_TABLE}`);
+    assert.equal(records.last?.status, 'succeeded');
+    const restoreMs = records.lastVerified!.restoreMs!;
+    const shown = (await page.textContent(`${row(tableSource.id)} .verified`)) ?? '';
+    assert.ok(shown.endsWith(` · restore ${durationText(restoreMs)}`), shown);
+    assert.doesNotMatch(shown, /never verified/);
+    // The drill source's row shows the same table's state.
+    await page.waitForSelector(`${row(drill.id)} .state.protected`);
+    await ui.screenshot('10-sources-verified');
+    assert.deepEqual(ui.pageErrors, []);
   });
 });

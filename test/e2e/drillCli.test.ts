@@ -69,7 +69,7 @@ embeddedOnly(describe)('coldkeep drill', () => {
     const dir = { COLDKEEP_SCHEDULE_DIR: await mkdtemp(join(tmpdir(), 'coldkeep-drill-cli-')) };
     const before = await coldkeep(['backups', 'list', '--table', table], dir);
     assert.equal(before.code, 0, before.stderr);
-    assert.match(before.stdout, new RegExp(`${table}\\s+never verified`));
+    assert.match(before.stdout, new RegExp(`${table}\\s+never verified\\s+needs attention: never verified$`, 'm'));
 
     const run = await coldkeep(['--json', 'drill', 'table', table], dir);
     assert.equal(run.code, 0, run.stderr);
@@ -84,12 +84,16 @@ embeddedOnly(describe)('coldkeep drill', () => {
     assert.equal(typeof drill.restoreMs, 'number');
 
     const listed = await coldkeep(['backups', 'list', '--table', table], dir);
-    assert.match(listed.stdout, new RegExp(`${table}\\s+verified \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ, restore `));
+    assert.match(
+      listed.stdout,
+      new RegExp(`${table}\\s+verified \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ, restore \\S+ m?s\\s+protected$`, 'm'),
+    );
     const json = JSON.parse((await coldkeep(['--json', 'backups', 'list', '--table', table], dir)).stdout) as {
-      drills: Record<string, { lastVerified?: { restoreMs?: number; restorePoint?: string } }>;
+      statuses: Record<string, { state: string; lastVerified?: { restoreMs?: number; restorePoint?: string } }>;
     };
-    assert.equal(json.drills[table]?.lastVerified?.restoreMs, drill.restoreMs);
-    assert.equal(json.drills[table]?.lastVerified?.restorePoint, drill.backupId);
+    assert.equal(json.statuses[table]?.state, 'protected');
+    assert.equal(json.statuses[table]?.lastVerified?.restoreMs, drill.restoreMs);
+    assert.equal(json.statuses[table]?.lastVerified?.restorePoint, drill.backupId);
   });
 
   test('a drill that finds an item other than the backup holds exits 1 (DrillFailed) naming its key; lists show it failed', async () => {
@@ -110,7 +114,10 @@ embeddedOnly(describe)('coldkeep drill', () => {
     assert.equal(error.details.drill.mismatches, 1);
     assert.match(error.details.drill.firstMismatches[0]!.key, /^\{"pk":"d\d+"\}$/);
     const listed = await coldkeep(['backups', 'list', '--table', table], dir);
-    assert.match(listed.stdout, new RegExp(`${table}\\s+drill FAILED .*; never verified`));
+    assert.match(
+      listed.stdout,
+      new RegExp(`${table}\\s+drill FAILED .*; never verified\\s+failing: last drill failed, never verified$`, 'm'),
+    );
   });
 
   test('a scheduled drill (schedule add --drill weekly) that fails is emailed through SES and shown failed in schedule list', async () => {

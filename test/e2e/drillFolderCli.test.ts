@@ -111,9 +111,9 @@ embeddedOnly(describe)('coldkeep drill folder', () => {
       new RegExp(`folder ${source}\\s+verified \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ, restore `),
     );
     const json = JSON.parse((await coldkeep(['--json', 'backups', 'list'], dir)).stdout) as {
-      folderDrills: Record<string, { lastVerified?: { restorePoint?: string } }>;
+      folderStatuses: Record<string, { state: string; lastVerified?: { restorePoint?: string } }>;
     };
-    assert.equal(json.folderDrills[source]?.lastVerified?.restorePoint, drill.snapshotId);
+    assert.equal(json.folderStatuses[source]?.lastVerified?.restorePoint, drill.snapshotId);
   });
 
   test('a drill of a snapshot with a damaged pack exits 1 (DrillFailed) naming the files; lists show it failed', async () => {

@@ -80,7 +80,10 @@ export function installFakeVscode(): FakeVscode {
     TreeItem,
     TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
     ThemeIcon: class {
-      constructor(public id: string) {}
+      constructor(
+        public id: string,
+        public color?: { id: string },
+      ) {}
     },
     ThemeColor: class {
       constructor(public id: string) {}

@@ -66,7 +66,12 @@ export async function prepareExtensionWorkspace(items: number): Promise<Extensio
   const fixture: HostFixture = { table, items, bucket: target.bucket, endpoints, region };
   writeFileSync(join(workspace, 'coldkeep-test.json'), JSON.stringify(fixture));
 
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(work, 'home') };
+  // Its own schedule folder too: the drill records the views read are written there, not in the machine's.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: join(work, 'home'),
+    COLDKEEP_SCHEDULE_DIR: join(work, 'schedule'),
+  };
   // A profile with mfa_serial, used only by the last UI test (it selects it).
   mkdirSync(join(env.HOME!, '.aws'), { recursive: true });
   writeFileSync(join(env.HOME!, '.aws', 'config'), `[profile mfa]\nregion = ${region}\nmfa_serial = ${MFA_SERIAL}\n`);

@@ -7,6 +7,7 @@ import {
   type BackupReport,
   type BackupSummary,
   countItems,
+  type DrillTableReport,
   listSnapshots,
   type RestoreReport,
   type VerifyBackupReport,
@@ -177,6 +178,23 @@ test('Verify Backup reads every file and writes nothing', async () => {
   assert.equal(report.ok, true, report.problems.join('; '));
   assert.equal(report.itemsVerified, f.items);
   assert.ok(report.files.every((file) => file.check === 'ok'));
+});
+
+test('Drill Table restores the latest backup into a scratch table, compares it, and the Tables view says verified', async () => {
+  const f = fixture();
+  const report = await vscode.commands.executeCommand<DrillTableReport | undefined>('coldkeep.drillTable', f.table);
+  assert.ok(report, 'the command returns the drill report');
+  assert.equal(report.status, 'succeeded', report.problems.join('; '));
+  assert.equal(report.itemsCompared, f.items);
+  assert.equal(report.scratchDeleted, true);
+  const { tables } = await api();
+  tables.refresh();
+  const [connection] = await tables.getChildren();
+  const node = (await tables.getChildren(connection)).find((n) => n.kind === 'table' && n.name === f.table);
+  assert.ok(node, 'the table is in the view');
+  const item = tables.getTreeItem(node);
+  assert.match(String(item.description), / · verified \d{4}-\d\d-\d\d \d\d:\d\d UTC, restore /);
+  assert.match(String(item.tooltip), /Last verified restore: .*measured restore time/);
 });
 
 test('Copy S3 URI puts the backup URI on the clipboard', async () => {

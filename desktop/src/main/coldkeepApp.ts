@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import {
   type AwsClients,
   type AwsSettings,
@@ -7,6 +8,8 @@ import {
   type BackupTarget,
   ColdkeepError,
   Connection,
+  DrillRecords,
+  drillTableRunner,
   durationText,
   folderRunner,
   type JsonFileStore,
@@ -15,7 +18,9 @@ import {
   type MfaSession,
   mfaSessionFor,
   newSource,
+  overallState,
   planRestore,
+  readSourceStatuses,
   reportOf,
   restoreEstimateMs,
   restoreSummary,
@@ -28,6 +33,8 @@ import {
   ScheduleStore,
   type SecretStore,
   type Source,
+  type SourceStatus,
+  statusKeyOf,
   type StackProgress,
   tableRunner,
 } from '@coldkeep/shared';
@@ -41,6 +48,7 @@ import type {
   SettingsView,
   SourceView,
   StackInput,
+  StatusOverview,
 } from '../ipc';
 import { appSettingsStore, withoutBlanks } from './appSettings';
 import { type DemoEnvironment, startDemo } from './demoMode';
@@ -108,7 +116,12 @@ export class ColdkeepApp {
     const target = async () => this.backupTarget();
     this.scheduler = new Scheduler({
       store: this.store,
-      runners: { table: tableRunner(target), folder: folderRunner(target, this.folderBackups.backupFolder) },
+      runners: {
+        table: tableRunner(target),
+        folder: folderRunner(target, this.folderBackups.backupFolder),
+        // Drill sources (added with the CLI's "schedule add --drill") run here too; their records go beside the history.
+        drillTable: drillTableRunner(target, new DrillRecords(join(options.scheduleDir, 'drills.json'))),
+      },
       ...(options.retry ? { retry: options.retry } : {}),
       onEvent: (event) => {
         if (event.type === 'run-finished') this.lastRunValue = event.run;
@@ -263,14 +276,36 @@ export class ColdkeepApp {
     return view;
   }
 
+  /**
+   * The core's status of each table and folder of the schedule (from its history and the drill
+   * records in the schedule folder, which the CLI's drills write too), with the ids of its sources.
+   */
+  async statusOverview(sourceId?: string): Promise<StatusOverview> {
+    const [sources, statuses] = await Promise.all([this.store.sources(), readSourceStatuses(this.store)]);
+    const wanted = sourceId === undefined ? undefined : statusKeyOf(await this.store.source(sourceId));
+    const items = statuses
+      .filter((status) => wanted === undefined || status.key === wanted)
+      .map((status) => ({
+        status,
+        sourceIds: sources.filter((s) => statusKeyOf(s) === status.key).map((s) => s.id),
+      }));
+    return { overall: overallState(items.map((i) => i.status)), sources: items };
+  }
+
   async sourceViews(): Promise<SourceView[]> {
-    const [sources, history] = await Promise.all([this.store.sources(), this.store.history()]);
+    const [sources, history, statuses] = await Promise.all([
+      this.store.sources(),
+      this.store.history(),
+      readSourceStatuses(this.store),
+    ]);
+    const byKey = new Map<string, SourceStatus>(statuses.map((s) => [s.key, s]));
     const running = new Set(this.scheduler.runningSourceIds());
     return sources.map((source) => {
       const next = this.scheduler.nextRunAt(source.id);
       const lastRun = history.find((r) => r.sourceId === source.id);
       return {
         source,
+        status: byKey.get(statusKeyOf(source))!,
         running: running.has(source.id),
         ...(next ? { nextRunAt: next.toISOString() } : {}),
         ...(lastRun ? { lastRun } : {}),
@@ -458,6 +493,7 @@ export class ColdkeepApp {
         if (!deployment) throw new ColdkeepError('InvalidInput', `There is no deployment ${deploymentId}.`);
         return { ...deployment, changes: [...deployment.changes], events: [...deployment.events] };
       },
+      [IpcChannel.GetStatus]: ({ sourceId }) => this.statusOverview(sourceId),
     };
   }
 }

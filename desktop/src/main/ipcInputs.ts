@@ -80,6 +80,7 @@ export const ipcInputs = {
   [IpcChannel.PreviewStack]: stackInput(),
   [IpcChannel.DeployStack]: stackInput(),
   [IpcChannel.GetDeployment]: z.object({ deploymentId: id }).strict(),
+  [IpcChannel.GetStatus]: z.object({ sourceId: id.optional() }).strict(),
 } satisfies InputSchemas;
 
 function stackInput() {

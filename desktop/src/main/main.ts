@@ -94,10 +94,22 @@ function main(): void {
     if (!tray || !coldkeep) return;
     const running = new Set(coldkeep.scheduler.runningSourceIds());
     const last = coldkeep.lastRun;
+    // The core's state, as the window shows it; without it (a damaged file) the tray falls back to the last result.
+    const overview = await coldkeep.statusOverview().catch(() => undefined);
+    const statusOf = (id: string) => overview?.sources.find((s) => s.sourceIds.includes(id))?.status;
     const state: TrayState = {
-      sources: (await coldkeep.sources()).map((s) => ({ id: s.id, name: s.name, running: running.has(s.id) })),
+      sources: (await coldkeep.sources()).map((s) => {
+        const status = statusOf(s.id);
+        return {
+          id: s.id,
+          name: s.name,
+          running: running.has(s.id),
+          ...(status ? { status: { state: status.state, headline: status.headline } } : {}),
+        };
+      }),
       paused: coldkeep.scheduler.isPaused,
       ...(last ? { lastResult: lastResultOf(last) } : {}),
+      ...(overview && overview.sources.length ? { overall: overview.overall } : {}),
     };
     tray.show(state);
   };

@@ -1,5 +1,5 @@
 import type { MenuItemConstructorOptions } from 'electron';
-import { type JobStatus, type RunRecord, statusWord } from '@coldkeep/shared';
+import { type JobStatus, type RunRecord, type SourceState, stateText, statusWord } from '@coldkeep/shared';
 
 export interface LastResult {
   /** The run's status as the core decided it: only `succeeded` is shown as a success. */
@@ -13,12 +13,16 @@ export interface TraySource {
   id: string;
   name: string;
   running: boolean;
+  /** The core's status of its table or folder (see sourceStatus): its state, and the first reason in words. */
+  status?: { state: SourceState; headline: string };
 }
 
 export interface TrayState {
   sources: TraySource[];
   paused: boolean;
   lastResult?: LastResult;
+  /** The core's overall state of the sources ("is everything protected?"); it decides the icon when known. */
+  overall?: SourceState;
 }
 
 export interface TrayActions {
@@ -45,11 +49,13 @@ export function isRunning(state: TrayState): boolean {
 }
 
 /**
- * Running wins; else the last result decides: an error (or the warning of a partial run) stays
- * shown until a run succeeds. A cancelled run changes nothing.
+ * Running wins; else the core's overall state decides (failing: error; needs attention: warning),
+ * the same state the window and the CLI show. Without it, the last result: an error (or the
+ * warning of a partial run) stays shown until a run succeeds. A cancelled run changes nothing.
  */
 export function trayIconState(state: TrayState): TrayIconState {
   if (isRunning(state)) return 'running';
+  if (state.overall) return state.overall === 'failing' ? 'error' : state.overall === 'attention' ? 'warning' : 'idle';
   if (state.lastResult?.status === 'failed') return 'error';
   if (state.lastResult?.status === 'partial') return 'warning';
   return 'idle';
@@ -68,7 +74,11 @@ export function buildTrayMenuTemplate(state: TrayState, actions: TrayActions): M
       label: 'Back Up',
       enabled: state.sources.length > 0,
       submenu: state.sources.map((source) => ({
-        label: source.running ? `${source.name} (running)` : source.name,
+        label: source.running
+          ? `${source.name} (running)`
+          : source.status && source.status.state !== 'protected'
+            ? `${source.name} — ${source.status.headline}`
+            : source.name,
         enabled: !source.running,
         click: () => actions.backUpSource(source.id),
       })),
@@ -95,6 +105,13 @@ export function trayTooltip(state: TrayState): string {
   const running = state.sources.filter((s) => s.running).map((s) => s.name);
   if (running.length) return `Coldkeep — backing up ${running.join(', ')}`;
   if (state.paused) return 'Coldkeep — schedules paused';
+  if (state.overall) {
+    if (state.overall === 'protected') return 'Coldkeep — everything protected';
+    const which = state.sources
+      .filter((s) => s.status?.state === state.overall)
+      .map((s) => `${s.name} (${s.status!.headline})`);
+    return `Coldkeep — ${stateText(state.overall)}: ${which.join(', ')}`;
+  }
   if (state.lastResult?.status === 'failed') return 'Coldkeep — the last backup failed';
   if (state.lastResult?.status === 'partial') return 'Coldkeep — the last backup is incomplete';
   return 'Coldkeep';

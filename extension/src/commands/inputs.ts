@@ -49,8 +49,10 @@ export function tableFromArgument(arg: unknown): string | undefined {
 
 /** A backup from a command argument: a Backups node, or a summary passed by another command or a test. */
 export function backupFromArgument(arg: unknown): BackupSummary | undefined {
-  const node = arg as (TreeNode & { kind: 'backup' }) | BackupSummary | undefined;
-  if (node && 'kind' in node && node.kind === 'backup') return node.backup;
-  if (node && 'backupId' in node && 'manifestKey' in node) return node;
+  // A palette run passes a string (a table name) or nothing; `in` would throw on a string.
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const node = arg as (TreeNode & { kind: 'backup' }) | BackupSummary;
+  if ('kind' in node && node.kind === 'backup') return node.backup;
+  if ('backupId' in node && 'manifestKey' in node) return node;
   return undefined;
 }

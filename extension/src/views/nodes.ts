@@ -1,5 +1,5 @@
-import type { BackupSummary, TableSchema } from '@coldkeep/shared';
-import { isLocked } from '@coldkeep/shared';
+import type { BackupSummary, SourceStatus, TableSchema } from '@coldkeep/shared';
+import { durationText, isLocked, stateText } from '@coldkeep/shared';
 import { bytesText, countText, dateText } from '../format';
 
 /**
@@ -8,9 +8,9 @@ import { bytesText, countText, dateText } from '../format';
  */
 export type TreeNode =
   | { kind: 'connection'; label: string }
-  | { kind: 'table'; name: string; schema?: TableSchema; error?: string }
+  | { kind: 'table'; name: string; schema?: TableSchema; error?: string; status?: SourceStatus }
   | { kind: 'bucket'; bucket: string; prefix?: string }
-  | { kind: 'backupTable'; bucket: string; table: string; backups: BackupSummary[] }
+  | { kind: 'backupTable'; bucket: string; table: string; backups: BackupSummary[]; status?: SourceStatus }
   | { kind: 'backup'; backup: BackupSummary; locked: boolean }
   | { kind: 'incomplete'; uri: string; table: string; objects: number }
   | { kind: 'damaged'; uri: string; table: string; problem: string }
@@ -24,7 +24,67 @@ export interface NodeView {
   contextValue: string;
   collapsible: 'none' | 'collapsed' | 'expanded';
   icon?: string;
+  /** The icon's colour: error (failing) or warning (overdue, partial, cancelled); none otherwise. */
+  iconColor?: 'error' | 'warning';
   command?: string;
+}
+
+/** "verified 2026-12-06 04:00 UTC, restore 1.2 s" or "never verified": a table's last verified restore, short. */
+export function verifiedDescription(status: SourceStatus): string {
+  if (!status.lastVerified) return 'never verified';
+  const time =
+    status.lastVerified.restoreMs !== undefined ? `, restore ${durationText(status.lastVerified.restoreMs)}` : '';
+  return `verified ${dateText(status.lastVerified.at)}${time}`;
+}
+
+/**
+ * The status lines of a tooltip: the state and why, the last verified restore and its measured
+ * time, the last drill when it did not pass, the last good backup and the last run.
+ */
+export function statusLines(status: SourceStatus): string[] {
+  return [
+    `Status: ${stateText(status.state)}${status.reasons.length ? ` (${status.reasons.map((r) => r.text).join(', ')})` : ''}`,
+    status.lastVerified
+      ? `Last verified restore: ${dateText(status.lastVerified.at)}` +
+        (status.lastVerified.restoreMs !== undefined
+          ? `, measured restore time ${durationText(status.lastVerified.restoreMs)}`
+          : '') +
+        (status.lastVerified.restorePoint ? ` (backup ${status.lastVerified.restorePoint})` : '')
+      : 'Last verified restore: never verified (no restore drill has passed)',
+    ...(status.lastDrill && status.lastDrill.status !== 'succeeded'
+      ? [`Last drill ${status.lastDrill.status} ${dateText(status.lastDrill.at)}: ${status.lastDrill.summary}`]
+      : []),
+    ...(status.lastGoodBackupAt ? [`Last good backup: ${dateText(status.lastGoodBackupAt)}`] : []),
+    ...(status.lastRun && status.lastRun.status !== 'succeeded'
+      ? [`Last backup ${status.lastRun.status} ${dateText(status.lastRun.at)}: ${status.lastRun.summary}`]
+      : []),
+    ...(status.overdue ? [`Scheduled backup due ${dateText(status.overdue.dueAt)} has not come`] : []),
+  ];
+}
+
+/**
+ * Marked in a list: a failing source red; overdue, partial or cancelled amber. "Never verified"
+ * and "no backup yet" alone are said, not marked (most tables of a region are neither). Never
+ * green: protected keeps the plain icon.
+ */
+function statusColor(status: SourceStatus | undefined): NodeView['iconColor'] {
+  if (!status) return undefined;
+  if (status.state === 'failing') return 'error';
+  const marked = status.reasons.some((r) => r.code !== 'never-verified' && r.code !== 'no-backup');
+  return marked ? 'warning' : undefined;
+}
+
+function withStatus(view: NodeView, status: SourceStatus | undefined): NodeView {
+  if (!status) return view;
+  const color = statusColor(status);
+  return {
+    ...view,
+    description: [view.description, status.state === 'failing' || color ? status.headline : verifiedDescription(status)]
+      .filter(Boolean)
+      .join(' · '),
+    tooltip: [view.tooltip ?? view.label, ...statusLines(status)].join('\n'),
+    ...(color ? { iconColor: color } : {}),
+  };
 }
 
 function keysText(schema: TableSchema): string {
@@ -67,24 +127,27 @@ export function viewOf(node: TreeNode): NodeView {
           icon: 'warning',
         };
       }
-      return {
-        label: node.name,
-        ...(node.schema
-          ? {
-              description: `${countText(node.schema.approximateItemCount)} items · ${bytesText(node.schema.approximateSizeBytes)}`,
-              tooltip: [
-                node.name,
-                `Keys: ${keysText(node.schema)}`,
-                `Billing: ${billingText(node.schema)}`,
-                `Indexes: ${node.schema.globalSecondaryIndexes.length} global, ${node.schema.localSecondaryIndexes.length} local`,
-                'Item count and size are DynamoDB estimates (updated about every 6 hours).',
-              ].join('\n'),
-            }
-          : {}),
-        contextValue: 'table',
-        collapsible: 'none',
-        icon: 'table',
-      };
+      return withStatus(
+        {
+          label: node.name,
+          ...(node.schema
+            ? {
+                description: `${countText(node.schema.approximateItemCount)} items · ${bytesText(node.schema.approximateSizeBytes)}`,
+                tooltip: [
+                  node.name,
+                  `Keys: ${keysText(node.schema)}`,
+                  `Billing: ${billingText(node.schema)}`,
+                  `Indexes: ${node.schema.globalSecondaryIndexes.length} global, ${node.schema.localSecondaryIndexes.length} local`,
+                  'Item count and size are DynamoDB estimates (updated about every 6 hours).',
+                ].join('\n'),
+              }
+            : {}),
+          contextValue: 'table',
+          collapsible: 'none',
+          icon: 'table',
+        },
+        node.status,
+      );
     case 'bucket':
       return {
         label: node.bucket,
@@ -94,13 +157,16 @@ export function viewOf(node: TreeNode): NodeView {
         icon: 'archive',
       };
     case 'backupTable':
-      return {
-        label: node.table,
-        description: `${node.backups.length} backup${node.backups.length === 1 ? '' : 's'}`,
-        contextValue: 'backupTable',
-        collapsible: 'expanded',
-        icon: 'table',
-      };
+      return withStatus(
+        {
+          label: node.table,
+          description: `${node.backups.length} backup${node.backups.length === 1 ? '' : 's'}`,
+          contextValue: 'backupTable',
+          collapsible: 'expanded',
+          icon: 'table',
+        },
+        node.status,
+      );
     case 'backup':
       return {
         label: node.backup.backupId,
@@ -150,7 +216,7 @@ export function viewOf(node: TreeNode): NodeView {
 }
 
 /** Groups a catalog's backups per table (tables by name, backups newest first as listed). */
-export function groupByTable(bucket: string, backups: BackupSummary[]): TreeNode[] {
+export function groupByTable(bucket: string, backups: BackupSummary[]): Extract<TreeNode, { kind: 'backupTable' }>[] {
   const tables = new Map<string, BackupSummary[]>();
   for (const b of backups) tables.set(b.table, [...(tables.get(b.table) ?? []), b]);
   return [...tables.entries()]

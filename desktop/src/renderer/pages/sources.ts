@@ -1,6 +1,60 @@
-import type { Source, SourceView } from '../../ipc';
+import { ageText, durationText } from '@coldkeep/shared/browser';
+import type { Source, SourceState, SourceStatus, SourceView, StatusOverview } from '../../ipc';
 import { busy, errorBox, h, replaceChildren, table, when } from '../dom';
 import type { Page } from './page';
+
+const STATE_WORDS: Record<SourceState, string> = {
+  protected: 'Protected',
+  attention: 'Needs attention',
+  failing: 'Failing',
+};
+
+/** The core's state and why, coloured by state (never the success colour for anything but protected). */
+function stateCell(status: SourceStatus): HTMLElement {
+  const why = status.reasons.map((r) => r.text).join(', ');
+  return h(
+    'span',
+    { class: `state ${status.state}`, title: why || 'backed up on time, and a restore drill passed' },
+    STATE_WORDS[status.state],
+    why ? h('span', { class: 'reasons' }, `: ${why}`) : null,
+    h(
+      'div',
+      { class: 'last-good muted' },
+      status.lastGoodBackupAt
+        ? `last good backup ${ageText(Date.now() - Date.parse(status.lastGoodBackupAt))} ago`
+        : 'no good backup yet',
+    ),
+  );
+}
+
+/** The last verified restore and its measured restore time, "never verified", and a failed last drill. */
+function verifiedCell(status: SourceStatus): HTMLElement {
+  const verified = status.lastVerified;
+  const drill = status.lastDrill;
+  return h(
+    'span',
+    { class: `verified ${status.drillProblem ? 'failed' : verified ? '' : 'never'}`.trim() },
+    verified
+      ? `${when(verified.at)} · restore ${verified.restoreMs !== undefined ? durationText(verified.restoreMs) : 'time not measured'}`
+      : 'never verified',
+    drill && drill.status !== 'succeeded'
+      ? h('div', {}, `last drill ${drill.status} ${when(drill.at)}: ${drill.summary}`)
+      : null,
+  );
+}
+
+/** The answer to "is everything protected?", above the list. */
+function overallLine(overview: StatusOverview): HTMLElement {
+  const { overall, sources } = overview;
+  const which = sources.filter((s) => s.status.state === overall).map((s) => `${s.status.name} (${s.status.headline})`);
+  const text =
+    sources.length === 0
+      ? 'Nothing is protected yet: add a source.'
+      : overall === 'protected'
+        ? `Everything is protected: ${sources.length} source${sources.length === 1 ? '' : 's'} backed up on time, each restore verified.`
+        : `${STATE_WORDS[overall]}: ${which.join('; ')}.`;
+  return h('p', { id: 'overall-status', class: `state ${sources.length ? overall : 'attention'}` }, text);
+}
 
 function lastRunText(view: SourceView): string {
   if (view.running) return 'running…';
@@ -13,12 +67,14 @@ function lastRunText(view: SourceView): string {
 
 /** The kind column, with a table's engine when it is not the default. */
 function kindText(source: Source): string {
+  if (source.drill) return `${source.kind} drill`;
   if (source.kind !== 'table' || (!source.engine && !source.incremental)) return source.kind;
   return `table (${source.incremental ? 'incremental ' : ''}${source.engine ?? 'auto'})`;
 }
 
 export const sourcesPage: Page = async (root, api) => {
   const status = h('div', { class: 'status', id: 'sources-status' });
+  const overall = h('div', { id: 'overall' });
   const list = h('div', { id: 'source-list' });
   const tableSelect = h(
     'select',
@@ -37,18 +93,19 @@ export const sourcesPage: Page = async (root, api) => {
 
   const draw = async (): Promise<void> => {
     try {
-      const views = await api.listSources();
+      const [views, overview] = await Promise.all([api.listSources(), api.getStatus({})]);
+      replaceChildren(overall, overallLine(overview));
       if (views.length === 0)
         return replaceChildren(list, h('p', { class: 'muted' }, 'No sources yet: add a folder or pick a table.'));
       replaceChildren(
         list,
         table(
-          ['Source', 'Kind', 'Schedule', 'Next run', 'Last run', ''],
+          ['Source', 'Kind', 'Schedule', 'Next run', 'Last run', 'Status', 'Last verified restore', ''],
           views.map((view) => {
             const runButton = h(
               'button',
               { class: 'run-source', 'data-source': view.source.id, disabled: view.running },
-              'Back Up Now',
+              view.source.drill ? 'Drill Now' : 'Back Up Now',
             );
             const removeButton = h('button', { class: 'secondary' }, 'Remove');
             runButton.addEventListener(
@@ -73,6 +130,8 @@ export const sourcesPage: Page = async (root, api) => {
               h('code', {}, view.source.cron),
               document.createTextNode(when(view.nextRunAt)),
               h('span', { class: `last-run ${view.lastRun?.status ?? ''}` }, lastRunText(view)),
+              stateCell(view.status),
+              verifiedCell(view.status),
               h('span', {}, runButton, ' ', removeButton),
             ];
           }),
@@ -129,6 +188,7 @@ export const sourcesPage: Page = async (root, api) => {
       addTable,
       h('label', {}, ' schedule ', cronInput),
     ),
+    overall,
     status,
     list,
   );

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { JsonFileStore } from '../../base/state/jsonFileStore';
 import { defaultScheduleDir } from './runHistory';
-import type { Source } from './sources';
 
 // The last restore drill of each source, kept in the schedule folder (beside the run history): what `backups list`,
 // `schedule list` and the front ends show as "last verified restore" and "restore time".
@@ -37,16 +36,6 @@ export interface DrillStatus {
 /** A table by its name; a folder by its snapshot source (what "coldkeep drill folder SOURCE" and "files snapshots" name). */
 export function drillSourceKey(kind: 'table' | 'folder', name: string): string {
   return `${kind}:${name}`;
-}
-
-/**
- * The drill records of a schedule source, backup or drill: a table's by its name; a folder's by
- * its snapshot source (a scheduled backup names its snapshots by the source's id, and its drill
- * source carries that id as `snapshotSource`).
- */
-export function drillKeyOf(source: Source): string {
-  if (source.kind === 'table') return drillSourceKey('table', source.table);
-  return drillSourceKey('folder', source.drill ? (source.snapshotSource ?? source.id) : source.id);
 }
 
 export class DrillRecords {

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import type { DrillStatus } from '../../app/schedule/drillRecords';
+import type { SourceStatus } from '../../app/status/sourceStatus';
 import type { AwsClients } from '../../base/aws/clients';
 import type { BackupSummary } from '../../tables/repository/listBackups';
 import { type CliContext, requireBucket } from '../context';
-import { formatBytes, formatCount, formatDuration, red, table } from '../format';
+import { formatBytes, formatCount, red, table } from '../format';
 
 export function backupsListCommand(context: () => Promise<CliContext>): Command {
   return new Command('list')
@@ -24,13 +24,20 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
           prefix,
           ...(flags.table ? { table: flags.table } : {}),
         });
-        const { DrillRecords, drillSourceKey, drillStatusText } = await import('../../app/schedule/drillRecords.js');
-        const allDrills = await new DrillRecords().all();
+        const { readSourceStatuses, statusText } = await import('../../app/status/sourceStatus.js');
+        const { ScheduleStore } = await import('../../app/schedule/runHistory.js');
+        const { drillSourceKey } = await import('../../app/schedule/drillRecords.js');
         const tables = [...new Set(catalog.backups.map((b) => b.table))].sort();
-        // Each table's last restore drill: "never verified" until one succeeds.
-        const drills = Object.fromEntries(tables.map((t) => [t, allDrills[drillSourceKey('table', t)] ?? {}]));
-        // The folder snapshot sources in the same bucket (not with --table), by the same rule. A
-        // policy for table backups alone may not list them: the tables are shown all the same.
+        // Each table's status from the schedule folder and this catalog: "never verified" until a drill passes.
+        const latest = (t: string): string =>
+          catalog.backups
+            .filter((b) => b.table === t)
+            .map((b) => b.createdAt)
+            .sort()
+            .at(-1)!;
+        // The folder snapshot sources in the same bucket (not with --table), by their snapshot source
+        // name as drills record them. A policy for table backups alone may not list them: the
+        // tables are shown all the same.
         let folderError: string | undefined;
         const folderSources = flags.table
           ? []
@@ -38,12 +45,23 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
               folderError = err instanceof Error ? err.message : String(err);
               return [];
             });
-        const folderDrills = Object.fromEntries(
-          folderSources.map((s) => [s, allDrills[drillSourceKey('folder', s)] ?? {}]),
+        const byKey = new Map(
+          (
+            await readSourceStatuses(new ScheduleStore(), {
+              subjects: [
+                ...tables.map((t) => ({ kind: 'table' as const, name: t, latestBackupAt: latest(t) })),
+                ...folderSources.map((s) => ({ kind: 'folder' as const, name: s })),
+              ],
+            })
+          ).map((s) => [s.key, s]),
+        );
+        const statuses = Object.fromEntries(tables.map((t) => [t, byKey.get(drillSourceKey('table', t))!]));
+        const folderStatuses = Object.fromEntries(
+          folderSources.map((s) => [s, byKey.get(drillSourceKey('folder', s))!]),
         );
         if (ctx.json)
           return ctx.out(
-            JSON.stringify({ ...catalog, drills, folderDrills, ...(folderError ? { folderError } : {}) }, null, 2),
+            JSON.stringify({ ...catalog, statuses, folderStatuses, ...(folderError ? { folderError } : {}) }, null, 2),
           );
         if (catalog.backups.length === 0)
           ctx.out(catalog.damaged.length ? 'No readable backups found.' : 'No backups found.');
@@ -65,17 +83,21 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
           );
         }
         if (tables.length || folderSources.length) {
-          const row = (name: string, status: DrillStatus): string[] => {
-            const text = drillStatusText(status, formatDuration);
-            return [name, status.last && status.last.status !== 'succeeded' ? red(text) : text];
+          const row = (name: string, status: SourceStatus): string[] => {
+            const state = statusText(status);
+            return [
+              name,
+              status.drillProblem ? red(status.verifiedText) : status.verifiedText,
+              status.state === 'failing' ? red(state) : state,
+            ];
           };
           ctx.out(
             '\n' +
               table(
-                ['SOURCE', 'LAST VERIFIED RESTORE (drill)'],
+                ['SOURCE', 'LAST VERIFIED RESTORE (drill)', 'STATE'],
                 [
-                  ...tables.map((t) => row(t, drills[t]!)),
-                  ...folderSources.map((s) => row(`folder ${s}`, folderDrills[s]!)),
+                  ...tables.map((t) => row(t, statuses[t]!)),
+                  ...folderSources.map((s) => row(`folder ${s}`, folderStatuses[s]!)),
                 ],
               ),
           );

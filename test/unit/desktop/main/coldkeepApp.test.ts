@@ -7,8 +7,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { MemorySecretStore, TOOL_NAME } from '@coldkeep/shared';
+import { DrillRecords, MemorySecretStore, newSource, type RunRecord, TOOL_NAME } from '@coldkeep/shared';
+import { IpcChannel, type IpcResult, type SourceView, type StatusOverview } from 'coldkeep-desktop/dist/ipc';
 import { ColdkeepApp } from 'coldkeep-desktop/dist/main/coldkeepApp';
+import { dispatch } from 'coldkeep-desktop/dist/main/ipcHandlers';
 import { stacksFrom } from 'coldkeep-desktop/dist/main/stacksService';
 
 describe('desktop main: the connection', () => {
@@ -41,6 +43,96 @@ describe('desktop main: the connection', () => {
       await app.close();
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("desktop main: the sources' status", () => {
+  test("GetStatus and ListSources give the core's state, last verified restore and restore time; bad input is refused", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'coldkeep-desktop-status-'));
+    const app = await ColdkeepApp.open({
+      dataDir: dir,
+      scheduleDir: join(dir, 'schedule'),
+      appInfo: { name: TOOL_NAME, version: '0.0.0-test', electronVersion: 'none', platform: process.platform },
+      secrets: { store: new MemorySecretStore(), problem: () => undefined },
+      pickFolder: async () => undefined,
+      stacks: stacksFrom(),
+      env: { ...process.env, AWS_CONFIG_FILE: join(dir, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no') },
+    });
+    try {
+      const now = new Date().toISOString();
+      const orders = await app.store.addSource(newSource({ kind: 'table', table: 'orders', cron: '0 * * * *' }));
+      const drill = await app.store.addSource(
+        newSource({ kind: 'table', table: 'orders', drill: true, cron: '0 4 * * 0' }),
+      );
+      const photos = await app.store.addSource(newSource({ kind: 'folder', dir: '/data/photos', cron: '0 * * * *' }));
+      const run = (sourceId: string, status: RunRecord['status']): RunRecord => ({
+        runId: `${sourceId}-1`,
+        sourceId,
+        sourceName: sourceId,
+        kind: sourceId === photos.id ? 'folder' : 'table',
+        trigger: 'manual',
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 1,
+        status,
+        attempts: 1,
+        ...(status === 'failed'
+          ? { error: { code: 'NoSuchBucket', message: 'no bucket' } }
+          : { result: { summary: 'ok', report: {} } }),
+      });
+      await app.store.appendRun(run(orders.id, 'succeeded'));
+      await app.store.appendRun(run(photos.id, 'failed'));
+      await new DrillRecords(join(dir, 'schedule', 'drills.json')).record({
+        source: 'table:orders',
+        status: 'succeeded',
+        at: now,
+        restoreMs: 2500,
+        restorePoint: 'b-1',
+        summary: 'passed',
+      });
+      const handlers = app.handlers();
+
+      const all = (await dispatch(handlers, IpcChannel.GetStatus, {})) as IpcResult<StatusOverview>;
+      assert.ok(all.ok);
+      assert.equal(all.value.overall, 'failing');
+      assert.deepEqual(
+        all.value.sources.map((s) => [s.status.name, s.status.state, s.status.headline, s.sourceIds]),
+        [
+          ['orders', 'protected', 'protected', [orders.id, drill.id]],
+          ['/data/photos', 'failing', 'last backup failed (NoSuchBucket)', [photos.id]],
+        ],
+      );
+      assert.deepEqual(all.value.sources[0]!.status.lastVerified, { at: now, restoreMs: 2500, restorePoint: 'b-1' });
+      const one = (await dispatch(handlers, IpcChannel.GetStatus, { sourceId: drill.id })) as IpcResult<StatusOverview>;
+      assert.ok(one.ok);
+      assert.deepEqual(
+        one.value.sources.map((s) => s.status.key),
+        ['table:orders'],
+      );
+      assert.equal(one.value.overall, 'protected');
+
+      const views = (await dispatch(handlers, IpcChannel.ListSources, undefined)) as IpcResult<SourceView[]>;
+      assert.ok(views.ok);
+      assert.deepEqual(
+        views.value.map((v) => [v.source.id, v.status.state, v.status.verifiedText]),
+        [
+          [orders.id, 'protected', `verified ${now.slice(0, 10)} ${now.slice(11, 16)}Z, restore 2.5 s`],
+          [drill.id, 'protected', `verified ${now.slice(0, 10)} ${now.slice(11, 16)}Z, restore 2.5 s`],
+          [photos.id, 'failing', 'never verified'],
+        ],
+      );
+
+      for (const bad of [{ sourceId: '' }, { sourceId: 7 }, { all: true }, 'orders']) {
+        const refused = await dispatch(handlers, IpcChannel.GetStatus, bad);
+        assert.equal(refused.ok, false, JSON.stringify(bad));
+        assert.equal(!refused.ok && refused.error.code, 'InvalidInput');
+      }
+      const unknown = await dispatch(handlers, IpcChannel.GetStatus, { sourceId: 'nope' });
+      assert.equal(!unknown.ok && unknown.error.code, 'NoSuchSource');
+    } finally {
+      await app.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -187,6 +187,61 @@ describe('desktop main: tray', () => {
   });
 });
 
+describe("desktop main: tray and the core's state", () => {
+  test('the icon, tooltip and menu follow the overall state the window shows; never the idle look for a failing source', () => {
+    const calls = { images: [] as string[], tooltips: [] as string[], menus: [] as MenuItemConstructorOptions[][] };
+    const presenter = new TrayPresenter<string, MenuItemConstructorOptions[]>(
+      {
+        setImage: (image) => calls.images.push(image),
+        setToolTip: (tip) => calls.tooltips.push(tip),
+        setContextMenu: (menu) => menu && calls.menus.push(menu),
+      },
+      { idle: 'idle.png', running: 'running.png', warning: 'warning.png', error: 'error.png' },
+      (template) => template,
+      { backUpAll: () => {}, backUpSource: () => {}, setPaused: () => {}, openWindow: () => {}, quit: () => {} },
+    );
+    const orders = { id: 'a', name: 'orders', running: false };
+    const photos = { id: 'b', name: 'photos', running: false };
+    // The last run succeeded, yet a source's drill failed: the tray says failing, not idle.
+    const succeeded = { status: 'succeeded' as const, finishedAt: new Date(), summary: 'orders: 3 items' };
+    presenter.show({
+      sources: [
+        { ...orders, status: { state: 'failing', headline: 'last drill failed' } },
+        { ...photos, status: { state: 'attention', headline: 'never verified' } },
+      ],
+      paused: false,
+      lastResult: succeeded,
+      overall: 'failing',
+    });
+    assert.deepEqual(calls.images, ['error.png']);
+    assert.equal(calls.tooltips.at(-1), 'Coldkeep — failing: orders (last drill failed)');
+    const submenu = calls.menus.at(-1)!.find((i) => i.label === 'Back Up')!.submenu as MenuItemConstructorOptions[];
+    assert.deepEqual(
+      submenu.map((i) => i.label),
+      ['orders — last drill failed', 'photos — never verified'],
+    );
+    presenter.show({
+      sources: [{ ...orders, status: { state: 'attention', headline: 'overdue by 2 days' } }],
+      paused: false,
+      lastResult: succeeded,
+      overall: 'attention',
+    });
+    assert.equal(calls.images.at(-1), 'warning.png');
+    assert.equal(calls.tooltips.at(-1), 'Coldkeep — needs attention: orders (overdue by 2 days)');
+    presenter.show({
+      sources: [{ ...orders, status: { state: 'protected', headline: 'protected' } }],
+      paused: false,
+      overall: 'protected',
+    });
+    assert.equal(calls.images.at(-1), 'idle.png');
+    assert.equal(calls.tooltips.at(-1), 'Coldkeep — everything protected');
+    assert.equal(
+      (calls.menus.at(-1)!.find((i) => i.label === 'Back Up')!.submenu as MenuItemConstructorOptions[])[0]!.label,
+      'orders',
+    );
+  });
+});
+
 describe('desktop main: notifications', () => {
   test('success and failure notify as the setting says; a cancel never does; a click opens the run', () => {
     assert.equal(notificationFor(run(), 'all')?.title, 'Backed up orders');

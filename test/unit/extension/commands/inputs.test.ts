@@ -1,11 +1,14 @@
 // Command inputs: names checked as AWS does, and what a command takes as its argument.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type BackupSummary } from '@coldkeep/shared';
 import { installFakeVscode } from '../../../helpers/fakeVscode';
 
 // The fake must be in place before any extension module loads `vscode`.
 installFakeVscode();
+const ROOT = join(__dirname, '..', '..', '..', '..', '..');
 /* eslint-disable @typescript-eslint/no-require-imports */
 const inputs = require('coldkeep-vscode/out/commands/inputs') as typeof import('coldkeep-vscode/out/commands/inputs');
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -56,5 +59,28 @@ describe('command inputs', () => {
     assert.equal(inputs.backupFromArgument({ kind: 'backup', backup, locked: false }), backup);
     assert.equal(inputs.backupFromArgument(backup), backup);
     assert.equal(inputs.backupFromArgument({ kind: 'table', name: 'x' }), undefined);
+    assert.equal(inputs.backupFromArgument('Orders'), undefined);
+    assert.equal(inputs.backupFromArgument(undefined), undefined);
+  });
+  test("a backup's row commands are offered on backup rows, not on the table rows above them", () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'extension', 'package.json'), 'utf8')) as {
+      contributes: { menus: { 'view/item/context': { command: string; when: string }[] } };
+    };
+    const rowMatches = (when: string, contextValue: string): boolean => {
+      const rule = /viewItem =~ \/(.+)\/$/.exec(when)?.[1];
+      return rule ? new RegExp(rule).test(contextValue) : when.endsWith(`viewItem == ${contextValue}`);
+    };
+    const offered = (contextValue: string): string[] =>
+      manifest.contributes.menus['view/item/context']
+        .filter((m) => m.when.startsWith('view == coldkeep.backups') && rowMatches(m.when, contextValue))
+        .map((m) => m.command);
+    assert.ok(offered('backup').includes('coldkeep.restoreBackup'));
+    assert.ok(offered('backup.locked').includes('coldkeep.verifyBackup'));
+    assert.deepEqual(
+      offered('backupTable').filter((c) =>
+        ['coldkeep.restoreBackup', 'coldkeep.verifyBackup', 'coldkeep.deleteBackup'].includes(c),
+      ),
+      [],
+    );
   });
 });
