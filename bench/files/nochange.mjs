@@ -7,16 +7,22 @@
  * them); its manifest, locks and listings go to s3rver as usual.
  *
  *   npm run -s build && node bench/files/nochange.mjs --files 100000 [--folders 1000] [--repeat 3]
+ *     [--dist DIR --label NAME] [--out FILE] [--node-options "--import $PWD/bench/memProbe.mjs"]
  *
  * Prints `--version` and no-change wall time, CPU seconds and peak RSS (/usr/bin/time) per
- * repeat. Data and the emulator's folder stay under bench/.cache/nochange-<files>/ for the next
- * run. s3rver runs over HTTPS in its own process, as in run.ts.
+ * repeat, and what each no-change snapshot added to the bucket: objects, and bytes of manifest
+ * and of trees (format 3). `--dist` runs another build of `shared/dist` (a copy of an older
+ * commit's, inside the repository so that it finds node_modules), with its own bucket folder
+ * (`--label`); `--out` writes the figures as JSON. Data and the emulator's folder stay under
+ * bench/.cache/nochange-<files>/ for the next run. s3rver runs over HTTPS in its own process, as
+ * in run.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { makeCert } from './tlsCert.mjs';
@@ -24,14 +30,18 @@ import { makeCert } from './tlsCert.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
+const text = (name, fallback) => {
   const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
+  return at >= 0 ? args[at + 1] : fallback;
 };
+const option = (name, fallback) => Number(text(name, fallback));
 const files = option('--files', 10_000);
 const folders = option('--folders', Math.max(1, Math.round(files / 100)));
 const repeat = option('--repeat', 3);
-const cli = join(root, 'shared', 'dist', 'cli', 'main.js');
+const dist = resolve(text('--dist', join(root, 'shared', 'dist')));
+const label = text('--label', 'current');
+const outFile = text('--out', undefined);
+const cli = join(dist, 'cli', 'main.js');
 const work = join(root, 'bench', '.cache', `nochange-${files}`);
 const tls = join(root, 'bench', '.cache', 'files-tls');
 
@@ -59,7 +69,8 @@ if (!existsSync(join(work, '.data-complete'))) {
   writeFileSync(join(work, '.data-complete'), '');
 }
 
-const s3dir = join(work, 's3');
+const s3dir = join(work, label === 'current' ? 's3' : `s3-${label}`);
+const parentDone = join(work, label === 'current' ? '.parent-complete' : `.parent-complete-${label}`);
 mkdirSync(s3dir, { recursive: true });
 const server = spawn(
   process.execPath,
@@ -75,21 +86,21 @@ const line = await new Promise((ok) =>
 );
 const url = `https://127.0.0.1:${JSON.parse(String(line)).port}`;
 try {
-  if (!existsSync(join(work, '.parent-complete'))) {
-    const shared = createRequire(import.meta.url)(join(root, 'shared', 'dist', 'index.js'));
+  const shared = createRequire(import.meta.url)(join(dist, 'index.js'));
+  if (!existsSync(parentDone)) {
     const clients = new shared.AwsClients({
       region: 'us-east-1',
       endpoints: { s3: url },
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
-    // Content uploads answered here: every write that is not a manifest or a lock.
+    // Content uploads answered here: every write that is not a manifest, a tree or a lock.
     /** @type {import('@aws-sdk/types').InitializeMiddleware<any, any>} */
     const fakeContent = (next, context) => async (call) => {
       const key = String(call.input?.Key ?? '');
       const write = /^(PutObject|CreateMultipartUpload|UploadPart|CompleteMultipartUpload)Command$/.test(
         context.commandName ?? '',
       );
-      if (write && !/\/(snapshots|locks)\//.test(key))
+      if (write && !/\/(snapshots|trees|locks)\//.test(key))
         return { output: { $metadata: {}, UploadId: 'fake' }, response: {} };
       return next(call);
     };
@@ -105,8 +116,22 @@ try {
     console.log(
       `parent snapshot: ${report.files} files in ${((Date.now() - started) / 1000).toFixed(1)} s (content not sent)`,
     );
-    writeFileSync(join(work, '.parent-complete'), '');
+    writeFileSync(parentDone, '');
   }
+  const lister = new shared.AwsClients({
+    region: 'us-east-1',
+    endpoints: { s3: url },
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  /** The source's objects (locks aside): key → size. */
+  const objects = async () => {
+    const found = new Map();
+    for await (const o of shared.listObjects(lister.s3, 'coldkeep', 'bench/files/bench/')) {
+      if (!o.Key.includes('/locks/')) found.set(o.Key, o.Size ?? 0);
+    }
+    return found;
+  };
+  const rows = [];
   const env = {
     PATH: '/usr/bin:/bin',
     HOME: process.env.HOME,
@@ -114,6 +139,8 @@ try {
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_REGION: 'us-east-1',
+    // A diagnostic preload, e.g. --node-options "--import $PWD/bench/memProbe.mjs" (said in the output).
+    ...(text('--node-options', undefined) ? { NODE_OPTIONS: text('--node-options', undefined) } : {}),
   };
   /** @param {string[]} command */
   const timed = (command) => {
@@ -141,13 +168,39 @@ try {
   ];
   for (let i = 0; i < repeat; i++) {
     const version = timed(['--version']);
+    const before = await objects();
     const run = timed(backup);
+    const after = await objects();
+    const added = [...after.keys()].filter((k) => !before.has(k));
+    const bytesUnder = (dir) => added.filter((k) => k.includes(`/${dir}/`)).reduce((n, k) => n + after.get(k), 0);
+    const storage = {
+      objects: added.length,
+      manifestBytes: bytesUnder('snapshots'),
+      treeBytes: bytesUnder('trees'),
+      otherBytes: added.filter((k) => !/\/(snapshots|trees)\//.test(k)).reduce((n, k) => n + after.get(k), 0),
+    };
     const { snapshot } = JSON.parse(run.stdout);
     if (snapshot.files !== files || snapshot.uploadedBlobs !== 0)
       throw new Error(`expected ${files} files and no upload, got ${snapshot.files} and ${snapshot.uploadedBlobs}`);
     console.log(
-      `${files} files: --version ${version.wall.toFixed(2)} s ${version.cpu.toFixed(2)} CPU-s ${version.rssMB.toFixed(0)} MB; ` +
-        `no-change ${run.wall.toFixed(2)} s ${run.cpu.toFixed(2)} CPU-s ${run.rssMB.toFixed(0)} MB (job ${snapshot.durationMs} ms)`,
+      `${files} files [${label}]: --version ${version.wall.toFixed(2)} s ${version.cpu.toFixed(2)} CPU-s ${version.rssMB.toFixed(0)} MB; ` +
+        `no-change ${run.wall.toFixed(2)} s ${run.cpu.toFixed(2)} CPU-s ${run.rssMB.toFixed(0)} MB (job ${snapshot.durationMs} ms); ` +
+        `added ${storage.objects} object(s): manifest ${storage.manifestBytes} B, trees ${storage.treeBytes} B, other ${storage.otherBytes} B`,
+    );
+    rows.push({
+      repeat: i + 1,
+      wallS: run.wall,
+      cpuS: run.cpu,
+      rssMB: run.rssMB,
+      jobMs: snapshot.durationMs,
+      ...storage,
+    });
+  }
+  lister.destroy();
+  if (outFile) {
+    writeFileSync(
+      outFile,
+      `${JSON.stringify({ files, folders, label, dist: relative(root, dist), loadavg: loadavg(), rows }, null, 2)}\n`,
     );
   }
 } finally {

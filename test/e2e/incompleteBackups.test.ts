@@ -14,7 +14,7 @@ import {
   AwsClients,
   blobKey,
   type FolderBackupReport,
-  readSnapshot,
+  readSnapshotEntries,
   type RunRecord,
   type RunningEmulators,
   sourceLocation,
@@ -162,8 +162,8 @@ describe('incomplete backups are never a success', () => {
 
     // The manifest marks the entry; the blob's name is the hash of the bytes stored.
     const loc = sourceLocation(bucket, undefined, source);
-    const manifest = await readSnapshot(clients.s3, loc, json.snapshot.snapshotId);
-    const entry = manifest.entries.find((e) => e.path === 'busy.log');
+    const entries = await readSnapshotEntries(clients.s3, loc, json.snapshot.snapshotId);
+    const entry = entries.find((e) => e.path === 'busy.log');
     assert.ok(entry && entry.type === 'file');
     assert.equal(entry.changedWhileRead, true);
     assert.ok(entry.size >= 10 * 1024 * 1024);
@@ -171,7 +171,7 @@ describe('incomplete backups are never a success', () => {
     const stored = Buffer.from(await blob.Body!.transformToByteArray());
     assert.equal(stored.length, entry.size);
     assert.equal(createHash('sha256').update(stored).digest('hex'), entry.sha256);
-    const quiet = manifest.entries.find((e) => e.path === 'quiet.txt');
+    const quiet = entries.find((e) => e.path === 'quiet.txt');
     assert.ok(quiet && quiet.type === 'file' && quiet.changedWhileRead === undefined, 'a still file is not marked');
 
     const out = join(work, 'logs-restored');

@@ -19,7 +19,7 @@ import {
   forgetSnapshots,
   packKey,
   pruneBlobs,
-  readSnapshot,
+  readSnapshotEntries,
   restoreSnapshot,
   sourceLocation,
   verifySnapshot,
@@ -61,7 +61,7 @@ describe('damaged objects are repaired, not inherited', () => {
   const verify = (source: string, snapshotId: string, readData: 'none' | 'all' = 'all') =>
     verifySnapshot(target.clients, { bucket: target.bucket, prefix: PREFIX, source, snapshotId, readData });
   const filesOf = async (source: string, snapshotId: string): Promise<FileEntry[]> =>
-    (await readSnapshot(target.clients.s3, loc(source), snapshotId)).entries.filter(
+    (await readSnapshotEntries(target.clients.s3, loc(source), snapshotId)).filter(
       (e): e is FileEntry => e.type === 'file',
     );
   const etagOf = async (key: string): Promise<string | undefined> =>

@@ -18,7 +18,7 @@ import {
   forgetSnapshots,
   listSnapshots,
   pruneBlobs,
-  readSnapshot,
+  readSnapshotEntries,
   restoreSnapshot,
   snapshotKey,
   sourceLocation,
@@ -142,14 +142,14 @@ describe('folder snapshots, one object per blob', () => {
     assert.equal(changed.uploadedBlobs, 1);
     assert.equal(changed.hashedFiles, 1);
     assert.equal(changed.uploadedBytes, Buffer.byteLength('# party, changed\n'));
-    const manifest = await readSnapshot(
+    const entries = await readSnapshotEntries(
       target.clients.s3,
       sourceLocation(target.bucket, PREFIX, source),
       changed.snapshotId,
     );
     const keys = await listKeys(target.clients.s3, target.bucket, `${PREFIX}/files/${source}/blobs/`);
     assert.equal(keys.length, 10);
-    assert.ok(manifest.entries.some((e) => e.path === 'naïve café/emoji 🎉.md'));
+    assert.ok(entries.some((e) => e.path === 'naïve café/emoji 🎉.md'));
   });
 
   test('restore of a sub-path and of a glob; existing files are left alone unless overwrite', async () => {
@@ -211,8 +211,8 @@ describe('folder snapshots, one object per blob', () => {
 
   test('a corrupted blob is caught on restore and by verify; the other files are restored', async () => {
     const loc = sourceLocation(target.bucket, PREFIX, source);
-    const manifest = await readSnapshot(target.clients.s3, loc, first.snapshotId);
-    const secret = manifest.entries.find((e) => e.path === 'secret.txt');
+    const entries = await readSnapshotEntries(target.clients.s3, loc, first.snapshotId);
+    const secret = entries.find((e) => e.path === 'secret.txt');
     assert.ok(secret && secret.type === 'file');
     const key = blobKey(loc, secret.sha256);
     const original = await (
@@ -308,12 +308,12 @@ describe('folder snapshots, one object per blob', () => {
     assert.ok(changed);
     assert.equal(report.hashedFiles, 3, 'b.txt was read twice');
     assert.deepEqual(report.changedWhileReading, [], 'the second read was stable');
-    const manifest = await readSnapshot(
+    const entries = await readSnapshotEntries(
       target.clients.s3,
       sourceLocation(target.bucket, PREFIX, report.source),
       report.snapshotId,
     );
-    const b = manifest.entries.find((e) => e.path === 'b.txt');
+    const b = entries.find((e) => e.path === 'b.txt');
     assert.ok(b && b.type === 'file');
     assert.equal(b.size, Buffer.byteLength('second and more'));
     const out = join(work, 'restored-changing');

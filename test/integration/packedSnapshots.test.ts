@@ -19,7 +19,7 @@ import {
   packIndexKey,
   packKey,
   pruneBlobs,
-  readSnapshot,
+  readSnapshotEntries,
   restoreSnapshot,
   sourceLocation,
   verifySnapshot,
@@ -80,7 +80,7 @@ describe('packed folder snapshots', () => {
   const verify = (source: string, snapshotId: string) =>
     verifySnapshot(target.clients, { bucket: target.bucket, prefix: PREFIX, source, snapshotId, readData: 'all' });
   const filesOf = async (source: string, snapshotId: string): Promise<FileEntry[]> =>
-    (await readSnapshot(target.clients.s3, sourceLocation(target.bucket, PREFIX, source), snapshotId)).entries.filter(
+    (await readSnapshotEntries(target.clients.s3, sourceLocation(target.bucket, PREFIX, source), snapshotId)).filter(
       (e): e is FileEntry => e.type === 'file',
     );
 
@@ -376,7 +376,13 @@ describe('packed folder snapshots', () => {
     await forgetSnapshots(target.clients, { bucket: target.bucket, prefix: PREFIX, source, last: 1 });
     const pruned = await pruneBlobs(target.clients, { bucket: target.bucket, prefix: PREFIX, source });
     assert.equal(pruned.deletedPacks, 1);
-    assert.equal(pruned.deletedBytes, 4 * KiB, 'the pack; indexes are not counted');
+    // The first snapshot's tree pack (the root's tree changed) goes too.
+    assert.equal(pruned.deletedTreePacks, 1);
+    assert.equal(
+      pruned.deletedBytes,
+      4 * KiB + first.uploadedTreeBytes,
+      'the pack and the tree pack; indexes are not counted',
+    );
     const loc = sourceLocation(target.bucket, PREFIX, source);
     const packs = await keysOf(source, 'packs');
     assert.ok(!packs.includes(packKey(loc, packOf('f0.bin'))));

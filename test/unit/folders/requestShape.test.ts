@@ -33,7 +33,8 @@ import {
   pruneBlobs,
   restoreSnapshot,
   SNAPSHOT_FORMAT,
-  SNAPSHOT_FORMAT_VERSION,
+  decodeTree,
+  type SnapshotEntry,
   type SnapshotManifest,
 } from '@coldkeep/shared';
 
@@ -60,11 +61,12 @@ beforeEach(() => s3Mock.reset());
 afterEach(() => s3Mock.reset());
 
 /** A snapshot manifest of the source "docs" holding `entries` (the figures follow from them). */
-function snapshotOf(snapshotId: string, entries: SnapshotManifest['entries']): SnapshotManifest {
+function snapshotOf(snapshotId: string, entries: SnapshotEntry[]): SnapshotManifest {
   const files = entries.filter((e) => e.type === 'file');
   return {
     format: SNAPSHOT_FORMAT,
-    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    // A format 2 snapshot: every entry in the manifest (format 3 keeps them in trees).
+    formatVersion: 2,
     snapshotId,
     source: 'docs',
     tool: { name: 'coldkeep', version: 'test' },
@@ -155,8 +157,20 @@ describe('folder backup request shape', () => {
     assert.equal(snapshot.ServerSideEncryption, 'aws:kms');
     assert.equal(snapshot.Metadata?.['coldkeep-files'], '2');
     const manifest = JSON.parse(gunzipSync(snapshot.Body as Buffer).toString()) as SnapshotManifest;
+    assert.equal(manifest.formatVersion, 3);
+    // The root folder's tree, in a tree pack: Standard storage, SSE and Object Lock like the rest.
+    const treePack = puts.find((p) => p.Key === `coldkeep/files/docs/trees/${manifest.tree!.pack}`);
+    assert.ok(treePack, 'the root tree is in a tree pack');
+    assert.equal(treePack.Tagging, undefined, 'tree packs stay in Standard: no lifecycle tag');
+    assert.equal(treePack.ObjectLockMode, 'COMPLIANCE');
+    assert.equal(treePack.ServerSideEncryption, 'aws:kms');
+    assert.ok(puts.indexOf(treePack) < puts.indexOf(snapshot), 'the tree pack is written before the snapshot');
+    const trees = Buffer.concat(await (treePack.Body as Readable).toArray());
+    const { offset, length, id } = manifest.tree!;
     assert.deepEqual(
-      manifest.entries.map((e) => (e.type === 'file' ? [e.path, e.sha256, e.pack, e.packOffset] : [])),
+      decodeTree(trees.subarray(offset, offset + length), id, 'tree pack').map((e) =>
+        e.type === 'file' ? [e.name, e.sha256, e.pack, e.packOffset] : [],
+      ),
       [
         ['big.bin', sha(big), undefined, undefined],
         ['small.txt', sha(small), packId, 0],
@@ -391,6 +405,8 @@ describe('prune and Object Lock', () => {
     s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/index/' }).resolves({
       Contents: [p1, p2, p3, p4].map((id) => ({ Key: indexKey(id), Size: 10 })),
     });
+    // No tree packs: the snapshot is a format 2 one.
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'coldkeep/files/docs/trees/' }).resolves({ Contents: [] });
     // Damage records (the listing shows no ETags, so the objects' tokens are "none"): p1's is
     // still true and p1 still used; p2 is deleted now; p3 stays (its index is retained); plain
     // was written again since ("other" was its ETag); p4 is gone and nothing uses it.

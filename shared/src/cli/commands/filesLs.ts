@@ -18,7 +18,8 @@ export function filesLsCommand(context: () => Promise<CliContext>): Command {
     const ctx = await context();
     const { AwsClients } = await import('../../base/aws/clients.js');
     const { readSnapshot, resolveSnapshotId } = await import('../../folders/repository/snapshotCatalog.js');
-    const { selectEntries } = await import('../../folders/restore/pathSelection.js');
+    const { foldersToRead, selectEntries } = await import('../../folders/restore/pathSelection.js');
+    const { snapshotEntries } = await import('../../folders/repository/snapshotEntries.js');
     const { sourceLocation } = await import('../../folders/repository/layout.js');
     const clients = new AwsClients(ctx.settings);
     try {
@@ -26,8 +27,14 @@ export function filesLsCommand(context: () => Promise<CliContext>): Command {
       const loc = sourceLocation(bucket, prefix, source);
       const id = await resolveSnapshotId(clients.s3, loc, snapshot);
       const manifest = await readSnapshot(clients.s3, loc, id);
-      const entries = selectEntries(manifest.entries, paths);
-      if (ctx.json) return ctx.out(JSON.stringify({ source, snapshotId: id, entries }, null, 2));
+      const read = await snapshotEntries(clients.s3, loc, manifest, { descend: foldersToRead(paths) });
+      const entries = selectEntries(read.entries, paths);
+      // Entries read from trees keep their `name` (and a folder its `tree`): not part of a listing.
+      const listed = entries.map((e) => {
+        const { name: _name, tree: _tree, ...rest } = e as typeof e & { name?: string; tree?: unknown };
+        return rest;
+      });
+      if (ctx.json) return ctx.out(JSON.stringify({ source, snapshotId: id, entries: listed }, null, 2));
       ctx.out(
         table(
           ['TYPE', 'MODE', 'SIZE', 'MODIFIED', 'PATH'],

@@ -73,6 +73,7 @@ export async function backupFolder(
     // Pack uploads still under way after a failure end before the lock goes.
     run?.manifest.destroy();
     await run?.blobs.settle();
+    await run?.trees.settle();
     await lock.release();
   }
 }

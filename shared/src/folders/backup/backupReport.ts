@@ -76,6 +76,12 @@ export interface FolderBackupReport {
   /** Pack objects uploaded (small files' blobs go into packs). */
   uploadedPacks: number;
   /**
+   * Folder trees stored by this run (format 3), and their bytes: only the folders whose content
+   * changed since the parent (and those above them); 0 when nothing changed.
+   */
+  uploadedTrees: number;
+  uploadedTreeBytes: number;
+  /**
    * `partial` when something asked for is not in the snapshot (a path that could not be read);
    * decided by jobOutcome from `skipped`, the same for every front end.
    */

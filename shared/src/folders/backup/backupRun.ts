@@ -12,7 +12,9 @@ import {
   SNAPSHOT_FORMAT_VERSION,
   type SnapshotManifest,
 } from '../repository/snapshotManifest';
+import { snapshotEntries } from '../repository/snapshotEntries';
 import { type SnapshotHead, SnapshotWriter } from '../repository/snapshotWriter';
+import { TreeStore } from '../repository/treeStore';
 import { type ExcludeRules } from '../source/excludes';
 import type { FolderBackupInput, FolderBackupProgress, SkippedPath } from './backupReport';
 
@@ -50,6 +52,8 @@ export interface FolderBackupRun extends BackupStart {
   /** Objects a verify or restore found damaged: never reused. */
   damaged: DamagedObjects;
   blobs: BlobStore;
+  /** The folder trees: the parent's are reused where a folder's content is unchanged. */
+  trees: TreeStore;
   head: SnapshotHead;
   manifest: SnapshotWriter;
   skipped: SkippedPath[];
@@ -86,8 +90,13 @@ export async function openRun(start: BackupStart, parentIds: string[]): Promise<
     return ids[0] ? readSnapshot(clients.s3, loc, ids[0], signal) : undefined;
   };
   const [parent, damaged] = await Promise.all([readParent(), damageForBackup(clients.s3, loc, signal)]);
+  // Every tree of a format 3 parent is read (and checked against its name): its files tell
+  // which are unchanged, and its trees are reused by the folders whose content is the same.
+  const { entries: parentEntries, trees: knownTrees } = parent
+    ? await snapshotEntries(clients.s3, loc, parent, { signal })
+    : { entries: [], trees: new Map() };
   const parentFiles = new Map<string, FileEntry>();
-  for (const e of parent?.entries ?? []) if (e.type === 'file') parentFiles.set(e.path, e);
+  for (const e of parentEntries) if (e.type === 'file') parentFiles.set(e.path, e);
   const { known, complete } = await knownBlobs(
     clients.s3,
     loc,
@@ -108,6 +117,15 @@ export async function openRun(start: BackupStart, parentIds: string[]): Promise<
     signal,
     now: start.now,
   });
+  const trees = new TreeStore({
+    s3: clients.s3,
+    location: loc,
+    storage: input,
+    packSize: limits.packSize,
+    known: knownTrees,
+    signal,
+    now: start.now,
+  });
   const head = snapshotHead(start, parent);
   const { progress, onProgress } = start;
   return {
@@ -116,8 +134,9 @@ export async function openRun(start: BackupStart, parentIds: string[]): Promise<
     parentFiles,
     damaged,
     blobs,
+    trees,
     head,
-    manifest: new SnapshotWriter(head),
+    manifest: new SnapshotWriter(head, trees),
     skipped: [],
     changedWhileReading: [],
     counts: { dirs: 0, symlinks: 0 },

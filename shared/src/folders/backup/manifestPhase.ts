@@ -39,6 +39,8 @@ export async function writeManifest(run: FolderBackupRun): Promise<FolderBackupR
     uploadedBlobs: blobs.uploadedBlobs,
     uploadedBytes: blobs.uploadedBytes,
     uploadedPacks: blobs.uploadedPacks,
+    uploadedTrees: run.trees.uploadedTrees,
+    uploadedTreeBytes: run.trees.uploadedTreeBytes,
     status: jobOutcome({ skipped }).status,
     skipped,
     changedWhileReading: run.changedWhileReading,

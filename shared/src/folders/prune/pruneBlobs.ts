@@ -7,10 +7,13 @@ import { runPool } from '../../base/jobs/pool';
 import { listBlobs, listPacks } from '../repository/blobStore';
 import { listDamageRecords, recordApplies } from '../repository/damageRecords';
 import { deleteKeys } from '../forget/forgetSnapshots';
-import { packIndexKey, sourceLocation } from '../repository/layout';
+import type { TreeRef } from '../repository/folderTree';
+import { packIndexKey, sourceLocation, treePackIdOf, treesDir } from '../repository/layout';
 import { listPackIndexIds } from '../repository/packIndex';
 import { readSnapshot, snapshotIds } from '../repository/snapshotCatalog';
 import { acquireSourceLock } from '../repository/sourceLock';
+import { forEachTree } from '../repository/treeStore';
+import { listObjects } from '../../storage/objectListing';
 
 export interface PruneInput {
   bucket: string;
@@ -47,6 +50,13 @@ export interface PruneReport {
   storedPacks: number;
   referencedPacks: number;
   deletedPacks: number;
+  /**
+   * Tree packs (folder trees of format 3 snapshots) stored, referenced and deleted: a tree pack
+   * goes when no remaining snapshot's trees are in it.
+   */
+  storedTreePacks: number;
+  referencedTreePacks: number;
+  deletedTreePacks: number;
   /** Bytes of the blobs and packs deleted. */
   deletedBytes: number;
   /**
@@ -65,7 +75,7 @@ export interface PruneReport {
 interface Candidate {
   key: string;
   size: number;
-  kind: 'blob' | 'pack' | 'index';
+  kind: 'blob' | 'pack' | 'index' | 'tree-pack';
   packId?: string;
 }
 
@@ -96,28 +106,44 @@ export async function pruneBlobs(
     onProgress?.({ ...progress });
     const referenced = new Set<string>();
     const referencedPacks = new Set<string>();
+    const referencedTreePacks = new Set<string>();
+    const uses = (e: { sha256: string; pack?: string }): void => {
+      if (e.pack === undefined) referenced.add(e.sha256);
+      else referencedPacks.add(e.pack);
+    };
+    const roots: TreeRef[] = [];
     await runPool(
       ids,
       4,
       async (id, poolSignal) => {
         const manifest = await readSnapshot(clients.s3, loc, id, poolSignal);
-        for (const e of manifest.entries) {
-          if (e.type !== 'file') continue;
-          if (e.pack === undefined) referenced.add(e.sha256);
-          else referencedPacks.add(e.pack);
-        }
+        // Formats 1 and 2 hold their entries; format 3 names its root tree, walked below.
+        for (const e of manifest.entries ?? []) if (e.type === 'file') uses(e);
+        if (manifest.tree) roots.push(manifest.tree);
         progress.snapshotsRead++;
         onProgress?.({ ...progress });
       },
       signal,
     );
+    // Every tree of the remaining snapshots, each read once however many snapshots share it.
+    await forEachTree(
+      clients.s3,
+      loc,
+      roots,
+      (ref, entries) => {
+        referencedTreePacks.add(ref.pack);
+        for (const e of entries) if (e.type === 'file') uses(e);
+      },
+      signal,
+    );
     progress.phase = 'list-blobs';
     onProgress?.({ ...progress });
-    const [stored, packs, indexed, records] = await Promise.all([
+    const [stored, packs, indexed, records, treePacks] = await Promise.all([
       listBlobs(clients.s3, loc, signal),
       listPacks(clients.s3, loc, signal),
       listPackIndexIds(clients.s3, loc, undefined, signal).then((ids) => new Set(ids)),
       listDamageRecords(clients.s3, loc, signal),
+      listTreePacks(clients, loc, signal),
     ]);
     // An index never outlives its pack (a backup would trust it): indexes go first, and a pack
     // only when its index is gone.
@@ -131,6 +157,9 @@ export async function pruneBlobs(
       ...[...stored]
         .filter(([sha256]) => !referenced.has(sha256))
         .map(([, b]): Candidate => ({ key: b.key, size: b.size, kind: 'blob' })),
+      ...[...treePacks]
+        .filter(([packId]) => !referencedTreePacks.has(packId))
+        .map(([packId, t]): Candidate => ({ key: t.key, size: t.size, kind: 'tree-pack', packId })),
     ];
     Object.assign(progress, { phase: 'check-locks', candidates: candidates.length });
     onProgress?.({ ...progress });
@@ -216,6 +245,9 @@ export async function pruneBlobs(
       storedPacks: packs.size,
       referencedPacks: [...packs.keys()].filter((id) => referencedPacks.has(id)).length,
       deletedPacks: deleted.filter((c) => c.kind === 'pack').length,
+      storedTreePacks: treePacks.size,
+      referencedTreePacks: [...treePacks.keys()].filter((id) => referencedTreePacks.has(id)).length,
+      deletedTreePacks: deleted.filter((c) => c.kind === 'tree-pack').length,
       deletedBytes: deleted.reduce((n, c) => n + c.size, 0),
       deletedDamageRecords: obsoleteRecords.filter((r) => !recordsRefused.has(r.key)).length,
       lockedKept,
@@ -226,4 +258,18 @@ export async function pruneBlobs(
   } finally {
     await lock.release();
   }
+}
+
+/** The tree packs of a source, by pack id, from one listing. */
+async function listTreePacks(
+  clients: AwsClients,
+  loc: ReturnType<typeof sourceLocation>,
+  signal?: AbortSignal,
+): Promise<Map<string, { key: string; size: number }>> {
+  const found = new Map<string, { key: string; size: number }>();
+  for await (const o of listObjects(clients.s3, loc.bucket, treesDir(loc), signal)) {
+    const id = treePackIdOf(o.Key ?? '');
+    if (id) found.set(id, { key: o.Key!, size: o.Size ?? 0 });
+  }
+  return found;
 }

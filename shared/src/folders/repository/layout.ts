@@ -10,6 +10,7 @@ import { ColdkeepError } from '../../base/errors/ColdkeepError';
  *   <prefix>/files/<sourceId>/blobs/<sha256[0:2]>/<sha256>   (files over the pack limit, one object each)
  *   <prefix>/files/<sourceId>/packs/<packId>                 (small files' blobs, concatenated)
  *   <prefix>/files/<sourceId>/index/<packId>.json.gz          (which blobs a pack holds, and where)
+ *   <prefix>/files/<sourceId>/trees/<packId>                 (folder trees of format 3 snapshots, concatenated)
  *   <prefix>/files/<sourceId>/locks/<kind>-<id>.json      (backup and prune locks)
  *   <prefix>/files/<sourceId>/damaged/<kind>.<id>.<etag>.json  (objects a verify or restore found damaged)
  */
@@ -63,6 +64,20 @@ export function packIndexDir(loc: SourceLocation): string {
 
 export function packIndexKey(loc: SourceLocation, packId: string): string {
   return `${packIndexDir(loc)}${packId}.json.gz`;
+}
+
+export function treesDir(loc: SourceLocation): string {
+  return `${sourceDir(loc)}trees/`;
+}
+
+/** A pack of folder trees (format 3 snapshots): Standard storage, never lifecycle-tagged. */
+export function treePackKey(loc: SourceLocation, packId: string): string {
+  return `${treesDir(loc)}${packId}`;
+}
+
+/** The pack id a tree pack key names. */
+export function treePackIdOf(key: string): string | undefined {
+  return /\/trees\/([0-9A-Za-z-]+)$/.exec(key)?.[1];
 }
 
 /** The pack id a pack key names. */

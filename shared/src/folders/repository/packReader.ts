@@ -27,10 +27,22 @@ const EMPTY_SHA256 = createHash('sha256').digest('hex');
  * by. A broken download resumes at the first slice not yet handed over, so no slice is handed
  * over twice. Only one slice is held in memory at a time, in one buffer reused for each.
  */
-export async function readPackSlices<S extends PackSlice>(
+export function readPackSlices<S extends PackSlice>(
   s3: S3Client,
   loc: SourceLocation,
   packId: string,
+  wanted: S[],
+  onSlice: SliceHandler<S>,
+  signal?: AbortSignal,
+): Promise<number> {
+  return readSlices(s3, loc.bucket, packKey(loc, packId), wanted, onSlice, signal);
+}
+
+/** `readPackSlices` of any pack object by its key (tree packs too). */
+export async function readSlices<S extends PackSlice>(
+  s3: S3Client,
+  bucket: string,
+  key: string,
   wanted: S[],
   onSlice: SliceHandler<S>,
   signal?: AbortSignal,
@@ -40,7 +52,6 @@ export async function readPackSlices<S extends PackSlice>(
   // Empty files need no bytes from the pack.
   for (const s of slices.filter((x) => x.size === 0)) await onSlice(s, Buffer.alloc(0), EMPTY_SHA256);
   const pending = slices.filter((x) => x.size > 0);
-  const key = packKey(loc, packId);
   let next = 0;
   let bytesRead = 0;
   if (pending.length === 0) return 0;
@@ -53,7 +64,7 @@ export async function readPackSlices<S extends PackSlice>(
       const last = pending[pending.length - 1]!;
       const response = await s3.send(
         new GetObjectCommand({
-          Bucket: loc.bucket,
+          Bucket: bucket,
           Key: key,
           Range: `bytes=${first}-${last.packOffset + last.size - 1}`,
         }),
@@ -102,7 +113,7 @@ export async function readPackSlices<S extends PackSlice>(
     },
     { signal },
   ).catch((err: unknown) => {
-    throw fromAwsError(err, { doing: `read pack ${key}`, bucket: loc.bucket });
+    throw fromAwsError(err, { doing: `read pack ${key}`, bucket });
   });
   return bytesRead;
 }

@@ -22,6 +22,11 @@ export interface PackWriterOptions {
   signal?: AbortSignal;
   /** The job's clock: a pack id is a backup id of when the pack was opened, plus 4 random bytes. */
   now?: () => Date;
+  /**
+   * Where a pack goes and where its index goes: blob packs and their indexes by default; tree
+   * packs (treeStore.ts) pass their own key and no index (a tree's place is in its parent).
+   */
+  keys?: { pack: (packId: string) => string; index: ((packId: string) => string) | null };
 }
 
 interface OpenPack {
@@ -138,7 +143,11 @@ export class PackWriter {
       });
     // Sent as a stream of 64 KiB views, not one 8 MiB write: over TLS each write is encrypted into
     // a new buffer of its size, and 8 MiB ones outlived scavenges (~60 MB more RSS on 10k files).
-    await put(packKey(location, pack.id), () => ({
+    const keys = this.options.keys ?? {
+      pack: (id: string) => packKey(location, id),
+      index: (id: string) => packIndexKey(location, id),
+    };
+    await put(keys.pack(pack.id), () => ({
       Body: Readable.from(slicesOf(body, 64 * 1024), { objectMode: false }),
       ContentLength: body.length,
       ContentType: 'application/octet-stream',
@@ -146,6 +155,7 @@ export class PackWriter {
       ...(params.ChecksumAlgorithm ? { ChecksumSHA256: sha256.toString('base64') } : {}),
       ...(tagging ? { Tagging: tagging } : {}),
     }));
+    if (!keys.index) return;
     // The index goes second: an index always names a pack that is whole.
     const index = await encodePackIndex({
       format: PACK_INDEX_FORMAT,
@@ -155,7 +165,7 @@ export class PackWriter {
       sha256: sha256.toString('hex'),
       blobs: pack.blobs,
     });
-    await put(packIndexKey(location, pack.id), () => ({ Body: index, ContentType: 'application/gzip', ...params }));
+    await put(keys.index(pack.id), () => ({ Body: index, ContentType: 'application/gzip', ...params }));
   }
 }
 

@@ -5,8 +5,12 @@ import { releaseBuffer } from '../../base/aws/responseBody';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
 
 export const SNAPSHOT_FORMAT = 'coldkeep.folder-snapshot';
-/** 2 added packs: a file entry may name the pack its blob sits in. Version 1 snapshots read the same. */
-export const SNAPSHOT_FORMAT_VERSION = 2;
+/**
+ * 3: the entries are folder trees stored by content (folderTree.ts), the manifest names the root
+ * tree. 2 added packs: a file entry may name the pack its blob sits in. Versions 1 and 2 hold
+ * every entry in the manifest, and are still read (snapshotEntries.ts).
+ */
+export const SNAPSHOT_FORMAT_VERSION = 3;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -48,7 +52,7 @@ const entry = z.discriminatedUnion('type', [
 
 export const snapshotManifestSchema = z.object({
   format: z.literal(SNAPSHOT_FORMAT),
-  formatVersion: z.union([z.literal(1), z.literal(SNAPSHOT_FORMAT_VERSION)]),
+  formatVersion: z.union([z.literal(1), z.literal(2), z.literal(SNAPSHOT_FORMAT_VERSION)]),
   snapshotId: z.string(),
   source: z.string(),
   tool: z.object({ name: z.string(), version: z.string() }),
@@ -82,11 +86,14 @@ export const snapshotManifestSchema = z.object({
     sse: z.object({ type: z.enum(['AES256', 'aws:kms']), kmsKeyId: z.string().optional() }).optional(),
     objectLock: z.object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), retainUntil: z.string() }).optional(),
   }),
-  entries: z.array(entry),
+  /** Formats 1 and 2: every entry, in walk order. */
+  entries: z.array(entry).optional(),
+  /** Format 3: the root folder's tree (checked by `checkTreeRef`). */
+  tree: z.object({ id: sha256, pack: z.string(), offset: z.number().int(), length: z.number().int() }).optional(),
 });
 
 /** The manifest without its entries, checked by zod; entries are checked by `checkEntry` (100,000s of them). */
-const headerSchema = snapshotManifestSchema.extend({ entries: z.array(z.unknown()) });
+const headerSchema = snapshotManifestSchema.extend({ entries: z.array(z.unknown()).optional() });
 
 export type SnapshotManifest = z.infer<typeof snapshotManifestSchema>;
 export type SnapshotEntry = z.infer<typeof entry>;
@@ -95,6 +102,17 @@ export type FileEntry = Extract<SnapshotEntry, { type: 'file' }>;
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const SHA256 = /^[0-9a-f]{64}$/;
 const PACK_ID = /^[0-9A-Za-z-]{1,64}$/;
+
+/** What is wrong with a tree reference (format 3: the root's, a folder's in its parent's tree), or undefined. */
+export function checkTreeRef(ref: unknown): string | undefined {
+  if (!ref || typeof ref !== 'object') return 'not an object';
+  const r = ref as Record<string, unknown>;
+  if (typeof r.id !== 'string' || !SHA256.test(r.id)) return 'id';
+  if (typeof r.pack !== 'string' || !PACK_ID.test(r.pack)) return 'pack';
+  if (!isInt(r.offset)) return 'offset';
+  if (!isInt(r.length) || r.length === 0) return 'length';
+  return undefined;
+}
 
 /**
  * What the zod schema says about one entry, by hand: zod takes seconds over a few hundred
@@ -151,6 +169,17 @@ export async function decodeSnapshot(body: Uint8Array, where: string): Promise<S
       { hint: 'It may come from a newer Coldkeep; upgrade, or pick another snapshot.' },
     );
   }
+  const invalid = (what: string): ColdkeepError =>
+    new ColdkeepError('ManifestInvalid', `The snapshot at ${where} is not valid: ${what}.`, {
+      hint: 'It may come from a newer Coldkeep; upgrade, or pick another snapshot.',
+    });
+  if (parsed.data.formatVersion === 3) {
+    if (parsed.data.entries !== undefined) throw invalid('a format 3 snapshot holds trees, not entries');
+    const wrong = checkTreeRef(parsed.data.tree);
+    if (wrong) throw invalid(`tree.${wrong}`);
+    return parsed.data as SnapshotManifest;
+  }
+  if (!parsed.data.entries) throw invalid('entries: Required');
   const entries = parsed.data.entries;
   for (let i = 0; i < entries.length; i++) {
     const wrong = checkEntry(entries[i]);

@@ -5,6 +5,22 @@ import type { SnapshotEntry } from '../repository/snapshotManifest';
 const GLOB = /[*?[\]]/;
 
 /**
+ * Which folders must be read to select `paths` from a snapshot of trees (format 3): with sub-paths
+ * only, those on the way to one and those under one; with a glob (or no paths), every folder.
+ */
+export function foldersToRead(paths: string[] | undefined): (dirPath: string) => boolean {
+  const every = (): boolean => true;
+  if (!paths?.length) return every;
+  const prefixes: string[] = [];
+  for (const raw of paths) {
+    const p = raw.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+    if (p === '' || p === '.' || GLOB.test(p)) return every;
+    prefixes.push(p);
+  }
+  return (dir) => prefixes.some((p) => p === dir || p.startsWith(`${dir}/`) || dir.startsWith(`${p}/`));
+}
+
+/**
  * Which entries a restore or listing takes: a sub-path (the entry and everything under it) or
  * a glob in gitignore syntax ("*.jpg", "photos/2024/**"). No paths: everything.
  */

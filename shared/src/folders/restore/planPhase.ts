@@ -4,13 +4,15 @@ import { mayBeArchived } from '../../storage/archiveClasses';
 import { listBlobs, listPacks } from '../repository/blobStore';
 import { blobKey, packKey, type SourceLocation } from '../repository/layout';
 import { readSnapshot, resolveSnapshotId } from '../repository/snapshotCatalog';
+import { snapshotEntries } from '../repository/snapshotEntries';
 import type { FileEntry } from '../repository/snapshotManifest';
 import { recordFound, REPAIR_COMMAND } from './damageFound';
-import { selectEntries } from './pathSelection';
+import { foldersToRead, selectEntries } from './pathSelection';
 import type { DirEntry, LinkEntry, RestoreStart, SnapshotRestorePlan } from './restoreRun';
 
 /**
- * Phase "plan": resolve the id (`latest` or a unique start), read the manifest, select the
+ * Phase "plan": resolve the id (`latest` or a unique start), read the manifest (and the trees
+ * the paths asked for need), select the
  * entries asked for, and find which of the objects they need are archived (or missing: then the
  * restore fails before anything is written).
  */
@@ -19,7 +21,9 @@ export async function planSnapshotRestore(start: RestoreStart): Promise<Snapshot
   const snapshotId = await resolveSnapshotId(clients.s3, loc, input.snapshotId, signal);
   progress.snapshotId = snapshotId;
   const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal);
-  const selected = selectEntries(manifest.entries, input.paths);
+  // Format 3: only the trees of the folders on the way to the paths asked for, and under them.
+  const { entries } = await snapshotEntries(clients.s3, loc, manifest, { descend: foldersToRead(input.paths), signal });
+  const selected = selectEntries(entries, input.paths);
   const files = selected.filter((e): e is FileEntry => e.type === 'file');
   const dirs = selected.filter((e): e is DirEntry => e.type === 'dir');
   const links = selected.filter((e): e is LinkEntry => e.type === 'symlink');

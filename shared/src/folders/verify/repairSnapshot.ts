@@ -7,6 +7,7 @@ import { backupFolder } from '../backup/backupFolder';
 import type { FolderBackupProgress, FolderBackupReport } from '../backup/backupReport';
 import { sourceLocation } from '../repository/layout';
 import { readSnapshot, resolveSnapshotId } from '../repository/snapshotCatalog';
+import { snapshotEntries } from '../repository/snapshotEntries';
 import type { FileEntry } from '../repository/snapshotManifest';
 import {
   type BlobProblem,
@@ -132,7 +133,7 @@ export async function repairSnapshot(
   const fresh = await readSnapshot(clients.s3, loc, backup.snapshotId, signal);
   const held = new Set<string>();
   const paths = new Set<string>();
-  for (const e of fresh.entries) {
+  for (const e of (await snapshotEntries(clients.s3, loc, fresh, { signal })).entries) {
     if (e.type !== 'file') continue;
     held.add((e as FileEntry).sha256);
     paths.add(e.path);

@@ -21,6 +21,7 @@ import {
 import { blobKey, packKey, sourceLocation } from '../repository/layout';
 import { readPackSlices } from '../repository/packReader';
 import { readSnapshot, resolveSnapshotId } from '../repository/snapshotCatalog';
+import { snapshotEntries } from '../repository/snapshotEntries';
 import type { FileEntry } from '../repository/snapshotManifest';
 
 export interface SnapshotVerifyInput {
@@ -69,6 +70,8 @@ export interface SnapshotVerifyReport {
   ok: boolean;
   files: number;
   blobs: number;
+  /** Folder trees read and checked against their names (format 3; 0 for older snapshots). */
+  trees: number;
   /** Blobs re-hashed. */
   readBlobs: number;
   readBytes: number;
@@ -103,7 +106,9 @@ export async function verifySnapshot(
   const loc = sourceLocation(input.bucket, input.prefix, input.source);
   const snapshotId = await resolveSnapshotId(clients.s3, loc, input.snapshotId, signal);
   const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal);
-  const files = manifest.entries.filter((e): e is FileEntry => e.type === 'file');
+  // Format 3: every tree is read and checked against its name (a damaged one is SnapshotDamaged).
+  const { entries, trees } = await snapshotEntries(clients.s3, loc, manifest, { signal });
+  const files = entries.filter((e): e is FileEntry => e.type === 'file');
   // One blob per place: files with the same content at the same place share it.
   const blobs = new Map<string, BlobUse>();
   for (const f of files) {
@@ -256,6 +261,7 @@ export async function verifySnapshot(
     ok: problems.length === 0,
     files: files.length,
     blobs: blobs.size,
+    trees: trees.size,
     readBlobs: toRead.length,
     readBytes,
     archivedNotRead,

@@ -120,6 +120,8 @@ describe('the email', () => {
       uploadedBlobs: 3,
       uploadedBytes: 300,
       uploadedPacks: 1,
+      uploadedTrees: 1,
+      uploadedTreeBytes: 200,
       status: 'partial',
       skipped: [
         {

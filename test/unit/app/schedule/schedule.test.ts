@@ -424,6 +424,8 @@ describe('emails about scheduled runs', () => {
       uploadedBlobs: 3,
       uploadedBytes: 300,
       uploadedPacks: 1,
+      uploadedTrees: 1,
+      uploadedTreeBytes: 200,
       status: 'succeeded',
       skipped: [],
       changedWhileReading: [],

@@ -87,6 +87,8 @@ describe('folder snapshots', () => {
       uploadedBlobs: 3,
       uploadedBytes: 300,
       uploadedPacks: 1,
+      uploadedTrees: 1,
+      uploadedTreeBytes: 200,
       status: 'partial' as const,
       skipped: [
         {
