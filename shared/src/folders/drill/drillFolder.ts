@@ -10,6 +10,7 @@ import { listBlobs, listPacks, type StoredObject } from '../repository/blobStore
 import type { DamageRecording } from '../repository/damageRecords';
 import { blobKey, packKey, s3SourceUri, sourceLocation } from '../repository/layout';
 import { readSnapshot, resolveSnapshotId } from '../repository/snapshotCatalog';
+import { snapshotEntries } from '../repository/snapshotEntries';
 import type { FileEntry } from '../repository/snapshotManifest';
 import { recordFound } from '../restore/damageFound';
 import type { SnapshotRestoreInput, SnapshotRestoreProgress } from '../restore/restoreReport';
@@ -63,7 +64,9 @@ export async function drillFolder(
   const snapshotId = await resolveSnapshotId(clients.s3, loc, input.snapshotId ?? 'latest', signal);
   progress.snapshotId = snapshotId;
   const manifest = await readSnapshot(clients.s3, loc, snapshotId, signal);
-  const files = manifest.entries.filter((e): e is FileEntry => e.type === 'file');
+  // Format 3 holds the entries in trees: every one is read (and so checked) here.
+  const { entries } = await snapshotEntries(clients.s3, loc, manifest, { signal });
+  const files = entries.filter((e): e is FileEntry => e.type === 'file');
   const [blobs, packs] = await Promise.all([
     files.some((f) => f.pack === undefined) ? listBlobs(clients.s3, loc, signal) : new Map<string, StoredObject>(),
     files.some((f) => f.pack !== undefined) ? listPacks(clients.s3, loc, signal) : new Map<string, StoredObject>(),
