@@ -88,6 +88,10 @@ export * from './app/status/sourceStatus';
 // The folder engine
 export * from './folders/backup/backupFolder';
 export * from './folders/backup/backupReport';
+export * from './folders/drill/drillFolder';
+export * from './folders/drill/drillReport';
+export * from './folders/drill/drillSample';
+export * from './folders/drill/thawStatement';
 export * from './folders/forget/forgetSnapshots';
 export * from './folders/forget/retention';
 export * from './folders/prune/pruneBlobs';

@@ -15,6 +15,7 @@ import { backupsShowCommand } from './commands/backupsShow';
 import { backupsVerifyCommand } from './commands/backupsVerify';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
+import { drillFolderCommand } from './commands/drillFolder';
 import { drillTableCommand } from './commands/drillTable';
 import { exportTableCommand } from './commands/exportTable';
 import { filesBackupCommand } from './commands/filesBackup';
@@ -98,7 +99,8 @@ export function buildProgram(): Command {
   program
     .command('drill')
     .description('restore drills: prove a backup restores, compare what it restored, measure the time, clean up')
-    .addCommand(drillTableCommand(context));
+    .addCommand(drillTableCommand(context))
+    .addCommand(drillFolderCommand(context));
   program.addCommand(demoCommand(context));
   program
     .command('policy')

@@ -3,6 +3,7 @@ import { refuseShortSession } from '../../app/sessionRefusal';
 import { type RunRecord, ScheduleStore } from '../../app/schedule/runHistory';
 import {
   type BackupTarget,
+  drillFolderRunner,
   drillTableRunner,
   folderRunner,
   type SourceRunners,
@@ -17,7 +18,7 @@ export function scheduleStore(dir: string | undefined): ScheduleStore {
 }
 
 /**
- * The CLI's runners: table backups, folder snapshots and table drills, to the bucket and prefix
+ * The CLI's runners: table backups, folder snapshots and drills of both, to the bucket and prefix
  * given, on the command's connection. A table run checks first that the MFA session outlives the
  * backup (asking for a new code on a terminal) and is refused with SessionTooShort when it does
  * not: a scheduled run has nobody to ask partway through.
@@ -38,7 +39,12 @@ export function cliRunners(
     ),
   });
   return {
-    runners: { table: tableRunner(target), folder: folderRunner(target), drillTable: drillTableRunner(target) },
+    runners: {
+      table: tableRunner(target),
+      folder: folderRunner(target),
+      drillTable: drillTableRunner(target),
+      drillFolder: drillFolderRunner(target),
+    },
     clients,
     close: () => clients.destroy(),
   };

@@ -7,6 +7,7 @@ import {
   recordDamage,
   storeObjectOf,
 } from '../repository/damageRecords';
+import type { StorageOptions } from '../../storage/storageOptions';
 import type { SourceLocation } from '../repository/layout';
 import type { FileEntry } from '../repository/snapshotManifest';
 import type { SnapshotRestoreRun } from './restoreRun';
@@ -16,7 +17,7 @@ export const REPAIR_COMMAND = 'coldkeep files verify --repair --read-data all';
 
 /**
  * Records the objects a restore found damaged or missing (their ETag from a HeadObject), so that
- * no later backup reuses them. Never throws: the restore's own outcome is what the user needs.
+ * no later backup reuses them (with `storage`'s SSE, when given). Never throws: the restore's own outcome is what the user needs.
  */
 export async function recordFound(
   s3: S3Client,
@@ -24,6 +25,7 @@ export async function recordFound(
   snapshotId: string,
   found: { key: string; problem: string; paths: string[] }[],
   signal: AbortSignal | undefined,
+  storage?: StorageOptions,
 ): Promise<{ recorded: string[]; error?: string }> {
   const byObject = new Map<string, DamageFinding>();
   try {
@@ -40,7 +42,13 @@ export async function recordFound(
   } catch (err) {
     return { recorded: [], error: err instanceof Error ? err.message : String(err) };
   }
-  return recordDamage(s3, loc, [...byObject.values()], { foundBy: 'restore', snapshotId }, signal);
+  return recordDamage(
+    s3,
+    loc,
+    [...byObject.values()],
+    { foundBy: 'restore', snapshotId, ...(storage ? { storage } : {}) },
+    signal,
+  );
 }
 
 export function damagedBlob(file: FileEntry, key: string, actual: string, users: FileEntry[] = [file]): ColdkeepError {

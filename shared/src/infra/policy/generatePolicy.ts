@@ -259,6 +259,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
         'restore-import',
         'drill',
         'drill-import',
+        'drill-folder',
         'list-backups',
         'delete-backup',
         'files',
