@@ -19,6 +19,7 @@ import { appendFile, cp, mkdir, readdir, rm, stat, truncate, utimes, writeFile }
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { cliNodeFlags } from '../cliNodeFlags';
 import { makeCert } from './tlsCert.mjs';
 import { killRunning, machineBusySeconds, processCpuSeconds, timed, type TimedResult } from '../tables/measure';
 
@@ -247,6 +248,10 @@ async function main(): Promise<void> {
   const dist = join(CACHE, `coldkeep-dist-files-${process.pid}`);
   await cp(join(ROOT, 'shared', 'dist'), join(dist, 'dist'), { recursive: true });
   const sharedEntry = join(dist, 'dist', 'index.js');
+  const cliFlags = {
+    backup: cliNodeFlags(join(dist, 'dist'), 'files backup'),
+    restore: cliNodeFlags(join(dist, 'dist'), 'files restore'),
+  };
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
   const dirty = execFileSync('git', ['status', '--porcelain', 'shared/src'], { cwd: ROOT }).toString().trim() !== '';
   const results: DatasetResult[] = [];
@@ -340,6 +345,8 @@ async function main(): Promise<void> {
         if (tool === 'coldkeep') {
           const env = { ...cleanEnv, NODE_EXTRA_CA_CERTS: cert };
           const job = (mode: 'backup' | 'restore', extra: Record<string, unknown>): string[] => [
+            // The CLI's own flags first, so that --node-args overrides them.
+            ...cliFlags[mode],
             ...options.nodeArgs,
             join(__dirname, 'worker.mjs'),
             JSON.stringify({
@@ -461,6 +468,11 @@ async function main(): Promise<void> {
     restic: options.peers ? execFileSync('/usr/bin/restic', ['version']).toString().trim() : undefined,
     rclone: options.peers ? execFileSync('/usr/bin/rclone', ['version']).toString().split('\n')[0] : undefined,
     s3: 's3rver over HTTPS (self-signed certificate), one process, on loopback; same server for every tool',
+    ...(cliFlags.backup.length || cliFlags.restore.length
+      ? {
+          workerCliFlags: `${cliFlags.backup.join(' ') || 'none'} for backups, ${cliFlags.restore.join(' ') || 'none'} for restores (the CLI's, as its commands run)`,
+        }
+      : {}),
     ...(options.nodeArgs.length
       ? { note: `Coldkeep's worker ran with node ${options.nodeArgs.join(' ')} (an experiment)` }
       : {}),
@@ -478,6 +490,7 @@ function toMarkdown(env: Record<string, unknown>, results: DatasetResult[]): str
     '',
     `Coldkeep ${String(env.commit)}${env.uncommittedSharedChanges ? ' (with uncommitted changes)' : ''}, ${String(env.restic ?? '')}, ${String(env.rclone ?? '')}.`,
     `${String(env.cpus)} × ${String(env.cpuModel)}, ${String(env.memoryGB)} GB, Node ${String(env.node)}. ${String(env.s3)}.`,
+    ...(env.workerCliFlags ? [`Coldkeep's worker ran with node ${String(env.workerCliFlags)}.`] : []),
     ...(env.note ? [`Note: ${String(env.note)}.`] : []),
     'Machine shared with other work: "other CPU s" is the machine\'s busy CPU minus the tool and the emulator during the step.',
     '',

@@ -22,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { AwsClients, RunningEmulators } from '@coldkeep/shared';
+import { cliNodeFlags } from '../cliNodeFlags';
 import { createBenchTable, DATA_VERSION, loadItems, post } from './data';
 import {
   killRunning,
@@ -142,7 +143,7 @@ function checkStop(): void {
  * on, so the run copies it once and every worker and emulator process loads that copy (its
  * dependencies still resolve from the repository's node_modules).
  */
-let snapshot: { dir: string; entry: string; sha256: string } | undefined;
+let snapshot: { dir: string; entry: string; sha256: string; cliFlags: (mode: string) => string[] } | undefined;
 
 async function snapshotShared(): Promise<NonNullable<typeof snapshot>> {
   const dir = join(CACHE, `coldkeep-dist-${process.pid}`);
@@ -157,7 +158,14 @@ async function snapshotShared(): Promise<NonNullable<typeof snapshot>> {
     }
   };
   await walk(join(dir, 'dist'));
-  return { dir, entry: join(dir, 'dist', 'index.js'), sha256: hash.digest('hex') };
+  return {
+    dir,
+    entry: join(dir, 'dist', 'index.js'),
+    sha256: hash.digest('hex'),
+    // A backup runs as `coldkeep backup table`; every other worker (restores, the item restore and
+    // the read of the files it is measured against) as `coldkeep restore`.
+    cliFlags: (mode: string) => cliNodeFlags(join(dir, 'dist'), mode === 'backup' ? 'backup table' : 'restore'),
+  };
 }
 
 function core(): typeof import('@coldkeep/shared') {
@@ -317,6 +325,8 @@ async function runWorker(
   const oldSpace = /^old-space-(\d+)$/.exec(experiment);
   const semiSpace = /^semi-space-(\d+)$/.exec(experiment);
   const args = [
+    // The CLI's own flags first, so that --node-args and the experiments below override them.
+    ...(snapshot?.cliFlags(String(job.mode)) ?? []),
     ...options.nodeArgs,
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     // Node's own heap limit, no code change: tells live memory from garbage not yet collected.
@@ -1081,6 +1091,9 @@ async function main(): Promise<void> {
     sizes: previous?.sizes ?? [],
   };
   results.environment.coldkeepDist = `${results.environment.coldkeepDist} (sha256 ${snapshot.sha256.slice(0, 12)})`;
+  const cliFlags = { backup: snapshot.cliFlags('backup').join(' '), restore: snapshot.cliFlags('restore').join(' ') };
+  if (cliFlags.backup || cliFlags.restore)
+    results.environment.workerCliFlags = `backup ${cliFlags.backup || 'none'}, restores ${cliFlags.restore || 'none'}`;
   if (options.nodeArgs.length) results.environment.workerNodeArgs = options.nodeArgs.join(' ');
   for (const n of options.items) {
     const size = { ...(await runSize(n, options)), environment: results.environment };

@@ -15,15 +15,17 @@ if (major < 24) {
   process.exit(2);
 }
 
-// V8's compiled code for the CLI's modules is kept on disk between runs (Node's module compile
-// cache, in the OS temp folder): a short command spends most of its time compiling the SDK.
-require('node:module').enableCompileCache?.();
-
 let cli;
 try {
+  // First of all, before the CLI's code is loaded only to be loaded again: the process restarts
+  // itself once with V8's young generation capped (dist/cli/youngGeneration.js says why).
+  require('../dist/cli/youngGeneration.js').restartWithCappedYoungGeneration();
+  // V8's compiled code for the CLI's modules is kept on disk between runs (Node's module compile
+  // cache, in the OS temp folder): a short command spends most of its time compiling the SDK.
+  require('node:module').enableCompileCache?.();
   cli = require('../dist/cli/main.js');
 } catch (err) {
-  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/main.js')) {
+  if (err && err.code === 'MODULE_NOT_FOUND' && /dist\/cli\/(main|youngGeneration)\.js/.test(String(err.message))) {
     process.stderr.write('coldkeep is not built yet: run "npm run build" in the Coldkeep checkout first.\n');
     process.exit(2);
   }

@@ -43,6 +43,7 @@ export * from './storage/storageOptions';
 export * from './storage/thawArchived';
 
 // The table engine
+export * from './tables/backup/backupReport';
 export * from './tables/backup/backupTable';
 export * from './tables/backup/chooseEngine';
 export * from './tables/backup/exportBackup';
@@ -87,6 +88,10 @@ export * from './app/status/sourceStatus';
 // The folder engine
 export * from './folders/backup/backupFolder';
 export * from './folders/backup/backupReport';
+export * from './folders/drill/drillFolder';
+export * from './folders/drill/drillReport';
+export * from './folders/drill/drillSample';
+export * from './folders/drill/thawStatement';
 export * from './folders/forget/forgetSnapshots';
 export * from './folders/forget/retention';
 export * from './folders/keys/manageKeys';
@@ -157,6 +162,14 @@ export * from './infra/stacks/templateParameters';
 export * from './app/connection';
 export * from './app/jobEstimate';
 export * from './app/runJob';
+export * from './app/sessionRefusal';
+export * from './app/stacks/stackService';
+export * from './app/summaries/folderBackupLine';
+export * from './app/summaries/folderProgress';
+export * from './app/summaries/progressLine';
+export * from './app/summaries/restorePoints';
+export * from './app/summaries/snapshotRestoreLine';
+export * from './app/summaries/stackProgress';
 export * from './app/demo/compareTables';
 export * from './app/demo/demoData';
 export * from './app/demo/demoEnvironment';

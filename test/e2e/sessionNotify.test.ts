@@ -220,6 +220,57 @@ describe('the CLI on an MFA session, with notifications', () => {
     assert.match(run.stderr, /coldkeep session start --profile mfa --code CODE/);
   });
 
+  test('schedule run refuses a table run its MFA session would not outlive, with SessionTooShort and the command to run, before any backup', async () => {
+    // STS hands out 5.5-minute sessions: usable for 30 s before the 5-minute refresh margin, less than a minute's backup.
+    const shortSts = await startFakeSts({
+      credentials: {
+        accessKeyId: 'S3RVER',
+        secretAccessKey: secrets.sessionSecret,
+        sessionToken: secrets.sessionToken,
+      },
+      lifetimeSeconds: 330,
+    });
+    const scheduleDir = await mkdtemp(join(tmpdir(), 'coldkeep-e2e-session-schedule-'));
+    const scheduleEnv = { COLDKEEP_ENDPOINT_URL_STS: shortSts.endpoint, COLDKEEP_SCHEDULE_DIR: scheduleDir };
+    try {
+      const started = await coldkeep(['session', 'start', '--code', '123456'], scheduleEnv);
+      assert.equal(started.code, 0, started.stderr);
+      const added = await coldkeep(['--json', 'schedule', 'add', '--table', table], scheduleEnv);
+      assert.equal(added.code, 0, added.stderr);
+      const source = JSON.parse(added.stdout) as { id: string };
+
+      const run = await coldkeep(['--json', 'schedule', 'run', '--source', source.id, '--bucket', bucket], scheduleEnv);
+      assert.equal(run.code, 1, run.stdout);
+      const { error } = JSON.parse(run.stdout) as {
+        error: { code: string; hint: string; details: { runs: { attempts: number; error: { code: string } }[] } };
+      };
+      assert.equal(error.code, 'SessionTooShort');
+      assert.match(error.hint, /coldkeep session start --renew/);
+      assert.equal(error.details.runs[0]!.attempts, 1, 'another try would find the same session: not retried');
+
+      const text = await coldkeep(['schedule', 'run', '--source', source.id, '--bucket', bucket], scheduleEnv);
+      assert.equal(text.code, 1);
+      assert.match(
+        text.stdout,
+        /FAILED .*SessionTooShort: The MFA session of "mfa" ends at .*, before this job is expected to finish/,
+      );
+      assert.match(text.stderr, /Hint: .*coldkeep session start --renew/);
+      const history = await coldkeep(['--json', 'schedule', 'history', '--source', source.id], scheduleEnv);
+      const runs = JSON.parse(history.stdout) as { status: string; error?: { code: string }; result?: unknown }[];
+      assert.deepEqual(
+        runs.map((r) => [r.status, r.error?.code, r.result]),
+        [
+          ['failed', 'SessionTooShort', undefined],
+          ['failed', 'SessionTooShort', undefined],
+        ],
+      );
+      assert.equal(shortSts.requests.length, 1, 'only the session start: the refused runs asked STS for nothing');
+    } finally {
+      await shortSts.close();
+      await rm(scheduleDir, { recursive: true, force: true });
+    }
+  });
+
   test('no credential, session token, pre-signed URL or signature appears in any output', async () => {
     const mails = (
       (await (await fetch(`${emulators.endpoints.ses}/store`)).json()) as {

@@ -22,6 +22,7 @@ import {
   backupTable,
   collectGarbage,
   deleteBackup,
+  drillFolder,
   drillTable,
   findBackup,
   type CoreOperation,
@@ -64,6 +65,7 @@ const EXERCISED: CoreOperation[] = [
   'clean-backups',
   'restore',
   'drill',
+  'drill-folder',
   'files',
   'notify',
 ];
@@ -287,6 +289,34 @@ describe('the generated least-privilege policy matches what the code calls', () 
       assert.equal(encrypted.encrypted, true);
       await restoreSnapshot(recording, { ...sealed, snapshotId: 'latest', target: join(work, 'restored-sealed') });
       assert.equal(await readFile(join(work, 'restored-sealed', 'notes.txt'), 'utf8'), 'second notes');
+    });
+
+    // drill-folder: a drill of every file of a snapshot whose blob is archived (thawed first, then
+    // read), then one of the snapshot with its pack damaged (found, recorded with SSE-KMS).
+    const drilled = join(work, 'drilled');
+    await mkdir(drilled, { recursive: true });
+    await writeFile(join(drilled, 'a.txt'), 'drilled a');
+    await writeFile(join(drilled, 'b.txt'), 'drilled b');
+    await writeFile(join(drilled, 'photo.jpg'), randomBytes(1536 * 1024));
+    const drillSource = { bucket, prefix: PREFIX, source: 'drift-drilled' };
+    await backupFolder(direct, { ...drillSource, dir: drilled, ...storage });
+    await as('drill-folder', async () => {
+      s3Proxy.archiveKeysContaining = '/drift-drilled/blobs/';
+      const good = await drillFolder(recording, {
+        ...drillSource,
+        files: 'all',
+        thaw: true,
+        pollIntervalMs: 20,
+        storage: { sse: storage.sse },
+      });
+      s3Proxy.archiveKeysContaining = undefined;
+      assert.equal(good.status, 'succeeded', good.problems.join('\n'));
+      assert.equal(good.thawed?.objects, 1);
+      const [pack] = await listKeys(direct.s3, bucket, `${PREFIX}/files/drift-drilled/packs/`);
+      await direct.s3.send(new PutObjectCommand({ Bucket: bucket, Key: pack!, Body: randomBytes(18) }));
+      const bad = await drillFolder(recording, { ...drillSource, storage: { sse: storage.sse } });
+      assert.equal(bad.status, 'failed');
+      assert.ok(bad.recording.recorded.length >= 1, JSON.stringify(bad.recording));
     });
 
     // notify: emails after backups of several files, whose links point to a download bundle:

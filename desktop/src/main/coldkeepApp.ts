@@ -5,14 +5,15 @@ import {
   type AwsSettings,
   checkCron,
   type BackoffPolicy,
+  backupRestorePoints,
   type BackupTarget,
   ColdkeepError,
   Connection,
   DrillRecords,
   drillTableRunner,
-  durationText,
   folderPassphraseSecret,
   folderRunner,
+  invalidParametersError,
   type JsonFileStore,
   listBackups,
   listTables,
@@ -22,12 +23,12 @@ import {
   overallState,
   planRestore,
   readSourceStatuses,
+  refuseShortSession as refuseShortSessionWith,
   reportOf,
   restoreEstimateMs,
   restoreSummary,
   restoreTable,
   runJob,
-  type SessionCheck,
   type RunRecord,
   Scheduler,
   type SchedulerEvent,
@@ -370,13 +371,7 @@ export class ColdkeepApp {
   /** The template's own checks in main, before any AWS call: the page's checks are a convenience. */
   private async checkStackInput(input: StackInput): Promise<void> {
     const problems = await this.options.stacks.validateParameters(input.template, input.parameters);
-    if (problems.length) {
-      throw new ColdkeepError(
-        'InvalidInput',
-        `The parameters are not valid: ${problems.map((p) => p.message.replace(/\.$/, '')).join('; ')}.`,
-        { hint: 'Correct the values and preview again.', details: { problems } },
-      );
-    }
+    if (problems.length) throw invalidParametersError(problems);
   }
 
   /** The handler of every IPC channel; inputs arrive validated (see ipcHandlers.ts). */
@@ -441,7 +436,7 @@ export class ColdkeepApp {
           table: source.table,
           ...(prefix ? { prefix } : {}),
         });
-        return backups.map((b) => ({ id: b.backupId, createdAt: b.createdAt, summary: `${b.itemCount} items` }));
+        return backupRestorePoints(backups);
       },
       [IpcChannel.Restore]: async ({ sourceId, restorePoint, target, overwrite }) => {
         const source = await this.store.source(sourceId);
@@ -509,13 +504,7 @@ export class ColdkeepApp {
  * Settings), so a job its MFA session would not outlive is refused before it starts, not cut
  * off partway.
  */
-function refuseShortSession(check: SessionCheck): never {
-  throw new ColdkeepError(
-    'SessionExpired',
-    `The MFA session of "${check.status.profile}" ends at ${check.status.expiresAt}, before this job is expected to finish (about ${durationText(check.estimateMs)}).`,
-    { hint: 'Enter a new MFA code under Settings, then start it again.' },
-  );
-}
+const refuseShortSession = refuseShortSessionWith('Enter a new MFA code under Settings, then start it again.');
 
 /** A deployment's view of the core's progress: the phase it is in, the changes, each event. */
 export function recordProgress(deployment: Deployment, progress: StackProgress): void {

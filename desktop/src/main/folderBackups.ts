@@ -1,35 +1,18 @@
 import { isAbsolute } from 'node:path';
 import {
   backupFolder,
-  bytesText,
   ColdkeepError,
-  countText,
   listSnapshots,
   restoreSnapshot,
-  type SnapshotRestoreReport,
+  snapshotRestoreLine,
+  snapshotRestorePoints,
 } from '@coldkeep/shared';
 import type { FolderBackups } from './services';
 
-/** The line the Restore page shows once a snapshot is back on disk. */
-function snapshotRestoreSummary(report: SnapshotRestoreReport): string {
-  const left = report.skippedExisting.length;
-  return (
-    `${countText(report.files)} files, ${bytesText(report.bytes)} restored into ${report.target}` +
-    (left
-      ? `; ${countText(left)} already there left alone (tick "Write into a target that is not empty" to replace them)`
-      : '')
-  );
-}
-
-/** Folder snapshots for the app: the core's `files` module, shaped to the IPC contract. */
+/** Folder snapshots for the app: the core's `folders` engine, with the application layer's lines and restore points. */
 export const coreFolderBackups: FolderBackups = {
   backupFolder,
-  listSnapshots: async (clients, query) =>
-    (await listSnapshots(clients, query)).map((s) => ({
-      id: s.snapshotId,
-      createdAt: s.time,
-      summary: `${countText(s.files)} files, ${bytesText(s.bytes)}`,
-    })),
+  listSnapshots: async (clients, query) => snapshotRestorePoints(await listSnapshots(clients, query)),
   restoreSnapshot: async (clients, input, options) => {
     // A relative path would land wherever the app happened to start; ask for a real place.
     if (!isAbsolute(input.target)) {
@@ -38,6 +21,7 @@ export const coreFolderBackups: FolderBackups = {
       });
     }
     const report = await restoreSnapshot(clients, input, options);
-    return { summary: snapshotRestoreSummary(report), report: { ...report } };
+    const left = report.skippedExisting.length ? ' (tick "Write into a target that is not empty" to replace them)' : '';
+    return { summary: snapshotRestoreLine(report) + left, report: { ...report } };
   },
 };

@@ -5,7 +5,7 @@ import {
   type ParameterProblem,
   type SnapshotRestoreProgress,
   type StackChange,
-  type StackOutput,
+  type StackDeployResult,
   type StackProgress,
 } from '@coldkeep/shared';
 import type { RestorePoint, StackInput, TemplateInfo, TemplateParameter } from '../ipc';
@@ -27,17 +27,9 @@ export interface FolderBackups {
   ): Promise<{ summary: string; report: Record<string, unknown> }>;
 }
 
-/** What a deploy ended with (the core's DeployReport, as much as the window shows). */
-export interface StackDeployResult {
-  status?: string;
-  noChanges: boolean;
-  changes: StackChange[];
-  outputs: StackOutput[];
-}
-
 /**
  * One-click stacks: the bundled CloudFormation templates, deployed through change sets. The real
- * one is `stacksFrom(...)` (stacksService.ts) over the core's `stacks` module.
+ * one is `stacksFrom(...)` (stacksService.ts): the core's StackService.
  */
 export interface Stacks {
   available: boolean;

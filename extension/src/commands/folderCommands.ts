@@ -1,7 +1,8 @@
+import { snapshotFigures } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import type { ColdkeepApp } from '../app';
 import type { FolderBackupResult, SnapshotInfo } from '../features/features';
-import { bytesText, countText, dateText } from '../format';
+import { dateText } from '../format';
 import { runJob, showError } from '../jobs/runJob';
 
 async function pickFolder(title: string, openLabel: string): Promise<string | undefined> {
@@ -57,7 +58,7 @@ export async function backupFolderCommand(app: ColdkeepApp, arg?: unknown): Prom
 export function snapshotItems(snapshots: SnapshotInfo[]): (vscode.QuickPickItem & { snapshot: SnapshotInfo })[] {
   return snapshots.map((s) => ({
     label: `${s.source} · ${dateText(s.time)}`,
-    description: `${countText(s.files)} files, ${bytesText(s.bytes)}`,
+    description: snapshotFigures(s),
     detail: `${s.dir}${s.host ? ` on ${s.host}` : ''} — ${s.snapshotId}`,
     snapshot: s,
   }));

@@ -1,7 +1,6 @@
-import type { StackChange } from '@coldkeep/shared';
 import * as vscode from 'vscode';
 import type { ColdkeepApp } from '../app';
-import { changeLines } from '../features/coreFeatures';
+import { changeLines, type StackChange } from '@coldkeep/shared';
 import type { StackDeployResult, StackParameterInfo, StacksFeature } from '../features/features';
 import { runJob, showError } from '../jobs/runJob';
 

@@ -4,7 +4,6 @@ import type { MfaPrompt } from '../base/session/mfaPrompt';
 import type { MfaSession, OutliveCheck } from '../base/session/mfaSession';
 import { ProfileCredentials } from '../base/session/profileCredentials';
 import type { SecretStore } from '../base/session/secretStore';
-import type { SessionStatus } from '../base/session/sessionCredentials';
 
 /** What every front end hands a Connection: where and as whom, and how it keeps and asks for MFA codes. */
 export interface ConnectionOptions {
@@ -90,9 +89,9 @@ export class Connection {
     const session = await this.session();
     if (!session) return undefined;
     if (this.options.prompt) return { ...(await session.ensureValidFor(estimateMs, signal)), estimateMs, asked: true };
-    const status: SessionStatus | undefined = await session.status();
-    if (!status || status.expired) return undefined; // the job's first call says how to start one
-    return { renewed: false, outlives: status.remainingMs >= estimateMs, status, estimateMs, asked: false };
+    const check = await session.outlivesWithoutAsking(estimateMs);
+    if (!check) return undefined; // the job's first call says how to start one
+    return { ...check, estimateMs, asked: false };
   }
 
   destroy(): void {

@@ -6,7 +6,7 @@ import type { LinkedArtefact } from './notify/emailMessage';
 import { failureSummary, type JobSummary } from './notify/jobSummary';
 import type { NotificationReport } from './notify/notifyJob';
 import type { NotifySettings } from './notify/notifySettings';
-import { runErrorOf, type RunRecord, type RunTrigger, type ScheduleStore } from './schedule/runHistory';
+import { runErrorOf, type RunRecord, type RunReport, type RunTrigger, type ScheduleStore } from './schedule/runHistory';
 import type { Source } from './schedule/sources';
 
 /** One job as every front end runs it: what it is, how long it takes, the work, and what its report says. */
@@ -22,7 +22,7 @@ export interface JobSpec<Report, Progress> {
   artefact?: (report: NoInfer<Report>) => LinkedArtefact | (() => Promise<LinkedArtefact>) | undefined;
 }
 
-export interface RunJobOptions<Progress> extends JobOptions<Progress> {
+export interface RunJobOptions<Progress, Report = unknown> extends JobOptions<Progress> {
   /** Email the result: success, partial and failure alike (a cancel sends nothing). */
   notify?: NotifySettings;
   /**
@@ -30,9 +30,25 @@ export interface RunJobOptions<Progress> extends JobOptions<Progress> {
    * ends first), before the job starts. A front end warns here, or throws to refuse the job.
    */
   onSession?: (check: SessionCheck) => void | Promise<void>;
-  /** Record the run in a schedule folder's history, as the source's manual run. */
-  history?: { store: ScheduleStore; source: Pick<Source, 'id' | 'name' | 'kind'>; restorePoint?: string };
+  /** Record the run in a schedule folder's history (by default as the source's manual run). */
+  history?: RunHistoryOptions<NoInfer<Report>>;
   now?: () => Date;
+}
+
+/** How a run goes into a schedule folder's history: the one place a RunRecord is made and written. */
+export interface RunHistoryOptions<Report> {
+  store: ScheduleStore;
+  source: Pick<Source, 'id' | 'name' | 'kind' | 'drill'>;
+  restorePoint?: string;
+  /** How the run came about (default `manual`), and for a scheduled one the time it stands for. */
+  trigger?: RunTrigger;
+  scheduledFor?: Date;
+  /** The run's claim (ScheduleStore.claimRun): the record then ends it, in the same locked section. */
+  claimId?: string;
+  /** Tries in all, when the job retried (default 1). */
+  attempts?: () => number;
+  /** What the history keeps of the report (default: the summary's headline, the restore point and the report). */
+  result?: (report: Report) => RunReport;
 }
 
 interface Finished {
@@ -40,8 +56,10 @@ interface Finished {
   notification?: NotificationReport;
   /** The session check, when the connection runs on an MFA session. */
   session?: SessionCheck;
-  /** The history entry, when one was asked for and written. */
+  /** The history entry, when one was asked for. */
   run?: RunRecord;
+  /** Why the entry could not be written (the job's outcome stands all the same). */
+  historyError?: unknown;
   durationMs: number;
 }
 
@@ -55,11 +73,13 @@ export type JobResult<Report> =
  * for a code up front rather than partway through), runs it with `{ signal, onProgress }`, emails
  * the result when asked (a job's outcome never depends on its email), records it in the history
  * when asked, and returns the summary. Never throws for the job's own failure: the result says it.
+ * Without a connection (the scheduler, whose runners reach AWS through their target and check
+ * the session there) there is no session check and no email.
  */
 export async function runJob<Report, Progress>(
-  connection: Connection,
+  connection: Connection | undefined,
   spec: JobSpec<Report, Progress>,
-  options: RunJobOptions<Progress> = {},
+  options: RunJobOptions<Progress, Report> = {},
 ): Promise<JobResult<Report>> {
   const now = options.now ?? (() => new Date());
   const signal = options.signal ?? new AbortController().signal;
@@ -68,7 +88,7 @@ export async function runJob<Report, Progress>(
   let outcome: { status: 'succeeded' | 'partial'; report: Report } | { status: 'failed' | 'cancelled'; error: unknown };
   let summary: JobSummary;
   try {
-    session = spec.estimateMs ? await checkSession(connection, spec.estimateMs, signal) : undefined;
+    session = connection && spec.estimateMs ? await checkSession(connection, spec.estimateMs, signal) : undefined;
     if (session && !session.outlives) await options.onSession?.(session);
     const report = await spec.run({ signal, onProgress: (p) => options.onProgress?.(p) });
     summary = spec.summary(report);
@@ -80,7 +100,10 @@ export async function runJob<Report, Progress>(
   const finished = now();
   const durationMs = finished.getTime() - started.getTime();
   const notification =
-    options.notify && outcome.status !== 'cancelled' && !isCancelled('error' in outcome ? outcome.error : undefined)
+    connection &&
+    options.notify &&
+    outcome.status !== 'cancelled' &&
+    !isCancelled('error' in outcome ? outcome.error : undefined)
       ? await email(
           connection,
           options.notify,
@@ -88,14 +111,14 @@ export async function runJob<Report, Progress>(
           'report' in outcome ? spec.artefact?.(outcome.report) : undefined,
         )
       : undefined;
-  const run = options.history ? await record(options.history, outcome, summary, started, finished) : undefined;
+  const recorded = options.history ? await record(options.history, outcome, summary, started, finished) : undefined;
   return {
     ...outcome,
     summary,
     durationMs,
     ...(notification ? { notification } : {}),
     ...(session ? { session } : {}),
-    ...(run ? { run } : {}),
+    ...(recorded ?? {}),
   };
 }
 
@@ -132,39 +155,41 @@ async function email(
 }
 
 async function record<Report>(
-  history: NonNullable<RunJobOptions<unknown>['history']>,
+  history: RunHistoryOptions<Report>,
   outcome: { status: 'succeeded' | 'partial'; report: Report } | { status: 'failed' | 'cancelled'; error: unknown },
   summary: JobSummary,
   started: Date,
   finished: Date,
-): Promise<RunRecord | undefined> {
+): Promise<{ run: RunRecord; historyError?: unknown }> {
   const { source } = history;
+  const result = (report: Report): RunReport =>
+    history.result?.(report) ?? {
+      summary: summary.headline,
+      status: outcome.status as 'succeeded' | 'partial',
+      ...(summary.incomplete ? { incomplete: summary.incomplete } : {}),
+      ...(history.restorePoint ? { restorePoint: history.restorePoint } : {}),
+      report: { ...(report as Record<string, unknown>) },
+    };
   const run: RunRecord = {
     runId: `${started.toISOString().replace(/[-:.]/g, '')}-${source.id}`,
     sourceId: source.id,
     sourceName: source.name,
     kind: source.kind,
-    trigger: 'manual' satisfies RunTrigger,
+    ...(source.drill ? { drill: true } : {}),
+    trigger: history.trigger ?? 'manual',
+    ...(history.scheduledFor ? { scheduledFor: history.scheduledFor.toISOString() } : {}),
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     durationMs: finished.getTime() - started.getTime(),
-    attempts: 1,
+    attempts: Math.max(1, history.attempts?.() ?? 1),
     status: outcome.status,
-    ...('report' in outcome
-      ? {
-          result: {
-            summary: summary.headline,
-            status: outcome.status,
-            ...(summary.incomplete ? { incomplete: summary.incomplete } : {}),
-            ...(history.restorePoint ? { restorePoint: history.restorePoint } : {}),
-            report: { ...(outcome.report as Record<string, unknown>) },
-          },
-        }
-      : { error: runErrorOf(outcome.error) }),
+    ...('report' in outcome ? { result: result(outcome.report) } : { error: runErrorOf(outcome.error) }),
   };
   // The job is done; losing its history entry must not change its outcome.
-  return history.store.appendRun(run).then(
-    () => run,
-    () => undefined,
-  );
+  try {
+    await (history.claimId ? history.store.finishRun(history.claimId, run) : history.store.appendRun(run));
+    return { run };
+  } catch (err) {
+    return { run, historyError: err };
+  }
 }

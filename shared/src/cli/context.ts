@@ -1,7 +1,10 @@
 import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
 import { type AwsSettings, mergeSettings, SERVICES, settingsFromEnv } from '../base/aws/settings';
 import { CancelledError, ColdkeepError, isCancelled } from '../base/errors/ColdkeepError';
 import type { Connection } from '../app/connection';
+import type { MfaPrompt } from '../base/session/mfaPrompt';
+import { coldkeepConfigDir } from '../base/state/configDir';
 import { cliSettingWords } from './format';
 import { ProgressDisplay } from './progress';
 
@@ -52,8 +55,19 @@ export async function makeContext(options: GlobalOptions, env: NodeJS.ProcessEnv
   }
   const settings = mergeSettings(settingsFromEnv(env), fromFlags);
   const { Connection } = await import('../app/connection.js');
-  const { cliSessionHooks } = await import('./cliCredentials.js');
-  const connection = new Connection({ settings, ...cliSessionHooks(env), env });
+  const { FileSecretStore } = await import('../base/session/fileSecretStore.js');
+  // MFA sessions go to the 0600 file store; a code is asked on the terminal when there is one
+  // (without, an expired session is an error). The prompt's code loads only when a code is asked for.
+  const terminal: MfaPrompt = {
+    askCode: async (request, signal) =>
+      new (await import('./commands/sessionPrompt.js')).TerminalMfaPrompt().askCode(request, signal),
+  };
+  const connection = new Connection({
+    settings,
+    store: () => new FileSecretStore(join(coldkeepConfigDir(env), 'secrets.json')),
+    ...(process.stdin.isTTY ? { prompt: terminal } : {}),
+    env,
+  });
   return {
     settings: connection.settings,
     connection,

@@ -15,6 +15,7 @@ import { backupsShowCommand } from './commands/backupsShow';
 import { backupsVerifyCommand } from './commands/backupsVerify';
 import { backupTableCommand } from './commands/backupTable';
 import { demoCommand } from './commands/demo';
+import { drillFolderCommand } from './commands/drillFolder';
 import { drillTableCommand } from './commands/drillTable';
 import { exportTableCommand } from './commands/exportTable';
 import { filesBackupCommand } from './commands/filesBackup';
@@ -43,6 +44,7 @@ import { stackDeployCommand } from './commands/stackDeploy';
 import { stackStatusCommand } from './commands/stackStatus';
 import { stackTemplatesCommand } from './commands/stackTemplates';
 import { tablesListCommand } from './commands/tablesList';
+import { restartWithCappedYoungGeneration } from './youngGeneration';
 
 export function buildProgram(): Command {
   const program = new Command('coldkeep')
@@ -99,7 +101,8 @@ export function buildProgram(): Command {
   program
     .command('drill')
     .description('restore drills: prove a backup restores, compare what it restored, measure the time, clean up')
-    .addCommand(drillTableCommand(context));
+    .addCommand(drillTableCommand(context))
+    .addCommand(drillFolderCommand(context));
   program.addCommand(demoCommand(context));
   program
     .command('policy')
@@ -144,6 +147,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the CLI in this process: `shared/bin/coldkeep.js` (the installed command) and `node dist/cli/main.js`. */
 export function run(): void {
+  // Once, before any work: the shim restarts earlier still, so this is for `node dist/cli/main.js`.
+  restartWithCappedYoungGeneration();
   void main(process.argv).then((code) => {
     process.exitCode = code;
   });

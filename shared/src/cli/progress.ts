@@ -1,5 +1,5 @@
 import { clearScreenDown, moveCursor } from 'node:readline';
-import type { BackupProgress } from '../tables/backup/backupTable';
+import type { BackupProgress } from '../tables/backup/backupReport';
 import type { RestoreProgress } from '../tables/restore/restoreReport';
 import { formatBytes, formatCount, formatDuration } from './format';
 

@@ -12,7 +12,8 @@
  */
 import { AwsClients } from '../base/aws/clients';
 import { settingsFromEnv } from '../base/aws/settings';
-import { backupTable, type BackupTableInput } from '../tables/backup/backupTable';
+import type { BackupTableInput } from '../tables/backup/backupReport';
+import { backupTable } from '../tables/backup/backupTable';
 import { ColdkeepError } from '../base/errors/ColdkeepError';
 import { failureFacts } from '../app/notify/jobSummary';
 import { backupArtefact } from '../app/notify/backupArtefact';

@@ -98,6 +98,71 @@ describe('runJob', () => {
     }
   });
 
+  test("a scheduled run's record (trigger, scheduled time, tries, drill, the runner's result) ends its claim", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'coldkeep-runjob-claim-'));
+    const store = new ScheduleStore(dir);
+    try {
+      const source = await store.addSource({
+        id: 'orders',
+        name: 'Orders',
+        kind: 'table',
+        table: 'Orders',
+        cron: '0 2 * * *',
+        enabled: true,
+        drill: true,
+        createdAt: '2026-01-01T00:00:00.000Z',
+      });
+      const scheduledFor = new Date('2026-03-01T02:00:00.000Z');
+      const claim = await store.claimRun(source.id, 'schedule', scheduledFor);
+      assert.ok(claim.claimed);
+      assert.equal((await store.running()).length, 1);
+      const kept = { summary: 'restore drill passed', restorePoint: 'b1', report: { itemsCompared: 3 } };
+      // No connection: the scheduler's runners check the session themselves, and nothing is emailed.
+      const result = await runJob(
+        undefined,
+        { what: 'Restore drill (Orders)', run: async () => kept, summary: (r) => summary(r.summary) },
+        {
+          history: {
+            store,
+            source,
+            trigger: 'schedule',
+            scheduledFor,
+            claimId: claim.claim.claimId,
+            attempts: () => 2,
+            result: (r) => r,
+          },
+        },
+      );
+      const [run] = await store.history();
+      assert.deepEqual(result.run, run);
+      assert.deepEqual(
+        [run!.trigger, run!.scheduledFor, run!.attempts, run!.drill, run!.status, run!.result],
+        ['schedule', '2026-03-01T02:00:00.000Z', 2, true, 'succeeded', kept],
+      );
+      assert.deepEqual(await store.running(), [], 'the record ended the claim');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a history that cannot be written leaves the outcome as it was, and says why', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'coldkeep-runjob-broken-'));
+    const store = new ScheduleStore(dir);
+    store.appendRun = async () => Promise.reject(new Error('disk full'));
+    try {
+      const result = await runJob(
+        undefined,
+        { what: 'x', run: async () => ({ files: 1 }), summary: () => summary('1 file') },
+        { history: { store, source: { id: 'docs', name: 'Documents', kind: 'folder' } } },
+      );
+      assert.equal(result.status, 'succeeded');
+      assert.equal(result.run?.status, 'succeeded');
+      assert.match(String(result.historyError), /disk full/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('no session check without an MFA session: the estimate is not even asked', async () => {
     const c = connection();
     let asked = false;

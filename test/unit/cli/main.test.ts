@@ -189,7 +189,7 @@ describe('coldkeep main(argv)', () => {
       restore: [],
       files: ['backup', 'forget', 'key', 'ls', 'prune', 'restore', 'snapshots', 'unlock', 'verify'],
       demo: [],
-      drill: ['table'],
+      drill: ['folder', 'table'],
       export: ['table'],
       session: ['clear', 'start', 'status'],
       policy: ['generate', 'lint', 'snippets'],

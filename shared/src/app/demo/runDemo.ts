@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AwsClients } from '../../base/aws/clients';
-import { backupTable, type BackupProgress, type BackupReport } from '../../tables/backup/backupTable';
+import type { BackupProgress, BackupReport } from '../../tables/backup/backupReport';
+import { backupTable } from '../../tables/backup/backupTable';
 import { type BackupSummary, listBackups } from '../../tables/repository/listBackups';
 import { type JobOptions, throwIfAborted } from '../../base/jobs/job';
 import { backupArtefact } from '../notify/backupArtefact';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { lifecycleTags, objectParams, type StorageOptions } from '../../storage/storageOptions';
-import { type BackupReport } from '../../tables/backup/backupTable';
+import { type BackupReport } from '../../tables/backup/backupReport';
 import { backupDir, parseManifestKey } from '../../tables/repository/layout';
 import { getManifest } from '../../tables/repository/listBackups';
 import { fromAwsError } from '../../base/errors/fromAwsError';

@@ -1,4 +1,4 @@
-import type { BackupReport } from '../../tables/backup/backupTable';
+import type { BackupReport } from '../../tables/backup/backupReport';
 import { ColdkeepError, isCancelled } from '../../base/errors/ColdkeepError';
 import { neutralSettingWords, renderHint } from '../../base/errors/settingHint';
 import { jobOutcome, type LeftOut } from '../../base/jobs/jobOutcome';

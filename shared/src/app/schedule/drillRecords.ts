@@ -7,7 +7,7 @@ import { defaultScheduleDir } from './runHistory';
 // `schedule list` and the front ends show as "last verified restore" and "restore time".
 
 export const drillRecordSchema = z.object({
-  /** "table:<name>" or "folder:<path>" (see drillSourceKey). */
+  /** "table:<name>" or "folder:<snapshot source>" (see drillSourceKey). */
   source: z.string(),
   status: z.enum(['succeeded', 'partial', 'failed', 'cancelled']),
   at: z.string(),
@@ -33,6 +33,7 @@ export interface DrillStatus {
   lastVerified?: DrillRecord;
 }
 
+/** A table by its name; a folder by its snapshot source (what "coldkeep drill folder SOURCE" and "files snapshots" name). */
 export function drillSourceKey(kind: 'table' | 'folder', name: string): string {
   return `${kind}:${name}`;
 }

@@ -1,4 +1,4 @@
-import type { BackupReport } from '../../tables/backup/backupTable';
+import type { BackupReport } from '../../tables/backup/backupReport';
 import { ColdkeepError, type ErrorCode } from '../../base/errors/ColdkeepError';
 import type { FolderBackupReport } from '../../folders/backup/backupReport';
 import { backupSummary, failureSummary, type JobSummary, snapshotSummary } from '../notify/jobSummary';

@@ -2,7 +2,6 @@ import { setMaxListeners } from 'node:events';
 import { Cron } from 'croner';
 import { ColdkeepError, isCancelled } from '../../base/errors/ColdkeepError';
 import { type BackoffPolicy, withRetry } from '../../base/jobs/backoff';
-import { statusOfError } from '../../base/jobs/jobOutcome';
 import { ownerText } from '../../base/jobs/processOwner';
 import {
   type RunClaim,
@@ -13,6 +12,7 @@ import {
   type RunTrigger,
   type ScheduleStore,
 } from './runHistory';
+import { runJob } from '../runJob';
 import type { SourceProgress, SourceRunner, SourceRunners } from './sourceRunners';
 import { missedRunAt, type Source } from './sources';
 
@@ -54,6 +54,8 @@ const PERMANENT_CODES = new Set<string>([
   'NoSuchSource',
   'NoSuchTable',
   'RegionMismatch',
+  // The same session is found on the next try: a new one needs the user.
+  'SessionTooShort',
   'Unavailable',
 ]);
 
@@ -279,51 +281,57 @@ export class Scheduler {
     });
     const onProgress = (progress: SourceProgress): void => this.onEvent({ type: 'progress', progress });
     let attempts = 0;
-    let outcome: Pick<RunRecord, 'status' | 'result' | 'error'>;
-    try {
-      const result = await withRetry(
-        (attempt) => {
-          attempts = attempt + 1;
-          return source.drill
-            ? this.drill(source, signal, onProgress)
-            : source.kind === 'table'
-              ? this.runners.table(source, { signal, onProgress })
-              : this.runners.folder(source, { signal, onProgress });
+    // The run is recorded by runJob, the one writer of the history: its record ends the claim.
+    const result = await runJob<RunReport, SourceProgress>(
+      undefined,
+      {
+        what: source.drill ? `Restore drill (${source.name})` : `Backup of ${source.name}`,
+        run: ({ signal, onProgress }) =>
+          withRetry(
+            (attempt) => {
+              attempts = attempt + 1;
+              return source.drill
+                ? this.drill(source, signal, onProgress)
+                : source.kind === 'table'
+                  ? this.runners.table(source, { signal, onProgress })
+                  : this.runners.folder(source, { signal, onProgress });
+            },
+            {
+              signal,
+              policy: this.retry,
+              retryable: isWorthRetrying,
+              onRetry: (err, attempt, delayMs) =>
+                this.onEvent({ type: 'retrying', sourceId: source.id, attempt, delayMs, error: runErrorOf(err) }),
+            },
+          ),
+        // A partial run is not retried: what it could not read needs the user first.
+        summary: (report) => ({
+          what: source.name,
+          ok: true,
+          headline: report.summary,
+          facts: [],
+          ...(report.status === 'partial' ? { incomplete: report.incomplete ?? 'not complete' } : {}),
+        }),
+      },
+      {
+        signal,
+        onProgress,
+        now: this.now,
+        history: {
+          store: this.store,
+          source,
+          trigger,
+          ...(scheduledFor ? { scheduledFor } : {}),
+          claimId: claim.claimId,
+          attempts: () => attempts,
+          // The history keeps the runner's own result as it was.
+          result: (report) => report,
         },
-        {
-          signal,
-          policy: this.retry,
-          retryable: isWorthRetrying,
-          onRetry: (err, attempt, delayMs) =>
-            this.onEvent({ type: 'retrying', sourceId: source.id, attempt, delayMs, error: runErrorOf(err) }),
-        },
-      );
-      // A partial run is not retried: what it could not read needs the user first.
-      outcome = { status: result.status ?? 'succeeded', result };
-    } catch (err) {
-      outcome = { status: statusOfError(err, signal), error: runErrorOf(err) };
-    }
-    const finished = this.now();
-    const run: RunRecord = {
-      runId: `${started.toISOString().replace(/[-:.]/g, '')}-${source.id}`,
-      sourceId: source.id,
-      sourceName: source.name,
-      kind: source.kind,
-      ...(source.drill ? { drill: true } : {}),
-      trigger,
-      ...(scheduledFor ? { scheduledFor: scheduledFor.toISOString() } : {}),
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-      attempts: Math.max(1, attempts),
-      ...outcome,
-    };
-    try {
-      await this.store.finishRun(claim.claimId, run);
-    } catch (err) {
-      // The run itself is done; losing its history entry must not turn it into a failure.
-      this.onEvent({ type: 'error', error: runErrorOf(err) });
-    }
+      },
+    );
+    // The run itself is done; losing its history entry must not turn it into a failure.
+    if (result.historyError !== undefined) this.onEvent({ type: 'error', error: runErrorOf(result.historyError) });
+    const run = result.run!;
     this.onEvent({ type: 'run-finished', run });
     return run;
   }

@@ -9,6 +9,7 @@ import { type JobOptions } from '../../base/jobs/job';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { jobOutcome, statusOfError } from '../../base/jobs/jobOutcome';
 import { drillTable } from '../../tables/drill/drillTable';
+import { drillFolder } from '../../folders/drill/drillFolder';
 import { DrillRecords, drillSourceKey } from './drillRecords';
 import { bytesText, countText } from '../notify/figures';
 import type { RunReport } from './runHistory';
@@ -67,6 +68,7 @@ export function folderPassphraseSecret(sourceId: string): string {
 export type BackupFolderFn = typeof backupFolder;
 export type BackupTableFn = typeof backupTable;
 export type DrillTableFn = typeof drillTable;
+export type DrillFolderFn = typeof drillFolder;
 
 /** Table runs back up with `backupTable` and the source's engine choice (another function may stand in, in tests). */
 export function tableRunner(
@@ -165,6 +167,77 @@ export function drillTableRunner(
       );
     }
     return { summary, ...(report.backupId ? { restorePoint: report.backupId } : {}), report: { ...report } };
+  };
+}
+
+/**
+ * Drill runs of folder sources: a restore drill of the latest snapshot of the source the drill
+ * names (drillFolder, its default sample). A damaged or missing file fails the run (DrillFailed,
+ * not retried, emailed); data in Glacier classes left unread makes it partial. Every drill is
+ * kept in the drill records for the lists.
+ */
+export function drillFolderRunner(
+  target: () => Promise<BackupTarget> | BackupTarget,
+  records: DrillRecords = new DrillRecords(),
+  drill: DrillFolderFn = drillFolder,
+): SourceRunner<FolderSource> {
+  return async (source, { signal, onProgress }) => {
+    const snapshotSource = source.snapshotSource ?? (source.drill ? undefined : source.id);
+    if (!snapshotSource) {
+      throw new ColdkeepError('InvalidInput', `The drill "${source.name}" names no snapshot source to drill.`, {
+        hint: "Remove this drill source and add it again with the folder, so that it drills the folder's backup source.",
+      });
+    }
+    const { clients, bucket, prefix } = await target();
+    const key = drillSourceKey('folder', snapshotSource);
+    const at = new Date().toISOString();
+    let report;
+    try {
+      report = await drill(
+        clients,
+        { bucket, source: snapshotSource, ...(prefix ? { prefix } : {}) },
+        {
+          ...(signal ? { signal } : {}),
+          onProgress: (p) =>
+            onProgress?.({ sourceId: source.id, done: p.filesDone, unit: 'files', total: p.files, bytes: p.bytesDone }),
+        },
+      );
+    } catch (err) {
+      await records.record({ source: key, status: statusOfError(err, signal), at, summary: (err as Error).message });
+      throw err;
+    }
+    const notRead = report.notRead
+      ? `${countText(report.notRead.files)} file(s) in ${report.notRead.storageClasses.join(', ')} not read`
+      : undefined;
+    const summary =
+      report.status === 'failed'
+        ? `restore drill FAILED: ${report.problems.join(' ')}`
+        : `restore drill ${report.status === 'partial' ? 'passed in part' : 'passed'}: ${countText(report.filesChecked)} of ${countText(report.filesInSnapshot)} files restored and checked, restore ${durationText(report.restoreMs)}` +
+          (notRead ? `; ${notRead}` : '');
+    await records.record({
+      source: key,
+      status: report.status,
+      at,
+      restorePoint: report.snapshotId,
+      restoreMs: report.restoreMs,
+      summary,
+    });
+    if (report.status === 'failed') {
+      throw new ColdkeepError(
+        'DrillFailed',
+        `The drill of ${snapshotSource}'s snapshot ${report.snapshotId} failed: ${report.problems.join(' ')}`,
+        {
+          hint: 'Drill an older snapshot with "coldkeep drill folder", and store again what the folder still holds with "coldkeep files verify --repair --read-data all".',
+          details: { drill: report },
+        },
+      );
+    }
+    return {
+      summary,
+      restorePoint: report.snapshotId,
+      ...(report.status === 'partial' ? { status: 'partial' as const, incomplete: notRead! } : {}),
+      report: { ...report },
+    };
   };
 }
 

@@ -66,6 +66,8 @@ export const folderSourceSchema = z.object({
   kind: z.literal('folder'),
   dir: z.string().min(1),
   excludes: z.array(z.string()).optional(),
+  /** A drill source: the snapshot source it drills (the folder's backup source's id, which names its snapshots). */
+  snapshotSource: z.string().min(1).optional(),
 });
 export const sourceSchema = z.discriminatedUnion('kind', [tableSourceSchema, folderSourceSchema]);
 
@@ -93,6 +95,8 @@ export type NewSource =
       cron?: string;
       enabled?: boolean;
       drill?: boolean;
+      /** A drill source: the snapshot source it drills. */
+      snapshotSource?: string;
     };
 
 /** "weekly", "daily", "monthly", or a cron expression: when a drill source runs. */
@@ -140,6 +144,7 @@ export function newSource(input: NewSource, now: Date = new Date()): Source {
     dir: input.dir,
     name: named(input.dir),
     ...(input.excludes?.length ? { excludes: input.excludes } : {}),
+    ...(input.drill && input.snapshotSource ? { snapshotSource: input.snapshotSource } : {}),
   };
 }
 

@@ -187,16 +187,28 @@ export async function readSourceStatuses(
   const now = options.now ?? new Date();
   const entries = new Map<
     string,
-    { kind: SourceKind; name: string; schedule?: Source; ids: Set<string>; latestBackupAt?: string | null }
+    {
+      kind: SourceKind;
+      name: string;
+      schedule?: Source;
+      ids: Set<string>;
+      /** A folder's snapshot sources: folder drills are recorded under them (the backup source's id names its snapshots). */
+      snapshotSources: Set<string>;
+      latestBackupAt?: string | null;
+    }
   >();
   const entry = (kind: SourceKind, name: string) => {
     const key = drillSourceKey(kind, name);
     let found = entries.get(key);
-    if (!found) entries.set(key, (found = { kind, name, ids: new Set() }));
+    if (!found) entries.set(key, (found = { kind, name, ids: new Set(), snapshotSources: new Set() }));
     return found;
   };
   for (const source of file.sources) {
     const e = entry(source.kind, source.kind === 'table' ? source.table : source.dir);
+    if (source.kind === 'folder') {
+      const snapshots = source.drill ? source.snapshotSource : source.id;
+      if (snapshots) e.snapshotSources.add(snapshots);
+    }
     if (source.drill) continue;
     e.ids.add(source.id);
     e.schedule ??= source;
@@ -212,11 +224,22 @@ export async function readSourceStatuses(
       ...(e.schedule ? { schedule: e.schedule } : {}),
       paused: file.paused,
       runs: history.filter((r) => e.ids.has(r.sourceId)),
-      drill: drillStatus[key] ?? {},
+      drill:
+        drillStatus[key] ?? latestDrill([...e.snapshotSources].map((n) => drillStatus[drillSourceKey('folder', n)])),
       ...(e.latestBackupAt !== undefined ? { latestBackupAt: e.latestBackupAt } : {}),
       now,
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
     }),
+  );
+}
+
+/** Of several sources' drill records (a folder's snapshot sources), the one drilled last; {} for none. */
+function latestDrill(statuses: (DrillStatus | undefined)[]): DrillStatus {
+  return (
+    statuses
+      .filter((d): d is DrillStatus => !!d?.last)
+      .sort((a, b) => a.last!.at.localeCompare(b.last!.at))
+      .at(-1) ?? {}
   );
 }
 

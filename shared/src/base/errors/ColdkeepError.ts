@@ -51,6 +51,7 @@ export type ErrorCode =
   | 'RestoreFailed'
   | 'RunInProgress'
   | 'SessionExpired'
+  | 'SessionTooShort'
   | 'StackBusy'
   | 'StackChanged'
   | 'StackFailed'

@@ -19,7 +19,7 @@ export type ErrorFix =
 
 /** Codes where the credentials are the problem: a profile fixes them, the demo goes without. */
 const CREDENTIALS: ErrorCode[] = ['MissingCredentials', 'NoSuchProfile', 'AccessDenied'];
-const SESSION: ErrorCode[] = ['ExpiredCredentials', 'SessionExpired', 'MfaCodeRejected'];
+const SESSION: ErrorCode[] = ['ExpiredCredentials', 'SessionExpired', 'SessionTooShort', 'MfaCodeRejected'];
 
 /** The fixes of an error, most useful first, each once; none for an error the user cannot act on. */
 export function errorFixes(err: Pick<ColdkeepError, 'code' | 'settings'>): ErrorFix[] {

@@ -123,7 +123,7 @@ export function fromAwsError(err: unknown, ctx: AwsErrorContext): unknown {
   }
   if (name === 'CredentialsProviderError') {
     return new ColdkeepError('MissingCredentials', 'No AWS credentials were found.', {
-      hint: 'Configure a profile ("aws configure") and give it in {setting:profile}, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. To try Coldkeep without AWS run "npm run demo".',
+      hint: 'Configure a profile ("aws configure") and give it in {setting:profile}, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment. To try Coldkeep without AWS, use the local demo ("coldkeep demo" in a terminal).',
       cause: err,
     });
   }

@@ -2,16 +2,13 @@ import { setMaxListeners } from 'node:events';
 import { CancelledError } from '../errors/ColdkeepError';
 
 /**
- * Every long operation in Coldkeep has one shape:
- *   (input, { signal, onProgress }) => Promise<Report>
- * Front ends only render the progress events and the final report.
+ * The last argument of every long operation (the job shape: ARCHITECTURE.md, "Jobs"): the signal
+ * that cancels it, and where its progress events go. Front ends only render those and the report.
  */
 export interface JobOptions<Progress> {
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
 }
-
-export type Job<Input, Progress, Report> = (input: Input, options?: JobOptions<Progress>) => Promise<Report>;
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError();

@@ -158,6 +158,16 @@ export class MfaSession {
     return { renewed: true, outlives: status.remainingMs >= needed, status };
   }
 
+  /**
+   * Whether the cached session lasts a job of `estimateMs`, asking nobody: it is used until the
+   * refresh margin before its end, so the margin counts. Undefined without a valid session.
+   */
+  async outlivesWithoutAsking(estimateMs: number): Promise<OutliveCheck | undefined> {
+    const status = await this.status();
+    if (!status || status.expired) return undefined;
+    return { renewed: false, outlives: status.remainingMs >= estimateMs + this.margin, status };
+  }
+
   /** Forgets the cached session (the AWS CLI's own cache is left alone). */
   async clear(): Promise<boolean> {
     const had = (await this.options.store.get(this.storeKey())) !== undefined;

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { BackupProgress, BackupReport, BackupTableInput } from '../../tables/backup/backupTable';
+import type { BackupProgress, BackupReport, BackupTableInput } from '../../tables/backup/backupReport';
 import type { EngineChoice } from '../../tables/backup/chooseEngine';
 import { backupSummary } from '../../app/notify/jobSummary';
 import { runCliJob } from '../cliJob';

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import type { SourceStatus } from '../../app/status/sourceStatus';
+import type { AwsClients } from '../../base/aws/clients';
 import type { BackupSummary } from '../../tables/repository/listBackups';
 import { type CliContext, requireBucket } from '../context';
 import { formatBytes, formatCount, red, table } from '../format';
@@ -15,9 +17,11 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
       const { listBackups } = await import('../../tables/repository/listBackups.js');
       const clients = new AwsClients(ctx.settings);
       try {
+        const bucket = requireBucket(flags.bucket);
+        const prefix = flags.prefix ?? process.env.COLDKEEP_PREFIX;
         const catalog = await listBackups(clients.s3, {
-          bucket: requireBucket(flags.bucket),
-          prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX,
+          bucket,
+          prefix,
           ...(flags.table ? { table: flags.table } : {}),
         });
         const { readSourceStatuses, statusText } = await import('../../app/status/sourceStatus.js');
@@ -31,15 +35,34 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
             .map((b) => b.createdAt)
             .sort()
             .at(-1)!;
+        // The folder snapshot sources in the same bucket (not with --table), by their snapshot source
+        // name as drills record them. A policy for table backups alone may not list them: the
+        // tables are shown all the same.
+        let folderError: string | undefined;
+        const folderSources = flags.table
+          ? []
+          : await folderSourcesOf(clients, bucket, prefix).catch((err: unknown) => {
+              folderError = err instanceof Error ? err.message : String(err);
+              return [];
+            });
         const byKey = new Map(
           (
             await readSourceStatuses(new ScheduleStore(), {
-              subjects: tables.map((t) => ({ kind: 'table' as const, name: t, latestBackupAt: latest(t) })),
+              subjects: [
+                ...tables.map((t) => ({ kind: 'table' as const, name: t, latestBackupAt: latest(t) })),
+                ...folderSources.map((s) => ({ kind: 'folder' as const, name: s })),
+              ],
             })
           ).map((s) => [s.key, s]),
         );
         const statuses = Object.fromEntries(tables.map((t) => [t, byKey.get(drillSourceKey('table', t))!]));
-        if (ctx.json) return ctx.out(JSON.stringify({ ...catalog, statuses }, null, 2));
+        const folderStatuses = Object.fromEntries(
+          folderSources.map((s) => [s, byKey.get(drillSourceKey('folder', s))!]),
+        );
+        if (ctx.json)
+          return ctx.out(
+            JSON.stringify({ ...catalog, statuses, folderStatuses, ...(folderError ? { folderError } : {}) }, null, 2),
+          );
         if (catalog.backups.length === 0)
           ctx.out(catalog.damaged.length ? 'No readable backups found.' : 'No backups found.');
         else {
@@ -58,22 +81,28 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
               ]),
             ),
           );
+        }
+        if (tables.length || folderSources.length) {
+          const row = (name: string, status: SourceStatus): string[] => {
+            const state = statusText(status);
+            return [
+              name,
+              status.drillProblem ? red(status.verifiedText) : status.verifiedText,
+              status.state === 'failing' ? red(state) : state,
+            ];
+          };
           ctx.out(
             '\n' +
               table(
-                ['TABLE', 'LAST VERIFIED RESTORE (drill)', 'STATE'],
-                tables.map((t) => {
-                  const status = statuses[t]!;
-                  const state = statusText(status);
-                  return [
-                    t,
-                    status.drillProblem ? red(status.verifiedText) : status.verifiedText,
-                    status.state === 'failing' ? red(state) : state,
-                  ];
-                }),
+                ['SOURCE', 'LAST VERIFIED RESTORE (drill)', 'STATE'],
+                [
+                  ...tables.map((t) => row(t, statuses[t]!)),
+                  ...folderSources.map((s) => row(`folder ${s}`, folderStatuses[s]!)),
+                ],
               ),
           );
         }
+        if (folderError) ctx.out(`\nFolder sources not listed: ${folderError}`);
         if (catalog.incomplete.length) {
           ctx.out(
             `\n${catalog.incomplete.length} incomplete backup folder(s) (no manifest: failed or still running; not restorable):\n` +
@@ -90,6 +119,13 @@ export function backupsListCommand(context: () => Promise<CliContext>): Command 
         clients.destroy();
       }
     });
+}
+
+/** The folder snapshot sources under the prefix (see "coldkeep files snapshots"). */
+async function folderSourcesOf(clients: AwsClients, bucket: string, prefix: string | undefined): Promise<string[]> {
+  const { listSources } = await import('../../folders/repository/snapshotCatalog.js');
+  const { normalizePrefix } = await import('../../storage/bucketKeys.js');
+  return (await listSources(clients.s3, bucket, normalizePrefix(prefix))).sort();
 }
 
 /** "full", or for an incremental backup its place in the chain: "+2 on 20261122T…" (or "broken"). */

@@ -31,7 +31,7 @@ export function scheduleAddCommand(context: () => Promise<CliContext>): Command 
     .option('--exclude <pattern...>', 'for folders: gitignore-style patterns to leave out')
     .option(
       '--drill <when>',
-      'also add a restore drill of the table: "daily", "weekly", "monthly" or a cron expression (see "coldkeep drill table")',
+      'also add a restore drill of the table or folder: "daily", "weekly", "monthly" or a cron expression (see "coldkeep drill")',
     )
     .option('--dir <path>', 'schedule folder (default: $COLDKEEP_SCHEDULE_DIR, else the config folder)')
     .action(async (flags: ScheduleAddFlags) => {
@@ -65,16 +65,20 @@ export function scheduleAddCommand(context: () => Promise<CliContext>): Command 
               ...(flags.exclude ? { excludes: flags.exclude } : {}),
             },
       );
-      if (flags.drill !== undefined && !flags.table) {
-        throw new ColdkeepError('InvalidInput', '--drill is for table sources (folder drills are not scheduled yet).', {
-          hint: 'Drop --drill for --folder.',
-        });
-      }
-      // The drill is a source of its own (its schedule, history and claim), beside the backup.
+      // The drill is a source of its own (its schedule, history and claim), beside the backup; a
+      // folder's drills the snapshots its backup source makes (named by that source's id).
       const drill =
-        flags.drill !== undefined
-          ? newSource({ kind: 'table', table: flags.table!, cron: drillCron(flags.drill), drill: true })
-          : undefined;
+        flags.drill === undefined
+          ? undefined
+          : source.kind === 'table'
+            ? newSource({ kind: 'table', table: source.table, cron: drillCron(flags.drill), drill: true })
+            : newSource({
+                kind: 'folder',
+                dir: source.dir,
+                cron: drillCron(flags.drill),
+                drill: true,
+                snapshotSource: source.id,
+              });
       const store = scheduleStore(flags.dir);
       await store.addSource(source);
       if (drill) await store.addSource(drill);

@@ -51,7 +51,12 @@ export interface SnapshotSummary {
  * source's keys (which hold only characters below "~"). A Delimiter listing would do it in one
  * request on S3, but s3rver never reports common prefixes more than one level deep.
  */
-async function listSources(s3: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
+export async function listSources(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const root = filesRoot(prefix);
   const sources: string[] = [];
   let startAfter: string | undefined;

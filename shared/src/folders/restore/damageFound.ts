@@ -7,6 +7,7 @@ import {
   recordDamage,
   storeObjectOf,
 } from '../repository/damageRecords';
+import type { StorageOptions } from '../../storage/storageOptions';
 import type { SourceLocation } from '../repository/layout';
 import { UNOPENED_SLICE } from '../repository/packReader';
 import type { FileEntry } from '../repository/snapshotManifest';
@@ -17,7 +18,7 @@ export const REPAIR_COMMAND = 'coldkeep files verify --repair --read-data all';
 
 /**
  * Records the objects a restore found damaged or missing (their ETag from a HeadObject), so that
- * no later backup reuses them. Never throws: the restore's own outcome is what the user needs.
+ * no later backup reuses them (with `storage`'s SSE, when given). Never throws: the restore's own outcome is what the user needs.
  */
 export async function recordFound(
   s3: S3Client,
@@ -25,6 +26,8 @@ export async function recordFound(
   snapshotId: string,
   found: { key: string; problem: string; paths: string[] }[],
   signal: AbortSignal | undefined,
+  storage?: StorageOptions,
+  /** An encrypted source's records name no path (they are stored in the clear). */
   withoutPaths = false,
 ): Promise<{ recorded: string[]; error?: string }> {
   const byObject = new Map<string, DamageFinding>();
@@ -42,7 +45,13 @@ export async function recordFound(
   } catch (err) {
     return { recorded: [], error: err instanceof Error ? err.message : String(err) };
   }
-  return recordDamage(s3, loc, [...byObject.values()], { foundBy: 'restore', snapshotId, withoutPaths }, signal);
+  return recordDamage(
+    s3,
+    loc,
+    [...byObject.values()],
+    { foundBy: 'restore', snapshotId, withoutPaths, ...(storage ? { storage } : {}) },
+    signal,
+  );
 }
 
 /** The `actual` hash of a sealed blob that failed to open (altered in the bucket, or cut short). */
@@ -77,6 +86,7 @@ export async function damagedFilesError(run: SnapshotRestoreRun): Promise<Coldke
       return { key: details.key, problem: 'hash-mismatch', paths: details.paths ?? [details.path] };
     }),
     run.signal,
+    undefined,
     run.codec.sealed,
   );
   const target = run.target.dir;

@@ -74,6 +74,7 @@ async function archivedObjects(
       snapshotId,
       lost.map((f) => ({ key: keyOf(f), problem: 'missing', paths: [f.path] })),
       signal,
+      undefined,
       codec.sealed,
     );
     throw new ColdkeepError(

@@ -272,6 +272,7 @@ export function generatePolicy(options: GenerateOptions): GeneratedPolicy {
         'restore-import',
         'drill',
         'drill-import',
+        'drill-folder',
         'list-backups',
         'delete-backup',
         'files',

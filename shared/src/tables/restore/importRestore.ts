@@ -14,7 +14,8 @@ import type { TableSchema } from '../source/tableSchema';
 import { type PlannedFile, regionNote, type RestorePlan } from './restorePlan';
 import type { ImportFacts, RestoreProgress, RestoreReport, RestoreTableInput } from './restoreReport';
 import { applyTtl, createTableInput, inspectTarget } from './targetTable';
-import { thawArchived } from '../../storage/thawArchived';
+import { restoreTarget } from './planPhase';
+import { thawDataFiles } from './thawPhase';
 
 const DEFAULT_POLL_MS = 15_000;
 
@@ -83,7 +84,6 @@ export async function importRestore(
   { signal, onProgress }: JobOptions<RestoreProgress> = {},
 ): Promise<RestoreReport> {
   const startedAt = Date.now();
-  const target = input.target ?? plan.sourceTable ?? '';
   const refuse = (message: string, hint: string): never => {
     throw new ColdkeepError('InvalidInput', `${message} Nothing was imported.`, { hint });
   };
@@ -110,8 +110,12 @@ export async function importRestore(
       '--dry-run verifies files by downloading them; ImportTable does not.',
       'Use {setting:engine=write} with {setting:dryRun} to verify the backup.',
     );
-  if (!target)
-    refuse(`The backup at ${plan.uri} does not name its table.`, 'Give the table to import into ({setting:target}).');
+  const target = restoreTarget(
+    plan,
+    input.target,
+    'Give the table to import into ({setting:target}).',
+    ' Nothing was imported.',
+  );
   if ((await inspectTarget(clients.dynamodb, target, signal)).exists) {
     throw new ColdkeepError(
       'TableExists',
@@ -131,20 +135,8 @@ export async function importRestore(
     ...(plan.itemCount !== undefined ? { itemsExpected: plan.itemCount } : {}),
   };
   const emit = (): void => onProgress?.({ ...progress });
-  emit();
   // ImportTable cannot read archived objects: bring them back first, like any restore.
-  await thawArchived(
-    clients.s3,
-    plan.bucket,
-    plan.files.map((f) => f.key),
-    input.thaw ?? {},
-    signal,
-    (pending) => {
-      progress.waitingFor = pending.length;
-      emit();
-    },
-  );
-  delete progress.waitingFor;
+  await thawDataFiles({ clients, signal, plan, target, progress, emit }, input.thaw, { countWaiting: true });
   throwIfAborted(signal);
 
   const keyPrefix = importKeyPrefix(plan.files);

@@ -10,7 +10,6 @@ import { type JobOptions, throwIfAborted } from '../../base/jobs/job';
 import { runPool } from '../../base/jobs/pool';
 import { CapacityLimiter } from '../source/capacityLimiter';
 import { itemFromDynamoJson } from '../source/dynamoJson';
-import { versionDrift, versionDriftText } from '../repository/backedUpVersions';
 import {
   canonicalKey,
   type KeyAttribute,
@@ -20,11 +19,13 @@ import {
   parseKeysFile,
   parsePlainKey,
 } from './itemKeys';
+import { planWarnings, restoreTarget } from './planPhase';
 import { planRestore, type RestoreSource } from './restorePlan';
 import { BatchWriter } from './batchWriter';
 import { HashKeyShortcut } from './hashKeyShortcut';
 import { assertSameKeys } from './targetTable';
-import { type ThawOptions, thawArchived } from '../../storage/thawArchived';
+import { thawDataFiles } from './thawPhase';
+import type { ThawOptions } from '../../storage/thawArchived';
 import { readVerifiedLines } from '../repository/verifiedLines';
 import { matchesWhere, parseWhere, type RawItem, type WhereNode } from './whereFilter';
 
@@ -132,12 +133,7 @@ export async function restoreItems(
   }
   const where: WhereNode | undefined = input.where ? parseWhere(input.where) : undefined;
   const plan = await planRestore(s3, input.source, signal);
-  const target = input.target ?? plan.sourceTable;
-  if (!target) {
-    throw new ColdkeepError('InvalidInput', `The backup at ${plan.uri} does not name its table.`, {
-      hint: 'Give the table to restore into: {setting:target=TABLE}.',
-    });
-  }
+  const target = restoreTarget(plan, input.target, 'Give the table to restore into: {setting:target=TABLE}.');
   const table = await describeTarget(clients, target, signal);
   if (plan.schema) assertSameKeys(target, table.KeySchema, plan.schema);
   const keyAttrs = keyAttributes(table.KeySchema ?? [], table.AttributeDefinitions ?? []);
@@ -174,18 +170,9 @@ export async function restoreItems(
   };
   const emit = (): void => onProgress?.({ ...progress });
   emit();
-  const warnings = (await versionDrift(s3, plan.bucket, plan.files, signal)).map((d) =>
-    versionDriftText(plan.bucket, d),
-  );
-  progress.phase = 'thaw';
-  emit();
-  await thawArchived(
-    s3,
-    plan.bucket,
-    plan.files.map((f) => f.key),
-    input.thaw ?? {},
-    signal,
-  );
+  // Unlike the whole-table restores, an item restore gives no region note.
+  const warnings = await planWarnings(s3, plan, undefined, signal);
+  await thawDataFiles({ clients, signal, plan, target, progress, emit }, input.thaw, { countWaiting: false });
 
   // Select: the items as of the end of the chain, as DynamoDB JSON text, by canonical key.
   progress.phase = 'select';

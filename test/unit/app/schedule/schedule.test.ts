@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { folderBackupReport } from '../../../helpers/folderBackupReport';
 import {
   CancelledError,
   checkCron,
@@ -407,32 +408,7 @@ describe('emails about scheduled runs', () => {
   });
 
   test("the summary is the job's own, from the kept report, plus how the run came about", () => {
-    const report: FolderBackupReport = {
-      snapshotId: 'snap-1',
-      source: 'docs',
-      bucket: 'b',
-      uri: 's3://b/coldkeep/files/docs/',
-      snapshotKey: 'coldkeep/files/docs/snapshots/snap-1.json.gz',
-      dir: '/home/me/Documents',
-      files: 3,
-      dirs: 1,
-      symlinks: 0,
-      bytes: 300,
-      unchangedFiles: 0,
-      hashedFiles: 3,
-      hashedBytes: 300,
-      uploadedBlobs: 3,
-      uploadedBytes: 300,
-      uploadedPacks: 1,
-      uploadedTrees: 1,
-      uploadedTreeBytes: 200,
-      status: 'succeeded',
-      skipped: [],
-      changedWhileReading: [],
-      startedAt: '2026-11-23T02:00:01.000Z',
-      finishedAt: '2026-11-23T02:00:03.000Z',
-      durationMs: 2000,
-    };
+    const report = folderBackupReport();
     const snapshot = runSummary(run({ result: { summary: '3 files', restorePoint: 'snap-1', report: { ...report } } }));
     assert.equal(snapshot.ok, true);
     assert.equal(snapshot.what, 'Scheduled snapshot of folder /home/me/Documents');

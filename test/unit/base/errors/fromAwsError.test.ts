@@ -62,10 +62,11 @@ describe('fromAwsError', () => {
   });
 
   test('missing credentials, missing bucket and wrong region map to their codes', () => {
-    assert.equal(
-      (fromAwsError(awsError('CredentialsProviderError'), { doing: 'x' }) as ColdkeepError).code,
-      'MissingCredentials',
-    );
+    const missing = fromAwsError(awsError('CredentialsProviderError'), { doing: 'x' }) as ColdkeepError;
+    assert.equal(missing.code, 'MissingCredentials');
+    // The hint says what a user does, not a command of the development checkout.
+    assert.match(missing.hint ?? '', /aws configure.*profile.*"coldkeep demo"/);
+    assert.doesNotMatch(missing.hint ?? '', /npm/);
     const noBucket = fromAwsError(awsError('NoSuchBucket'), {
       doing: 'x',
       bucket: 'bk',

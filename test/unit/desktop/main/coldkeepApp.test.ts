@@ -7,7 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DrillRecords, MemorySecretStore, newSource, type RunRecord, TOOL_NAME } from '@coldkeep/shared';
+import { mockClient } from 'aws-sdk-client-mock';
 import { IpcChannel, type IpcResult, type SourceView, type StatusOverview } from 'coldkeep-desktop/dist/ipc';
 import { ColdkeepApp } from 'coldkeep-desktop/dist/main/coldkeepApp';
 import { dispatch } from 'coldkeep-desktop/dist/main/ipcHandlers';
@@ -132,6 +134,80 @@ describe("desktop main: the sources' status", () => {
       const unknown = await dispatch(handlers, IpcChannel.GetStatus, { sourceId: 'nope' });
       assert.equal(!unknown.ok && unknown.error.code, 'NoSuchSource');
     } finally {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('desktop main: a table run its MFA session would not outlive', () => {
+  test('is refused before the backup with SessionTooShort, not retried, and its history entry is written by runJob', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'coldkeep-desktop-short-'));
+    await writeFile(join(dir, 'config'), '[profile mfa]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n');
+    await writeFile(join(dir, 'credentials'), '[mfa]\naws_access_key_id = AKIALONG\naws_secret_access_key = long\n');
+    const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') };
+    // 5.5 minutes left: usable for 30 s before the 5-minute refresh margin, less than a minute's backup.
+    const store = new MemorySecretStore();
+    await store.set(
+      'coldkeep.session.mfa',
+      JSON.stringify({
+        accessKeyId: 'ASIASESSION',
+        secretAccessKey: 'session-secret',
+        sessionToken: 'SESSIONTOKEN',
+        expiration: new Date(Date.now() + 5.5 * 60_000).toISOString(),
+        profile: 'mfa',
+        mode: 'session-token',
+        mfaSerial: 'arn:aws:iam::123456789012:mfa/alice',
+        source: 'sts',
+      }),
+    );
+    // The estimate's DescribeTable (no emulator is needed for it): an empty table, a minute's job.
+    const dynamodb = mockClient(DynamoDBClient);
+    dynamodb.on(DescribeTableCommand).resolves({
+      Table: {
+        TableName: 'orders',
+        TableStatus: 'ACTIVE',
+        TableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        TableSizeBytes: 0,
+        ItemCount: 0,
+      },
+    });
+    dynamodb.on(DescribeTimeToLiveCommand).resolves({});
+    const app = await ColdkeepApp.open({
+      dataDir: dir,
+      scheduleDir: join(dir, 'schedule'),
+      appInfo: { name: TOOL_NAME, version: '0.0.0-test', electronVersion: 'none', platform: process.platform },
+      secrets: { store, problem: () => undefined },
+      pickFolder: async () => undefined,
+      stacks: stacksFrom(),
+      // Retries a millisecond apart: a refusal that were retried would show in the tries.
+      retry: { baseMs: 1, maxMs: 1, maxAttempts: 4 },
+      env,
+    });
+    try {
+      const handlers = app.handlers();
+      await handlers[IpcChannel.SaveSettings]({ profile: 'mfa', region: 'us-east-1', bucket: 'acme-backups' });
+      const { source } = await handlers[IpcChannel.AddSource]({ kind: 'table', table: 'orders' });
+      const [run] = (await handlers[IpcChannel.BackUpNow]({ sourceId: source.id })) as RunRecord[];
+      assert.equal(run?.status, 'failed', JSON.stringify(run?.error));
+      assert.equal(run?.error?.code, 'SessionTooShort', JSON.stringify(run?.error));
+      assert.match(
+        run?.error?.message ?? '',
+        /The MFA session of "mfa" ends at .*, before this job is expected to finish/,
+      );
+      assert.match(run?.error?.hint ?? '', /Enter a new MFA code under Settings/);
+      assert.equal(run?.attempts, 1, 'another try finds the same session: not retried');
+      assert.deepEqual(
+        dynamodb.calls().map((c) => c.args[0].constructor.name),
+        ['DescribeTableCommand', 'DescribeTimeToLiveCommand'],
+        'only the estimate: the backup never started',
+      );
+      assert.deepEqual(await app.store.history(), [run]);
+      assert.deepEqual(await app.store.running(), [], "the record ended the run's claim");
+    } finally {
+      dynamodb.restore();
       await app.close();
       await rm(dir, { recursive: true, force: true });
     }
