@@ -8,6 +8,7 @@
  *
  *   npm run -s build && node bench/files/nochange.mjs --files 100000 [--folders 1000] [--repeat 3]
  *     [--dist DIR --label NAME] [--out FILE] [--node-options "--import $PWD/bench/memProbe.mjs"]
+ *     [--passphrase P]
  *
  * Prints `--version` and no-change wall time, CPU seconds and peak RSS (/usr/bin/time) per
  * repeat, and what each no-change snapshot added to the bucket: objects, and bytes of manifest
@@ -15,7 +16,8 @@
  * commit's, inside the repository so that it finds node_modules), with its own bucket folder
  * (`--label`); `--out` writes the figures as JSON. Data and the emulator's folder stay under
  * bench/.cache/nochange-<files>/ for the next run. s3rver runs over HTTPS in its own process, as
- * in run.ts.
+ * in run.ts. `--passphrase` measures an encrypted source instead (its own source, `bench-enc`:
+ * sealed manifest and trees), the CLI given the passphrase in $COLDKEEP_PASSPHRASE.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +43,8 @@ const repeat = option('--repeat', 3);
 const dist = resolve(text('--dist', join(root, 'shared', 'dist')));
 const label = text('--label', 'current');
 const outFile = text('--out', undefined);
+const passphrase = text('--passphrase', undefined);
+const source = passphrase ? 'bench-enc' : 'bench';
 const cli = join(dist, 'cli', 'main.js');
 const work = join(root, 'bench', '.cache', `nochange-${files}`);
 const tls = join(root, 'bench', '.cache', 'files-tls');
@@ -70,7 +74,10 @@ if (!existsSync(join(work, '.data-complete'))) {
 }
 
 const s3dir = join(work, label === 'current' ? 's3' : `s3-${label}`);
-const parentDone = join(work, label === 'current' ? '.parent-complete' : `.parent-complete-${label}`);
+const parentDone = join(
+  work,
+  `${label === 'current' ? '.parent-complete' : `.parent-complete-${label}`}${passphrase ? '-enc' : ''}`,
+);
 mkdirSync(s3dir, { recursive: true });
 const server = spawn(
   process.execPath,
@@ -100,7 +107,7 @@ try {
       const write = /^(PutObject|CreateMultipartUpload|UploadPart|CompleteMultipartUpload)Command$/.test(
         context.commandName ?? '',
       );
-      if (write && !/\/(snapshots|trees|locks)\//.test(key))
+      if (write && !/\/(snapshots|trees|locks|keys)\//.test(key))
         return { output: { $metadata: {}, UploadId: 'fake' }, response: {} };
       return next(call);
     };
@@ -110,7 +117,8 @@ try {
       dir: data,
       bucket: 'coldkeep',
       prefix: 'bench',
-      source: 'bench',
+      source,
+      ...(passphrase ? { keys: { passphrase } } : {}),
     });
     clients.destroy();
     console.log(
@@ -126,7 +134,7 @@ try {
   /** The source's objects (locks aside): key → size. */
   const objects = async () => {
     const found = new Map();
-    for await (const o of shared.listObjects(lister.s3, 'coldkeep', 'bench/files/bench/')) {
+    for await (const o of shared.listObjects(lister.s3, 'coldkeep', `bench/files/${source}/`)) {
       if (!o.Key.includes('/locks/')) found.set(o.Key, o.Size ?? 0);
     }
     return found;
@@ -139,6 +147,7 @@ try {
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_REGION: 'us-east-1',
+    ...(passphrase ? { COLDKEEP_PASSPHRASE: passphrase } : {}),
     // A diagnostic preload, e.g. --node-options "--import $PWD/bench/memProbe.mjs" (said in the output).
     ...(text('--node-options', undefined) ? { NODE_OPTIONS: text('--node-options', undefined) } : {}),
   };
@@ -163,7 +172,7 @@ try {
     '--prefix',
     'bench',
     '--source',
-    'bench',
+    source,
     '--json',
   ];
   for (let i = 0; i < repeat; i++) {

@@ -16,6 +16,7 @@ import {
   backupFolder,
   blobKey,
   ColdkeepError,
+  drillFolder,
   type FileEntry,
   type FolderBackupInput,
   forgetSnapshots,
@@ -405,5 +406,29 @@ describe('encrypted folder snapshots (format 3)', () => {
       isCode('LastKeyWrap'),
     );
     await assert.rejects(restore(source, snapshotId, join(work, `${source}-3`)), isCode('WrongKey'));
+  });
+
+  test('a drill of an encrypted source restores its sample with the key, and needs it', async () => {
+    const source = uniqueName('enc-drill');
+    const dir = join(work, source);
+    await mkdir(join(dir, 'sub'), { recursive: true });
+    await writeFile(join(dir, 'sub', 'packed.txt'), 'packed text '.repeat(100));
+    await writeFile(join(dir, 'own.bin'), randomBytes(2 * MiB));
+    const { snapshotId } = await backup(dir, source);
+    const drill = (k?: KeyMaterial) =>
+      drillFolder(clients, {
+        bucket,
+        prefix: PREFIX,
+        source,
+        files: 'all',
+        verifyReadData: 'all',
+        tempDir: work,
+        ...(k ? { keys: k } : {}),
+      });
+    const report = await drill(keys);
+    assert.equal(report.status, 'succeeded', report.problems.join('\n'));
+    assert.equal(report.snapshotId, snapshotId);
+    assert.equal(report.filesChecked, 2);
+    await assert.rejects(drill(), isCode('KeyRequired'));
   });
 });
