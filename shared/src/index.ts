@@ -82,6 +82,7 @@ export * from './tables/drill/drillTable';
 export * from './tables/drill/scratchTable';
 export * from './app/schedule/drillRecords';
 export * from './app/drill/tableDrillJob';
+export * from './app/drill/recordedDrill';
 export * from './app/status/ageText';
 export * from './app/status/sourceStatus';
 

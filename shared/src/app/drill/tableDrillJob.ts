@@ -1,6 +1,5 @@
 import type { AwsClients } from '../../base/aws/clients';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
-import { statusOfError } from '../../base/jobs/jobOutcome';
 import {
   drillTable,
   type DrillTableInput,
@@ -11,6 +10,7 @@ import { countText, durationText } from '../notify/figures';
 import type { JobSummary } from '../notify/jobSummary';
 import type { JobSpec } from '../runJob';
 import { DrillRecords, drillSourceKey } from '../schedule/drillRecords';
+import { recordedDrill, tableDrillResult } from './recordedDrill';
 
 /**
  * A table's restore drill as a job that a front end runs with runJob (progress, cancel, email):
@@ -26,25 +26,13 @@ export function tableDrillJob(
   return {
     what: `Restore drill of table ${input.table}`,
     run: async (job) => {
-      const source = drillSourceKey('table', input.table);
-      const at = new Date().toISOString();
-      let report: DrillTableReport;
-      try {
-        report = await drillTable(clients, input, job);
-      } catch (err) {
-        const summary = err instanceof Error ? err.message : String(err);
-        await records.record({ source, status: statusOfError(err, job.signal), at, summary });
-        throw err;
-      }
-      await records.record({
-        source,
-        status: report.status,
-        at,
-        ...(report.backupId ? { restorePoint: report.backupId } : {}),
-        restoreMs: report.restoreMs,
-        summary:
-          report.problems[0] ?? `${report.itemsCompared} items compared, restore ${durationText(report.restoreMs)}`,
-      });
+      const report = await recordedDrill(
+        records,
+        drillSourceKey('table', input.table),
+        () => drillTable(clients, input, job),
+        tableDrillResult,
+        job.signal,
+      );
       if (report.status === 'failed') {
         throw new ColdkeepError(
           'DrillFailed',

@@ -7,10 +7,11 @@ import { backupFolder } from '../../folders/backup/backupFolder';
 import type { KeyMaterial } from '../../folders/repository/sourceKeyring';
 import { type JobOptions } from '../../base/jobs/job';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
-import { jobOutcome, statusOfError } from '../../base/jobs/jobOutcome';
+import { jobOutcome } from '../../base/jobs/jobOutcome';
 import { drillTable } from '../../tables/drill/drillTable';
 import { drillFolder } from '../../folders/drill/drillFolder';
 import { DrillRecords, drillSourceKey } from './drillRecords';
+import { folderDrillNotRead, folderDrillResult, recordedDrill, tableDrillResult } from '../drill/recordedDrill';
 import { bytesText, countText } from '../notify/figures';
 import type { RunReport } from './runHistory';
 import type { FolderSource, Source, TableSource } from './sources';
@@ -122,40 +123,28 @@ export function drillTableRunner(
 ): SourceRunner<TableSource> {
   return async (source, { signal, onProgress }) => {
     const { clients, bucket, prefix } = await target();
-    const key = drillSourceKey('table', source.table);
-    const at = new Date().toISOString();
-    let report;
-    try {
-      report = await drill(
-        clients,
-        { table: source.table, bucket, ...(prefix ? { prefix } : {}) },
-        {
-          ...(signal ? { signal } : {}),
-          onProgress: (p) =>
-            onProgress?.({
-              sourceId: source.id,
-              done: p.phase === 'compare' ? (p.itemsCompared ?? 0) : (p.restore?.itemsWritten ?? 0),
-              unit: 'items',
-              ...(p.restore?.itemsExpected !== undefined ? { total: p.restore.itemsExpected } : {}),
-            }),
-        },
-      );
-    } catch (err) {
-      await records.record({ source: key, status: statusOfError(err, signal), at, summary: (err as Error).message });
-      throw err;
-    }
-    const summary =
-      report.status === 'succeeded'
-        ? `restore drill passed: ${countText(report.itemsCompared)} items compared, restore ${durationText(report.restoreMs)}`
-        : `restore drill FAILED: ${report.problems.join(' ')}`;
-    await records.record({
-      source: key,
-      status: report.status,
-      at,
-      ...(report.backupId ? { restorePoint: report.backupId } : {}),
-      restoreMs: report.restoreMs,
-      summary,
-    });
+    const report = await recordedDrill(
+      records,
+      drillSourceKey('table', source.table),
+      () =>
+        drill(
+          clients,
+          { table: source.table, bucket, ...(prefix ? { prefix } : {}) },
+          {
+            ...(signal ? { signal } : {}),
+            onProgress: (p) =>
+              onProgress?.({
+                sourceId: source.id,
+                done: p.phase === 'compare' ? (p.itemsCompared ?? 0) : (p.restore?.itemsWritten ?? 0),
+                unit: 'items',
+                ...(p.restore?.itemsExpected !== undefined ? { total: p.restore.itemsExpected } : {}),
+              }),
+          },
+        ),
+      tableDrillResult,
+      signal,
+    );
+    const { summary } = tableDrillResult(report);
     if (report.status === 'failed') {
       throw new ColdkeepError(
         'DrillFailed',
@@ -189,39 +178,30 @@ export function drillFolderRunner(
       });
     }
     const { clients, bucket, prefix } = await target();
-    const key = drillSourceKey('folder', snapshotSource);
-    const at = new Date().toISOString();
-    let report;
-    try {
-      report = await drill(
-        clients,
-        { bucket, source: snapshotSource, ...(prefix ? { prefix } : {}) },
-        {
-          ...(signal ? { signal } : {}),
-          onProgress: (p) =>
-            onProgress?.({ sourceId: source.id, done: p.filesDone, unit: 'files', total: p.files, bytes: p.bytesDone }),
-        },
-      );
-    } catch (err) {
-      await records.record({ source: key, status: statusOfError(err, signal), at, summary: (err as Error).message });
-      throw err;
-    }
-    const notRead = report.notRead
-      ? `${countText(report.notRead.files)} file(s) in ${report.notRead.storageClasses.join(', ')} not read`
-      : undefined;
-    const summary =
-      report.status === 'failed'
-        ? `restore drill FAILED: ${report.problems.join(' ')}`
-        : `restore drill ${report.status === 'partial' ? 'passed in part' : 'passed'}: ${countText(report.filesChecked)} of ${countText(report.filesInSnapshot)} files restored and checked, restore ${durationText(report.restoreMs)}` +
-          (notRead ? `; ${notRead}` : '');
-    await records.record({
-      source: key,
-      status: report.status,
-      at,
-      restorePoint: report.snapshotId,
-      restoreMs: report.restoreMs,
-      summary,
-    });
+    const report = await recordedDrill(
+      records,
+      drillSourceKey('folder', snapshotSource),
+      () =>
+        drill(
+          clients,
+          { bucket, source: snapshotSource, ...(prefix ? { prefix } : {}) },
+          {
+            ...(signal ? { signal } : {}),
+            onProgress: (p) =>
+              onProgress?.({
+                sourceId: source.id,
+                done: p.filesDone,
+                unit: 'files',
+                total: p.files,
+                bytes: p.bytesDone,
+              }),
+          },
+        ),
+      folderDrillResult,
+      signal,
+    );
+    const { summary } = folderDrillResult(report);
+    const notRead = folderDrillNotRead(report);
     if (report.status === 'failed') {
       throw new ColdkeepError(
         'DrillFailed',
@@ -239,10 +219,6 @@ export function drillFolderRunner(
       report: { ...report },
     };
   };
-}
-
-function durationText(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Folder runs take a snapshot with `backupFolder` (another function may stand in, in tests). */

@@ -104,10 +104,8 @@ export function drillFolderCommand(context: () => Promise<CliContext>): Command 
     const { AwsClients } = await import('../../base/aws/clients.js');
     const { drillFolder } = await import('../../folders/drill/drillFolder.js');
     const { DrillRecords, drillSourceKey } = await import('../../app/schedule/drillRecords.js');
+    const { folderDrillResult, recordedDrill } = await import('../../app/drill/recordedDrill.js');
     const clients = new AwsClients(ctx.settings);
-    const records = new DrillRecords();
-    const key = drillSourceKey('folder', source);
-    const at = new Date().toISOString();
     const prefix = prefixFrom(flags.prefix);
     const sse =
       flags.sse === 'aws:kms' || flags.kmsKeyId
@@ -118,67 +116,53 @@ export function drillFolderCommand(context: () => Promise<CliContext>): Command 
     let costSaid = false;
     try {
       const report = await withCancel((signal) =>
-        drillFolder(
-          clients,
-          {
-            bucket: requireBucket(flags.bucket),
-            ...(prefix !== undefined ? { prefix } : {}),
-            source,
-            ...(flags.snapshot ? { snapshotId: flags.snapshot } : {}),
-            ...(flags.files !== undefined ? { files: flags.files } : {}),
-            ...(flags.thaw ? { thaw: true } : {}),
-            ...(flags.tier ? { tier: flags.tier } : {}),
-            ...(flags.days ? { days: flags.days } : {}),
-            ...(flags.pollSeconds ? { pollIntervalMs: flags.pollSeconds * 1000 } : {}),
-            ...(flags.keep ? { keep: true } : {}),
-            ...(flags.mismatches ? { mismatchLimit: flags.mismatches } : {}),
-            ...(flags.readData ? { verifyReadData: flags.readData } : {}),
-            keys: keyMaterialFromFlags(flags),
-            ...(sse ? { storage: { sse } } : {}),
-            ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-          },
-          {
-            signal,
-            onProgress: (p) => {
-              // What a retrieval costs is said before it starts, on stderr (stdout stays the report).
-              if (p.thaw && !costSaid) {
-                costSaid = true;
-                ctx.progress.done();
-                process.stderr.write(`${p.thaw.note}\n`);
-              }
-              ctx.progress.show(`${p.phase}:${p.waitingFor ?? ''}`, () => [
-                p.phase === 'thaw'
-                  ? `Drill of ${source}: waiting for ${formatCount(p.waitingFor ?? p.thaw?.objects ?? 0)} archived object(s) to be retrieved…`
-                  : p.phase === 'restore'
-                    ? `Drill of ${source} ${p.snapshotId ?? ''}: ${formatCount(p.filesDone)} of ${formatCount(p.files)} sampled files restored, ${formatBytes(p.bytesDone)}`
-                    : `Drill of ${source}${p.snapshotId ? ` ${p.snapshotId}` : ''}: ${p.phase}`,
-              ]);
-            },
-          },
+        recordedDrill(
+          new DrillRecords(),
+          drillSourceKey('folder', source),
+          () =>
+            drillFolder(
+              clients,
+              {
+                bucket: requireBucket(flags.bucket),
+                ...(prefix !== undefined ? { prefix } : {}),
+                source,
+                ...(flags.snapshot ? { snapshotId: flags.snapshot } : {}),
+                ...(flags.files !== undefined ? { files: flags.files } : {}),
+                ...(flags.thaw ? { thaw: true } : {}),
+                ...(flags.tier ? { tier: flags.tier } : {}),
+                ...(flags.days ? { days: flags.days } : {}),
+                ...(flags.pollSeconds ? { pollIntervalMs: flags.pollSeconds * 1000 } : {}),
+                ...(flags.keep ? { keep: true } : {}),
+                ...(flags.mismatches ? { mismatchLimit: flags.mismatches } : {}),
+                ...(flags.readData ? { verifyReadData: flags.readData } : {}),
+                keys: keyMaterialFromFlags(flags),
+                ...(sse ? { storage: { sse } } : {}),
+                ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+              },
+              {
+                signal,
+                onProgress: (p) => {
+                  // What a retrieval costs is said before it starts, on stderr (stdout stays the report).
+                  if (p.thaw && !costSaid) {
+                    costSaid = true;
+                    ctx.progress.done();
+                    process.stderr.write(`${p.thaw.note}\n`);
+                  }
+                  ctx.progress.show(`${p.phase}:${p.waitingFor ?? ''}`, () => [
+                    p.phase === 'thaw'
+                      ? `Drill of ${source}: waiting for ${formatCount(p.waitingFor ?? p.thaw?.objects ?? 0)} archived object(s) to be retrieved…`
+                      : p.phase === 'restore'
+                        ? `Drill of ${source} ${p.snapshotId ?? ''}: ${formatCount(p.filesDone)} of ${formatCount(p.files)} sampled files restored, ${formatBytes(p.bytesDone)}`
+                        : `Drill of ${source}${p.snapshotId ? ` ${p.snapshotId}` : ''}: ${p.phase}`,
+                  ]);
+                },
+              },
+            ),
+          folderDrillResult,
+          signal,
         ),
-      ).catch(async (err: unknown) => {
-        const { statusOfError } = await import('../../base/jobs/jobOutcome.js');
-        await records.record({
-          source: key,
-          status: statusOfError(err),
-          at,
-          summary: err instanceof Error ? err.message : String(err),
-        });
-        throw err;
-      });
+      );
       ctx.progress.done();
-      await records.record({
-        source: key,
-        status: report.status,
-        at,
-        restorePoint: report.snapshotId,
-        restoreMs: report.restoreMs,
-        summary:
-          report.problems[0] ??
-          (report.notRead
-            ? `${report.filesChecked} files checked; ${report.notRead.files} file(s) in ${report.notRead.storageClasses.join(', ')} not read`
-            : `${report.filesChecked} files checked, restore ${formatDuration(report.restoreMs)}`),
-      });
       if (report.status === 'failed') {
         if (!ctx.json) printReport(ctx, report);
         throw new ColdkeepError(

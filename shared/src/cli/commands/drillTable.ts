@@ -46,58 +46,45 @@ export function drillTableCommand(context: () => Promise<CliContext>): Command {
       const { AwsClients } = await import('../../base/aws/clients.js');
       const { drillTable } = await import('../../tables/drill/drillTable.js');
       const { DrillRecords, drillSourceKey } = await import('../../app/schedule/drillRecords.js');
+      const { recordedDrill, tableDrillResult } = await import('../../app/drill/recordedDrill.js');
       const clients = new AwsClients(ctx.settings);
-      const records = new DrillRecords();
-      const source = drillSourceKey('table', tableName);
-      const at = new Date().toISOString();
       try {
         const report = await withCancel((signal) =>
-          drillTable(
-            clients,
-            {
-              table: tableName,
-              bucket: requireBucket(flags.bucket),
-              ...((flags.prefix ?? process.env.COLDKEEP_PREFIX) !== undefined
-                ? { prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX }
-                : {}),
-              ...(flags.backup ? { backupId: flags.backup } : {}),
-              ...(flags.engine ? { engine: flags.engine } : {}),
-              ...(flags.keep ? { keep: true } : {}),
-              ...(flags.mismatches ? { mismatchLimit: flags.mismatches } : {}),
-              ...(flags.pollInterval ? { pollIntervalMs: flags.pollInterval } : {}),
-            },
-            {
-              signal,
-              onProgress: (p) =>
-                ctx.progress.show(p.phase, () => [
-                  p.phase === 'restore' && p.restore
-                    ? `Drill of ${tableName}: restoring into ${p.scratchTable} (${p.restore.phase}), ${formatCount(p.restore.itemsWritten)} items written`
-                    : p.phase === 'compare'
-                      ? `Drill of ${tableName}: comparing, ${formatCount(p.itemsCompared ?? 0)} items read back`
-                      : `Drill of ${tableName}: ${p.phase}${p.scratchTable ? ` (${p.scratchTable})` : ''}`,
-                ]),
-            },
+          recordedDrill(
+            new DrillRecords(),
+            drillSourceKey('table', tableName),
+            () =>
+              drillTable(
+                clients,
+                {
+                  table: tableName,
+                  bucket: requireBucket(flags.bucket),
+                  ...((flags.prefix ?? process.env.COLDKEEP_PREFIX) !== undefined
+                    ? { prefix: flags.prefix ?? process.env.COLDKEEP_PREFIX }
+                    : {}),
+                  ...(flags.backup ? { backupId: flags.backup } : {}),
+                  ...(flags.engine ? { engine: flags.engine } : {}),
+                  ...(flags.keep ? { keep: true } : {}),
+                  ...(flags.mismatches ? { mismatchLimit: flags.mismatches } : {}),
+                  ...(flags.pollInterval ? { pollIntervalMs: flags.pollInterval } : {}),
+                },
+                {
+                  signal,
+                  onProgress: (p) =>
+                    ctx.progress.show(p.phase, () => [
+                      p.phase === 'restore' && p.restore
+                        ? `Drill of ${tableName}: restoring into ${p.scratchTable} (${p.restore.phase}), ${formatCount(p.restore.itemsWritten)} items written`
+                        : p.phase === 'compare'
+                          ? `Drill of ${tableName}: comparing, ${formatCount(p.itemsCompared ?? 0)} items read back`
+                          : `Drill of ${tableName}: ${p.phase}${p.scratchTable ? ` (${p.scratchTable})` : ''}`,
+                    ]),
+                },
+              ),
+            tableDrillResult,
+            signal,
           ),
-        ).catch(async (err: unknown) => {
-          const { statusOfError } = await import('../../base/jobs/jobOutcome.js');
-          await records.record({
-            source,
-            status: statusOfError(err),
-            at,
-            summary: err instanceof Error ? err.message : String(err),
-          });
-          throw err;
-        });
+        );
         ctx.progress.done();
-        await records.record({
-          source,
-          status: report.status,
-          at,
-          ...(report.backupId ? { restorePoint: report.backupId } : {}),
-          restoreMs: report.restoreMs,
-          summary:
-            report.problems[0] ?? `${report.itemsCompared} items compared, restore ${formatDuration(report.restoreMs)}`,
-        });
         if (report.status === 'failed') {
           if (!ctx.json) printReport(ctx, report);
           throw new ColdkeepError(
