@@ -177,14 +177,16 @@ export function drillFolderRunner(
         hint: "Remove this drill source and add it again with the folder, so that it drills the folder's backup source.",
       });
     }
-    const { clients, bucket, prefix } = await target();
+    const { clients, bucket, prefix, folderKeys } = await target();
+    // An encrypted source's passphrase, as its backups get it (a KMS wrap needs none).
+    const keys = await folderKeys?.(source.id);
     const report = await recordedDrill(
       records,
       drillSourceKey('folder', snapshotSource),
       () =>
         drill(
           clients,
-          { bucket, source: snapshotSource, ...(prefix ? { prefix } : {}) },
+          { bucket, source: snapshotSource, ...(prefix ? { prefix } : {}), ...(keys ? { keys } : {}) },
           {
             ...(signal ? { signal } : {}),
             onProgress: (p) =>
