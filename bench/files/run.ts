@@ -2,14 +2,17 @@
  * Folder backup benchmark: Coldkeep against restic and rclone, all three talking to the same
  * s3rver (HTTPS, loopback only).
  *
- *   npm run bench:files -- [--datasets mixed,small] [--no-peers] [--label L] [--timeout-min 60]
+ *   npm run bench:files -- [--datasets mixed,small] [--no-peers] [--encrypt] [--label L] [--timeout-min 60]
  *
  * Datasets (generated once, cached under bench/.cache/files-<name>/, git-ignored):
  *   mixed  10,000 files, 1 KB to 1 MB (log-uniform, deterministic sizes, random content), 100 folders
  *   small  100,000 files, 64 B to 4 KB, 1,000 folders
  * For each tool: first backup, no-change re-run, one-file-changed re-run, full restore into an
  * empty folder (file count checked). Every step: wall time, CPU and peak RSS of the tool
- * (/usr/bin/time), the emulator's CPU (/proc), and the rest of the machine's CPU (other work).
+ * (/usr/bin/time), the emulator's CPU (/proc), and the rest of the machine's CPU (other work);
+ * after it, the bytes in the tool's bucket and what the step added (s3rver's folder, by key folder).
+ * `--encrypt`: Coldkeep backs up an encrypted source (so zstd-compressed too), its passphrase given
+ * as the CLI gives it (`keys: { passphrase }`); restic always encrypts.
  * Results: bench/results/files-<date>[-label].{md,json}.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -58,7 +61,12 @@ interface Options {
   commit?: string;
   /** Extra node flags for Coldkeep's worker (an experiment, e.g. --max-old-space-size=128; said in the results). */
   nodeArgs: string[];
+  /** Coldkeep's source encrypted (and compressed) with BENCH_PASSPHRASE. */
+  encrypt: boolean;
 }
+
+/** The passphrase of an encrypted bench source (`--encrypt`); restic's repository has its own. */
+const BENCH_PASSPHRASE = 'coldkeep-bench';
 
 function parseArgs(argv: string[]): Options {
   const options: Options = {
@@ -68,6 +76,7 @@ function parseArgs(argv: string[]): Options {
     steps: [...STEPS],
     timeoutMs: 60 * 60_000,
     nodeArgs: [],
+    encrypt: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -81,6 +90,7 @@ function parseArgs(argv: string[]): Options {
           return d;
         });
     else if (arg === '--no-peers') options.peers = false;
+    else if (arg === '--encrypt') options.encrypt = true;
     else if (arg === '--tools') options.tools = value().split(',') as Tool[];
     else if (arg === '--steps') {
       const short: Record<string, Step> = {
@@ -191,6 +201,22 @@ async function countFiles(dir: string): Promise<{ files: number; bytes: number }
   return { files, bytes };
 }
 
+/** A bucket's objects in s3rver's folder (`<key>._S3rver_object`), key → bytes. */
+async function bucketObjects(dir: string): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  if (!existsSync(dir)) return found;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith('._S3rver_object')) {
+      const path = join(e.parentPath, e.name);
+      found.set(path.slice(dir.length + 1, -'._S3rver_object'.length), (await stat(path)).size);
+    }
+  }
+  return found;
+}
+
+/** What a key is, by its first folder (Coldkeep's under bench/files/<source>/): data, index, snapshots, trees… */
+const keyFolder = (key: string): string => key.replace(/^bench\/files\/[^/]+\//, '').split('/')[0]!;
+
 interface StepResult {
   dataset: string;
   tool: Tool;
@@ -203,6 +229,9 @@ interface StepResult {
   otherCpuSeconds: number;
   loadAverage1m: number;
   note: string;
+  /** The tool's bucket after the step: bytes in all, and the bytes the step added, by key folder. */
+  storedBytes?: number;
+  addedBytes?: Record<string, number>;
 }
 
 interface DatasetResult {
@@ -293,6 +322,8 @@ async function main(): Promise<void> {
         env: NodeJS.ProcessEnv,
         check: (r: TimedResult) => Promise<string>,
       ): Promise<void> => {
+        const bucket = join(run, 's3', tool);
+        const before = await bucketObjects(bucket);
         const emu0 = processCpuSeconds(s3.pid);
         const busy0 = machineBusySeconds();
         const r = await timed(command, args, { env, timeoutMs: options.timeoutMs, timeFile: join(run, 'time.txt') });
@@ -308,6 +339,10 @@ async function main(): Promise<void> {
             note = `check failed: ${(err as Error).message}`;
           }
         } else note = `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`;
+        const after = await bucketObjects(bucket);
+        const addedBytes: Record<string, number> = {};
+        for (const [key, size] of after)
+          if (before.get(key) !== size) addedBytes[keyFolder(key)] = (addedBytes[keyFolder(key)] ?? 0) + size;
         const row: StepResult = {
           dataset: d.name,
           tool,
@@ -320,11 +355,14 @@ async function main(): Promise<void> {
           otherCpuSeconds: Math.max(0, busy - r.cpuSeconds - emulatorCpuSeconds),
           loadAverage1m: loadavg()[0]!,
           note,
+          storedBytes: [...after.values()].reduce((a, b) => a + b, 0),
+          addedBytes,
         };
         result.steps.push(row);
         say(
           `${d.name} ${tool} ${step}: ${ok ? 'ok' : 'FAILED'} ${r.wallSeconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU, ` +
-            `${row.toolPeakRssMB.toFixed(0)} MB RSS, emulator ${emulatorCpuSeconds.toFixed(1)} s, other ${row.otherCpuSeconds.toFixed(1)} s ${note}`,
+            `${row.toolPeakRssMB.toFixed(0)} MB RSS, emulator ${emulatorCpuSeconds.toFixed(1)} s, other ${row.otherCpuSeconds.toFixed(1)} s, ` +
+            `bucket ${(row.storedBytes! / 1e6).toFixed(1)} MB ${note}`,
         );
         await writeFile(join(RESULTS, `files-partial-${process.pid}.tmp`), JSON.stringify(results, null, 2));
       };
@@ -359,6 +397,7 @@ async function main(): Promise<void> {
               },
               bucket: 'coldkeep',
               source: 'bench',
+              ...(options.encrypt ? { keys: { passphrase: BENCH_PASSPHRASE } } : {}),
               ...extra,
             }),
           ];
@@ -468,6 +507,9 @@ async function main(): Promise<void> {
     restic: options.peers ? execFileSync('/usr/bin/restic', ['version']).toString().trim() : undefined,
     rclone: options.peers ? execFileSync('/usr/bin/rclone', ['version']).toString().split('\n')[0] : undefined,
     s3: 's3rver over HTTPS (self-signed certificate), one process, on loopback; same server for every tool',
+    encryption: options.encrypt
+      ? "Coldkeep's source encrypted (passphrase wrap) and zstd-compressed; restic encrypted (as always)"
+      : "Coldkeep's source not encrypted, not compressed; restic encrypted (as always)",
     ...(cliFlags.backup.length || cliFlags.restore.length
       ? {
           workerCliFlags: `${cliFlags.backup.join(' ') || 'none'} for backups, ${cliFlags.restore.join(' ') || 'none'} for restores (the CLI's, as its commands run)`,
@@ -492,23 +534,31 @@ function toMarkdown(env: Record<string, unknown>, results: DatasetResult[]): str
     `${String(env.cpus)} × ${String(env.cpuModel)}, ${String(env.memoryGB)} GB, Node ${String(env.node)}. ${String(env.s3)}.`,
     ...(env.workerCliFlags ? [`Coldkeep's worker ran with node ${String(env.workerCliFlags)}.`] : []),
     ...(env.note ? [`Note: ${String(env.note)}.`] : []),
+    ...(env.encryption ? [`Encryption: ${String(env.encryption)}.`] : []),
     'Machine shared with other work: "other CPU s" is the machine\'s busy CPU minus the tool and the emulator during the step.',
     '',
   ];
   for (const r of results) {
     lines.push(`## ${r.name}: ${r.files.toLocaleString('en-US')} files, ${(r.bytes / 1e6).toFixed(0)} MB`, '');
     lines.push(
-      '| tool | step | wall s | tool CPU s | tool peak RSS MB | emulator CPU s | other CPU s | load 1m | ok | note |',
+      '| tool | step | wall s | tool CPU s | tool peak RSS MB | emulator CPU s | other CPU s | load 1m | bucket MB | added by the step | ok | note |',
     );
-    lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+    lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |');
+    const added = (s?: StepResult): string =>
+      Object.entries(s?.addedBytes ?? {})
+        .map(([folder, bytes]) => `${folder} ${bytes.toLocaleString('en-US')} B`)
+        .join(', ') || 'nothing';
     for (const s of r.steps) {
       lines.push(
         `| ${s.tool} | ${s.step} | ${s.wallSeconds.toFixed(1)} | ${s.toolCpuSeconds.toFixed(1)} | ${s.toolPeakRssMB.toFixed(0)} | ` +
-          `${s.emulatorCpuSeconds.toFixed(1)} | ${s.otherCpuSeconds.toFixed(1)} | ${s.loadAverage1m.toFixed(1)} | ${s.ok ? 'yes' : 'NO'} | ${s.note.replace(/\|/g, '/')} |`,
+          `${s.emulatorCpuSeconds.toFixed(1)} | ${s.otherCpuSeconds.toFixed(1)} | ${s.loadAverage1m.toFixed(1)} | ` +
+          `${s.storedBytes === undefined ? 'n/a' : (s.storedBytes / 1e6).toFixed(1)} | ${added(s)} | ${s.ok ? 'yes' : 'NO'} | ${s.note.replace(/\|/g, '/')} |`,
       );
     }
-    const wall = (tool: Tool, step: Step): number | undefined =>
-      r.steps.find((s) => s.tool === tool && s.step === step && s.ok)?.wallSeconds;
+    const row = (tool: Tool, step: Step): StepResult | undefined =>
+      r.steps.find((s) => s.tool === tool && s.step === step && s.ok);
+    const wall = (tool: Tool, step: Step): number | undefined => row(tool, step)?.wallSeconds;
+    const noChange = row('coldkeep', 'no-change re-run')?.addedBytes;
     const ratio = (a?: number, b?: number): string => (a !== undefined && b ? (a / b).toFixed(2) : 'n/a');
     const ck = (step: Step): number | undefined => wall('coldkeep', step);
     const ckRss = r.steps.filter((s) => s.tool === 'coldkeep').map((s) => s.toolPeakRssMB);
@@ -518,6 +568,9 @@ function toMarkdown(env: Record<string, unknown>, results: DatasetResult[]): str
       'Targets:',
       '',
       `- no-change re-run, Coldkeep ÷ restic: **${ratio(ck('no-change re-run'), wall('restic', 'no-change re-run'))}** (target < 1)`,
+      `- first backup, Coldkeep ÷ restic: **${ratio(ck('first backup'), wall('restic', 'first backup'))}** (issue 19 target ≤ 1.0, encrypted and compressed)`,
+      `- bytes stored after the first backup, Coldkeep ÷ restic: **${ratio(row('coldkeep', 'first backup')?.storedBytes, row('restic', 'first backup')?.storedBytes)}** (issue 19 target ≤ 1.0 on mixed)`,
+      `- manifest and trees added by Coldkeep's no-change snapshot: **${noChange ? `${(((noChange.snapshots ?? 0) + (noChange.trees ?? 0)) / 1e6).toFixed(3)} MB` : 'n/a'}** (issue 19 target ≤ 0.5 MB on small)`,
       `- first backup, Coldkeep ÷ rclone copy: **${ratio(ck('first backup'), wall('rclone', 'first backup'))}** (target ≤ 1.5)`,
       `- Coldkeep peak RSS over all steps: **${rss}** (target < 250 MB at 100,000 files)`,
       '',

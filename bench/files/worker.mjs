@@ -5,6 +5,8 @@
  * the built package, for the same reason as bench/tables/worker.mjs (no TypeScript loader RSS).
  *
  *   node bench/files/worker.mjs '{"mode":"backup","settings":{...},"dir":"...","bucket":"b","source":"s"}'
+ *
+ * `keys` ({ passphrase }) is passed to the job as the CLI passes it: an encrypted source.
  */
 import { createRequire } from 'node:module';
 
@@ -37,6 +39,7 @@ try {
         bucket: job.bucket,
         prefix: 'bench',
         source: job.source,
+        ...(job.keys ? { keys: job.keys } : {}),
         ...(job.concurrency ? { concurrency: job.concurrency } : {}),
       },
       { onProgress: (p) => log(`${p.phase} ${p.files} files, ${p.uploadedBlobs} uploaded`) },
@@ -44,7 +47,14 @@ try {
   } else {
     report = await restoreSnapshot(
       clients,
-      { bucket: job.bucket, prefix: 'bench', source: job.source, snapshotId: 'latest', target: job.target },
+      {
+        bucket: job.bucket,
+        prefix: 'bench',
+        source: job.source,
+        snapshotId: 'latest',
+        target: job.target,
+        ...(job.keys ? { keys: job.keys } : {}),
+      },
       { onProgress: (p) => log(`${p.phase} ${p.filesDone}/${p.files}`) },
     );
   }
