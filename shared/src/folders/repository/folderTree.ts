@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { ColdkeepError } from '../../base/errors/ColdkeepError';
 import { type ObjectCodec, PLAIN_CODEC } from './objectCodec';
-import { checkTreeRef, type FileEntry, type SnapshotEntry } from './snapshotManifest';
+import { checkEntryFields, checkTreeRef, type FileEntry, type SnapshotEntry } from './snapshotManifest';
 
 export const TREE_FORMAT = 'coldkeep.folder-tree';
 export const TREE_FORMAT_VERSION = 1;
@@ -95,35 +95,16 @@ export function treeBody(tree: EncodedTree, codec: ObjectCodec = PLAIN_CODEC): B
   return gzipSync(tree.text, { level: zlibConstants.Z_BEST_SPEED });
 }
 
-const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-const SHA256 = /^[0-9a-f]{64}$/;
-const PACK_ID = /^[0-9A-Za-z-]{1,64}$/;
-
 /** A tree entry's fields checked by hand (a no-change backup reads every tree of its parent). */
 function checkTreeEntry(e: unknown): string | undefined {
   if (!e || typeof e !== 'object') return 'not an object';
   const x = e as Record<string, unknown>;
   if (typeof x.name !== 'string' || x.name === '' || x.name === '.' || x.name === '..' || x.name.includes('/'))
     return 'name';
-  if (typeof x.mtimeMs !== 'number') return 'mtimeMs';
-  if (x.type === 'file') {
-    if (!isInt(x.size)) return 'size';
-    if (!isInt(x.mode)) return 'mode';
-    if (typeof x.sha256 !== 'string' || !SHA256.test(x.sha256)) return 'sha256';
-    if (x.pack !== undefined) {
-      if (typeof x.pack !== 'string' || !PACK_ID.test(x.pack)) return 'pack';
-      if (!isInt(x.packOffset)) return 'packOffset';
-    }
-    if (x.storedSize !== undefined && !isInt(x.storedSize)) return 'storedSize';
-    if (x.changedWhileRead !== undefined && typeof x.changedWhileRead !== 'boolean') return 'changedWhileRead';
-  } else if (x.type === 'dir') {
-    if (!isInt(x.mode)) return 'mode';
-    const wrong = checkTreeRef(x.tree);
-    if (wrong) return `tree.${wrong}`;
-  } else if (x.type === 'symlink') {
-    if (typeof x.target !== 'string') return 'target';
-  } else return 'type';
-  return undefined;
+  return checkEntryFields(x, (dir) => {
+    const wrong = checkTreeRef(dir.tree);
+    return wrong ? `tree.${wrong}` : undefined;
+  });
 }
 
 function damagedTree(id: string, where: string, why: string, cause?: unknown): ColdkeepError {

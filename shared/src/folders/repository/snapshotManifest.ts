@@ -129,6 +129,17 @@ function checkEntry(e: unknown): string | undefined {
   if (!e || typeof e !== 'object') return 'not an object';
   const x = e as Record<string, unknown>;
   if (typeof x.path !== 'string' || x.path === '') return 'path';
+  return checkEntryFields(x);
+}
+
+/**
+ * An entry's fields after its path or name, by type: the same in a manifest (formats 1 and 2)
+ * and in a folder tree (format 3), where a folder also names its tree (`dirFields`).
+ */
+export function checkEntryFields(
+  x: Record<string, unknown>,
+  dirFields: (dir: Record<string, unknown>) => string | undefined = () => undefined,
+): string | undefined {
   if (typeof x.mtimeMs !== 'number') return 'mtimeMs';
   if (x.type === 'file') {
     if (!isInt(x.size)) return 'size';
@@ -142,6 +153,7 @@ function checkEntry(e: unknown): string | undefined {
     if (x.changedWhileRead !== undefined && typeof x.changedWhileRead !== 'boolean') return 'changedWhileRead';
   } else if (x.type === 'dir') {
     if (!isInt(x.mode)) return 'mode';
+    return dirFields(x);
   } else if (x.type === 'symlink') {
     if (typeof x.target !== 'string') return 'target';
   } else return 'type';
