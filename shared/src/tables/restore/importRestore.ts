@@ -14,7 +14,7 @@ import type { TableSchema } from '../source/tableSchema';
 import { type PlannedFile, regionNote, type RestorePlan } from './restorePlan';
 import type { ImportFacts, RestoreProgress, RestoreReport, RestoreTableInput } from './restoreReport';
 import { applyTtl, createTableInput, inspectTarget } from './targetTable';
-import { restoreTarget } from './planPhase';
+import { firstProgress, restoreTarget } from './planPhase';
 import { thawDataFiles } from './thawPhase';
 
 const DEFAULT_POLL_MS = 15_000;
@@ -126,14 +126,7 @@ export async function importRestore(
     );
   }
 
-  const progress: RestoreProgress = {
-    phase: 'thaw',
-    target,
-    itemsWritten: 0,
-    filesDone: 0,
-    filesTotal: plan.files.length,
-    ...(plan.itemCount !== undefined ? { itemsExpected: plan.itemCount } : {}),
-  };
+  const progress = firstProgress(plan, target, 'thaw');
   const emit = (): void => onProgress?.({ ...progress });
   // ImportTable cannot read archived objects: bring them back first, like any restore.
   await thawDataFiles({ clients, signal, plan, target, progress, emit }, input.thaw, { countWaiting: true });

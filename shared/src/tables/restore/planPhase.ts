@@ -41,6 +41,18 @@ export async function planWarnings(
 }
 
 /** The plan phase of a whole-table restore: its target, its run (every file not written yet), its warnings. */
+/** A restore's progress before anything is read: nothing written, every file of the plan to go. */
+export function firstProgress(plan: RestorePlan, target: string, phase: RestoreProgress['phase']): RestoreProgress {
+  return {
+    phase,
+    target,
+    itemsWritten: 0,
+    filesDone: 0,
+    filesTotal: plan.files.length,
+    ...(plan.itemCount !== undefined ? { itemsExpected: plan.itemCount } : {}),
+  };
+}
+
 export async function openRestoreRun(
   clients: AwsClients,
   input: RestoreTableInput,
@@ -48,14 +60,7 @@ export async function openRestoreRun(
   { signal, onProgress }: JobOptions<RestoreProgress>,
 ): Promise<TableRestoreRun> {
   const target = restoreTarget(plan, input.target, 'Give the table to restore into ({setting:target}).');
-  const progress: RestoreProgress = {
-    phase: 'plan',
-    target,
-    itemsWritten: 0,
-    filesDone: 0,
-    filesTotal: plan.files.length,
-    ...(plan.itemCount !== undefined ? { itemsExpected: plan.itemCount } : {}),
-  };
+  const progress = firstProgress(plan, target, 'plan');
   const emit = (): void => onProgress?.({ ...progress });
   emit();
   const entries = plan.steps.flatMap((step, i) => step.files.map((file) => ({ file, step: i })));
